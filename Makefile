@@ -1,0 +1,20 @@
+.PHONY: run test install lint bench-register
+
+# Tests run with DEBUG off; this key exists only for them.
+TEST_ENV = SECRET_KEY=test-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0
+
+install:
+	@scripts/bootstrap.sh
+
+run: install
+	@scripts/run.sh
+
+test: install
+	$(TEST_ENV) .venv/bin/pytest $(ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	$(TEST_ENV) .venv/bin/python manage.py makemigrations --check --dry-run
+
+bench-register: install
+	KANALKOLL_DEV=1 .venv/bin/python bench/register.py

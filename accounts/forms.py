@@ -1,0 +1,146 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from organisation.models import Unit
+
+from .models import Account, Platform, Problem, Status
+from .services import DESCRIPTIVE_FIELDS, FULL_FIELDS
+from .urlkeys import InvalidAccountURL, url_key
+
+
+def people():
+    return get_user_model().objects.filter(is_active=True).select_related("unit")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} – {obj.title}" if obj.title else str(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} – {obj.title}" if obj.title else str(obj)
+
+
+class AccountForm(forms.ModelForm):
+    """All fields, for the register's curators."""
+
+    administrators = PeopleChoiceField(
+        label=_("Administratörer"),
+        queryset=people(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Minst två personer och förvaltningskommunikatören. Håll ned Ctrl för att välja flera."
+        ),
+    )
+
+    class Meta:
+        model = Account
+        fields = list(FULL_FIELDS) + ["administrators"]
+        field_classes = {"responsible": PersonChoiceField, "substitute": PersonChoiceField}
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "audience": forms.Textarea(attrs={"rows": 2}),
+            "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("responsible", "substitute"):
+            self.fields[name].queryset = people()
+        self.fields["administrators"].queryset = people()
+        if self.instance.pk:
+            self.initial.setdefault(
+                "administrators", list(self.instance.administrators.values_list("pk", flat=True))
+            )
+        order = list(FULL_FIELDS[len(DESCRIPTIVE_FIELDS) :]) + list(DESCRIPTIVE_FIELDS)
+        order.insert(order.index("substitute") + 1, "administrators")
+        self.order_fields(order)
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            key = url_key(url)
+        except InvalidAccountURL as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        clash = Account.objects.filter(url_key=key).exclude(pk=self.instance.pk).first()
+        if clash:
+            raise forms.ValidationError(
+                _("Adressen finns redan i registret: %(account)s."), params={"account": clash}
+            )
+        return url
+
+    def clean(self):
+        data = super().clean()
+        responsible, substitute = data.get("responsible"), data.get("substitute")
+        if responsible and substitute and responsible == substitute:
+            self.add_error("substitute", _("Ersättaren ska vara en annan person än den ansvarige."))
+        status, closed_on, opened_on = (
+            data.get("status"),
+            data.get("closed_on"),
+            data.get("opened_on"),
+        )
+        if closed_on and status != Status.CLOSED:
+            self.add_error("closed_on", _("Avslutsdatum anges bara för avslutade konton."))
+        if closed_on and opened_on and closed_on < opened_on:
+            self.add_error("closed_on", _("Kontot kan inte avslutas före det startades."))
+        return data
+
+    def _post_clean(self):
+        # The url_key is derived by the service; don't let ModelForm validate it here.
+        self._validate_unique = False
+        super()._post_clean()
+
+
+class AccountDescriptionForm(forms.ModelForm):
+    """The descriptive fields, for the responsible person and the communicator."""
+
+    class Meta:
+        model = Account
+        fields = list(DESCRIPTIVE_FIELDS)
+        widgets = AccountForm.Meta.widgets
+
+
+class RegisterFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Sök"), required=False, help_text=_("Namn, användarnamn eller adress")
+    )
+    platform = forms.ChoiceField(
+        label=_("Plattform"),
+        required=False,
+        choices=[("", _("Alla plattformar"))] + Platform.choices,
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Enhet"), required=False, queryset=Unit.objects.all(), empty_label=_("Alla enheter")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Alla statusar"))] + Status.choices
+    )
+    problem = forms.ChoiceField(
+        label=_("Brist"),
+        required=False,
+        choices=[("", _("Alla")), ("any", _("Någon brist"))] + Problem.choices,
+    )
+
+    def filter(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            qs = qs.filter(
+                Q(display_name__icontains=q) | Q(handle__icontains=q) | Q(url__icontains=q)
+            )
+        if data["platform"]:
+            qs = qs.filter(platform=data["platform"])
+        if data["unit"]:
+            qs = qs.filter(unit__path__startswith=data["unit"].path)
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["problem"]:
+            qs = qs.with_problem(data["problem"])
+        return qs

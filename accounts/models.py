@@ -1,0 +1,242 @@
+"""The register of the kommun's official social media accounts (förteckning)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organisation.models import Role, RoleAssignment, Unit
+
+
+class RecordsAreKept(Exception):
+    """Raised on any attempt to delete a record that the law says must be kept."""
+
+
+class Platform(models.TextChoices):
+    FACEBOOK_PAGE = "facebook_sida", _("Facebook-sida")
+    FACEBOOK_GROUP = "facebook_grupp", _("Facebook-grupp")
+    INSTAGRAM = "instagram", _("Instagram")
+    X = "x", _("X")
+    LINKEDIN = "linkedin", _("LinkedIn")
+    YOUTUBE = "youtube", _("YouTube")
+    TIKTOK = "tiktok", _("TikTok")
+    THREADS = "threads", _("Threads")
+    MASTODON = "mastodon", _("Mastodon")
+    BLOG = "blogg", _("Blogg")
+    PODCAST = "podd", _("Podd")
+    OTHER = "annan", _("Annan")
+
+
+class Kind(models.TextChoices):
+    MAIN = "huvudkonto", _("Huvudkonto")
+    SERVICE = "verksamhetskonto", _("Verksamhetskonto")
+    DIALOGUE = "dialogkonto", _("Dialogkonto")
+    AMBASSADOR = "ambassador", _("Ambassadör i tjänsten")
+
+
+class Status(models.TextChoices):
+    PLANNED = "planerat", _("Planerat")
+    ACTIVE = "aktivt", _("Aktivt")
+    PAUSED = "pausat", _("Pausat")
+    WINDING_DOWN = "under_avveckling", _("Under avveckling")
+    CLOSED = "avslutat", _("Avslutat")
+
+
+class Problem(models.TextChoices):
+    """Compliance problems, shown as warnings on the account and in the overview."""
+
+    FEW_ADMINS = "administratorer", _("Färre än två administratörer utöver kommunikatören")
+    NO_COMMUNICATOR = "kommunikator", _("Förvaltningskommunikatören är inte administratör")
+    NO_SUBSTITUTE = "ersattare", _("Ingen ersättare")
+    GRAPHIC_PROFILE = "grafisk_profil", _("Grafiska profilen är inte uppfylld")
+
+
+GRAPHIC_PROFILE_FIELDS = ("gp_states_official", "gp_links_website", "gp_contact_phone")
+
+
+class AccountQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Konton tas aldrig bort ur registret; de avslutas."))
+
+    def active(self):
+        return self.filter(status=Status.ACTIVE)
+
+    def open(self):
+        return self.exclude(status=Status.CLOSED)
+
+    def visible_to(self, user):
+        """Accounts in the units where the user holds a role (and below), in their own
+        unit, and those they answer for or administer."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        q = (
+            Q(responsible=user)
+            | Q(substitute=user)
+            | Q(
+                Exists(
+                    Account.administrators.through.objects.filter(account=OuterRef("pk"), user=user)
+                )
+            )
+        )
+        for path in user.scope_paths():
+            q |= Q(unit__path__startswith=path)
+        return self.filter(q)
+
+    def with_compliance(self):
+        """Annotate what the compliance rules need: the number of administrators other
+        than the förvaltningskommunikatör, and whether that communicator is one."""
+        through = Account.administrators.through
+        communicator_roles = RoleAssignment.objects.filter(
+            role=Role.KOMMUNIKATOR, unit=OuterRef("account__unit__forvaltning")
+        )
+        admin_rows = through.objects.filter(account=OuterRef("pk")).annotate(
+            is_communicator=Exists(communicator_roles.filter(user=OuterRef("user")))
+        )
+        other_admins = (
+            admin_rows.filter(is_communicator=False)
+            .order_by()
+            .values("account")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return self.annotate(
+            other_admin_count=Coalesce(Subquery(other_admins), 0),
+            communicator_is_admin=Exists(admin_rows.filter(is_communicator=True)),
+        )
+
+    def with_problem(self, problem):
+        qs = self.open().with_compliance()
+        if problem == Problem.FEW_ADMINS:
+            return qs.filter(other_admin_count__lt=2)
+        if problem == Problem.NO_COMMUNICATOR:
+            return qs.filter(communicator_is_admin=False)
+        if problem == Problem.NO_SUBSTITUTE:
+            return qs.filter(substitute__isnull=True)
+        if problem == Problem.GRAPHIC_PROFILE:
+            return qs.filter(
+                Q(gp_states_official=False) | Q(gp_links_website=False) | Q(gp_contact_phone=False)
+            )
+        if problem == "any":
+            return qs.filter(
+                Q(other_admin_count__lt=2)
+                | Q(communicator_is_admin=False)
+                | Q(substitute__isnull=True)
+                | Q(gp_states_official=False)
+                | Q(gp_links_website=False)
+                | Q(gp_contact_phone=False)
+            )
+        raise ValueError(problem)
+
+
+class Account(models.Model):
+    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
+    display_name = models.CharField(_("kontots namn"), max_length=200)
+    handle = models.CharField(
+        _("användarnamn"), max_length=200, blank=True, help_text=_("Till exempel @botkyrkakommun.")
+    )
+    url = models.URLField(_("adress (URL)"), max_length=2000)
+    url_key = models.CharField(max_length=2000, unique=True, editable=False)
+    kind = models.CharField(_("typ av konto"), max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("ägande enhet"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ansvarig"),
+        on_delete=models.PROTECT,
+        related_name="responsible_for",
+    )
+    administrators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("administratörer"),
+        related_name="administers",
+        blank=True,
+        help_text=_(
+            "Minst två personer och förvaltningskommunikatören ska kunna administrera kontot."
+        ),
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ersättare"),
+        on_delete=models.PROTECT,
+        related_name="substitute_for",
+        null=True,
+        blank=True,
+        help_text=_("Tar över bevakning och moderering när den ansvarige är borta."),
+    )
+    purpose = models.TextField(
+        _("syfte"), help_text=_("Vad kontot ska uppnå och varför den här kanalen.")
+    )
+    audience = models.TextField(_("målgrupp"), help_text=_("Vilka kontot vänder sig till."))
+    language = models.CharField(_("språk"), max_length=100, default="svenska")
+    contact_email = models.EmailField(
+        _("kontaktadress"),
+        blank=True,
+        help_text=_("Funktionsadress som visas för allmänheten. Tom: enhetens adress."),
+    )
+    credentials_location = models.CharField(
+        _("var inloggningsuppgifterna förvaras"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "En hänvisning, till exempel posten i lösenordsvalvet. Skriv aldrig lösenord här."
+        ),
+    )
+    gp_states_official = models.BooleanField(
+        _("anger att det är kommunens officiella konto"), default=False
+    )
+    gp_links_website = models.BooleanField(_("länkar till kommunens webbplats"), default=False)
+    gp_contact_phone = models.BooleanField(_("anger kontaktcentrets telefonnummer"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    opened_on = models.DateField(_("startat"), null=True, blank=True)
+    closed_on = models.DateField(_("avslutat"), null=True, blank=True)
+    last_activity_on = models.DateField(_("senaste aktivitet"), null=True, blank=True)
+    last_snapshot_on = models.DateField(_("senast arkiverat"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registrerat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
+
+    history = HistoricalRecords(
+        m2m_fields=[administrators], excluded_fields=["updated_at", "url_key"]
+    )
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("konto")
+        verbose_name_plural = _("konton")
+        ordering = ["display_name", "id"]
+        indexes = [
+            models.Index(fields=["status", "display_name", "id"], name="account_status_name"),
+            models.Index(fields=["platform", "status"], name="account_platform_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_platform_display()})"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Konton tas aldrig bort ur registret; de avslutas."))
+
+    def problems(self):
+        """Compliance problems; needs an instance from `with_compliance()`."""
+        if self.status == Status.CLOSED:
+            return []
+        found = []
+        if self.other_admin_count < 2:
+            found.append(Problem.FEW_ADMINS)
+        if not self.communicator_is_admin:
+            found.append(Problem.NO_COMMUNICATOR)
+        if self.substitute_id is None:
+            found.append(Problem.NO_SUBSTITUTE)
+        if not all(getattr(self, name) for name in GRAPHIC_PROFILE_FIELDS):
+            found.append(Problem.GRAPHIC_PROFILE)
+        return found
+
+    def missing_graphic_profile(self):
+        return [
+            self._meta.get_field(name).verbose_name
+            for name in GRAPHIC_PROFILE_FIELDS
+            if not getattr(self, name)
+        ]

@@ -1,0 +1,136 @@
+"""The public register: one query shape behind the page, the open data and verify.
+
+Field names of the open data are stable and documented in the README.
+"""
+
+import math
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from organisation.models import Unit
+
+from .models import Account, Kind, Platform, Status
+
+PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "platform",
+    "platform_name",
+    "handle",
+    "url",
+    "kind",
+    "kind_name",
+    "unit",
+    "forvaltning",
+    "purpose",
+    "audience",
+    "language",
+    "responsible_function",
+    "responsible_name",
+    "contact_email",
+    "opened_on",
+    "last_archived_on",
+)
+
+_COLUMNS = {
+    "id": F("id"),
+    "name": F("display_name"),
+    "platform": F("platform"),
+    "handle": F("handle"),
+    "url": F("url"),
+    "kind": F("kind"),
+    "unit": F("unit__name"),
+    "forvaltning": F("unit__forvaltning__name"),
+    "purpose": F("purpose"),
+    "audience": F("audience"),
+    "language": F("language"),
+    "title": F("responsible__title"),
+    "first_name": F("responsible__first_name"),
+    "last_name": F("responsible__last_name"),
+    "account_email": F("contact_email"),
+    "unit_email": F("unit__contact_email"),
+    "forvaltning_email": F("unit__forvaltning__contact_email"),
+    "opened_on": F("opened_on"),
+    "last_archived_on": F("last_snapshot_on"),
+    "status": F("status"),
+    "closed_on": F("closed_on"),
+}
+
+
+class BadFilter(ValueError):
+    pass
+
+
+class PublicRegister:
+    """Rows of the public register, shaped for the public (no internal fields)."""
+
+    def __init__(self, kommun=None):
+        self.kommun = kommun if kommun is not None else Unit.objects.kommun()
+        self.show_names = bool(self.kommun and self.kommun.publish_person_names)
+        self.kommun_email = (self.kommun.contact_email if self.kommun else "") or ""
+        self.platform_names = dict(Platform.choices)
+        self.kind_names = dict(Kind.choices)
+
+    def queryset(self, platform=None, unit=None, statuses=(Status.ACTIVE,)):
+        qs = Account.objects.filter(status__in=statuses)
+        if platform:
+            if platform not in self.platform_names:
+                raise BadFilter(_("Okänd plattform: %(value)s") % {"value": platform})
+            qs = qs.filter(platform=platform)
+        if unit:
+            try:
+                unit_obj = Unit.objects.only("path").get(pk=int(unit))
+            except (ValueError, TypeError, Unit.DoesNotExist) as exc:
+                raise BadFilter(_("Okänd enhet: %(value)s") % {"value": unit}) from exc
+            qs = qs.filter(unit__path__startswith=unit_obj.path)
+        return qs.order_by("display_name", "id")
+
+    def rows(self, qs, stream=False):
+        names = list(_COLUMNS)
+        values_qs = qs.values_list(*_COLUMNS.values())
+        for values in values_qs.iterator(chunk_size=2000) if stream else values_qs:
+            yield self.row(dict(zip(names, values, strict=True)))
+
+    def row(self, r):
+        return {
+            "id": r["id"],
+            "name": r["name"],
+            "platform": r["platform"],
+            "platform_name": str(self.platform_names.get(r["platform"], r["platform"])),
+            "handle": r["handle"],
+            "url": r["url"],
+            "kind": r["kind"],
+            "kind_name": str(self.kind_names.get(r["kind"], r["kind"])),
+            "unit": r["unit"],
+            "forvaltning": r["forvaltning"],
+            "purpose": r["purpose"],
+            "audience": r["audience"],
+            "language": r["language"],
+            "responsible_function": r["title"] or _("Kontoansvarig"),
+            "responsible_name": (
+                f"{r['first_name']} {r['last_name']}".strip() or None if self.show_names else None
+            ),
+            "contact_email": r["account_email"]
+            or r["unit_email"]
+            or r["forvaltning_email"]
+            or self.kommun_email,
+            "opened_on": r["opened_on"].isoformat() if r["opened_on"] else None,
+            "last_archived_on": r["last_archived_on"].isoformat()
+            if r["last_archived_on"]
+            else None,
+            "status": r["status"],
+            "closed_on": r["closed_on"].isoformat() if r["closed_on"] else None,
+        }
+
+    def page(self, qs, number, size):
+        """One page of rows: (rows, count, pages, number). Out-of-range pages are empty."""
+        count = qs.count()
+        pages = max(1, math.ceil(count / size))
+        start = (number - 1) * size
+        rows = list(self.rows(qs[start : start + size])) if start < count else []
+        return rows, count, pages
+
+
+def public_fields(row):
+    return {name: row[name] for name in PUBLIC_FIELDS}

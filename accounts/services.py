@@ -1,0 +1,133 @@
+"""Every change to the register goes through here: locked, checked, recorded in the
+account's history, and announced through the outbox in the same transaction."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.services import notify
+
+from .models import Account, Status
+from .urlkeys import url_key
+
+DESCRIPTIVE_FIELDS = (
+    "display_name",
+    "handle",
+    "purpose",
+    "audience",
+    "language",
+    "contact_email",
+    "credentials_location",
+    "gp_states_official",
+    "gp_links_website",
+    "gp_contact_phone",
+)
+FULL_FIELDS = DESCRIPTIVE_FIELDS + (
+    "platform",
+    "url",
+    "kind",
+    "unit",
+    "responsible",
+    "substitute",
+    "status",
+    "opened_on",
+    "closed_on",
+)
+
+
+def register_account(actor, data, administrators=()):
+    """Create an account in the register."""
+    with transaction.atomic():
+        account = Account(**{k: v for k, v in data.items() if k in FULL_FIELDS})
+        _apply_status_dates(account, previous_status=None)
+        account.url_key = url_key(account.url)
+        # Save once without history, attach the administrators, then record the
+        # complete first version.
+        account.skip_history_when_saving = True
+        _save_unique(account)
+        del account.skip_history_when_saving
+        account.administrators.set(administrators)
+        account._history_user = actor
+        account.save()
+        _announce_roles(account, actor, before=None)
+    return account
+
+
+def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS):
+    """Change an account's fields (only those in `fields`) and, if given, its administrators."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        before = _roles(account)
+        previous_status = account.status
+        for name, value in data.items():
+            if name in fields:
+                setattr(account, name, value)
+        _apply_status_dates(account, previous_status)
+        account.url_key = url_key(account.url)
+        if administrators is not None:
+            account.administrators.set(administrators)
+        account._history_user = actor
+        _save_unique(account)
+        _announce_roles(account, actor, before=before)
+    return account
+
+
+def _save_unique(account):
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        if Account.objects.filter(url_key=account.url_key).exclude(pk=account.pk).exists():
+            raise ValidationError(
+                {"url": _("Det finns redan ett konto i registret med den här adressen.")}
+            ) from exc
+        raise
+
+
+def _apply_status_dates(account, previous_status):
+    today = timezone.localdate()
+    if account.status != previous_status:
+        if account.status == Status.ACTIVE and account.opened_on is None:
+            account.opened_on = today
+        if account.status == Status.CLOSED and account.closed_on is None:
+            account.closed_on = today
+    if account.status != Status.CLOSED:
+        account.closed_on = None
+
+
+def _roles(account):
+    return {
+        "responsible": {account.responsible_id},
+        "substitute": {account.substitute_id} - {None},
+        "administrator": set(account.administrators.values_list("pk", flat=True)),
+    }
+
+
+ROLE_LABELS = {
+    "responsible": gettext_lazy("ansvarig"),
+    "substitute": gettext_lazy("ersättare"),
+    "administrator": gettext_lazy("administratör"),
+}
+
+
+def _announce_roles(account, actor, before):
+    """Tell each person who was given a role on the account."""
+    after = _roles(account)
+    people = {}
+    for role, ids in after.items():
+        new = ids - (before[role] if before else set())
+        for pk in new - {actor.pk}:
+            people.setdefault(pk, []).append(str(ROLE_LABELS[role]))
+    if not people:
+        return
+    users = account.administrators.model.objects.in_bulk(people.keys())
+    for pk, roles in people.items():
+        notify(
+            users[pk],
+            "account_role",
+            {"account": account, "roles": roles, "actor": actor},
+            url=reverse("accounts:detail", args=[account.pk]),
+        )

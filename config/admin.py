@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class KanalkollAdminSite(admin.AdminSite):
+    """Django admin for the systemadministratör role (and superusers)."""
+
+    site_header = _("Kanalkoll – administration")
+    site_title = _("Kanalkoll")
+    index_title = _("Systemadministration")
+
+    def has_permission(self, request):
+        return request.user.is_active and getattr(request.user, "is_systemadmin", False)
+
+    def login(self, request, extra_context=None):
+        # One sign-in page for everyone; the admin is reached after signing in.
+        if request.user.is_authenticated:
+            return redirect("todo")
+        return redirect(
+            f"{reverse('login')}?next={request.GET.get('next', reverse('admin:index'))}"
+        )
+
+
+class KanalkollAdminConfig(AdminConfig):
+    default_site = "config.admin.KanalkollAdminSite"

@@ -1,0 +1,35 @@
+"""The periodic sweeps: one list that feeds both Celery beat and `manage.py run_jobs`.
+
+Each sweep is a plain function `job(now)` in an app's jobs.py, wrapped by a thin Celery
+task in the app's tasks.py. Sweeps are idempotent, so a cron deployment can run them all
+with `manage.py run_jobs` instead of beat.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    job: str  # dotted path of a function taking `now`
+    task: str  # dotted path (Celery name) of the task wrapping it
+    every: int  # seconds between runs
+
+    def run(self, now):
+        return import_string(self.job)(now)
+
+
+SWEEPS = [
+    Sweep(
+        name="notifications.deliver_pending",
+        job="notifications.jobs.deliver_pending",
+        task="notifications.tasks.deliver_pending",
+        every=60,
+    ),
+]
+
+
+def beat_schedule():
+    return {s.name: {"task": s.task, "schedule": float(s.every)} for s in SWEEPS}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("att-gora/", views.todo, name="todo"),
+    path("healthz", views.healthz, name="healthz"),
+    path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konton/", include("accounts.urls")),
+    path("", include("accounts.public_urls")),
+    path("aviseringar/", include("notifications.urls")),
+    path("", include("organisation.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,64 @@
+"""The outbox: a notification is written with the change that causes it and delivered
+later, by a Celery task enqueued on commit and by a sweep that retries what is left."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def pending(self, now):
+        return self.filter(sent_at__isnull=True, due_at__lte=now).filter(
+            models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now)
+        )
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mottagare"),
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("typ"), max_length=60)
+    subject = models.CharField(_("ämne"), max_length=200)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("html"), blank=True)
+    url = models.CharField(_("länk"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    # Delivery state: due_at is when the next attempt may run; claimed_until marks a
+    # delivery in progress so that two workers never send the same row.
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(_("skickad"), null=True, blank=True)
+    read_at = models.DateTimeField(_("läst"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("avisering")
+        verbose_name_plural = _("aviseringar")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="notification_unsent",
+                condition=models.Q(sent_at__isnull=True),
+            ),
+            models.Index(
+                fields=["recipient", "read_at"],
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

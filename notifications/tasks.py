@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.utils import timezone
+
+from . import jobs
+
+
+@shared_task(name="notifications.tasks.deliver")
+def deliver(notification_id):
+    return jobs.deliver_one(notification_id, timezone.now())
+
+
+@shared_task(name="notifications.tasks.deliver_pending")
+def deliver_pending():
+    return jobs.deliver_pending(timezone.now())

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo kommun, its people and accounts. Safe to run again: nothing is duplicated."
+    )
+
+    def handle(self, *args, **options):
+        for dotted in settings.KANALKOLL_DEMO_SEEDERS:
+            import_string(dotted)(stdout=self.stdout)
+        from organisation.demo import DEMO_PASSWORD, PEOPLE
+
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/logga-in/ as:")
+        )
+        for username, *_rest in PEOPLE[:7]:
+            self.stdout.write(f"  {username:<28} password: {DEMO_PASSWORD}")

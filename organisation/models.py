@@ -1,0 +1,327 @@
+"""Units, users, the roles they hold in units, and absences.
+
+"Who is the chef of this person", "who is the communicator of this unit" and "who acts
+for this person today" are answered here, and only here.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MEDARBETARE = "medarbetare", _("Medarbetare")
+    CHEF = "chef", _("Chef")
+    KOMMUNIKATOR = "forvaltningskommunikator", _("Förvaltningskommunikatör")
+    KOMMUNIKATIONSCHEF = "kommunikationschef", _("Kommunikationschef")
+    KOMMUNIKATIONSAVDELNINGEN = "kommunikationsavdelningen", _("Kommunikationsavdelningen")
+    ARKIVARIE = "arkivarie", _("Arkivarie")
+    SYSTEMADMINISTRATOR = "systemadministrator", _("Systemadministratör")
+
+
+# Roles that curate the whole register (within the unit where they are held, normally
+# the kommun itself).
+REGISTER_CURATORS = frozenset({Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN})
+
+
+class UnitQuerySet(models.QuerySet):
+    def kommun(self):
+        """The root unit, which carries the kommun's own data (name, website, phone)."""
+        return self.filter(kind=Unit.Kind.KOMMUN, parent__isnull=True).first()
+
+    def subtree(self, unit):
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        KOMMUN = "kommun", _("Kommun")
+        FORVALTNING = "forvaltning", _("Förvaltning")
+        ENHET = "enhet", _("Enhet/verksamhet")
+
+    name = models.CharField(_("namn"), max_length=200)
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("ingår i"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    contact_email = models.EmailField(
+        _("funktionsadress"),
+        blank=True,
+        help_text=_("Enhetens gemensamma e-postadress, visas i det publika registret."),
+    )
+    # The kommun's own data: only on the root unit.
+    website = models.URLField(_("kommunens webbplats"), blank=True)
+    contact_phone = models.CharField(_("kontaktcenter, telefon"), max_length=40, blank=True)
+    archive_email = models.EmailField(_("kommunarkivets e-post"), blank=True)
+    publish_person_names = models.BooleanField(
+        _("visa ansvarigas namn i det publika registret"),
+        default=False,
+        help_text=_("Av: bara funktion och kontaktadress visas för allmänheten."),
+    )
+    # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    forvaltning = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisatorisk enhet")
+        verbose_name_plural = _("organisatoriska enheter")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.KOMMUN:
+            if self.parent_id:
+                raise ValidationError(
+                    {"parent": _("Kommunen är roten och ingår inte i någon enhet.")}
+                )
+            other = Unit.objects.filter(kind=self.Kind.KOMMUN).exclude(pk=self.pk)
+            if other.exists():
+                raise ValidationError({"kind": _("Det finns redan en kommun.")})
+        elif self.parent is None:
+            raise ValidationError({"parent": _("Ange vilken enhet den här enheten ingår i.")})
+        elif self.kind == self.Kind.FORVALTNING and self.parent.kind != self.Kind.KOMMUN:
+            raise ValidationError({"parent": _("En förvaltning ingår direkt i kommunen.")})
+        elif self.kind == self.Kind.ENHET and self.parent.kind == self.Kind.KOMMUN:
+            raise ValidationError(
+                {"parent": _("En enhet ingår i en förvaltning eller en annan enhet.")}
+            )
+        if self.pk and self.parent_id:
+            if f"/{self.pk}/" in self.parent.path:
+                raise ValidationError({"parent": _("En enhet kan inte ingå i sig själv.")})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._refresh_derived()
+
+    def _refresh_derived(self):
+        parent = self.parent
+        path = f"{parent.path if parent else '/'}{self.pk}/"
+        if self.kind == self.Kind.FORVALTNING:
+            forvaltning_id = self.pk
+        elif parent is not None:
+            forvaltning_id = parent.forvaltning_id
+        else:
+            forvaltning_id = None
+        if (path, forvaltning_id) != (self.path, self.forvaltning_id):
+            self.path, self.forvaltning_id = path, forvaltning_id
+            Unit.objects.filter(pk=self.pk).update(path=path, forvaltning_id=forvaltning_id)
+            for child in self.children.all():
+                child._refresh_derived()
+
+    @property
+    def ancestor_ids(self):
+        """Own id first, then up to the kommun."""
+        return [int(p) for p in reversed(self.path.strip("/").split("/")) if p]
+
+    def ancestors(self):
+        """This unit and every unit above it, nearest first."""
+        by_id = Unit.objects.in_bulk(self.ancestor_ids)
+        return [by_id[i] for i in self.ancestor_ids if i in by_id]
+
+    @property
+    def label(self):
+        """The unit with its förvaltning, as shown in lists: "Biblioteket, Kulturförvaltningen"."""
+        if self.forvaltning_id and self.forvaltning_id != self.pk:
+            return f"{self.name}, {self.forvaltning.name}"
+        return self.name
+
+
+class User(AbstractUser):
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("enhet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text=_("Den enhet personen är anställd i."),
+    )
+    title = models.CharField(_("befattning"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("användare")
+        verbose_name_plural = _("användare")
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    # -- roles ------------------------------------------------------------------
+    @cached_property
+    def _assignments(self):
+        """Every (role, unit id, unit path) this user holds; one query, cached."""
+        if not self.pk:
+            return []
+        return list(self.role_assignments.values_list("role", "unit_id", "unit__path"))
+
+    def roles(self):
+        return {role for role, _unit, _path in self._assignments}
+
+    def has_role(self, *roles):
+        return any(role in roles for role, _unit, _path in self._assignments)
+
+    def roles_over(self, unit):
+        """The roles this user holds in `unit` or in any unit above it."""
+        if unit is None:
+            return set()
+        return {role for role, _uid, path in self._assignments if unit.path.startswith(path)}
+
+    def scope_paths(self):
+        """Unit paths whose subtrees this user may see: where they hold a role, and their own unit."""
+        paths = {path for _role, _uid, path in self._assignments}
+        if self.unit_id:
+            paths.add(self.unit.path)
+        # Drop paths already covered by a shorter one.
+        return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+
+    @property
+    def is_systemadmin(self):
+        return self.is_active and (self.is_superuser or self.has_role(Role.SYSTEMADMINISTRATOR))
+
+    def has_perm(self, perm, obj=None):
+        return self.is_systemadmin or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        return self.is_systemadmin or super().has_module_perms(app_label)
+
+    def chef(self):
+        """The chef of this person: the nearest unit up from their own that has a chef
+        other than themselves. A chef's own chef is therefore the chef above them."""
+        if self.unit_id is None:
+            return None
+        return chef_of_unit(self.unit, exclude=self)
+
+
+def holders(role, unit, exclude=None):
+    qs = User.objects.filter(
+        is_active=True, role_assignments__role=role, role_assignments__unit=unit
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("role_assignments__id")
+
+
+def chef_of_unit(unit, exclude=None):
+    """The chef responsible for `unit`: nearest unit up the tree that has one."""
+    for ancestor in unit.ancestors():
+        chef = holders(Role.CHEF, ancestor, exclude=exclude).first()
+        if chef is not None:
+            return chef
+    return None
+
+
+def communicator_of(unit):
+    """The förvaltningskommunikatör serving `unit` (held in its förvaltning, or above)."""
+    start = unit.forvaltning if unit.forvaltning_id else unit
+    for ancestor in start.ancestors():
+        person = holders(Role.KOMMUNIKATOR, ancestor).first()
+        if person is not None:
+            return person
+    return None
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("enhet"), on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    role = models.CharField(_("roll"), max_length=40, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("roll")
+        verbose_name_plural = _("roller")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_role_in_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_role_display()} ({self.unit})"
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def on(self, day):
+        return self.active().filter(starts_on__lte=day, ends_on__gte=day)
+
+
+class Absence(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="absences"
+    )
+    starts_on = models.DateField(_("från och med"))
+    ends_on = models.DateField(_("till och med"))
+    substitute = models.ForeignKey(
+        User,
+        verbose_name=_("ersättare"),
+        on_delete=models.PROTECT,
+        related_name="substituting",
+        help_text=_("Den som tar över ditt arbete i Kanalkoll medan du är borta."),
+    )
+    note = models.CharField(_("kommentar"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("frånvaro")
+        verbose_name_plural = _("frånvaro")
+        ordering = ["-starts_on"]
+        indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(substitute=models.F("user")), name="absence_substitute_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.starts_on}–{self.ends_on}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("Slutdatum kan inte vara före startdatum.")})
+        if self.user_id and self.substitute_id == self.user_id:
+            raise ValidationError({"substitute": _("Du kan inte vara din egen ersättare.")})
+
+
+def acting_for(user, at=None):
+    """Who does `user`'s work at `at`: their substitute during a recorded absence
+    (following a chain of absent substitutes), otherwise the user."""
+    if user is None:
+        return None
+    day = timezone.localdate(at) if at else timezone.localdate()
+    seen = {user.pk}
+    current = user
+    while True:
+        absence = Absence.objects.on(day).filter(user=current).select_related("substitute").first()
+        if absence is None or absence.substitute_id in seen:
+            return current
+        current = absence.substitute
+        seen.add(current.pk)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisation"
+
+urlpatterns = [
+    path("franvaro/", views.absences, name="absences"),
+    path("franvaro/<int:pk>/aterkalla/", views.cancel_absence, name="cancel_absence"),
+]

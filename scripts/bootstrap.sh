@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install what Kanalkoll needs and is missing: Debian packages, uv, the Python
+# environment (locked in uv.lock), the npm packages (axe-core) and compiled translations.
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  chromium            # page captures (archive) and the browser tests
+  libharfbuzz-subset0 # WeasyPrint font subsetting (6x faster PDFs)
+  libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+  qpdf poppler-utils  # PDF checks: qpdf, pdffonts, pdftotext, pdftoppm
+  gettext             # compilemessages
+  nodejs npm          # axe-core for the accessibility tests
+)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export UV_PYTHON_DOWNLOADS=never
+if ! command -v uv >/dev/null 2>&1; then
+  echo "Installing uv"
+  python3 -m pip install --quiet --user uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+uv sync --frozen --python python3 --quiet
+
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --silent
+fi
+
+.venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
