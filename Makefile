@@ -1,7 +1,7 @@
 .PHONY: run test install lint bench-register
 
 # Tests run with DEBUG off; this key exists only for them.
-TEST_ENV = SECRET_KEY=test-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0
+TEST_ENV = SECRET_KEY=test-only-not-secret DEBUG=0
 
 install:
 	@scripts/bootstrap.sh

@@ -27,6 +27,13 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 class AccountForm(forms.ModelForm):
     """All fields, for the register's curators."""
 
+    url = forms.URLField(
+        label=_("Adress (URL)"),
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("Kontots adress, till exempel https://www.instagram.com/kommunen."),
+    )
+
     administrators = PeopleChoiceField(
         label=_("Administratörer"),
         queryset=people(),

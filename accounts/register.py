@@ -69,8 +69,10 @@ class PublicRegister:
         self.kommun = kommun if kommun is not None else Unit.objects.kommun()
         self.show_names = bool(self.kommun and self.kommun.publish_person_names)
         self.kommun_email = (self.kommun.contact_email if self.kommun else "") or ""
-        self.platform_names = dict(Platform.choices)
-        self.kind_names = dict(Kind.choices)
+        # Translated once per register, not once per row.
+        self.platform_names = {value: str(label) for value, label in Platform.choices}
+        self.kind_names = {value: str(label) for value, label in Kind.choices}
+        self.default_function = _("Kontoansvarig")
 
     def queryset(self, platform=None, unit=None, statuses=(Status.ACTIVE,)):
         qs = Account.objects.filter(status__in=statuses)
@@ -97,17 +99,17 @@ class PublicRegister:
             "id": r["id"],
             "name": r["name"],
             "platform": r["platform"],
-            "platform_name": str(self.platform_names.get(r["platform"], r["platform"])),
+            "platform_name": self.platform_names.get(r["platform"], r["platform"]),
             "handle": r["handle"],
             "url": r["url"],
             "kind": r["kind"],
-            "kind_name": str(self.kind_names.get(r["kind"], r["kind"])),
+            "kind_name": self.kind_names.get(r["kind"], r["kind"]),
             "unit": r["unit"],
             "forvaltning": r["forvaltning"],
             "purpose": r["purpose"],
             "audience": r["audience"],
             "language": r["language"],
-            "responsible_function": r["title"] or _("Kontoansvarig"),
+            "responsible_function": r["title"] or self.default_function,
             "responsible_name": (
                 f"{r['first_name']} {r['last_name']}".strip() or None if self.show_names else None
             ),
@@ -128,8 +130,12 @@ class PublicRegister:
         count = qs.count()
         pages = max(1, math.ceil(count / size))
         start = (number - 1) * size
-        rows = list(self.rows(qs[start : start + size])) if start < count else []
-        return rows, count, pages
+        if start >= count:
+            return [], count, pages
+        # Pick the page's ids from the (status, display_name, id) index alone, then join
+        # just those rows: an OFFSET over the whole join reads and sorts every row before.
+        ids = qs.values("pk")[start : start + size]
+        return list(self.rows(qs.filter(pk__in=ids))), count, pages
 
 
 def public_fields(row):

@@ -1,6 +1,8 @@
 """Every change to the register goes through here: locked, checked, recorded in the
 account's history, and announced through the outbox in the same transaction."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -44,14 +46,9 @@ def register_account(actor, data, administrators=()):
         account = Account(**{k: v for k, v in data.items() if k in FULL_FIELDS})
         _apply_status_dates(account, previous_status=None)
         account.url_key = url_key(account.url)
-        # Save once without history, attach the administrators, then record the
-        # complete first version.
-        account.skip_history_when_saving = True
-        _save_unique(account)
-        del account.skip_history_when_saving
-        account.administrators.set(administrators)
-        account._history_user = actor
-        account.save()
+        with _one_history_record(account, actor):
+            _save_unique(account)
+            account.administrators.set(administrators)
         _announce_roles(account, actor, before=None)
     return account
 
@@ -67,12 +64,25 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
                 setattr(account, name, value)
         _apply_status_dates(account, previous_status)
         account.url_key = url_key(account.url)
-        if administrators is not None:
-            account.administrators.set(administrators)
-        account._history_user = actor
-        _save_unique(account)
+        with _one_history_record(account, actor):
+            _save_unique(account)
+            if administrators is not None:
+                account.administrators.set(administrators)
         _announce_roles(account, actor, before=before)
     return account
+
+
+@contextmanager
+def _one_history_record(account, actor):
+    """Make the changes inside without history, then record one complete version
+    (fields and administrators) made by `actor`."""
+    account.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del account.skip_history_when_saving
+    account._history_user = actor
+    account.save()
 
 
 def _save_unique(account):

@@ -1,0 +1,83 @@
+"""Shared fixtures: a small kommun with one person in each role.
+
+kommun
+├── Kultur- och fritidsförvaltningen (kommunikator)
+│   └── Biblioteket (chef, medarbetare)
+└── Utbildningsförvaltningen (kommunikator2)
+    └── Skolan (outsider: medarbetare elsewhere)
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.models import Account
+from organisation.models import Role, Unit
+
+from .factories import AccountFactory, UserFactory, give_role
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Plain HTTP and unhashed static files in tests; production defaults otherwise."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    kommun = Unit.objects.create(
+        name="Testby kommun",
+        kind=Unit.Kind.KOMMUN,
+        website="https://www.testby.example",
+        contact_phone="08-123 45",
+        contact_email="kontakt@testby.example",
+    )
+    kultur = Unit.objects.create(name="Kultur- och fritidsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun)
+    bibliotek = Unit.objects.create(name="Biblioteket", kind=Unit.Kind.ENHET, parent=kultur)
+    utbildning = Unit.objects.create(name="Utbildningsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun)
+    skolan = Unit.objects.create(name="Skolan", kind=Unit.Kind.ENHET, parent=utbildning)
+
+    def person(username, unit, *roles):
+        user = UserFactory(username=username, unit=unit)
+        for role, role_unit in roles:
+            give_role(user, role, role_unit)
+        return user
+
+    people = SimpleNamespace(
+        medarbetare=person("medarbetare", bibliotek, (Role.MEDARBETARE, bibliotek)),
+        chef=person("chef", bibliotek, (Role.CHEF, bibliotek)),
+        kommunikator=person("kommunikator", kultur, (Role.KOMMUNIKATOR, kultur)),
+        kommunikationschef=person("kommunikationschef", kommun, (Role.KOMMUNIKATIONSCHEF, kommun)),
+        kommunikationsavdelningen=person(
+            "kommunikationsavdelningen", kommun, (Role.KOMMUNIKATIONSAVDELNINGEN, kommun)
+        ),
+        arkivarie=person("arkivarie", kommun, (Role.ARKIVARIE, kommun)),
+        admin=person("admin", kommun, (Role.SYSTEMADMINISTRATOR, kommun)),
+        outsider=person("outsider", skolan, (Role.MEDARBETARE, skolan)),
+        kommunikator2=person("kommunikator2", utbildning, (Role.KOMMUNIKATOR, utbildning)),
+    )
+    return SimpleNamespace(
+        kommun=kommun, kultur=kultur, bibliotek=bibliotek, utbildning=utbildning, skolan=skolan, people=people
+    )
+
+
+@pytest.fixture
+def account(org):
+    """An active, compliant library account run by medarbetare."""
+    p = org.people
+    account = AccountFactory(
+        display_name="Biblioteket i Testby",
+        url="https://www.instagram.com/testbybibliotek",
+        platform="instagram",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        substitute=p.chef,
+    )
+    account.administrators.set([p.medarbetare, p.chef, p.kommunikator])
+    return Account.objects.with_compliance().get(pk=account.pk)

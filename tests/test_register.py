@@ -1,0 +1,140 @@
+import json
+
+import pytest
+
+from accounts.models import Account, RecordsAreKept, Status
+from accounts.urlkeys import InvalidAccountURL, url_key
+
+from .factories import AccountFactory
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://www.instagram.com/testbybibliotek",
+        "http://instagram.com/testbybibliotek/",
+        "instagram.com/TestbyBibliotek",
+        "https://WWW.INSTAGRAM.COM/testbybibliotek/?utm_source=fb&utm_medium=x&igshid=abc",
+        "https://m.instagram.com/testbybibliotek?fbclid=123#top",
+        "  https://www.instagram.com//testbybibliotek//  ",
+    ],
+)
+def test_url_variants_share_one_key(raw):
+    assert url_key(raw) == "instagram.com/testbybibliotek"
+
+
+def test_meaningful_query_parameters_are_kept():
+    assert url_key("https://www.facebook.com/profile.php?id=123&ref=bookmarks") == "facebook.com/profile.php?id=123"
+    assert url_key("https://www.facebook.com/profile.php?id=123") != url_key("https://www.facebook.com/profile.php?id=124")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   ", "javascript:alert(1)", "ftp://files.example/x", "https://", "https://exa mple.se",
+     "https://user:pw@example.se/x", "http://-bad-.example", "x" * 2100, "mailto:info@kommun.se"],
+)
+def test_malformed_urls_are_refused_with_a_reason(raw):
+    with pytest.raises(InvalidAccountURL) as exc:
+        url_key(raw)
+    assert str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["http://instagram.com/testbybibliotek", "https://www.instagram.com/TESTBYBIBLIOTEK/?utm_campaign=x"],
+)
+def test_verify_finds_an_official_account(client, account, variant):
+    response = client.get("/register/verify", {"url": variant})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["official"] is True
+    assert body["account"]["id"] == account.pk
+    assert body["account"]["name"] == "Biblioteket i Testby"
+
+
+def test_verify_unknown_closed_and_bad_input(client, account, org):
+    assert client.get("/register/verify", {"url": "https://instagram.com/someone-else"}).json()["official"] is False
+    closed = AccountFactory(
+        url="https://x.com/gammalt", status=Status.CLOSED, unit=org.bibliotek, responsible=org.people.chef
+    )
+    body = client.get("/register/verify", {"url": "x.com/gammalt"}).json()
+    assert body["official"] is False and body["account"]["id"] == closed.pk
+    assert "avslutat" in body["message"]
+    for bad in [None, "", "ftp://x.example", "https://"]:
+        response = client.get("/register/verify", {} if bad is None else {"url": bad})
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]
+
+
+def test_public_register_lists_only_active_accounts(client, org, account):
+    p = org.people
+    AccountFactory(display_name="Planerat konto", status=Status.PLANNED, unit=org.bibliotek, responsible=p.chef)
+    AccountFactory(display_name="Avslutat konto", status=Status.CLOSED, unit=org.bibliotek, responsible=p.chef)
+    AccountFactory(display_name="Skolans konto", platform="tiktok", unit=org.skolan, responsible=p.outsider)
+    html = client.get("/register/").content.decode()
+    assert "Biblioteket i Testby" in html and "Skolans konto" in html
+    assert "Planerat konto" not in html and "Avslutat konto" not in html
+
+    data = client.get("/register.json").json()
+    assert data["count"] == 2
+    assert {r["name"] for r in data["results"]} == {"Biblioteket i Testby", "Skolans konto"}
+    only_tiktok = client.get("/register.json", {"platform": "tiktok"}).json()
+    assert [r["name"] for r in only_tiktok["results"]] == ["Skolans konto"]
+    only_kultur = client.get("/register.json", {"unit": org.kultur.pk}).json()
+    assert [r["name"] for r in only_kultur["results"]] == ["Biblioteket i Testby"]
+
+
+def test_open_data_fields_are_stable(client, account):
+    from accounts.register import PUBLIC_FIELDS
+
+    row = client.get("/register.json").json()["results"][0]
+    assert list(row) == list(PUBLIC_FIELDS)
+    assert row["contact_email"] == "kontakt@testby.example"  # falls back to the kommun's address
+    assert row["responsible_name"] is None  # names only when the kommun turns it on
+    csv_text = client.get("/register.csv").getvalue().decode("utf-8-sig")
+    header, first = csv_text.splitlines()[:2]
+    assert header.split(",") == list(PUBLIC_FIELDS)
+    assert "Biblioteket i Testby" in first
+
+
+def test_person_names_are_published_only_when_the_kommun_says_so(client, org, account):
+    org.kommun.publish_person_names = True
+    org.kommun.save()
+    row = client.get("/register.json").json()["results"][0]
+    assert row["responsible_name"] == f"{org.people.medarbetare.first_name} Åström"
+
+
+@pytest.mark.parametrize("params", [{"platform": "myspace"}, {"unit": "abc"}, {"unit": "99999"}, {"page": "x"}, {"page": "0"}])
+def test_bad_open_data_filters_get_400_with_a_reason(client, account, params):
+    response = client.get("/register.json", params)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert client.get("/register/", params).status_code == 400
+
+
+def test_pages_beyond_the_end_are_empty(client, account):
+    data = client.get("/register.json", {"page": 5}).json()
+    assert data["results"] == [] and data["count"] == 1 and data["next"] is None
+
+
+def test_accounts_are_never_deleted(account):
+    with pytest.raises(RecordsAreKept):
+        account.delete()
+    with pytest.raises(RecordsAreKept):
+        Account.objects.all().delete()
+    assert Account.objects.filter(pk=account.pk).exists()
+
+
+def test_admin_offers_no_delete(client, org, account):
+    client.force_login(org.people.admin)
+    response = client.get(f"/admin/accounts/account/{account.pk}/delete/")
+    assert response.status_code in (302, 403)
+    assert Account.objects.filter(pk=account.pk).exists()
+
+
+def test_json_is_utf8_not_escaped(client, account):
+    raw = client.get("/register.json").content.decode("utf-8")
+    assert "Åström" not in raw  # names hidden by default
+    assert "Kultur- och fritidsförvaltningen" in raw
+    json.loads(raw)

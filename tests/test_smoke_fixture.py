@@ -1,0 +1,2 @@
+def test_fixture_account_is_compliant(account):
+    assert account.problems() == []
