@@ -5,7 +5,6 @@ Field names of the open data are stable and documented in the README.
 
 import math
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from organisation.models import Unit
@@ -34,27 +33,27 @@ PUBLIC_FIELDS = (
 )
 
 _COLUMNS = {
-    "id": F("id"),
-    "name": F("display_name"),
-    "platform": F("platform"),
-    "handle": F("handle"),
-    "url": F("url"),
-    "kind": F("kind"),
-    "unit": F("unit__name"),
-    "forvaltning": F("unit__forvaltning__name"),
-    "purpose": F("purpose"),
-    "audience": F("audience"),
-    "language": F("language"),
-    "title": F("responsible__title"),
-    "first_name": F("responsible__first_name"),
-    "last_name": F("responsible__last_name"),
-    "account_email": F("contact_email"),
-    "unit_email": F("unit__contact_email"),
-    "forvaltning_email": F("unit__forvaltning__contact_email"),
-    "opened_on": F("opened_on"),
-    "last_archived_on": F("last_snapshot_on"),
-    "status": F("status"),
-    "closed_on": F("closed_on"),
+    "id": "id",
+    "name": "display_name",
+    "platform": "platform",
+    "handle": "handle",
+    "url": "url",
+    "kind": "kind",
+    "unit": "unit__name",
+    "forvaltning": "unit__forvaltning__name",
+    "purpose": "purpose",
+    "audience": "audience",
+    "language": "language",
+    "title": "responsible__title",
+    "first_name": "responsible__first_name",
+    "last_name": "responsible__last_name",
+    "account_email": "contact_email",
+    "unit_email": "unit__contact_email",
+    "forvaltning_email": "unit__forvaltning__contact_email",
+    "opened_on": "opened_on",
+    "last_archived_on": "last_snapshot_on",
+    "status": "status",
+    "closed_on": "closed_on",
 }
 
 
@@ -126,7 +125,7 @@ class PublicRegister:
         }
 
     def page(self, qs, number, size):
-        """One page of rows: (rows, count, pages, number). Out-of-range pages are empty."""
+        """One page of rows: (rows, count, pages). Out-of-range pages are empty."""
         count = qs.count()
         pages = max(1, math.ceil(count / size))
         start = (number - 1) * size

@@ -42,7 +42,9 @@ if not os.environ.get("SECRET_KEY"):
     os.environ["KANALKOLL_DEV"] = "1"
 # Without `collectstatic` there is no manifest for {% static %}; the plain storage keeps
 # the page renderable (production looks the names up in an in-memory manifest: as cheap).
-if not (Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles")) / "staticfiles.json").exists():
+if not (
+    Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles")) / "staticfiles.json"
+).exists():
     os.environ.setdefault(
         "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
@@ -175,7 +177,9 @@ def seed():
                 contact_email=f"konto{i}@bench.example" if i % 3 == 0 else "",
                 status=status,
                 opened_on=None if status == Status.PLANNED else opened,
-                closed_on=opened + datetime.timedelta(days=900) if status == Status.CLOSED else None,
+                closed_on=opened + datetime.timedelta(days=900)
+                if status == Status.CLOSED
+                else None,
                 last_snapshot_on=opened + datetime.timedelta(days=300) if i % 2 else None,
                 gp_states_official=True,
                 gp_links_website=bool(i % 5),
@@ -206,7 +210,9 @@ def cleanup():
             [like],
         )
         cur.execute("DELETE FROM accounts_historicalaccount WHERE url LIKE %s", [like])
-        cur.execute(f"DELETE FROM accounts_account_administrators WHERE account_id IN ({bench_ids})", [like])
+        cur.execute(
+            f"DELETE FROM accounts_account_administrators WHERE account_id IN ({bench_ids})", [like]
+        )
         cur.execute("DELETE FROM accounts_account WHERE url LIKE %s", [like])
         accounts = cur.rowcount
         cur.execute("DELETE FROM organisation_user WHERE username LIKE %s", [PREFIX + "%"])
@@ -229,6 +235,10 @@ def cleanup():
 
 # -- measuring ----------------------------------------------------------------------
 
+# The page's ids come from the (status, display_name, id) index alone (an index-only
+# scan), then only those rows are joined: the fastest plain SQL for a page found, so
+# the floor is a strict one. A plain ORDER BY … OFFSET over the whole join is ~10×
+# slower in the middle of the register.
 FLOOR_SQL = """
 SELECT a.id, a.display_name, a.platform, a.handle, a.url, a.kind,
        u.name AS unit, f.name AS forvaltning, a.purpose, a.audience, a.language,
@@ -239,9 +249,11 @@ FROM accounts_account a
 JOIN organisation_unit u ON u.id = a.unit_id
 LEFT JOIN organisation_unit f ON f.id = u.forvaltning_id
 JOIN organisation_user p ON p.id = a.responsible_id
-WHERE a.status = %s
+WHERE a.id IN (
+    SELECT id FROM accounts_account WHERE status = %s
+    ORDER BY display_name, id LIMIT %s OFFSET %s
+)
 ORDER BY a.display_name, a.id
-LIMIT %s OFFSET %s
 """
 
 
@@ -249,7 +261,7 @@ def floor_once(page, size):
     with connection.cursor() as cur:
         cur.execute(FLOOR_SQL, [Status.ACTIVE, size, (page - 1) * size])
         names = [c[0] for c in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     body = json.dumps({"results": rows}, ensure_ascii=False, default=str).encode()
     assert len(rows) == size, f"floor fetched {len(rows)} rows"
     return body

@@ -7,6 +7,10 @@ kommun
     └── Skolan (outsider: medarbetare elsewhere)
 """
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +19,34 @@ from accounts.models import Account
 from organisation.models import Role, Unit
 
 from .factories import AccountFactory, UserFactory, give_role
+
+
+def pytest_configure(config):
+    """Tasks enqueued by this test run stay within it, so that the worker of a running
+    `make run` never takes them and two runs never mix: a queue of its own on Redis,
+    broker folders of its own on the filesystem transport."""
+    from config.celery import app
+
+    if (app.conf.broker_url or "").startswith("filesystem://"):
+        folder = Path(tempfile.mkdtemp(prefix="kanalkoll-test-broker-"))
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "out"),
+            "data_folder_out": str(folder / "out"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+        for name in ("out", "processed", "control"):
+            (folder / name).mkdir()
+        config._kanalkoll_broker_folder = folder
+    else:
+        app.conf.task_default_queue = f"kanalkoll-test-{os.getpid()}"
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_kanalkoll_broker_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

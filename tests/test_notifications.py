@@ -1,0 +1,162 @@
+"""The outbox: nothing lost when the broker is down, nothing sent twice."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Account
+from notifications.jobs import deliver_one, deliver_pending
+from notifications.models import Notification
+from notifications.services import notify
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _use_broker(app, url):
+    """Switch the Celery app to another broker URL, dropping pooled connections
+    (the connection pool and the producer pool built on it)."""
+    app.close()
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a port where nothing listens."""
+    from config.celery import app
+
+    before = app.conf.broker_url
+    _use_broker(app, UNREACHABLE_BROKER)
+    yield
+    _use_broker(app, before)
+
+
+def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
+    client, org, account, broker_down, django_capture_on_commit_callbacks
+):
+    p = org.people
+    client.force_login(p.kommunikationschef)
+    data = {
+        "display_name": account.display_name,
+        "platform": account.platform,
+        "url": account.url,
+        "kind": account.kind,
+        "unit": account.unit_id,
+        "responsible": p.medarbetare.pk,
+        "substitute": p.outsider.pk,  # a new substitute is told
+        "administrators": [p.medarbetare.pk, p.chef.pk, p.kommunikator.pk],
+        "purpose": account.purpose,
+        "audience": account.audience,
+        "language": "svenska",
+        "status": account.status,
+    }
+    started = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(f"/konton/{account.pk}/andra/", data)
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # the enqueue ran, failed against the dead broker, and was swallowed
+    assert (timezone.now() - started).total_seconds() < 10
+    assert Account.objects.get(pk=account.pk).substitute == p.outsider
+    notification = Notification.objects.get(recipient=p.outsider)
+    assert notification.sent_at is None and mail.outbox == []
+
+    # The broker is back (or not: the sweep sends directly); run the sweep twice.
+    assert deliver_pending(timezone.now()) == 1
+    assert deliver_pending(timezone.now()) == 0
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [p.outsider.email]
+    assert "ersättare" in mail.outbox[0].body
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
+
+
+def test_a_failed_send_is_retried_later(org, settings):
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    with_broken = notify(org.people.chef, "absence_substitute", {"absence": _absence(org)})
+    now = timezone.now()
+    assert deliver_pending(now) == 0
+    with_broken.refresh_from_db()
+    assert with_broken.sent_at is None and with_broken.due_at > now and "SMTP" in with_broken.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver_pending(now) == 0  # not due yet
+    assert deliver_pending(with_broken.due_at) == 1
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise OSError("SMTP-servern svarar inte")
+
+
+def _absence(org):
+    from organisation.models import Absence
+
+    return Absence(user=org.people.medarbetare, substitute=org.people.chef, starts_on="2026-12-01", ends_on="2026-12-05")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_send_once(org):
+    notification = notify(org.people.chef, "absence_substitute", {"absence": _absence(org)})
+    now = timezone.now()
+    results = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            results.append(deliver_one(notification.pk, now))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_unread_count_and_list(client, org):
+    notify(org.people.chef, "absence_substitute", {"absence": _absence(org)}, url="/franvaro/")
+    client.force_login(org.people.chef)
+    page = client.get("/aviseringar/").content.decode()
+    assert "Du är ersättare för" in page
+    assert 'olästa' in client.get("/att-gora/").content.decode()
+    n = Notification.objects.get()
+    response = client.post(f"/aviseringar/{n.pk}/oppna/")
+    assert response.status_code == 302 and response["Location"] == "/franvaro/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+    other = org.people.medarbetare
+    client.force_login(other)
+    assert client.post(f"/aviseringar/{n.pk}/oppna/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_what_a_commit_enqueued(org):
+    """Delivery through the configured broker (Redis in CI) and a real Celery worker."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+    from django.db import transaction
+
+    from config.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with transaction.atomic():
+            notification = notify(org.people.chef, "absence_substitute", {"absence": _absence(org)})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            notification.refresh_from_db()
+            if notification.sent_at:
+                break
+            time.sleep(0.1)
+    assert notification.sent_at is not None, "the worker did not deliver the notification"
+    assert len(mail.outbox) == 1
+    assert deliver_pending(timezone.now()) == 0  # nothing left for the sweep

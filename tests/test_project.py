@@ -1,0 +1,110 @@
+"""Setup-level promises: health check, deploy check, demo data, sweeps, one h1 per page."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Account
+from organisation.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_reports_database_and_broker(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["database"]["ok"] is True and body["broker"]["ok"] is True
+
+
+def test_healthz_is_503_when_the_broker_is_down(client, db):
+    from config.celery import app
+
+    before = app.conf.broker_url
+    app.close()
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.close()
+        app.conf.broker_url = before
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False
+
+
+def test_check_deploy_is_clean_with_production_values(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "KANALKOLL_DEV")},
+        "DEBUG": "0",
+        "SECRET_KEY": "p7c!x9-" + "k" * 30 + "Zq8#vR2LmW4nT6yB",
+        "ALLOWED_HOSTS": "kanalkoll.kommun.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "EMAIL_URL": "smtp://mail.kommun.example:25",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "KANALKOLL_DEV")}
+    env["DEBUG"] = "0"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    counts = (User.objects.count(), Account.objects.count(), Account.history.count())
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert (User.objects.count(), Account.objects.count(), Account.history.count()) == counts
+    assert Account.objects.count() >= 30
+    assert set(Account.objects.values_list("platform", flat=True)) >= {
+        "facebook_sida", "facebook_grupp", "instagram", "x", "linkedin", "youtube", "tiktok",
+        "threads", "mastodon", "blogg", "podd", "annan",
+    }
+    assert len(set(Account.objects.values_list("status", flat=True))) == 5
+    for username in ["medarbetare", "chef", "kommunikator", "kommunikationschef", "arkivarie", "admin"]:
+        assert User.objects.get(username=username).check_password("kanalkoll-demo")
+
+
+@pytest.mark.django_db
+def test_run_jobs_runs_every_sweep(capsys):
+    from config.sweeps import SWEEPS, beat_schedule
+
+    call_command("run_jobs")
+    out = capsys.readouterr().out
+    for sweep in SWEEPS:
+        assert f"{sweep.name}:" in out
+    assert set(beat_schedule()) == {s.name for s in SWEEPS}
+
+
+def _pages(account):
+    return [
+        "/register/", "/logga-in/", "/att-gora/", "/konton/", "/konton/ny/", "/konton/efterlevnad/",
+        f"/konton/{account.pk}/", f"/konton/{account.pk}/andra/", "/aviseringar/", "/franvaro/",
+    ]
+
+
+def test_every_page_has_exactly_one_h1_a_skip_link_and_landmarks(client, org, account):
+    for url in _pages(account):
+        if url != "/logga-in/":
+            client.force_login(org.people.kommunikationsavdelningen)
+        else:
+            client.logout()
+        html = client.get(url).content.decode()
+        assert len(re.findall(r"<h1[\s>]", html)) == 1, url
+        assert '<html lang="sv">' in html, url
+        assert 'href="#main-content"' in html and '<main id="main-content"' in html, url
+        assert "<nav" in html and "<header" in html and "<footer" in html, url
