@@ -61,6 +61,28 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _use_broker(app, url):
+    """Switch the Celery app to another broker URL, dropping pooled connections
+    (the connection pool and the producer pool built on it)."""
+    app.close()
+    app.amqp._producer_pool = None
+    app.conf.broker_url = app.conf.broker_write_url = url
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a port where nothing listens."""
+    from config.celery import app
+
+    before = app.conf.broker_url
+    _use_broker(app, UNREACHABLE_BROKER)
+    yield
+    _use_broker(app, before)
+
+
 @pytest.fixture
 def org(db):
     kommun = Unit.objects.create(
@@ -70,9 +92,13 @@ def org(db):
         contact_phone="08-123 45",
         contact_email="kontakt@testby.example",
     )
-    kultur = Unit.objects.create(name="Kultur- och fritidsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun)
+    kultur = Unit.objects.create(
+        name="Kultur- och fritidsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun
+    )
     bibliotek = Unit.objects.create(name="Biblioteket", kind=Unit.Kind.ENHET, parent=kultur)
-    utbildning = Unit.objects.create(name="Utbildningsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun)
+    utbildning = Unit.objects.create(
+        name="Utbildningsförvaltningen", kind=Unit.Kind.FORVALTNING, parent=kommun
+    )
     skolan = Unit.objects.create(name="Skolan", kind=Unit.Kind.ENHET, parent=utbildning)
 
     def person(username, unit, *roles):
@@ -95,7 +121,12 @@ def org(db):
         kommunikator2=person("kommunikator2", utbildning, (Role.KOMMUNIKATOR, utbildning)),
     )
     return SimpleNamespace(
-        kommun=kommun, kultur=kultur, bibliotek=bibliotek, utbildning=utbildning, skolan=skolan, people=people
+        kommun=kommun,
+        kultur=kultur,
+        bibliotek=bibliotek,
+        utbildning=utbildning,
+        skolan=skolan,
+        people=people,
     )
 
 

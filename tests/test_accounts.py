@@ -22,7 +22,9 @@ def test_compliance_rules(org, account):
     account.administrators.set([p.medarbetare, p.chef])  # communicator missing
     assert problems_of(account) == [Problem.NO_COMMUNICATOR]
 
-    account.administrators.set([p.medarbetare, p.chef, p.kommunikator2])  # wrong förvaltning's communicator
+    account.administrators.set(
+        [p.medarbetare, p.chef, p.kommunikator2]
+    )  # wrong förvaltning's communicator
     assert problems_of(account) == [Problem.NO_COMMUNICATOR]
 
     account.administrators.set([p.medarbetare, p.chef, p.kommunikator])
@@ -70,7 +72,9 @@ def account_data(org, **overrides):
     return data
 
 
-def test_curator_registers_an_account_with_history_and_notifications(client, org, django_capture_on_commit_callbacks):
+def test_curator_registers_an_account_with_history_and_notifications(
+    client, org, django_capture_on_commit_callbacks
+):
     p = org.people
     client.force_login(p.kommunikationsavdelningen)
     with django_capture_on_commit_callbacks(execute=False):
@@ -80,7 +84,11 @@ def test_curator_registers_an_account_with_history_and_notifications(client, org
     assert account.status == Status.ACTIVE and account.opened_on is not None
     history = list(account.history.all())
     assert len(history) == 1 and history[0].history_user == p.kommunikationsavdelningen
-    assert {a.user_id for a in history[0].administrators.all()} == {p.medarbetare.pk, p.chef.pk, p.kommunikator.pk}
+    assert {a.user_id for a in history[0].administrators.all()} == {
+        p.medarbetare.pk,
+        p.chef.pk,
+        p.kommunikator.pk,
+    }
     told = set(Notification.objects.values_list("recipient__username", flat=True))
     assert told == {"medarbetare", "chef", "kommunikator"}
 
@@ -93,7 +101,9 @@ def test_bad_input_changes_nothing(client, org, account):
     before = Account.objects.count()
     cases = [
         {"url": "ftp://x.example"},
-        {"url": "https://www.instagram.com/TestbyBibliotek/"},  # the fixture account's URL, written differently
+        {
+            "url": "https://www.instagram.com/TestbyBibliotek/"
+        },  # the fixture account's URL, written differently
         {"substitute": org.people.medarbetare.pk},  # same as responsible
         {"closed_on": "2026-01-01"},  # but status aktivt
         {"responsible": ""},
@@ -107,7 +117,9 @@ def test_bad_input_changes_nothing(client, org, account):
 
 def test_duplicate_url_message_names_the_account(client, org, account):
     client.force_login(org.people.kommunikationsavdelningen)
-    response = client.post("/konton/ny/", account_data(org, url="http://instagram.com/testbybibliotek"))
+    response = client.post(
+        "/konton/ny/", account_data(org, url="http://instagram.com/testbybibliotek")
+    )
     assert "Adressen finns redan i registret: Biblioteket i Testby" in response.content.decode()
 
 
@@ -118,7 +130,10 @@ def test_responsible_person_edits_descriptive_fields_only(client, org, account):
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.display_name == "Nytt namn"
-    assert account.status == Status.ACTIVE and account.url == "https://www.instagram.com/testbybibliotek"
+    assert (
+        account.status == Status.ACTIVE
+        and account.url == "https://www.instagram.com/testbybibliotek"
+    )
     latest = account.history.first()
     assert latest.history_user == org.people.medarbetare
 
@@ -126,7 +141,10 @@ def test_responsible_person_edits_descriptive_fields_only(client, org, account):
 def test_history_shows_who_changed_what(client, org, account):
     services.update_account(org.people.kommunikationschef, account.pk, {"purpose": "Nytt syfte"})
     services.update_account(
-        org.people.kommunikationschef, account.pk, {}, administrators=[org.people.medarbetare, org.people.kommunikator]
+        org.people.kommunikationschef,
+        account.pk,
+        {},
+        administrators=[org.people.medarbetare, org.people.kommunikator],
     )
     client.force_login(org.people.chef)
     page = client.get(f"/konton/{account.pk}/").content.decode()
@@ -146,7 +164,10 @@ def test_closing_sets_the_closed_date_and_leaves_the_public_register(client, org
 def test_sees_only_accounts_in_scope(org, account):
     p = org.people
     other = AccountFactory(unit=org.skolan, responsible=p.outsider)
-    visible = {u: set(Account.objects.visible_to(getattr(p, u)).values_list("pk", flat=True)) for u in vars(p)}
+    visible = {
+        u: set(Account.objects.visible_to(getattr(p, u)).values_list("pk", flat=True))
+        for u in vars(p)
+    }
     assert visible["medarbetare"] == {account.pk}
     assert visible["outsider"] == {other.pk}
     assert visible["kommunikator2"] == {other.pk}
@@ -156,12 +177,18 @@ def test_sees_only_accounts_in_scope(org, account):
 
 @pytest.mark.parametrize("who", ["medarbetare", "kommunikator"])
 def test_mail_reaches_people_when_the_outbox_is_swept(org, account, who):
-    from notifications.jobs import deliver_pending
     from django.utils import timezone
+
+    from notifications.jobs import deliver_pending
 
     person = getattr(org.people, who)
     account.administrators.remove(person)
-    services.update_account(org.people.kommunikationschef, account.pk, {}, administrators=[*account.administrators.all(), person])
+    services.update_account(
+        org.people.kommunikationschef,
+        account.pk,
+        {},
+        administrators=[*account.administrators.all(), person],
+    )
     assert deliver_pending(timezone.now()) == 1
     assert deliver_pending(timezone.now()) == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [person.email]

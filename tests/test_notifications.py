@@ -11,28 +11,6 @@ from notifications.jobs import deliver_one, deliver_pending
 from notifications.models import Notification
 from notifications.services import notify
 
-UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _use_broker(app, url):
-    """Switch the Celery app to another broker URL, dropping pooled connections
-    (the connection pool and the producer pool built on it)."""
-    app.close()
-    app.amqp._producer_pool = None
-    app.conf.broker_url = url
-
-
-@pytest.fixture
-def broker_down():
-    """Point the Celery app at a port where nothing listens."""
-    from config.celery import app
-
-    before = app.conf.broker_url
-    _use_broker(app, UNREACHABLE_BROKER)
-    yield
-    _use_broker(app, before)
-
-
 def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
     client, org, account, broker_down, django_capture_on_commit_callbacks
 ):
@@ -77,7 +55,11 @@ def test_a_failed_send_is_retried_later(org, settings):
     now = timezone.now()
     assert deliver_pending(now) == 0
     with_broken.refresh_from_db()
-    assert with_broken.sent_at is None and with_broken.due_at > now and "SMTP" in with_broken.last_error
+    assert (
+        with_broken.sent_at is None
+        and with_broken.due_at > now
+        and "SMTP" in with_broken.last_error
+    )
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert deliver_pending(now) == 0  # not due yet
     assert deliver_pending(with_broken.due_at) == 1
@@ -94,7 +76,12 @@ class FailingBackend:
 def _absence(org):
     from organisation.models import Absence
 
-    return Absence(user=org.people.medarbetare, substitute=org.people.chef, starts_on="2026-12-01", ends_on="2026-12-05")
+    return Absence(
+        user=org.people.medarbetare,
+        substitute=org.people.chef,
+        starts_on="2026-12-01",
+        ends_on="2026-12-05",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,7 +114,7 @@ def test_unread_count_and_list(client, org):
     client.force_login(org.people.chef)
     page = client.get("/aviseringar/").content.decode()
     assert "Du är ersättare för" in page
-    assert 'olästa' in client.get("/att-gora/").content.decode()
+    assert "olästa" in client.get("/att-gora/").content.decode()
     n = Notification.objects.get()
     response = client.post(f"/aviseringar/{n.pk}/oppna/")
     assert response.status_code == 302 and response["Location"] == "/franvaro/"

@@ -22,17 +22,16 @@ def test_healthz_reports_database_and_broker(client, db):
     assert body["database"]["ok"] is True and body["broker"]["ok"] is True
 
 
-def test_healthz_is_503_when_the_broker_is_down(client, db):
+def test_healthz_is_503_when_the_broker_is_down(client, db, request, settings, tmp_path):
     from config.celery import app
 
-    before = app.conf.broker_url
-    app.close()
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.close()
-        app.conf.broker_url = before
+    if app.conf.broker_url.startswith("filesystem://"):
+        # The filesystem transport is "down" when its folder is gone.
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**options, "data_folder_in": str(tmp_path / "gone")}
+    else:
+        request.getfixturevalue("broker_down")
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
 
@@ -48,7 +47,11 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -58,7 +61,12 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "KANALKOLL_DEV")}
     env["DEBUG"] = "0"
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
@@ -71,11 +79,28 @@ def test_seed_demo_is_idempotent():
     assert (User.objects.count(), Account.objects.count(), Account.history.count()) == counts
     assert Account.objects.count() >= 30
     assert set(Account.objects.values_list("platform", flat=True)) >= {
-        "facebook_sida", "facebook_grupp", "instagram", "x", "linkedin", "youtube", "tiktok",
-        "threads", "mastodon", "blogg", "podd", "annan",
+        "facebook_sida",
+        "facebook_grupp",
+        "instagram",
+        "x",
+        "linkedin",
+        "youtube",
+        "tiktok",
+        "threads",
+        "mastodon",
+        "blogg",
+        "podd",
+        "annan",
     }
     assert len(set(Account.objects.values_list("status", flat=True))) == 5
-    for username in ["medarbetare", "chef", "kommunikator", "kommunikationschef", "arkivarie", "admin"]:
+    for username in [
+        "medarbetare",
+        "chef",
+        "kommunikator",
+        "kommunikationschef",
+        "arkivarie",
+        "admin",
+    ]:
         assert User.objects.get(username=username).check_password("kanalkoll-demo")
 
 
@@ -92,8 +117,16 @@ def test_run_jobs_runs_every_sweep(capsys):
 
 def _pages(account):
     return [
-        "/register/", "/logga-in/", "/att-gora/", "/konton/", "/konton/ny/", "/konton/efterlevnad/",
-        f"/konton/{account.pk}/", f"/konton/{account.pk}/andra/", "/aviseringar/", "/franvaro/",
+        "/register/",
+        "/logga-in/",
+        "/att-gora/",
+        "/konton/",
+        "/konton/ny/",
+        "/konton/efterlevnad/",
+        f"/konton/{account.pk}/",
+        f"/konton/{account.pk}/andra/",
+        "/aviseringar/",
+        "/franvaro/",
     ]
 
 

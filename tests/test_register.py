@@ -24,14 +24,29 @@ def test_url_variants_share_one_key(raw):
 
 
 def test_meaningful_query_parameters_are_kept():
-    assert url_key("https://www.facebook.com/profile.php?id=123&ref=bookmarks") == "facebook.com/profile.php?id=123"
-    assert url_key("https://www.facebook.com/profile.php?id=123") != url_key("https://www.facebook.com/profile.php?id=124")
+    assert (
+        url_key("https://www.facebook.com/profile.php?id=123&ref=bookmarks")
+        == "facebook.com/profile.php?id=123"
+    )
+    assert url_key("https://www.facebook.com/profile.php?id=123") != url_key(
+        "https://www.facebook.com/profile.php?id=124"
+    )
 
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "javascript:alert(1)", "ftp://files.example/x", "https://", "https://exa mple.se",
-     "https://user:pw@example.se/x", "http://-bad-.example", "x" * 2100, "mailto:info@kommun.se"],
+    [
+        "",
+        "   ",
+        "javascript:alert(1)",
+        "ftp://files.example/x",
+        "https://",
+        "https://exa mple.se",
+        "https://user:pw@example.se/x",
+        "http://-bad-.example",
+        "x" * 2100,
+        "mailto:info@kommun.se",
+    ],
 )
 def test_malformed_urls_are_refused_with_a_reason(raw):
     with pytest.raises(InvalidAccountURL) as exc:
@@ -41,7 +56,10 @@ def test_malformed_urls_are_refused_with_a_reason(raw):
 
 @pytest.mark.parametrize(
     "variant",
-    ["http://instagram.com/testbybibliotek", "https://www.instagram.com/TESTBYBIBLIOTEK/?utm_campaign=x"],
+    [
+        "http://instagram.com/testbybibliotek",
+        "https://www.instagram.com/TESTBYBIBLIOTEK/?utm_campaign=x",
+    ],
 )
 def test_verify_finds_an_official_account(client, account, variant):
     response = client.get("/register/verify", {"url": variant})
@@ -53,9 +71,17 @@ def test_verify_finds_an_official_account(client, account, variant):
 
 
 def test_verify_unknown_closed_and_bad_input(client, account, org):
-    assert client.get("/register/verify", {"url": "https://instagram.com/someone-else"}).json()["official"] is False
+    assert (
+        client.get("/register/verify", {"url": "https://instagram.com/someone-else"}).json()[
+            "official"
+        ]
+        is False
+    )
     closed = AccountFactory(
-        url="https://x.com/gammalt", status=Status.CLOSED, unit=org.bibliotek, responsible=org.people.chef
+        url="https://x.com/gammalt",
+        status=Status.CLOSED,
+        unit=org.bibliotek,
+        responsible=org.people.chef,
     )
     body = client.get("/register/verify", {"url": "x.com/gammalt"}).json()
     assert body["official"] is False and body["account"]["id"] == closed.pk
@@ -69,9 +95,15 @@ def test_verify_unknown_closed_and_bad_input(client, account, org):
 
 def test_public_register_lists_only_active_accounts(client, org, account):
     p = org.people
-    AccountFactory(display_name="Planerat konto", status=Status.PLANNED, unit=org.bibliotek, responsible=p.chef)
-    AccountFactory(display_name="Avslutat konto", status=Status.CLOSED, unit=org.bibliotek, responsible=p.chef)
-    AccountFactory(display_name="Skolans konto", platform="tiktok", unit=org.skolan, responsible=p.outsider)
+    AccountFactory(
+        display_name="Planerat konto", status=Status.PLANNED, unit=org.bibliotek, responsible=p.chef
+    )
+    AccountFactory(
+        display_name="Avslutat konto", status=Status.CLOSED, unit=org.bibliotek, responsible=p.chef
+    )
+    AccountFactory(
+        display_name="Skolans konto", platform="tiktok", unit=org.skolan, responsible=p.outsider
+    )
     html = client.get("/register/").content.decode()
     assert "Biblioteket i Testby" in html and "Skolans konto" in html
     assert "Planerat konto" not in html and "Avslutat konto" not in html
@@ -105,7 +137,10 @@ def test_person_names_are_published_only_when_the_kommun_says_so(client, org, ac
     assert row["responsible_name"] == f"{org.people.medarbetare.first_name} Åström"
 
 
-@pytest.mark.parametrize("params", [{"platform": "myspace"}, {"unit": "abc"}, {"unit": "99999"}, {"page": "x"}, {"page": "0"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"platform": "myspace"}, {"unit": "abc"}, {"unit": "99999"}, {"page": "x"}, {"page": "0"}],
+)
 def test_bad_open_data_filters_get_400_with_a_reason(client, account, params):
     response = client.get("/register.json", params)
     assert response.status_code == 400
