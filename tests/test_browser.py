@@ -1,0 +1,361 @@
+"""Browser tests: real Chromium (Debian's) through Playwright against the live server.
+
+They check what only a browser can: the public register's filter form, signing in,
+the edit form's round trip, keyboard access, and WCAG 2.1 AA with axe-core.
+
+Playwright's sync API keeps an event loop running in the main thread, where the
+test's own ORM calls happen; the module sets DJANGO_ALLOW_ASYNC_UNSAFE while it runs.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import Platform, Status
+from notifications.services import notify
+from organisation.models import Absence
+
+from .factories import AccountFactory
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TIMEOUT_MS = 15_000
+
+
+# -- fixtures -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _http_live_server(request):
+    """pytest-django's live server, speaking plain http.
+
+    With DEBUG off the settings redirect every http request to https. SecurityMiddleware
+    reads SECURE_SSL_REDIRECT once, when the live server builds its handler, so the
+    override is in force only while the server starts and does not leak into other
+    tests. (If another module started the live server first, `goto` says so.)"""
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        request.getfixturevalue("live_server")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread; Django then refuses ORM
+    calls from it unless told this is safe (it is: the loop is Playwright's, not ours)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_allow_orm_beside_playwright):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, settings):
+    # Session and CSRF cookies are sent back over plain http.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def url(live_server, path):
+    return f"{live_server.url}{path}"
+
+
+def goto(page, live_server, path, status=200):
+    response = page.goto(url(live_server, path))
+    assert response is not None
+    assert response.status == status, f"GET {path}: {response.status}"
+    # The server never redirected to https or elsewhere behind our back.
+    assert page.url.startswith(live_server.url), page.url
+    return response
+
+
+def assert_accessible(page):
+    """Run axe-core on the current page; fail listing every WCAG 2.1 A/AA violation."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_21_AA,
+    )
+    violations = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]],
+        }
+        for v in result["violations"]
+    ]
+    report = json.dumps(violations, indent=2, ensure_ascii=False)
+    assert violations == [], f"axe-core: WCAG 2.1 AA violations on {page.url}:\n{report}"
+
+
+def row_names(page):
+    """Account names shown in the public register's table (first column links)."""
+    return sorted(page.locator("table.register-table tbody tr td:first-child a").all_inner_texts())
+
+
+def sign_in(page, live_server, username, password="test-password"):
+    goto(page, live_server, "/logga-in/")
+    assert_accessible(page)
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(url(live_server, "/att-gora/"))
+
+
+@pytest.fixture
+def register_accounts(org):
+    """Six active accounts on different platforms and in both förvaltningar, plus a
+    closed and a planned one that the public must not see."""
+    p = org.people
+    common = {"responsible": p.medarbetare, "substitute": p.chef}
+    accounts = {
+        "Biblioteket på Facebook": AccountFactory(
+            display_name="Biblioteket på Facebook",
+            platform=Platform.FACEBOOK_PAGE,
+            unit=org.bibliotek,
+            **common,
+        ),
+        "Biblioteket på Instagram": AccountFactory(
+            display_name="Biblioteket på Instagram",
+            platform=Platform.INSTAGRAM,
+            url="https://www.instagram.com/testbybibliotek",
+            unit=org.bibliotek,
+            **common,
+        ),
+        "Kulturen på YouTube": AccountFactory(
+            display_name="Kulturen på YouTube",
+            platform=Platform.YOUTUBE,
+            url="https://www.youtube.com/@testbykultur",
+            unit=org.kultur,
+            **common,
+        ),
+        "Skolan på Instagram": AccountFactory(
+            display_name="Skolan på Instagram",
+            platform=Platform.INSTAGRAM,
+            url="https://www.instagram.com/testbyskolan",
+            unit=org.skolan,
+            **common,
+        ),
+        "Utbildning på LinkedIn": AccountFactory(
+            display_name="Utbildning på LinkedIn",
+            platform=Platform.LINKEDIN,
+            url="https://www.linkedin.com/company/testby-utbildning",
+            unit=org.utbildning,
+            **common,
+        ),
+        "Testby kommun på X": AccountFactory(
+            display_name="Testby kommun på X",
+            platform=Platform.X,
+            url="https://x.com/testbykommun",
+            unit=org.kommun,
+            **common,
+        ),
+    }
+    AccountFactory(
+        display_name="Nedlagt Instagramkonto",
+        platform=Platform.INSTAGRAM,
+        url="https://www.instagram.com/testbygammalt",
+        unit=org.bibliotek,
+        status=Status.CLOSED,
+        closed_on=datetime.date(2024, 6, 30),
+        **common,
+    )
+    AccountFactory(
+        display_name="Planerad Instagram",
+        platform=Platform.INSTAGRAM,
+        url="https://www.instagram.com/testbyplanerat",
+        unit=org.skolan,
+        status=Status.PLANNED,
+        **common,
+    )
+    return accounts
+
+
+@pytest.fixture
+def curator_world(org, account):
+    """What the curator's pages show: an account with problems that the curator
+    answers for (on Att göra), a notification and an absence."""
+    p = org.people
+    curator = p.kommunikationsavdelningen
+    AccountFactory(
+        display_name="Kommunens TikTok",
+        platform=Platform.TIKTOK,
+        url="https://www.tiktok.com/@testbykommun",
+        unit=org.kommun,
+        responsible=curator,
+        substitute=None,
+        gp_contact_phone=False,
+    )
+    notify(
+        curator,
+        "account_role",
+        {"account": account, "roles": ["administratör"], "actor": p.kommunikationschef},
+        url=f"/konton/{account.pk}/",
+    )
+    today = timezone.localdate()
+    Absence.objects.create(
+        user=curator,
+        starts_on=today + datetime.timedelta(days=10),
+        ends_on=today + datetime.timedelta(days=14),
+        substitute=p.kommunikationschef,
+        note="Semester",
+    )
+    return curator
+
+
+# -- tests --------------------------------------------------------------------------
+
+
+def test_public_register_filters_and_is_accessible(page, live_server, register_accounts, org):
+    goto(page, live_server, "/register/")
+    assert page.locator("h1").count() == 1
+    assert row_names(page) == sorted(register_accounts)
+    body = page.locator("main").inner_text()
+    assert "Nedlagt Instagramkonto" not in body
+    assert "Planerad Instagram" not in body
+    assert page.get_by_text("6 officiella konton").is_visible()
+    assert_accessible(page)
+
+    # Filter by platform: the form is a GET form, so the URL carries the filter.
+    page.get_by_label("Plattform").select_option(Platform.INSTAGRAM.value)
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url("**/register/?*platform=instagram*")
+    assert row_names(page) == ["Biblioteket på Instagram", "Skolan på Instagram"]
+    assert page.get_by_text("2 officiella konton").is_visible()
+    assert page.get_by_label("Plattform").input_value() == Platform.INSTAGRAM.value
+
+    # Narrow to a förvaltning: its units are included, the other förvaltning is not.
+    page.get_by_label("Förvaltning").select_option(str(org.kultur.pk))
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(f"**/register/?*unit={org.kultur.pk}*")
+    assert row_names(page) == ["Biblioteket på Instagram"]
+    assert page.get_by_text("1 officiellt konto").is_visible()
+
+    # Only the förvaltning: everything active below Utbildningsförvaltningen.
+    page.get_by_label("Plattform").select_option("")
+    page.get_by_label("Förvaltning").select_option(str(org.utbildning.pk))
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(f"**/register/?*unit={org.utbildning.pk}*")
+    assert row_names(page) == ["Skolan på Instagram", "Utbildning på LinkedIn"]
+    assert_accessible(page)
+
+    # A filter that matches nothing says so, accessibly.
+    page.get_by_label("Plattform").select_option(Platform.TIKTOK.value)
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url("**/register/?*platform=tiktok*")
+    assert row_names(page) == []
+    assert page.get_by_text("Inga konton matchar filtret.").is_visible()
+    assert_accessible(page)
+
+
+def test_curator_pages_are_accessible_and_edit_round_trip(
+    page, live_server, org, account, curator_world
+):
+    sign_in(page, live_server, "kommunikationsavdelningen")
+    assert page.locator("h1").inner_text() == "Att göra"
+    assert page.get_by_role("link", name="Åtgärda brister på Kommunens TikTok").is_visible()
+    assert_accessible(page)
+
+    for path in (
+        "/konton/",
+        f"/konton/{account.pk}/",
+        f"/konton/{account.pk}/andra/",
+        "/konton/efterlevnad/",
+        "/aviseringar/",
+        "/franvaro/",
+    ):
+        goto(page, live_server, path)
+        assert page.locator("h1").count() == 1, path
+        assert_accessible(page)
+
+    # An invalid address: the form comes back with the Swedish error, nothing is saved.
+    versions = account.history.count()
+    goto(page, live_server, f"/konton/{account.pk}/andra/")
+    address = page.get_by_label("Adress (URL)")
+    address.fill("ftp://x")
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_load_state()
+    assert page.url == url(live_server, f"/konton/{account.pk}/andra/")
+    assert page.get_by_role("alert").filter(has_text="Formuläret har fel").is_visible()
+    address = page.get_by_label("Adress (URL)")
+    assert address.input_value() == "ftp://x"
+    assert address.get_attribute("aria-invalid") == "true"
+    url_errors = page.locator("#div_id_url .invalid-feedback")
+    assert url_errors.inner_text().strip() == "Fyll i en giltig URL."
+    assert_accessible(page)  # the form with its errors shown
+    # An ftp address that is a valid URL meets Kanalkoll's own rule instead.
+    page.get_by_label("Adress (URL)").fill("ftp://ftp.testby.example/bibliotek")
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_load_state()
+    assert url_errors.inner_text().strip() == (
+        "Bara webbadresser (http eller https) kan vara konton."
+    )
+    account.refresh_from_db()
+    assert account.url == "https://www.instagram.com/testbybibliotek"
+    assert account.history.count() == versions
+
+    # A valid change is saved and shows in the history timeline.
+    page.get_by_label("Adress (URL)").fill("https://www.instagram.com/testbybiblioteket")
+    page.get_by_label("Målgrupp").fill("Barn och unga i Testby")
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_url(url(live_server, f"/konton/{account.pk}/"))
+    assert page.get_by_role("status").filter(has_text="Ändringarna är sparade.").is_visible()
+    account.refresh_from_db()
+    assert account.url == "https://www.instagram.com/testbybiblioteket"
+    assert account.audience == "Barn och unga i Testby"
+    assert account.history.count() == versions + 1
+    timeline = page.locator("ol.timeline > li")
+    assert timeline.count() == versions + 1
+    newest = timeline.first.inner_text()
+    assert "Ändrat" in newest
+    assert f"av {org.people.kommunikationsavdelningen}" in newest
+    assert "https://www.instagram.com/testbybiblioteket" in newest
+    assert "Barn och unga i Testby" in newest
+    assert "Registrerat" in timeline.last.inner_text()
+    assert_accessible(page)
+
+
+def test_first_tab_focuses_skip_link(page, live_server, register_accounts):
+    goto(page, live_server, "/register/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => ({text: document.activeElement.textContent.trim(),"
+        " href: document.activeElement.getAttribute('href')})"
+    )
+    assert focused == {"text": "Hoppa till innehållet", "href": "#main-content"}
+    skip = page.get_by_role("link", name="Hoppa till innehållet")
+    assert skip.is_visible()  # visually-hidden-focusable shows it once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main-content"
