@@ -11,8 +11,10 @@ DEBIAN_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
   qpdf poppler-utils  # PDF checks: qpdf, pdffonts, pdftotext, pdftoppm
   gettext             # compilemessages
-  nodejs npm          # axe-core for the accessibility tests
 )
+# npm installs axe-core for the accessibility tests; a machine may already have Node.js
+# from elsewhere, whose npm conflicts with Debian's package.
+command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -38,4 +40,4 @@ if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_mod
   npm ci --no-audit --no-fund --silent
 fi
 
-.venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+KANALKOLL_DEV=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
