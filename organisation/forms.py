@@ -17,6 +17,7 @@ class AbsenceForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.user = user
+        self.fields["substitute"].empty_label = _("Välj ersättare")
         self.fields["substitute"].queryset = (
             get_user_model().objects.filter(is_active=True).exclude(pk=user.pk)
         )

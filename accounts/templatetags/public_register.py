@@ -9,19 +9,28 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 ROW = (
-    "<tr>"
-    '<td><a href="{url}" rel="noopener noreferrer">{name}</a><div class="small">{platform}{handle}</div></td>'
-    "<td>{unit}{forvaltning}</td>"
-    '<td>{purpose}<div class="small"><span class="fw-semibold">{audience_label}</span> {audience}</div></td>'
-    "<td>{responsible}{contact}</td>"
-    "<td>{archived}</td>"
+    '<tr role="row">'
+    '<td role="cell"><a href="{url}" rel="noopener noreferrer">{name}</a>'
+    '<div class="small text-wrap-anywhere">{platform}{handle}</div></td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">{unit_label}</span>{unit}{forvaltning}</td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">{purpose_label}</span>{purpose}'
+    '<div class="small"><span class="fw-semibold">{audience_label}</span> {audience}</div></td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">{responsible_label}</span>'
+    "{responsible}{contact}</td>"
+    '<td role="cell"><span class="cell-label" aria-hidden="true">{archived_label}</span>{archived}</td>'
     "</tr>"
 )
 
 
 @register.simple_tag
 def register_rows(rows):
-    audience_label = _("Målgrupp:")
+    labels = {
+        "unit_label": _("Verksamhet"),
+        "purpose_label": _("Syfte och målgrupp"),
+        "audience_label": _("Målgrupp:"),
+        "responsible_label": _("Ansvarig och kontakt"),
+        "archived_label": _("Senast arkiverat"),
+    }
 
     def cells(row):
         email = row["contact_email"]
@@ -35,7 +44,6 @@ def register_rows(rows):
             if row["forvaltning"] and row["forvaltning"] != row["unit"]
             else "",
             "purpose": row["purpose"],
-            "audience_label": audience_label,
             "audience": row["audience"],
             "responsible": f"{row['responsible_name']}, {row['responsible_function']}"
             if row["responsible_name"]
@@ -46,6 +54,7 @@ def register_rows(rows):
             if email
             else "",
             "archived": row["last_archived_on"] or "–",
+            **labels,
         }
 
     return mark_safe("\n".join(format_html(ROW, **cells(row)) for row in rows))  # noqa: S308
