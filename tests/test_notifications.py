@@ -11,6 +11,7 @@ from notifications.jobs import deliver_one, deliver_pending
 from notifications.models import Notification
 from notifications.services import notify
 
+
 def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
     client, org, account, broker_down, django_capture_on_commit_callbacks
 ):

@@ -28,7 +28,10 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, request, settings, t
     if app.conf.broker_url.startswith("filesystem://"):
         # The filesystem transport is "down" when its folder is gone.
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**options, "data_folder_in": str(tmp_path / "gone")}
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
+            **options,
+            "data_folder_in": str(tmp_path / "gone"),
+        }
     else:
         request.getfixturevalue("broker_down")
     response = client.get("/healthz")
