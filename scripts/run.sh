@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}" KANALKOLL_DEV=1
+mkdir -p var
 
 .venv/bin/python manage.py migrate --no-input -v0
 .venv/bin/python manage.py seed_demo
