@@ -40,4 +40,10 @@ if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_mod
   npm ci --no-audit --no-fund --silent
 fi
 
+# A random SECRET_KEY for this checkout, so that plain `manage.py` commands work here.
+# Variables set in the real environment (production) always win over .env.
+if ! grep -q '^SECRET_KEY=' .env 2>/dev/null; then
+  echo "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+fi
+
 KANALKOLL_DEV=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0

@@ -67,6 +67,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
 def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "KANALKOLL_DEV")}
     env["DEBUG"] = "0"
+    env["KANALKOLL_ENV_FILE"] = os.devnull  # no local .env to fall back on
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
