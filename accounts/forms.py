@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Unit
 
-from .models import Account, Platform, Problem, Status
+from .models import PLAN_GOVERNED_FIELDS, Account, Platform, Problem, Status
 from .services import DESCRIPTIVE_FIELDS, FULL_FIELDS
 from .urlkeys import InvalidAccountURL, url_key
 
@@ -22,6 +22,20 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj} – {obj.title}" if obj.title else str(obj)
+
+
+def lock_plan_governed_fields(form):
+    """What an established Aktivitetsplan decided is changed through a new version of
+    the plan, not in the register: show those fields, but disabled."""
+    reference = form.instance.plan_reference
+    if not reference:
+        return
+    for name in PLAN_GOVERNED_FIELDS:
+        if name in form.fields:
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _(
+                "Fastställt i aktivitetsplan %(reference)s. Ändras genom en ny version av planen."
+            ) % {"reference": reference}
 
 
 class AccountForm(forms.ModelForm):
@@ -67,6 +81,7 @@ class AccountForm(forms.ModelForm):
         order = list(FULL_FIELDS[len(DESCRIPTIVE_FIELDS) :]) + list(DESCRIPTIVE_FIELDS)
         order.insert(order.index("substitute") + 1, "administrators")
         self.order_fields(order)
+        lock_plan_governed_fields(self)
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -110,6 +125,10 @@ class AccountDescriptionForm(forms.ModelForm):
         model = Account
         fields = list(DESCRIPTIVE_FIELDS)
         widgets = AccountForm.Meta.widgets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lock_plan_governed_fields(self)
 
 
 class RegisterFilterForm(forms.Form):

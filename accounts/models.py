@@ -54,6 +54,8 @@ class Problem(models.TextChoices):
 
 
 GRAPHIC_PROFILE_FIELDS = ("gp_states_official", "gp_links_website", "gp_contact_phone")
+# What an established Aktivitetsplan decides: changed only through a new version of it.
+PLAN_GOVERNED_FIELDS = ("purpose", "audience", "responsible")
 
 
 class AccountQuerySet(models.QuerySet):
@@ -196,6 +198,13 @@ class Account(models.Model):
     closed_on = models.DateField(_("avslutat"), null=True, blank=True)
     last_activity_on = models.DateField(_("senaste aktivitet"), null=True, blank=True)
     last_snapshot_on = models.DateField(_("senast arkiverat"), null=True, blank=True)
+    plan_reference = models.CharField(
+        _("aktivitetsplan"),
+        max_length=30,
+        blank=True,
+        editable=False,
+        help_text=_("Den fastställda aktivitetsplan som kontot bygger på."),
+    )
     created_at = models.DateTimeField(_("registrerat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
 

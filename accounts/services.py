@@ -40,10 +40,14 @@ FULL_FIELDS = DESCRIPTIVE_FIELDS + (
 )
 
 
-def register_account(actor, data, administrators=()):
-    """Create an account in the register."""
+# Set only by activityplans when a plan is established.
+PLAN_FIELDS = FULL_FIELDS + ("plan_reference",)
+
+
+def register_account(actor, data, administrators=(), fields=FULL_FIELDS):
+    """Create an account in the register from the items of `data` named in `fields`."""
     with transaction.atomic():
-        account = Account(**{k: v for k, v in data.items() if k in FULL_FIELDS})
+        account = Account(**{k: v for k, v in data.items() if k in fields})
         _apply_status_dates(account, previous_status=None)
         account.url_key = url_key(account.url)
         with _one_history_record(account, actor):

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -121,11 +122,15 @@ def compliance_overview(request):
             .order_by("display_name", "id")
         )
         sections.append({"problem": problem, "accounts": accounts[:200], "count": accounts.count()})
+    other_sections = []
+    for dotted in settings.KANALKOLL_COMPLIANCE_SOURCES:
+        other_sections.extend(import_string(dotted)(request.user))
     return render(
         request,
         "accounts/compliance.html",
         {
             "sections": sections,
+            "other_sections": other_sections,
             "open_count": visible.open().count(),
             "problem_count": visible.with_problem("any").count(),
         },

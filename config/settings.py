@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "organisation",
     "notifications",
     "accounts",
+    "activityplans",
     # activityplans/, moderation/ and archive/ join INSTALLED_APPS as they are built.
 ]
 
@@ -184,10 +185,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # "Att göra" gathers what waits for a user from each app, most urgent first.
-KANALKOLL_TODO_SOURCES = ["accounts.todo.items"]
+KANALKOLL_TODO_SOURCES = ["accounts.todo.items", "activityplans.todo.items"]
+# The compliance overview shows, beside the register's own problems, these sections.
+KANALKOLL_COMPLIANCE_SOURCES = ["activityplans.compliance.sections"]
 # Demo data: each app seeds its own part, in this order.
-KANALKOLL_DEMO_SEEDERS = ["organisation.demo.seed", "accounts.demo.seed"]
+KANALKOLL_DEMO_SEEDERS = [
+    "organisation.demo.seed",
+    "accounts.demo.seed",
+    "activityplans.demo.seed",
+]

@@ -28,6 +28,18 @@ SWEEPS = [
         task="notifications.tasks.deliver_pending",
         every=60,
     ),
+    Sweep(
+        name="activityplans.remind_waiting_plans",
+        job="activityplans.jobs.remind_waiting_plans",
+        task="activityplans.tasks.remind_waiting_plans",
+        every=15 * 60,
+    ),
+    Sweep(
+        name="activityplans.remind_evaluations",
+        job="activityplans.jobs.remind_evaluations",
+        task="activityplans.tasks.remind_evaluations",
+        every=60 * 60,
+    ),
 ]
 
 

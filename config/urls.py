@@ -11,6 +11,7 @@ urlpatterns = [
     path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("konton/", include("accounts.urls")),
+    path("planer/", include("activityplans.urls")),
     path("", include("accounts.public_urls")),
     path("aviseringar/", include("notifications.urls")),
     path("", include("organisation.urls")),

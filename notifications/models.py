@@ -62,3 +62,26 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class Reminder(models.Model):
+    """A reminder that has been sent: one row per (subject, stage), unique, so that two
+    beats, two workers or a rerun of a sweep never send the same reminder twice.
+
+    `subject` names what the reminder is about, e.g. "plan:12:step:40"; `stage` which
+    reminder it is, e.g. "remind" or "escalate". Inserting the row claims the reminder.
+    """
+
+    subject = models.CharField(max_length=120)
+    stage = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("skickad påminnelse")
+        verbose_name_plural = _("skickade påminnelser")
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "stage"], name="reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} {self.stage}"

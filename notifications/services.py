@@ -1,10 +1,10 @@
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import Notification
+from .models import Notification, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,23 @@ def notify(recipient, kind, context=None, url=""):
     )
     transaction.on_commit(lambda: enqueue(notification.pk))
     return notification
+
+
+def notify_once(subject, stage, recipients, kind, context=None, url=""):
+    """Send a reminder to `recipients` unless (subject, stage) was already sent.
+
+    The unique Reminder row is the claim: of two racing sweeps one inserts it and
+    notifies in the same transaction; the other hits the constraint and sends nothing.
+    Returns True if this call sent it. Must run inside the caller's transaction.
+    """
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(subject=subject, stage=stage)
+    except IntegrityError:
+        return False
+    for recipient in {r.pk: r for r in recipients if r is not None}.values():
+        notify(recipient, kind, context, url)
+    return True
 
 
 def enqueue(notification_id):

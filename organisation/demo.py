@@ -151,6 +151,15 @@ PEOPLE = [
         "Hemtjänsten",
         [(Role.CHEF, "Hemtjänsten")],
     ),
+    (
+        "helena.vik",
+        "Helena",
+        "Vik",
+        "Kultur- och fritidschef",
+        "Kultur- och fritidsförvaltningen",
+        [(Role.CHEF, "Kultur- och fritidsförvaltningen")],
+    ),
+    ("sofia.lund", "Sofia", "Lund", "Rektor", "Ekdalaskolan", [(Role.CHEF, "Ekdalaskolan")]),
 ]
 
 

@@ -311,17 +311,23 @@ class Absence(models.Model):
             raise ValidationError({"substitute": _("Du kan inte vara din egen ersättare.")})
 
 
-def acting_for(user, at=None):
-    """Who does `user`'s work at `at`: their substitute during a recorded absence
-    (following a chain of absent substitutes), otherwise the user."""
+def acting_chain(user, at=None):
+    """`user` followed by whoever stands in for them at `at`: their substitute during a
+    recorded absence, that substitute's substitute if they are away too, and so on."""
     if user is None:
-        return None
+        return []
     day = timezone.localdate(at) if at else timezone.localdate()
-    seen = {user.pk}
-    current = user
+    chain = [user]
     while True:
-        absence = Absence.objects.on(day).filter(user=current).select_related("substitute").first()
-        if absence is None or absence.substitute_id in seen:
-            return current
-        current = absence.substitute
-        seen.add(current.pk)
+        absence = (
+            Absence.objects.on(day).filter(user=chain[-1]).select_related("substitute").first()
+        )
+        if absence is None or absence.substitute in chain:
+            return chain
+        chain.append(absence.substitute)
+
+
+def acting_for(user, at=None):
+    """Who does `user`'s work at `at`: the last of `acting_chain`."""
+    chain = acting_chain(user, at)
+    return chain[-1] if chain else None

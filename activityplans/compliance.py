@@ -1,0 +1,39 @@
+"""Overdue evaluations, for the compliance overview."""
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .models import Evaluation, Plan, State
+from .services import responsible_for
+
+
+def sections(user):
+    today = timezone.localdate()
+    visible = Plan.objects.visible_to(user).filter(state=State.ESTABLISHED)
+    overdue = (
+        Evaluation.objects.overdue(today)
+        .filter(plan__in=visible)
+        .select_related(
+            "plan", "plan__account", "plan__account__responsible", "plan__applicant", "plan__unit"
+        )
+        .order_by("due_on", "id")
+    )
+    items = [
+        {
+            "url": reverse("activityplans:detail", args=[e.plan_id]),
+            "text": e.plan.title,
+            "detail": _("skulle lämnas %(date)s, ansvarig %(person)s")
+            % {"date": formats.date_format(e.due_on, "Y-m-d"), "person": responsible_for(e.plan)},
+        }
+        for e in overdue[:200]
+    ]
+    return [
+        {
+            "id": "utvardering",
+            "title": _("Utvärdering av uppdraget är försenad"),
+            "count": overdue.count(),
+            "items": items,
+            "empty": _("Inga försenade utvärderingar."),
+        }
+    ]

@@ -1,0 +1,164 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PeopleChoiceField, PersonChoiceField, people
+from accounts.models import Account
+from organisation.models import Role, Unit, User
+
+from .models import Evaluation, Outcome, Plan
+from .services import PLAN_FIELDS_EDITABLE, may_draft_for
+
+TEXTAREA = {"rows": 3}
+
+
+class PlanForm(forms.ModelForm):
+    """The "Aktivitetsplan för sociala medier". Only types are checked here, so that a
+    draft can be saved at any time; completeness is checked on submission."""
+
+    url = forms.URLField(
+        label=_("Adress (URL)"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        help_text=Plan._meta.get_field("url").help_text,
+    )
+    administrators = PeopleChoiceField(
+        label=_("Administratörer"),
+        queryset=people(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Minst två personer utöver förvaltningskommunikatören, som läggs till "
+            "automatiskt. Håll ned Ctrl för att välja flera."
+        ),
+    )
+
+    class Meta:
+        model = Plan
+        fields = [f for f in PLAN_FIELDS_EDITABLE if f != "administrators"] + ["administrators"]
+        field_classes = {"applicant": PersonChoiceField, "substitute": PersonChoiceField}
+        widgets = {
+            "assignment": forms.RadioSelect,
+            "duration": forms.RadioSelect,
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **{
+                name: forms.Textarea(attrs=TEXTAREA)
+                for name in (
+                    "purpose",
+                    "goals",
+                    "audience",
+                    "complements",
+                    "content_plan",
+                    "time_allocated",
+                    "platform_knowledge",
+                    "personal_data",
+                    "evaluation_plan",
+                )
+            },
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        order = list(self.Meta.fields)
+        order.remove("administrators")
+        order.insert(order.index("substitute"), "administrators")
+        self.order_fields(order)
+        self.fields["substitute"].queryset = people()
+        self.fields["administrators"].queryset = people()
+        self.fields["unit"].queryset = Unit.objects.all()
+        self.fields["unit"].label_from_instance = lambda unit: unit.label
+        self.fields["account"].queryset = Account.objects.open().select_related("unit")
+        self.fields["account"].label = _("Konto i registret som ska tas över")
+        self.fields["account"].help_text = _("Bara om du ska ta över ett konto som redan finns.")
+        if self.instance.previous_id:
+            # A new version changes an account that is already on the register.
+            for name in ("assignment", "platform", "account"):
+                self.fields[name].disabled = True
+        if self.instance.pk:
+            self.initial.setdefault(
+                "administrators", list(self.instance.administrators.values_list("pk", flat=True))
+            )
+        if user.has_role(Role.CHEF):
+            self.fields["applicant"].queryset = _staff_of(user)
+            self.initial.setdefault("applicant", user.pk)
+            self.fields["applicant"].help_text = _(
+                "Som chef kan du upprätta planen åt en medarbetare i dina enheter."
+            )
+        else:
+            del self.fields["applicant"]
+        if not self.instance.pk:
+            self.initial.setdefault("unit", user.unit_id)
+
+    def clean_applicant(self):
+        applicant = self.cleaned_data["applicant"]
+        if applicant and not may_draft_for(self.user, applicant):
+            raise forms.ValidationError(
+                _("Du kan bara upprätta planer för dig själv eller din personal.")
+            )
+        return applicant
+
+    def _post_clean(self):
+        # The service applies the data; the model's own blank checks would reject drafts.
+        self._validate_unique = False
+        super()._post_clean()
+
+
+def _staff_of(chef):
+    paths = [path for role, _uid, path in chef._assignments if role == Role.CHEF]
+    qs = User.objects.none()
+    for path in paths:
+        qs |= User.objects.filter(is_active=True, unit__path__startswith=path)
+    return (qs | User.objects.filter(pk=chef.pk)).distinct().select_related("unit")
+
+
+class DecisionForm(forms.Form):
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[
+            ("approve", _("Godkänn")),
+            ("return", _("Skicka tillbaka")),
+            ("reject", _("Avslå")),
+        ],
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Krävs när du skickar tillbaka eller avslår planen."),
+    )
+    url = forms.URLField(
+        label=_("Kontots adress (URL)"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("Planen saknar adress. Kontot förs in i registret med den här adressen."),
+    )
+
+
+class WithdrawForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Varför återkallas planen?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EvaluationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = ["goals_met", "reach", "questions_handling", "outcome", "comment"]
+        widgets = {
+            "goals_met": forms.Textarea(attrs=TEXTAREA),
+            "reach": forms.Textarea(attrs=TEXTAREA),
+            "questions_handling": forms.Textarea(attrs=TEXTAREA),
+            "outcome": forms.RadioSelect,
+            "comment": forms.Textarea(attrs=TEXTAREA),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("goals_met", "reach", "questions_handling", "outcome"):
+            self.fields[name].required = True
+        self.fields["outcome"].choices = Outcome.choices

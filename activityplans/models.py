@@ -1,0 +1,461 @@
+"""The "Aktivitetsplan för sociala medier", its decisions and its evaluations.
+
+A plan moves utkast → inskickad → uppdrag godkänt av chef → förankrad → fastställd;
+every decision is an append-only PlanEvent. Plans are allmänna handlingar and are
+never deleted: they are withdrawn, rejected or superseded by a new version.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Kind, Platform, RecordsAreKept
+from organisation.models import Absence, Role, Unit
+
+
+class Assignment(models.TextChoices):
+    NEW_ACCOUNT = "nytt_konto", _("Starta ett nytt konto")
+    TAKEOVER = "overta_konto", _("Ta över ett befintligt konto")
+    AMBASSADOR = "ambassador", _("Ambassadör på personligt konto i tjänsten")
+    MONITORING = "omvarldsbevakning", _("Enbart omvärldsbevakning")
+
+
+class State(models.TextChoices):
+    DRAFT = "utkast", _("Utkast")
+    SUBMITTED = "inskickad", _("Inskickad, väntar på chef")
+    CHEF_APPROVED = "godkand_av_chef", _("Uppdrag godkänt av chef, väntar på kommunikatör")
+    ANCHORED = "forankrad", _("Förankrad, väntar på kommunikationschef")
+    ESTABLISHED = "faststalld", _("Fastställd")
+    RETURNED = "returnerad", _("Återsänd för komplettering")
+    REJECTED = "avslagen", _("Avslagen")
+    WITHDRAWN = "aterkallad", _("Återkallad")
+    NOTED = "anmald", _("Anmäld till chef (omvärldsbevakning)")
+    SUPERSEDED = "ersatt", _("Ersatt av en ny version")
+
+
+# States in which the applicant may edit the plan.
+EDITABLE = frozenset({State.DRAFT, State.RETURNED})
+# States that wait for someone's decision, and who decides.
+WAITING = {
+    State.SUBMITTED: Role.CHEF,
+    State.CHEF_APPROVED: Role.KOMMUNIKATOR,
+    State.ANCHORED: Role.KOMMUNIKATIONSCHEF,
+}
+FINAL = frozenset(
+    {State.ESTABLISHED, State.REJECTED, State.WITHDRAWN, State.NOTED, State.SUPERSEDED}
+)
+
+
+class Duration(models.TextChoices):
+    ONGOING = "tills_vidare", _("Tills vidare")
+    LIMITED = "tidsbegransad", _("Tidsbegränsad, till ett datum")
+
+
+class PlanQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts."))
+
+    def visible_to(self, user, day=None):
+        """Own plans (as applicant or as the one who drafted them); plans of the units
+        where the user is chef or förvaltningskommunikatör, also while standing in for
+        an absent chef or communicator; all plans for kommunikationschef and
+        kommunikationsavdelningen."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN):
+            return self
+        q = Q(applicant=user) | Q(created_by=user)
+        paths = {path for role, _uid, path in user._assignments if role in SCOPE_ROLES}
+        day = day or timezone.localdate()
+        standing_in_for = Absence.objects.on(day).filter(substitute=user).values("user")
+        from organisation.models import RoleAssignment
+
+        for role, path in RoleAssignment.objects.filter(
+            user__in=standing_in_for, role__in=SCOPE_ROLES | {Role.KOMMUNIKATIONSCHEF}
+        ).values_list("role", "unit__path"):
+            if role == Role.KOMMUNIKATIONSCHEF:
+                return self
+            paths.add(path)
+        for path in paths:
+            q |= Q(unit__path__startswith=path)
+        return self.filter(q)
+
+    def waiting(self):
+        return self.filter(state__in=list(WAITING))
+
+
+SCOPE_ROLES = frozenset({Role.CHEF, Role.KOMMUNIKATOR})
+
+
+class Plan(models.Model):
+    # -- record keeping --------------------------------------------------------------
+    reference = models.CharField(_("diariereferens"), max_length=30, blank=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("tidigare version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+    )
+    state = models.CharField(
+        _("status"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    state_changed_at = models.DateTimeField(_("status ändrad"), default=timezone.now)
+    # When the plan entered the step it waits in, and when its actor is reminded
+    # (5 working days) and the communicator told (10): deadlines as data.
+    remind_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("upprättad av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    updated_at = models.DateTimeField(_("senast sparad"), auto_now=True)
+    established_at = models.DateTimeField(_("fastställd"), null=True, blank=True)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("konto i registret"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text=_("Kontot som ska tas över, eller kontot som planen förde in i registret."),
+    )
+
+    # -- who ---------------------------------------------------------------------------
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sökande medarbetare"),
+        on_delete=models.PROTECT,
+        related_name="activity_plans",
+        help_text=_("Den som får uppdraget och blir ansvarig för kontot."),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("enhet"),
+        on_delete=models.PROTECT,
+        related_name="activity_plans",
+        help_text=_("Enheten som uppdraget gäller. Närmaste chef hämtas från enheten."),
+    )
+
+    # -- what --------------------------------------------------------------------------
+    assignment = models.CharField(
+        _("typ av uppdrag"),
+        max_length=20,
+        choices=Assignment.choices,
+        default=Assignment.NEW_ACCOUNT,
+        help_text=_(
+            "Enbart omvärldsbevakning kräver inget godkännande; din chef informeras. "
+            "Ambassadör på personligt konto godkänns av din chef."
+        ),
+    )
+    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
+    account_kind = models.CharField(
+        _("typ av konto"),
+        max_length=20,
+        choices=[c for c in Kind.choices if c[0] != Kind.AMBASSADOR],
+        default=Kind.SERVICE,
+        blank=True,
+    )
+    account_name = models.CharField(
+        _("kontots namn"),
+        max_length=200,
+        blank=True,
+        help_text=_("Var tydlig med avsändaren, till exempel ”Ekdala bibliotek”."),
+    )
+    handle = models.CharField(_("användarnamn"), max_length=200, blank=True)
+    url = models.URLField(
+        _("adress (URL)"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Om kontot redan finns. Måste anges senast när planen fastställs."),
+    )
+
+    purpose = models.TextField(
+        _("syfte och varför just den här kanalen"),
+        blank=True,
+        help_text=_(
+            "Hur hjälper närvaron i kanalen verksamheten att nå sina mål? Varför är "
+            "den här kanalen rätt väg, och finns det redan en kanal som kan användas?"
+        ),
+    )
+    goals = models.TextField(
+        _("mätbara mål"),
+        blank=True,
+        help_text=_(
+            "Sätt mätbara och relevanta mål, till exempel fler förfrågningar eller nöjdare brukare."
+        ),
+    )
+    audience = models.TextField(
+        _("målgrupp"),
+        blank=True,
+        help_text=_("Vilka vill ni nå? Är kanalen rätt sätt att nå dem?"),
+    )
+    complements = models.TextField(
+        _("hur kanalen kompletterar webbplatsen och andra kanaler"),
+        blank=True,
+        help_text=_(
+            "Inget socialt medium ersätter kommunens webbplats som officiell kanal. "
+            "Beskriv hur ni länkar till ursprungskällan på webbplatsen."
+        ),
+    )
+    content_plan = models.TextField(
+        _("innehållsplan"),
+        blank=True,
+        help_text=_(
+            "Vad ska publiceras, av vem, och hur planeras det (till exempel en innehållskalender)?"
+        ),
+    )
+    frequency = models.CharField(
+        _("publiceringsfrekvens"),
+        max_length=200,
+        blank=True,
+        help_text=_("Till exempel 3–4 inlägg i veckan, eller minst ett blogginlägg i månaden."),
+    )
+    time_allocated = models.TextField(
+        _("avsatt tid"),
+        blank=True,
+        help_text=_(
+            "Hur mycket tid avsätts, inklusive bevakning? Frågor ska besvaras och "
+            "olämpliga inlägg tas bort inom 48 timmar."
+        ),
+    )
+    answers_within_48h = models.BooleanField(
+        _("vi har tid att besvara frågor och ta bort olämpliga inlägg inom 48 timmar"),
+        default=False,
+    )
+    administrators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("administratörer"),
+        blank=True,
+        related_name="administrator_in_plans",
+        help_text=_(
+            "Minst två personer utöver förvaltningskommunikatören, som läggs till "
+            "automatiskt när planen fastställs."
+        ),
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ersättare"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="substitute_in_plans",
+        help_text=_("Tar över bevakning och moderering när du är borta."),
+    )
+    platform_knowledge = models.TextField(
+        _("kunskap om plattformen"),
+        blank=True,
+        help_text=_("Vilken erfarenhet har du av kanalen? Behöver du utbildning eller stöd?"),
+    )
+    personal_data = models.TextField(
+        _("personuppgifter och bilder"),
+        blank=True,
+        help_text=_(
+            "Hur hanteras personuppgifter? Barn eller vuxna får inte fotograferas och "
+            "namnges utan deras skriftliga samtycke."
+        ),
+    )
+    consent_confirmed = models.BooleanField(
+        _("jag inhämtar skriftligt samtycke innan jag fotograferar eller namnger någon"),
+        default=False,
+    )
+    duration = models.CharField(
+        _("varaktighet"), max_length=20, choices=Duration.choices, default=Duration.ONGOING
+    )
+    ends_on = models.DateField(_("till och med"), null=True, blank=True)
+    evaluation_plan = models.TextField(
+        _("hur och när uppdraget utvärderas"),
+        blank=True,
+        help_text=_(
+            "Uppdraget utvärderas minst en gång per år, eller när en tidsbegränsad "
+            "aktivitet avslutas, och delas med förvaltningskommunikatören."
+        ),
+    )
+    ambassador_statement = models.BooleanField(
+        _("kontot anger att det används i tjänsten för kommunen"),
+        default=False,
+        help_text=_("Gäller ambassadörer på personligt konto."),
+    )
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aktivitetsplan")
+        verbose_name_plural = _("aktivitetsplaner")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["remind_at"], name="plan_remind_due", condition=Q(remind_at__isnull=False)
+            ),
+            models.Index(
+                fields=["escalate_at"],
+                name="plan_escalate_due",
+                condition=Q(escalate_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference or _('Utkast')}: {self.title}"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts."))
+
+    @property
+    def title(self):
+        if self.account_name:
+            return f"{self.account_name} ({self.get_platform_display()})"
+        if self.account_id:
+            return str(self.account)
+        return str(self.get_assignment_display())
+
+    @property
+    def is_editable(self):
+        return self.state in EDITABLE
+
+    @property
+    def is_waiting(self):
+        return self.state in WAITING
+
+    @property
+    def chain(self):
+        """The states this plan passes through to be decided, in order."""
+        if self.assignment == Assignment.MONITORING:
+            return [State.DRAFT, State.NOTED]
+        if self.assignment == Assignment.AMBASSADOR:
+            return [State.DRAFT, State.SUBMITTED, State.ESTABLISHED]
+        return [
+            State.DRAFT,
+            State.SUBMITTED,
+            State.CHEF_APPROVED,
+            State.ANCHORED,
+            State.ESTABLISHED,
+        ]
+
+
+class Action(models.TextChoices):
+    CREATED = "skapad", _("Utkast skapat")
+    SUBMITTED = "inskickad", _("Inskickad")
+    NOTED = "anmald", _("Anmäld till chef")
+    APPROVED = "godkand", _("Uppdrag godkänt av chef")
+    ANCHORED = "forankrad", _("Förankrad hos förvaltningskommunikatör")
+    ESTABLISHED = "faststalld", _("Fastställd")
+    RETURNED = "returnerad", _("Återsänd för komplettering")
+    REJECTED = "avslagen", _("Avslagen")
+    WITHDRAWN = "aterkallad", _("Återkallad")
+    SUPERSEDED = "ersatt", _("Ersatt av ny version")
+    EVALUATED = "utvarderad", _("Utvärdering lämnad")
+
+
+class AppendOnly(models.Model):
+    """Rows that are written once and never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise RecordsAreKept(_("Händelser i en akt ändras aldrig."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Händelser i en akt tas aldrig bort."))
+
+
+class PlanEventQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Händelser i en akt tas aldrig bort."))
+
+    def update(self, **kwargs):
+        raise RecordsAreKept(_("Händelser i en akt ändras aldrig."))
+
+
+class PlanEvent(AppendOnly):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("händelse"), max_length=20, choices=Action.choices)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("av"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("i egenskap av"), max_length=200, blank=True)
+    at = models.DateTimeField(_("tid"), default=timezone.now)
+    comment = models.TextField(_("kommentar"), blank=True)
+
+    objects = PlanEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Outcome(models.TextChoices):
+    CONTINUE = "fortsatta", _("Fortsätta som i dag")
+    CHANGE = "andra", _("Fortsätta med förändringar (ny version av planen)")
+    CLOSE = "avsluta", _("Avsluta kontot")
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def overdue(self, today):
+        return self.pending().filter(due_on__lt=today)
+
+
+class Evaluation(models.Model):
+    """The yearly evaluation of an established assignment (or at the end of a
+    time-limited one), filled in by the responsible person and sent to the communicator."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="evaluations")
+    due_on = models.DateField(_("ska lämnas senast"), db_index=True)
+    submitted_at = models.DateTimeField(_("lämnad"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lämnad av"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    goals_met = models.TextField(
+        _("har målen nåtts?"), blank=True, help_text=_("Jämför med planens mätbara mål.")
+    )
+    reach = models.TextField(
+        _("räckvidd"), blank=True, help_text=_("Följare, visningar, engagemang – det ni mäter.")
+    )
+    questions_handling = models.TextField(
+        _("hur frågor har besvarats"),
+        blank=True,
+        help_text=_("Har frågor besvarats och olämpliga inlägg tagits bort inom 48 timmar?"),
+    )
+    outcome = models.CharField(
+        _("fortsättning"), max_length=20, choices=Outcome.choices, blank=True
+    )
+    comment = models.TextField(_("övrigt"), blank=True)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("utvärdering")
+        verbose_name_plural = _("utvärderingar")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "due_on"], name="one_evaluation_per_due_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} – {self.due_on}"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Utvärderingar tas aldrig bort."))

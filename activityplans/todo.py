@@ -1,0 +1,74 @@
+"""What plans and evaluations wait for a user, for "Att göra"."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from . import routing
+from .models import Evaluation, Plan, State
+from .services import responsible_for
+
+
+def waiting_for(user, at=None):
+    """Plans whose current step the user may decide, oldest first."""
+    candidates = (
+        Plan.objects.waiting()
+        .visible_to(user)
+        .exclude(applicant=user)
+        .select_related("applicant", "unit", "account")
+        .order_by("state_changed_at", "id")
+    )
+    return [plan for plan in candidates if routing.may_decide(user, plan, at)]
+
+
+def items(user):
+    found = []
+    for plan in waiting_for(user):
+        found.append(
+            {
+                "sort": (0, plan.state_changed_at.timestamp()),
+                "title": _("Beslut: %(plan)s") % {"plan": plan.title},
+                "detail": _("%(state)s sedan %(date)s, sökande %(applicant)s")
+                % {
+                    "state": plan.get_state_display(),
+                    "date": formats.date_format(timezone.localtime(plan.state_changed_at), "j F Y"),
+                    "applicant": plan.applicant,
+                },
+                "url": reverse("activityplans:detail", args=[plan.pk]),
+                "kind": _("Aktivitetsplan"),
+            }
+        )
+    for plan in Plan.objects.filter(state=State.RETURNED, applicant=user).order_by(
+        "state_changed_at"
+    ):
+        found.append(
+            {
+                "sort": (1, plan.state_changed_at.timestamp()),
+                "title": _("Komplettera och skicka in: %(plan)s") % {"plan": plan.title},
+                "detail": _("Planen har skickats tillbaka för komplettering."),
+                "url": reverse("activityplans:detail", args=[plan.pk]),
+                "kind": _("Aktivitetsplan"),
+            }
+        )
+    today = timezone.localdate()
+    evaluations = (
+        Evaluation.objects.pending()
+        .filter(plan__state=State.ESTABLISHED, due_on__lte=today + datetime.timedelta(days=30))
+        .select_related("plan", "plan__account")
+    )
+    for evaluation in evaluations:
+        if responsible_for(evaluation.plan).pk != user.pk:
+            continue
+        found.append(
+            {
+                "sort": (1, evaluation.due_on.toordinal()),
+                "title": _("Utvärdera uppdraget: %(plan)s") % {"plan": evaluation.plan.title},
+                "detail": _("Ska lämnas senast %(date)s")
+                % {"date": formats.date_format(evaluation.due_on, "j F Y")},
+                "url": reverse("activityplans:evaluate", args=[evaluation.pk]),
+                "kind": _("Utvärdering"),
+            }
+        )
+    return found

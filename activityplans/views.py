@@ -1,0 +1,377 @@
+"""Thin views: permission, form, one service call, message, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from config.pdf import render_pdf
+from organisation.models import Unit
+
+from . import presentation, routing, services
+from .forms import DecisionForm, EvaluationForm, PlanForm, WithdrawForm
+from .models import Evaluation, Plan, State
+from .todo import waiting_for
+
+
+def get_plan_for_user(user, pk):
+    """The plan if the user may see it; 404 for everyone else."""
+    plan = (
+        Plan.objects.visible_to(user)
+        .filter(pk=pk)
+        .select_related(
+            "applicant",
+            "created_by",
+            "unit",
+            "unit__forvaltning",
+            "account",
+            "substitute",
+            "previous",
+        )
+        .first()
+    )
+    if plan is None:
+        raise Http404(_("Planen finns inte eller så saknar du behörighet att se den."))
+    return plan
+
+
+@login_required
+def plan_list(request):
+    user = request.user
+    mine = (
+        Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
+        .select_related("applicant", "unit", "account")
+        .order_by("-created_at", "-id")
+    )
+    state = request.GET.get("status", "")
+    others = (
+        Plan.objects.visible_to(user)
+        .exclude(pk__in=mine.values("pk"))
+        .select_related("applicant", "unit", "account")
+        .order_by("-state_changed_at", "-id")
+    )
+    if state in State.values:
+        others = others.filter(state=state)
+    return render(
+        request,
+        "activityplans/plan_list.html",
+        {
+            "mine": mine,
+            "others": others[:200],
+            "others_count": others.count(),
+            "waiting": waiting_for(user),
+            "states": State.choices,
+            "state": state,
+        },
+    )
+
+
+def _submission_errors_to_form(form, exc):
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _save_plan(request, form, plan=None):
+    """Save the draft; on "Skicka in" also submit it. Returns a response, or None to
+    re-show the form with its errors."""
+    data = dict(form.cleaned_data)
+    administrators = data.pop("administrators")
+    if plan is None:
+        plan = services.create_draft(request.user, data, administrators)
+    else:
+        plan = services.save_draft(request.user, plan.pk, data, administrators)
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("Utkastet är sparat."))
+        return redirect("activityplans:detail", plan.pk)
+    try:
+        plan = services.submit(request.user, plan.pk)
+    except ValidationError as exc:
+        _submission_errors_to_form(form, exc)
+        messages.warning(
+            request,
+            _(
+                "Utkastet är sparat men inte inskickat. Komplettera de markerade fälten och skicka in igen."
+            ),
+        )
+        form.instance = plan
+        return None
+    if plan.state == State.NOTED:
+        messages.success(request, _("Planen är anmäld. Din chef har fått besked."))
+    else:
+        messages.success(
+            request,
+            _("Planen är inskickad och väntar på beslut av %(person)s.")
+            % {"person": routing.current_actor(plan) or _("chef")},
+        )
+    return redirect("activityplans:detail", plan.pk)
+
+
+@login_required
+def plan_create(request):
+    form = PlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        response = _save_plan(request, form)
+        if response is not None:
+            return response
+    plan = form.instance if form.instance.pk else None
+    return render(request, "activityplans/plan_form.html", {"form": form, "plan": plan})
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    if not services.may_edit(request.user, plan):
+        if not plan.is_editable:
+            messages.info(
+                request,
+                _("Planen är %(state)s och kan inte ändras.")
+                % {"state": plan.get_state_display().lower()},
+            )
+            return redirect("activityplans:detail", plan.pk)
+        raise PermissionDenied(_("Bara den sökande eller den som upprättade planen kan ändra den."))
+    form = PlanForm(request.POST or None, instance=Plan.objects.get(pk=plan.pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        response = _save_plan(request, form, plan)
+        if response is not None:
+            return response
+    return render(request, "activityplans/plan_form.html", {"form": form, "plan": plan})
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    user = request.user
+    can_decide = routing.may_decide(user, plan)
+    decision_form = None
+    if can_decide:
+        decision_form = DecisionForm(initial={"expected_state": plan.state, "decision": "approve"})
+    last_step = plan.is_waiting and services.next_state(plan) == State.ESTABLISHED
+    administrators = list(plan.administrators.all())
+    return render(
+        request,
+        "activityplans/plan_detail.html",
+        {
+            "plan": plan,
+            "events": plan.events.select_related("actor"),
+            "sections": presentation.sections(plan, administrators),
+            "steps": _steps(plan),
+            "approve_label": _approve_label(plan, last_step),
+            "decision_help": _decision_help(plan, last_step),
+            "can_edit": services.may_edit(user, plan),
+            "can_withdraw": plan.state not in services.FINAL
+            and user.pk in (plan.applicant_id, plan.created_by_id),
+            "can_decide": can_decide,
+            "decision_form": decision_form,
+            "needs_url": last_step and not plan.url and plan.account_id is None,
+            "waiting_for": routing.current_actor(plan) if plan.is_waiting else None,
+            "can_new_version": services.may_start_new_version(user, plan),
+            "changes": services.changes_since_approved(plan),
+            "evaluations": plan.evaluations.select_related("submitted_by"),
+            "can_evaluate": plan.state == State.ESTABLISHED
+            and user.pk in (plan.applicant_id, services.responsible_for(plan).pk),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+STEP_LABELS = {
+    State.DRAFT: _lazy("Utkast"),
+    State.SUBMITTED: _lazy("Chef ger uppdraget"),
+    State.CHEF_APPROVED: _lazy("Förvaltningskommunikatör förankrar"),
+    State.ANCHORED: _lazy("Kommunikationschef fastställer"),
+    State.ESTABLISHED: _lazy("Fastställd, kontot förs in i registret"),
+    State.NOTED: _lazy("Anmäld till chef"),
+}
+
+
+def _steps(plan):
+    chain = plan.chain
+    current = chain.index(plan.state) if plan.state in chain else -1
+    if plan.state == State.RETURNED:
+        current = 0
+    return [
+        {"label": STEP_LABELS[state], "current": i == current, "done": i < current}
+        for i, state in enumerate(chain)
+    ]
+
+
+def _approve_label(plan, last_step):
+    if last_step:
+        return _("Fastställ planen")
+    if plan.state == State.SUBMITTED:
+        return _("Godkänn uppdraget")
+    return _("Förankra planen")
+
+
+def _decision_help(plan, last_step):
+    if last_step and plan.state == State.SUBMITTED:
+        return _(
+            "Som chef är ditt godkännande sista steget för en ambassadör på personligt konto. Kontot förs in i registret som ambassadör i tjänsten."
+        )
+    if last_step:
+        return _(
+            "När du fastställer planen förs kontot in i registret som aktivt, med den sökande som ansvarig."
+        )
+    if plan.state == State.SUBMITTED:
+        return _(
+            "Du ger uppdraget som chef. Planen går sedan vidare till förvaltningskommunikatören."
+        )
+    return _("Du förankrar planen. Den går sedan vidare till kommunikationschefen.")
+
+
+@login_required
+@require_POST
+def plan_submit(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    try:
+        services.submit(request.user, plan.pk)
+    except ValidationError:
+        messages.error(
+            request,
+            _("Planen är inte komplett. Komplettera de markerade fälten och skicka in igen."),
+        )
+        return redirect("activityplans:edit", plan.pk)
+    except services.PlanConflict as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, _("Planen är inskickad."))
+    return redirect("activityplans:detail", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_decide(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Beslutet kunde inte läsas. Försök igen."))
+        return redirect("activityplans:detail", plan.pk)
+    data = form.cleaned_data
+    try:
+        plan = services.decide(
+            request.user,
+            plan.pk,
+            data["expected_state"],
+            data["decision"],
+            data["comment"],
+            data["url"],
+        )
+    except services.PlanConflict as exc:
+        messages.warning(request, str(exc))
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(
+            request, _("Beslutet är registrerat: %(state)s.") % {"state": plan.get_state_display()}
+        )
+    return redirect("activityplans:detail", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_withdraw(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.withdraw(request.user, plan.pk, form.cleaned_data.get("comment", ""))
+    except services.PlanConflict as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, _("Planen är återkallad."))
+    return redirect("activityplans:detail", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_new_version(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    try:
+        copy = services.start_new_version(request.user, plan.pk)
+    except services.PlanConflict as exc:
+        messages.warning(request, str(exc))
+        return redirect("activityplans:detail", plan.pk)
+    messages.success(
+        request,
+        _("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
+    )
+    return redirect("activityplans:edit", copy.pk)
+
+
+@login_required
+def plan_by_reference(request, reference):
+    """The established plan behind a register entry's reference."""
+    plan = (
+        Plan.objects.visible_to(request.user)
+        .filter(reference=reference, state=State.ESTABLISHED)
+        .order_by("-version")
+        .first()
+    )
+    if plan is None:
+        raise Http404(_("Planen finns inte eller så saknar du behörighet att se den."))
+    return redirect("activityplans:detail", plan.pk)
+
+
+@login_required
+def plan_pdf(request, pk):
+    plan = get_plan_for_user(request.user, pk)
+    if plan.state != State.ESTABLISHED and plan.state != State.SUPERSEDED:
+        raise Http404(_("Det finns en PDF först när planen är fastställd."))
+    pdf = render_pdf(
+        "activityplans/plan_pdf.html",
+        {
+            "plan": plan,
+            "events": plan.events.select_related("actor"),
+            "sections": presentation.sections(plan, list(plan.administrators.all())),
+            "kommun": Unit.objects.kommun(),
+            "generated_at": timezone.now(),
+        },
+        title=_("Aktivitetsplan %(reference)s") % {"reference": plan.reference},
+        author=str(plan.applicant),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{plan.reference}-v{plan.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def evaluation_form(request, pk):
+    evaluation = Evaluation.objects.filter(pk=pk).select_related("plan").first()
+    if evaluation is None:
+        raise Http404(_("Utvärderingen finns inte."))
+    plan = get_plan_for_user(request.user, evaluation.plan_id)
+    if evaluation.submitted_at is None and not services.may_evaluate(request.user, evaluation):
+        raise PermissionDenied(_("Bara den ansvarige kan lämna utvärderingen."))
+    form = EvaluationForm(request.POST or None, instance=evaluation)
+    if evaluation.submitted_at is not None:
+        form = None
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.submit_evaluation(request.user, evaluation.pk, form.cleaned_data)
+        except services.PlanConflict as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(
+                request, _("Utvärderingen är lämnad och skickad till förvaltningskommunikatören.")
+            )
+        return redirect("activityplans:detail", plan.pk)
+    return render(
+        request,
+        "activityplans/evaluation_form.html",
+        {
+            "evaluation": evaluation,
+            "plan": plan,
+            "form": form,
+            "plan_url": reverse("activityplans:detail", args=[plan.pk]),
+        },
+    )

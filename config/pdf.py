@@ -1,0 +1,59 @@
+"""PDF/A-2b documents from HTML templates, with WeasyPrint.
+
+The renderer fetches nothing but the project's own static files and the resources a
+caller hands it (a snapshot's image): no network, no file://. Every other URL in a
+template is refused and logged, and the document is rendered without it.
+"""
+
+import logging
+import mimetypes
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+# A base URL that cannot be fetched from anywhere: relative URLs resolve against it.
+BASE_URL = "https://kanalkoll.invalid/"
+
+
+class ProjectOnlyFetcher(URLFetcher):
+    """Serves STATIC_URL paths from the project's static files and the given
+    `resources` ({url: (bytes, mime type)}); refuses everything else."""
+
+    def __init__(self, resources=None):
+        super().__init__(allowed_protocols=())
+        self.resources = resources or {}
+        self.refused = []
+
+    def fetch(self, url, headers=None):
+        if url in self.resources:
+            body, mime = self.resources[url]
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+        static_prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
+        if url.startswith(static_prefix):
+            relative = url[len(static_prefix) :].split("?")[0].split("#")[0]
+            if ".." not in relative.split("/"):
+                path = finders.find(relative)
+                if path:
+                    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                    with open(path, "rb") as fh:
+                        return URLFetcherResponse(url, fh.read(), {"Content-Type": mime})
+        self.refused.append(url)
+        log.warning("PDF renderer refused to fetch %s", url)
+        raise ValueError(f"Kanalkoll's PDF renderer fetches only its own files, not {url}")
+
+
+def render_pdf(template, context, *, title, author="", resources=None, fetcher=None):
+    """Render `template` to PDF/A-2b bytes. The template should link
+    {% static 'pdf/document.css' %}, which embeds the project's fonts."""
+    fetcher = fetcher or ProjectOnlyFetcher(resources)
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(template, {**context, "pdf_title": title, "pdf_author": author})
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    # Title and author come from the template's <title> and <meta name="author">.
+    return document.write_pdf(pdf_variant="pdf/a-2b")
