@@ -134,6 +134,8 @@ def _apply(plan, data):
             setattr(plan, name, data[name])
     if plan.duration == Duration.ONGOING:
         plan.ends_on = None
+    if plan.assignment != Assignment.TAKEOVER and plan.previous_id is None:
+        plan.account = None  # only a takeover or a new version names a register account
 
 
 # -- submission ---------------------------------------------------------------------------
