@@ -155,7 +155,7 @@ class Plan(models.Model):
             "Ambassadör på personligt konto godkänns av din chef."
         ),
     )
-    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
+    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices, blank=True)
     account_kind = models.CharField(
         _("typ av konto"),
         max_length=20,
