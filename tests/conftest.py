@@ -18,7 +18,7 @@ import pytest
 from accounts.models import Account
 from organisation.models import Role, Unit
 
-from .factories import AccountFactory, UserFactory, give_role
+from .factories import AccountFactory, UserFactory, give_role, make_plan
 
 
 def pytest_configure(config):
@@ -144,3 +144,22 @@ def account(org):
     )
     account.administrators.set([p.medarbetare, p.chef, p.kommunikator])
     return Account.objects.with_compliance().get(pk=account.pk)
+
+
+@pytest.fixture
+def colleague(org):
+    """A second medarbetare in Biblioteket: administrator and substitute on plans."""
+    return _person_in(org.bibliotek, "kollega", "Kim", "Kollega")
+
+
+def _person_in(unit, username, first_name, last_name, role=Role.MEDARBETARE):
+    user = UserFactory(username=username, unit=unit, first_name=first_name, last_name=last_name)
+    give_role(user, role, unit)
+    return user
+
+
+@pytest.fixture
+def plan(org, colleague):
+    """A complete draft by medarbetare, ready to submit: administrators medarbetare and
+    kollega, substitute kollega."""
+    return make_plan(org.people.medarbetare, colleague)
