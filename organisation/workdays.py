@@ -32,6 +32,8 @@ def add_working_days(moment, days):
     start_time = local.time()
     if not is_working_day(day):
         start_time = datetime.time(0, 0)
+        while not is_working_day(day):
+            day += datetime.timedelta(days=1)
     remaining = days
     while remaining > 0:
         day += datetime.timedelta(days=1)
