@@ -28,8 +28,10 @@ def remind_waiting_plans(now):
         due = Plan.objects.waiting().filter(**{f"{field}__lte": now}).values_list("pk", flat=True)
         for plan_id in list(due):
             with transaction.atomic():
+                # Lock the plan row only: its applicant and unit are shared with other plans
+                # and locking them would make a concurrent sweep skip those plans too.
                 plan = (
-                    Plan.objects.select_for_update(skip_locked=True)
+                    Plan.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(
                         pk=plan_id, state__in=[State.SUBMITTED, State.CHEF_APPROVED, State.ANCHORED]
                     )

@@ -582,7 +582,12 @@ def submit_evaluation(actor, evaluation_id, data, now=None):
 
 
 def _locked(plan_id):
-    return Plan.objects.select_for_update().select_related("applicant", "unit").get(pk=plan_id)
+    # of=("self",): lock the plan row only, not its applicant and unit (shared by other plans).
+    return (
+        Plan.objects.select_for_update(of=("self",))
+        .select_related("applicant", "unit")
+        .get(pk=plan_id)
+    )
 
 
 def _state(plan):
