@@ -6,8 +6,6 @@ request (double click, two tabs, two substitutes) finds the state changed and ge
 PlanConflict, never a second transition.
 """
 
-import datetime
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -511,12 +509,15 @@ def _display(plan, field):
 # -- evaluations -------------------------------------------------------------------------
 
 
-def _schedule_evaluation(plan, now):
-    approved = timezone.localdate(now)
+def _a_year_after(day):
     try:
-        due = approved.replace(year=approved.year + 1)
+        return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
-        due = approved.replace(year=approved.year + 1, day=28)
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _schedule_evaluation(plan, now):
+    due = _a_year_after(timezone.localdate(now))
     if plan.duration == Duration.LIMITED and plan.ends_on and plan.ends_on < due:
         due = plan.ends_on
     Evaluation.objects.get_or_create(plan=plan, due_on=due)
@@ -571,7 +572,7 @@ def submit_evaluation(actor, evaluation_id, data, now=None):
             plan.ends_on and plan.ends_on > evaluation.due_on
         )
         if evaluation.outcome != Outcome.CLOSE and ongoing:
-            next_due = evaluation.due_on + datetime.timedelta(days=365)
+            next_due = _a_year_after(evaluation.due_on)
             if plan.ends_on and plan.ends_on < next_due:
                 next_due = plan.ends_on
             Evaluation.objects.get_or_create(plan=plan, due_on=next_due)
