@@ -314,6 +314,10 @@ def decide(actor, plan_id, expected_state, decision, comment="", url="", now=Non
             target = next_state(plan)
             if target == State.ESTABLISHED:
                 if url:
+                    try:
+                        url_key(url)
+                    except InvalidAccountURL as exc:
+                        raise ValidationError({"url": str(exc)}) from exc
                     plan.url = url
                 _establish(plan, actor, now)
             action = Action.ESTABLISHED if target == State.ESTABLISHED else STEP_ACTIONS[plan.state]
