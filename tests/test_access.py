@@ -26,6 +26,19 @@ ACCOUNT_VIEW = SIGNED_IN | {"outsider": 404, "kommunikator2": 404}
 ACCOUNT_EDIT = ACCOUNT_VIEW | {"chef": 403, "arkivarie": 403, "admin": 403}
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
+NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
+# A plan by medarbetare in Biblioteket: seen by its applicant, Biblioteket's chef, the
+# förvaltning's communicator, the kommunikationschef and kommunikationsavdelningen.
+PLAN_VIEW = SIGNED_IN | {"arkivarie": 404, "admin": 404, "outsider": 404, "kommunikator2": 404}
+PLAN_APPLICANT_ONLY = PLAN_VIEW | {
+    "chef": 403,
+    "kommunikator": 403,
+    "kommunikationschef": 403,
+    "kommunikationsavdelningen": 403,
+}
+PLAN_REDIRECT = {role: 302 if code == 200 else code for role, code in PLAN_VIEW.items()}
+PLAN_CHEF_ONLY = PLAN_APPLICANT_ONLY | {"medarbetare": 403, "chef": 302}
+PLAN_APPLICANT_ACTS = PLAN_APPLICANT_ONLY | {"medarbetare": 302}
 
 TABLE = [
     ("/register/", PUBLIC),
@@ -45,19 +58,108 @@ TABLE = [
     ("/franvaro/", SIGNED_IN),
     ("/admin/", ADMIN_SITE),
     ("/admin/accounts/account/", ADMIN_SITE),
+    ("/planer/", SIGNED_IN),
+    ("/planer/ny/", SIGNED_IN),
+    ("/planer/{draft}/", PLAN_VIEW),
+    ("/planer/{draft}/andra/", PLAN_APPLICANT_ONLY),
+    ("/planer/{draft}/pdf/", NOBODY),  # only a fastställd plan has a PDF
+    ("/planer/{established}/", PLAN_VIEW),
+    ("/planer/{established}/andra/", PLAN_REDIRECT),  # fastställd: shown, not changed
+    ("/planer/{established}/pdf/", PLAN_VIEW),
+    ("/planer/referens/{reference}/", PLAN_REDIRECT),
+    ("/planer/utvardering/{evaluation}/", PLAN_APPLICANT_ONLY),
+    ("/planer/999999/", NOBODY),
 ]
+
+# POST-only URLs: (url, form data, expected answer to a POST).
+POST_TABLE = [
+    ("/planer/{draft}/skicka/", {}, PLAN_APPLICANT_ACTS),
+    (
+        "/planer/{submitted}/beslut/",
+        {"expected_state": "inskickad", "decision": "approve"},
+        PLAN_CHEF_ONLY,
+    ),
+    ("/planer/{submitted}/aterkalla/", {}, PLAN_APPLICANT_ACTS),
+    ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
+]
+PLACEHOLDERS = {
+    "{account}": "<int:pk>",
+    "{draft}": "<int:pk>",
+    "{submitted}": "<int:pk>",
+    "{established}": "<int:pk>",
+    "{evaluation}": "<int:pk>",
+    "{reference}": "<str:reference>",
+}
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
 
 
+def _fill(url, request, account):
+    """Put the primary keys of the objects the URL names into it; plans are made only
+    for the URLs that need them."""
+    from activityplans.models import State
+
+    from .factories import make_plan
+
+    values = {"account": account.pk}
+    for name, state in (
+        ("draft", None),
+        ("submitted", State.SUBMITTED),
+        ("established", State.ESTABLISHED),
+    ):
+        if "{" + name + "}" in url:
+            org = request.getfixturevalue("org")
+            plan = make_plan(org.people.medarbetare, org.people.chef, state=state)
+            values[name] = plan.pk
+    if "{reference}" in url or "{evaluation}" in url:
+        org = request.getfixturevalue("org")
+        plan = make_plan(org.people.medarbetare, org.people.chef, state=State.ESTABLISHED)
+        values["reference"] = plan.reference
+        values["evaluation"] = plan.evaluations.get().pk
+    return url.format(**values)
+
+
+@pytest.fixture
+def no_pdf_rendering(monkeypatch):
+    """Access is under test here, not rendering (test_plan_pdf renders for real)."""
+    monkeypatch.setattr("activityplans.views.render_pdf", lambda *args, **kwargs: b"%PDF-")
+
+
 @pytest.mark.parametrize(("url", "role", "expected"), CASES, ids=[f"{u} {r}" for u, r, _ in CASES])
-def test_url_role_table(client, org, account, url, role, expected):
+def test_url_role_table(client, org, account, request, no_pdf_rendering, url, role, expected):
+    url = _fill(url, request, account)
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
-    response = client.get(url.format(account=account.pk))
+    response = client.get(url)
     assert response.status_code == expected, response.content[:300]
     if expected == 302 and role == "anonymous":
         assert response["Location"].startswith(("/logga-in/", "/admin/login/"))
+
+
+POST_CASES = [
+    (url, data, role, expected[role]) for url, data, expected in POST_TABLE for role in ROLES
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "role", "expected"),
+    POST_CASES,
+    ids=[f"POST {u} {r}" for u, _, r, _ in POST_CASES],
+)
+def test_post_url_role_table(client, org, account, request, url, data, role, expected):
+    from activityplans.models import Plan, PlanEvent
+
+    url = _fill(url, request, account)
+    if role != "anonymous":
+        client.force_login(getattr(org.people, role))
+        assert client.get(url).status_code == 405
+    events, plans = PlanEvent.objects.count(), Plan.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == expected, response.content[:300]
+    if role == "anonymous":
+        assert response["Location"].startswith("/logga-in/")
+    changed = (PlanEvent.objects.count(), Plan.objects.count()) != (events, plans)
+    assert changed == (role != "anonymous" and expected == 302)
 
 
 def test_every_url_in_the_project_is_in_the_table():
@@ -71,7 +173,13 @@ def test_every_url_in_the_project_is_in_the_table():
         "logga-ut/",
         "",  # the root only redirects
     }
-    table = {url.split("?")[0].lstrip("/").replace("{account}", "<int:pk>") for url, _ in TABLE}
+    urls = [url for url, _ in TABLE] + [url for url, _, _ in POST_TABLE]
+    table = set()
+    for url in urls:
+        url = url.split("?")[0].lstrip("/")
+        for placeholder, pattern in PLACEHOLDERS.items():
+            url = url.replace(placeholder, pattern)
+        table.add(url)
 
     def patterns(resolver, prefix=""):
         for entry in resolver.url_patterns:
