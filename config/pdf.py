@@ -7,6 +7,7 @@ template is refused and logged, and the document is rendered without it.
 
 import logging
 import mimetypes
+import os
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -37,9 +38,10 @@ class ProjectOnlyFetcher(URLFetcher):
         static_prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
         if url.startswith(static_prefix):
             relative = url[len(static_prefix) :].split("?")[0].split("#")[0]
-            if ".." not in relative.split("/"):
+            # A relative path to a file: no "..", no absolute path, no folder.
+            if relative and not relative.startswith("/") and ".." not in relative.split("/"):
                 path = finders.find(relative)
-                if path:
+                if path and os.path.isfile(path):
                     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
                     with open(path, "rb") as fh:
                         return URLFetcherResponse(url, fh.read(), {"Content-Type": mime})

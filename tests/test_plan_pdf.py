@@ -122,5 +122,18 @@ def test_the_renderer_fetches_only_the_projects_own_files(no_network, tmp_path):
     with pikepdf.open(io.BytesIO(pdf)) as document:
         names = {str(font.get("/BaseFont", "")) for font in fonts_of(document)}
     assert names and all(name.endswith("+Kanalkoll-Sans") for name in names), names
-    with pytest.raises(ValueError):
-        fetcher.fetch("https://example.org/x.png")
+    # Paths that try to leave the static files, or name a folder, are refused too.
+    for path in (
+        "https://example.org/x.png",
+        "static/",
+        "static/pdf",
+        "static//etc/passwd",
+        "static/pdf/../../config/settings.py",
+        "static/pdf/%2e%2e/%2e%2e/config/settings.py",
+    ):
+        url = path if "://" in path else BASE_URL + path
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+        assert fetcher.refused[-1] == url
+    assert fetcher.fetch(f"{BASE_URL}static/pdf/document.css?v=1").read().startswith(b"/*")
+    assert no_network == []
