@@ -575,6 +575,19 @@ def test_the_register_edit_form_locks_what_the_plan_decided(client, org, plan):
         plan.audience,
         p.medarbetare,
     )
+    # The responsible person's description form locks them too.
+    client.force_login(p.medarbetare)
+    description = {
+        "display_name": "Namn av ansvarig",
+        "handle": account.handle,
+        "purpose": "Ändrat av ansvarig",
+        "audience": "Ändrat av ansvarig",
+        "language": "svenska",
+    }
+    assert client.post(f"/konton/{account.pk}/andra/", description).status_code == 302
+    account.refresh_from_db()
+    assert account.display_name == "Namn av ansvarig"
+    assert (account.purpose, account.audience) == (plan.purpose, plan.audience)
 
 
 # -- substitutes ---------------------------------------------------------------------------
@@ -599,6 +612,31 @@ def test_the_substitute_of_an_absent_chef_decides(org, plan, colleague):
     event = plan.events.last()
     assert event.actor == stand_in and event.role == f"Ersättare för {p.chef} (Chef)"
     assert todo.waiting_for(stand_in) == []
+
+
+@pytest.mark.parametrize(
+    ("step", "role"),
+    [
+        (State.SUBMITTED, "chef"),
+        (State.CHEF_APPROVED, "kommunikator"),
+        (State.ANCHORED, "kommunikationschef"),
+    ],
+)
+def test_each_step_goes_to_the_substitute_during_an_absence(org, plan, step, role):
+    p = org.people
+    designated = getattr(p, role)
+    stand_in = UserFactory(username="stallforetradare", unit=org.kommun)
+    if step != State.SUBMITTED:
+        plan = advance(plan, WAITING_STEPS[WAITING_STEPS.index(step) - 1])
+    absent(designated, stand_in)
+    plan = advance(plan, step)
+    assert routing.designated(plan) == designated
+    assert kinds_for(stand_in) == ["plan_waiting"] and kinds_for(designated) == []
+    assert Plan.objects.visible_to(stand_in).filter(pk=plan.pk).exists()
+    assert todo.waiting_for(stand_in) == [plan]
+    plan = services.decide(stand_in, plan.pk, step, APPROVE)
+    assert plan.events.last().actor == stand_in
+    assert plan.events.last().role.startswith(f"Ersättare för {designated}")
 
 
 def test_the_applicant_never_decides_even_as_the_substitute(org, plan):

@@ -281,6 +281,8 @@ def test_an_established_plan_is_evaluated_a_year_later_and_reminded_once_per_sta
     assert sent(p.medarbetare, "evaluation_overdue") == 1
 
     with time_machine.travel(at(2027, 3, 11, 9, 0), tick=False):
+        client.force_login(p.medarbetare)
+        assert f"Utvärdera uppdraget: {plan.title}" in client.get("/att-gora/").content.decode()
         client.force_login(p.kommunikator)
         page = client.get("/konton/efterlevnad/").content.decode()
         assert "Utvärdering av uppdraget är försenad" in page

@@ -293,3 +293,61 @@ def test_the_evaluation_form(client, org, plan):
     # Once submitted, it is shown read-only to those who see the plan.
     client.force_login(p.chef)
     assert client.get(url).status_code == 200
+
+
+def _in_state(org, plan, state):
+    p = org.people
+    if state in (State.RETURNED, State.REJECTED):
+        plan = advance(plan, State.SUBMITTED)
+        decision = services.RETURN if state == State.RETURNED else services.REJECT
+        return services.decide(p.chef, plan.pk, State.SUBMITTED, decision, "Nej")
+    if state == State.WITHDRAWN:
+        return services.withdraw(p.medarbetare, plan.pk)
+    if state == State.NOTED:
+        services.save_draft(p.medarbetare, plan.pk, {"assignment": "omvarldsbevakning"})
+        return services.submit(p.medarbetare, plan.pk)
+    if state == State.SUPERSEDED:
+        plan = advance(plan, State.ESTABLISHED)
+        advance(services.start_new_version(p.medarbetare, plan.pk), State.ESTABLISHED)
+        plan.refresh_from_db()
+        return plan
+    return advance(plan, state)
+
+
+@pytest.mark.parametrize("state", list(State), ids=str)
+def test_the_plan_pages_show_a_plan_in_every_state(client, org, plan, state):
+    plan = _in_state(org, plan, state)
+    assert plan.state == state
+    for user in (org.people.medarbetare, org.people.chef, org.people.kommunikationschef):
+        client.force_login(user)
+        response = client.get(f"/planer/{plan.pk}/")
+        assert response.status_code == 200
+        assert plan.get_state_display() in page(response)
+        assert client.get("/planer/").status_code == 200
+        assert client.get("/att-gora/").status_code == 200
+
+
+def test_a_new_version_through_the_edit_form(client, org, plan, colleague):
+    p = org.people
+    plan = advance(plan, State.ESTABLISHED)
+    copy = services.start_new_version(p.medarbetare, plan.pk)
+    client.force_login(p.medarbetare)
+    html = page(client.get(f"/planer/{copy.pk}/andra/"))
+    assert "version 2" in html
+    data = plan_data(
+        unit=org.bibliotek,
+        account_name=plan.account_name,
+        url=plan.url,
+        substitute=colleague,
+        audience="Seniorer i Testby",
+    )
+    # The browser does not send disabled fields; a forged value is ignored.
+    data.pop("assignment"), data.pop("platform")
+    response = client.post(
+        f"/planer/{copy.pk}/andra/",
+        {**form_post("submit", [p.medarbetare, colleague], **data), "account": ""},
+    )
+    assert response.status_code == 302, page(response)[:3000]
+    copy.refresh_from_db()
+    assert copy.state == State.SUBMITTED and copy.account == plan.account
+    assert copy.audience == "Seniorer i Testby"
