@@ -21,7 +21,15 @@ class UnitAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "kind", "parent", "contact_email"]}),
         (
             _("Kommunens uppgifter (bara för kommunen)"),
-            {"fields": ["website", "contact_phone", "archive_email", "publish_person_names"]},
+            {
+                "fields": [
+                    "website",
+                    "contact_phone",
+                    "archive_email",
+                    "publish_person_names",
+                    "moderation_working_days",
+                ]
+            },
         ),
     ]
     inlines = [RoleInline]

@@ -66,6 +66,14 @@ class Unit(models.Model):
         default=False,
         help_text=_("Av: bara funktion och kontaktadress visas för allmänheten."),
     )
+    moderation_working_days = models.BooleanField(
+        _("räkna modereringens tidsfrist bara på arbetsdagar"),
+        default=False,
+        help_text=_(
+            "Av: 48 timmar räknas i verklig tid. På: bara tid på arbetsdagar räknas; "
+            "helger och helgdagar stoppar klockan."
+        ),
+    )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     forvaltning = models.ForeignKey(

@@ -41,3 +41,23 @@ def add_working_days(moment, days):
             remaining -= 1
     naive = datetime.datetime.combine(day, start_time)
     return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def add_working_time(moment, duration):
+    """`moment` plus `duration` of time that passes on working days only: the clock
+    stops at midnight before a weekend or holiday and starts again at midnight after it.
+    Durations are real elapsed time (a DST night has 23 or 25 hours)."""
+    tz = timezone.get_current_timezone()
+    cursor = timezone.localtime(moment, tz)
+    remaining = duration
+    while True:
+        day = cursor.date()
+        next_midnight = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0)), tz
+        )
+        if is_working_day(day):
+            available = next_midnight - cursor  # aware subtraction: real elapsed time
+            if remaining <= available:
+                return (cursor.astimezone(datetime.timezone.utc) + remaining).astimezone(tz)
+            remaining -= available
+        cursor = next_midnight
