@@ -46,7 +46,8 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "activityplans",
-    # activityplans/, moderation/ and archive/ join INSTALLED_APPS as they are built.
+    "moderation",
+    # archive/ joins INSTALLED_APPS when it is built.
 ]
 
 MIDDLEWARE = [
@@ -193,12 +194,20 @@ LOGGING = {
 }
 
 # "Att göra" gathers what waits for a user from each app, most urgent first.
-KANALKOLL_TODO_SOURCES = ["accounts.todo.items", "activityplans.todo.items"]
+KANALKOLL_TODO_SOURCES = [
+    "accounts.todo.items",
+    "activityplans.todo.items",
+    "moderation.todo.items",
+]
 # The compliance overview shows, beside the register's own problems, these sections.
-KANALKOLL_COMPLIANCE_SOURCES = ["activityplans.compliance.sections"]
+KANALKOLL_COMPLIANCE_SOURCES = [
+    "activityplans.compliance.sections",
+    "moderation.compliance.sections",
+]
 # Demo data: each app seeds its own part, in this order.
 KANALKOLL_DEMO_SEEDERS = [
     "organisation.demo.seed",
     "accounts.demo.seed",
     "activityplans.demo.seed",
+    "moderation.demo.seed",
 ]

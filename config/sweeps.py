@@ -40,6 +40,18 @@ SWEEPS = [
         task="activityplans.tasks.remind_evaluations",
         every=60 * 60,
     ),
+    Sweep(
+        name="moderation.remind_deadlines",
+        job="moderation.jobs.remind_deadlines",
+        task="moderation.tasks.remind_deadlines",
+        every=5 * 60,
+    ),
+    Sweep(
+        name="moderation.remind_unwatched",
+        job="moderation.jobs.remind_unwatched",
+        task="moderation.tasks.remind_unwatched",
+        every=60 * 60,
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("konton/", include("accounts.urls")),
     path("planer/", include("activityplans.urls")),
+    path("moderering/", include("moderation.urls")),
     path("", include("accounts.public_urls")),
     path("aviseringar/", include("notifications.urls")),
     path("", include("organisation.urls")),

@@ -1,0 +1,83 @@
+"""Demo items on the library's accounts: one at each urgency, and some handled."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from organisation.models import User
+
+from . import services
+from .models import Item, Kind, RemovalReason
+
+# account url, kind, text, author, hours since posted, how it was handled
+ITEMS = [
+    (
+        "https://www.facebook.com/ekdalabibliotek",
+        Kind.QUESTION,
+        "Hej! Har ni öppet på lördag under jullovet?",
+        "Anna K",
+        10,
+        None,
+    ),
+    (
+        "https://www.facebook.com/ekdalabibliotek",
+        Kind.INAPPROPRIATE,
+        "Köp billiga solglasögon här: http://spam.example",
+        "Deals4U",
+        40,
+        None,
+    ),
+    (
+        "https://www.instagram.com/ekdalabibliotek",
+        Kind.CRITICISM,
+        "Det är tredje gången bokautomaten är trasig i månaden. Det håller inte.",
+        "Per L",
+        52,
+        None,
+    ),
+    (
+        "https://www.instagram.com/ekdalabibliotek",
+        Kind.QUESTION,
+        "Hur lånar jag e-böcker?",
+        "Sofia",
+        30,
+        "answer",
+    ),
+    (
+        "https://www.facebook.com/ekdalabibliotek",
+        Kind.INAPPROPRIATE,
+        "[personangrepp mot en anställd]",
+        "Anonym",
+        20,
+        "remove",
+    ),
+]
+
+
+@transaction.atomic
+def seed(stdout=None):
+    actor = User.objects.get(username="medarbetare")
+    now = timezone.now()
+    created = 0
+    for url, kind, text, author, hours, handled in ITEMS:
+        account = Account.objects.filter(url=url).first()
+        if account is None or Item.objects.filter(account=account, text=text).exists():
+            continue
+        posted = now - datetime.timedelta(hours=hours)
+        item, _new = services.create_item(
+            actor, account, {"kind": kind, "text": text, "author": author, "posted_at": posted}
+        )
+        handler = services.handler(item)
+        if handled == "answer":
+            services.answer(
+                handler, item.pk, "Du lånar e-böcker i appen Biblio med ditt lånekort. Välkommen!"
+            )
+        elif handled == "remove":
+            services.preserve(handler, item.pk, text)
+            services.remove(handler, item.pk, RemovalReason.PERSONAL_ATTACK)
+        created += 1
+    if stdout is not None:
+        stdout.write(f"Modereringsärenden: {created} nya.")
+    return created

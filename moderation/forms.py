@@ -1,0 +1,108 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from config.uploads import clean_screenshot
+
+from .models import Item, Kind, RemovalReason
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ItemForm(forms.ModelForm):
+    """The quick entry form: paste the link and the text, choose the kind."""
+
+    class Meta:
+        model = Item
+        fields = ["account", "kind", "post_url", "text", "author", "posted_at"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "posted_at": DATETIME}
+        help_texts = {
+            "posted_at": _("Om du vet det. Annars räknas tidsfristen från nu, när det upptäcktes."),
+        }
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        self.fields["posted_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("post_url"):
+            raise forms.ValidationError(_("Klistra in länken eller texten (gärna båda)."))
+        return data
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Svaret"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    link = forms.URLField(label=_("eller länk till svaret"), required=False, assume_scheme="https")
+
+
+class PreserveForm(forms.Form):
+    text = forms.CharField(
+        label=_("Inläggets text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    image = forms.FileField(
+        label=_("Skärmbild (PNG eller JPEG)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        return clean_screenshot(upload) if upload else None
+
+
+class RemoveForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Skäl"), choices=RemovalReason.choices)
+    removed_at = forms.DateTimeField(
+        label=_("Borttaget"),
+        required=False,
+        widget=DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        help_text=_("Lämna tomt om du tar bort det nu."),
+    )
+    comment = forms.CharField(label=_("Kommentar"), required=False)
+
+
+class RegisterForm(forms.Form):
+    diarienummer = forms.CharField(label=_("Diarienummer"), max_length=60)
+    forwarded_to = forms.CharField(
+        label=_("Vidarebefordrat till (enhet eller person)"), max_length=200
+    )
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Ny handläggare"), queryset=None)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people
+
+
+class FilterForm(forms.Form):
+    konto = forms.ModelChoiceField(
+        label=_("Konto"),
+        queryset=Account.objects.none(),
+        required=False,
+        empty_label=_("Alla mina konton"),
+    )
+    typ = forms.ChoiceField(
+        label=_("Typ"), required=False, choices=[("", _("Alla typer"))] + Kind.choices
+    )
+    visa = forms.ChoiceField(
+        label=_("Visa"),
+        required=False,
+        choices=[("oppna", _("Öppna")), ("hanterade", _("Hanterade")), ("alla", _("Alla"))],
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["konto"].queryset = accounts

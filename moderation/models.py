@@ -1,0 +1,302 @@
+"""The moderation desk: items to answer, remove, register or refer within the deadline.
+
+Items, their events and their preserved copies are allmänna handlingar: nothing here is
+ever deleted. The deadline is data (`due_at`, UTC, indexed) and a sweep finds what is due.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, RecordsAreKept
+
+
+class Kind(models.TextChoices):
+    QUESTION = "fraga", _("Fråga")
+    INAPPROPRIATE = "olampligt", _("Olämpligt inlägg")
+    CRITICISM = "saklig_kritik", _("Saklig kritik")
+    INDIVIDUAL_CASE = "arende", _("Ärende mot enskild")
+    CRIME = "brott", _("Möjligt brott eller nätmobbning")
+    OTHER = "ovrigt", _("Övrigt")
+
+
+class RemovalReason(models.TextChoices):
+    PERSONAL_ATTACK = "personangrepp", _("Personangrepp")
+    OBSCENE = "obscena_ord", _("Obscena ord")
+    AGITATION = "hets_mot_folkgrupp", _("Hets mot folkgrupp")
+    COPYRIGHT = "upphovsratt", _("Intrång i upphovsrätt")
+    VIOLENCE = "valdsskildring", _("Våldsskildring")
+    PORNOGRAPHY = "pornografi", _("Pornografi")
+    ADVERTISING = "reklam", _("Kommersiell reklam")
+
+
+# Reasons where lagen (1998:112) om ansvar för elektroniska anslagstavlor itself obliges
+# removal (5 §: hets mot folkgrupp, olaga våldsskildring, barnpornografibrott,
+# upphovsrättsintrång); the others are removed under the kommun's own rules.
+BBS_OBLIGED = frozenset(
+    {
+        RemovalReason.AGITATION,
+        RemovalReason.COPYRIGHT,
+        RemovalReason.VIOLENCE,
+        RemovalReason.PORNOGRAPHY,
+    }
+)
+
+
+class Outcome(models.TextChoices):
+    ANSWERED = "besvarad", _("Besvarad")
+    REMOVED = "borttagen", _("Borttagen")
+    REGISTERED = "diariford", _("Diarieförd och vidarebefordrad")
+    REFERRED = "hanvisad", _("Hänvisad till rätt kanal")
+    NO_ACTION = "ingen_atgard", _("Ingen åtgärd behövs")
+
+
+class ItemQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Modereringsärenden tas aldrig bort."))
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def visible_to(self, user):
+        """Items on the accounts the user may see (accounts.visible_to)."""
+        return self.filter(account__in=Account.objects.visible_to(user))
+
+    def by_urgency(self):
+        return self.order_by(models.F("resolved_at").asc(nulls_first=True), "due_at", "id")
+
+
+class Item(models.Model):
+    account = models.ForeignKey(
+        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="moderation_items"
+    )
+    kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
+    post_url = models.URLField(
+        _("länk till inlägget eller kommentaren"), max_length=2000, blank=True
+    )
+    author = models.CharField(
+        _("avsändare (som det visas på plattformen)"), max_length=200, blank=True
+    )
+    text = models.TextField(_("text"), blank=True)
+    posted_at = models.DateTimeField(_("publicerat"), null=True, blank=True)
+    noticed_at = models.DateTimeField(_("upptäckt"), default=timezone.now)
+    due_at = models.DateTimeField(_("ska hanteras senast"), db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handläggare"),
+        on_delete=models.PROTECT,
+        related_name="moderation_items",
+        help_text=_("Kontots ansvarige; under frånvaro tar ersättaren över automatiskt."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registrerat av"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registrerat"), default=timezone.now)
+    # Pushed by a monitoring tool: its own id, for idempotency.
+    source = models.CharField(_("källa"), max_length=100, blank=True)
+    external_id = models.CharField(_("källans id"), max_length=200, blank=True)
+
+    resolved_at = models.DateTimeField(_("hanterat"), null=True, blank=True)
+    outcome = models.CharField(_("utfall"), max_length=20, choices=Outcome.choices, blank=True)
+    removal_reason = models.CharField(
+        _("skäl för borttagning"), max_length=30, choices=RemovalReason.choices, blank=True
+    )
+    bbs_obliged = models.BooleanField(
+        _("borttagning krävs enligt lagen om elektroniska anslagstavlor"), default=False
+    )
+    removed_at = models.DateTimeField(_("borttaget"), null=True, blank=True)
+    diarienummer = models.CharField(_("diarienummer"), max_length=60, blank=True)
+    forwarded_to = models.CharField(_("vidarebefordrat till"), max_length=200, blank=True)
+    crime_flagged = models.BooleanField(_("möjligt brott"), default=False)
+    # The clock: the next reminder stage and when it falls due (see jobs.py).
+    reminder_stage = models.PositiveSmallIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("modereringsärende")
+        verbose_name_plural = _("modereringsärenden")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="item_open_due", condition=Q(resolved_at__isnull=True)
+            ),
+            models.Index(fields=["account", "created_at"], name="item_account_created"),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="item_reminder_due",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="item_external_id_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Modereringsärenden tas aldrig bort."))
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None
+
+    def time_left(self, now=None):
+        return self.due_at - (now or timezone.now())
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
+
+    def update(self, **kwargs):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
+
+
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
+
+
+class Action(models.TextChoices):
+    CREATED = "registrerat", _("Registrerat")
+    REASSIGNED = "omfordelat", _("Omfördelat")
+    PRESERVED = "bevarat", _("Kopia bevarad")
+    ANSWERED = "besvarat", _("Besvarat")
+    REMOVED = "borttaget", _("Borttaget")
+    REGISTERED = "diarifort", _("Diariefört och vidarebefordrat")
+    REFERRED = "hanvisat", _("Hänvisat")
+    CRIME = "brott", _("Flaggat som möjligt brott")
+    NO_ACTION = "ingen_atgard", _("Ingen åtgärd behövs")
+
+
+class ItemEvent(AppendOnly):
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("händelse"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("av"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("tid"), default=timezone.now)
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("länk"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+def evidence_path(instance, filename):
+    return f"moderation/{instance.item_id}/{instance.sha256}.png"
+
+
+class PreservedCopy(AppendOnly):
+    """A copy of the post kept before it is removed: its text and, where possible, a
+    screenshot (re-encoded PNG, served only through a view that checks access)."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="copies")
+    text = models.TextField(_("inläggets text"), blank=True)
+    image = models.FileField(_("skärmbild"), upload_to=evidence_path, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sparad av"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sparad"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bevarad kopia")
+        verbose_name_plural = _("bevarade kopior")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def digest(data):
+        return hashlib.sha256(data).hexdigest()
+
+
+class CheckIn(AppendOnly):
+    """ "Tillsyn gjord": the responsible person (or their substitute) looked at the account."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="check_ins")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("tillsyn")
+        verbose_name_plural = _("tillsyner")
+        ordering = ["-at"]
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A monitoring tool's key to push items for one account. Only a SHA-256 of the key is
+    stored; the key itself is shown once, when issued."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(
+        _("verktyg"), max_length=100, help_text=_("Vilket verktyg som använder nyckeln.")
+    )
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API-nyckel")
+        verbose_name_plural = _("API-nycklar")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key):
+        return hashlib.sha256(key.encode()).hexdigest()

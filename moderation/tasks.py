@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.utils import timezone
+
+from . import jobs
+
+
+@shared_task(name="moderation.tasks.remind_deadlines")
+def remind_deadlines():
+    return jobs.remind_deadlines(timezone.now())
+
+
+@shared_task(name="moderation.tasks.remind_unwatched")
+def remind_unwatched():
+    return jobs.remind_unwatched(timezone.now())

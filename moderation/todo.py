@@ -1,0 +1,41 @@
+"""Open moderation items for "Att göra", most urgent first."""
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .models import Item
+from .views import my_accounts
+
+
+def items(user):
+    now = timezone.now()
+    found = []
+    for item in (
+        Item.objects.open()
+        .filter(account__in=my_accounts(user))
+        .select_related("account")
+        .order_by("due_at")[:100]
+    ):
+        left = item.due_at - now
+        hours = int(left.total_seconds() // 3600)
+        if left.total_seconds() < 0:
+            detail = _("Försenat %(hours)s timmar (skulle hanteras %(due)s)")
+            hours = -hours
+        else:
+            detail = _("%(hours)s timmar kvar, senast %(due)s")
+        found.append(
+            {
+                "sort": (-1, item.due_at.timestamp()),
+                "title": _("%(kind)s på %(account)s")
+                % {"kind": item.get_kind_display(), "account": item.account.display_name},
+                "detail": detail
+                % {
+                    "hours": hours,
+                    "due": formats.date_format(timezone.localtime(item.due_at), "j F H:i"),
+                },
+                "url": reverse("moderation:detail", args=[item.pk]),
+                "kind": _("Moderering"),
+            }
+        )
+    return found

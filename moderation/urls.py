@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("", views.item_list, name="list"),
+    path("diarium.csv", views.export_csv, name="export_csv"),
+    path("diarium.json", views.export_json, name="export_json"),
+    path("<int:pk>/", views.item_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.item_detail, name="action"),
+    path("kopia/<int:pk>/bild/", views.copy_image, name="copy_image"),
+    path("konto/<int:account_pk>/tillsyn/", views.check_in, name="check_in"),
+    path("konto/<int:account_pk>/statistik/", views.account_stats, name="stats"),
+]

@@ -1,0 +1,351 @@
+"""Thin views for the moderation desk: permission, form, one service call, redirect."""
+
+import csv
+import statistics
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import get_account_for_user
+from accounts.models import Account
+from organisation.models import Absence, User
+
+from . import services
+from .forms import (
+    AnswerForm,
+    FilterForm,
+    ItemForm,
+    PreserveForm,
+    ReassignForm,
+    RegisterForm,
+    RemoveForm,
+    TextForm,
+)
+from .models import Item, Kind, Outcome, PreservedCopy
+
+
+def my_accounts(user, day=None):
+    """Accounts whose moderation falls to the user: responsible, substitute,
+    administrator, or standing in for an absent responsible person."""
+    day = day or timezone.localdate()
+    away = Absence.objects.on(day).filter(substitute=user).values("user")
+    return (
+        Account.objects.open()
+        .filter(
+            Q(responsible=user)
+            | Q(substitute=user)
+            | Q(administrators=user)
+            | Q(responsible__in=away)
+        )
+        .distinct()
+        .order_by("display_name", "id")
+    )
+
+
+def get_item_for_user(user, pk):
+    item = (
+        Item.objects.visible_to(user)
+        .filter(pk=pk)
+        .select_related("account", "account__unit", "assignee")
+        .first()
+    )
+    if item is None:
+        raise Http404(_("Ärendet finns inte eller så saknar du behörighet att se det."))
+    return item
+
+
+@login_required
+def item_list(request):
+    accounts = my_accounts(request.user)
+    form = ItemForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        account = data.pop("account")
+        try:
+            item, _created = services.create_item(request.user, account, data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Ärendet är registrerat. Tidsfristen löper till %(due)s.")
+                % {"due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("moderation:detail", item.pk)
+    filters = FilterForm(request.GET or None, accounts=accounts)
+    items = Item.objects.filter(account__in=accounts).select_related("account", "assignee")
+    show = "oppna"
+    if filters.is_valid():
+        data = filters.cleaned_data
+        show = data["visa"] or "oppna"
+        if data["konto"]:
+            items = items.filter(account=data["konto"])
+        if data["typ"]:
+            items = items.filter(kind=data["typ"])
+    if show == "oppna":
+        items = items.filter(resolved_at__isnull=True)
+    elif show == "hanterade":
+        items = items.filter(resolved_at__isnull=False)
+    items = items.by_urgency()[:300]
+    return render(
+        request,
+        "moderation/item_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "items": items,
+            "now": timezone.now(),
+            "accounts": accounts,
+        },
+    )
+
+
+ACTIONS = {
+    "svara": (
+        AnswerForm,
+        lambda user, item, d: services.answer(user, item.pk, d["text"], d["link"]),
+        _lazy("Svaret är registrerat."),
+    ),
+    "bevara": (
+        PreserveForm,
+        lambda user, item, d: services.preserve(user, item.pk, d["text"], d["image"]),
+        _lazy("Kopian är sparad."),
+    ),
+    "ta-bort": (
+        RemoveForm,
+        lambda user, item, d: services.remove(
+            user, item.pk, d["reason"], d["removed_at"], d["comment"]
+        ),
+        _lazy("Borttagningen är registrerad."),
+    ),
+    "diariefor": (
+        RegisterForm,
+        lambda user, item, d: services.register(
+            user, item.pk, d["diarienummer"], d["forwarded_to"]
+        ),
+        _lazy("Diarieföringen är registrerad."),
+    ),
+    "hanvisa": (
+        TextForm,
+        lambda user, item, d: services.refer(user, item.pk, d["text"]),
+        _lazy("Hänvisningen är registrerad."),
+    ),
+    "brott": (
+        TextForm,
+        lambda user, item, d: services.flag_crime(user, item.pk, d["text"]),
+        _lazy("Ärendet är flaggat och chefen har fått besked."),
+    ),
+    "ingen-atgard": (
+        TextForm,
+        lambda user, item, d: services.no_action(user, item.pk, d["text"]),
+        _lazy("Ärendet är avslutat utan åtgärd."),
+    ),
+}
+
+
+ACTION_TITLES = [
+    ("svara", _lazy("Besvara")),
+    ("bevara", _lazy("Spara kopia")),
+    ("ta-bort", _lazy("Ta bort inlägget")),
+    ("diariefor", _lazy("Diarieför och vidarebefordra")),
+    ("hanvisa", _lazy("Hänvisa till rätt kanal")),
+    ("brott", _lazy("Flagga som möjligt brott")),
+    ("ingen-atgard", _lazy("Ingen åtgärd behövs")),
+    ("omfordela", _lazy("Omfördela")),
+]
+
+
+def _forms(item, data=None, files=None, action=None):
+    people = User.objects.filter(pk__in=services.team(item.account), is_active=True)
+    forms = {name: form_class(prefix=name) for name, (form_class, _call, _msg) in ACTIONS.items()}
+    forms["omfordela"] = ReassignForm(
+        prefix="omfordela", people=people, initial={"assignee": item.assignee_id}
+    )
+    if action in ACTIONS:
+        forms[action] = ACTIONS[action][0](data, files, prefix=action)
+    elif action == "omfordela":
+        forms[action] = ReassignForm(data, prefix=action, people=people)
+    return forms
+
+
+@login_required
+def item_detail(request, pk, action=None):
+    item = get_item_for_user(request.user, pk)
+    can_handle = services.may_handle(request.user, item)
+    forms = _forms(item)
+    if request.method == "POST":
+        if not can_handle:
+            raise PermissionDenied(_("Du hanterar inte det här kontots moderering."))
+        forms = _forms(item, request.POST, request.FILES, action)
+        form = forms.get(action)
+        if form is None:
+            raise Http404(_("Okänd åtgärd."))
+        if form.is_valid():
+            try:
+                if action == "omfordela":
+                    services.reassign(request.user, item.pk, form.cleaned_data["assignee"])
+                    message = _("Ärendet är omfördelat.")
+                else:
+                    _form_class, call, message = ACTIONS[action]
+                    call(request.user, item, form.cleaned_data)
+            except services.ItemConflict as exc:
+                messages.warning(request, str(exc))
+                return redirect("moderation:detail", item.pk)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, message)
+                return redirect("moderation:detail", item.pk)
+        messages.error(
+            request, _("Åtgärden kunde inte registreras. Se felmeddelandet vid formuläret.")
+        )
+    return render(
+        request,
+        "moderation/item_detail.html",
+        {
+            "item": item,
+            "events": item.events.select_related("actor"),
+            "copies": item.copies.select_related("created_by"),
+            "handler": services.handler(item),
+            "can_handle": can_handle,
+            "forms": forms,
+            "open_action": action,
+            "action_titles": ACTION_TITLES,
+            "now": timezone.now(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def copy_image(request, pk):
+    copy = PreservedCopy.objects.filter(pk=pk).select_related("item").first()
+    if copy is None or not copy.image:
+        raise Http404(_("Bilden finns inte."))
+    get_item_for_user(request.user, copy.item_id)
+    response = FileResponse(copy.image.open("rb"), content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="kopia-{copy.item_id}-{copy.pk}.png"'
+    return response
+
+
+@login_required
+@require_POST
+def check_in(request, account_pk):
+    account = get_account_for_user(request.user, account_pk)
+    if account.pk not in my_accounts(request.user).values_list("pk", flat=True):
+        raise PermissionDenied(_("Bara den som bevakar kontot kan registrera tillsyn."))
+    services.check_in(request.user, account)
+    messages.success(
+        request, _("Tillsyn registrerad för %(account)s.") % {"account": account.display_name}
+    )
+    return redirect(request.POST.get("next") or "moderation:list")
+
+
+def _median_hours(pairs):
+    values = [(end - start).total_seconds() / 3600 for start, end in pairs if start and end]
+    return round(statistics.median(values), 1) if values else None
+
+
+@login_required
+def account_stats(request, account_pk):
+    account = get_account_for_user(request.user, account_pk)
+    now = timezone.now()
+    periods = []
+    for days in (30, 180):
+        since = now - timezone.timedelta(days=days)
+        items = Item.objects.filter(account=account, created_at__gte=since)
+        resolved = list(
+            items.filter(resolved_at__isnull=False).values_list(
+                "posted_at", "noticed_at", "resolved_at", "removed_at", "due_at", "outcome"
+            )
+        )
+        answered = [(p or n, r) for p, n, r, _rm, _d, o in resolved if o == Outcome.ANSWERED]
+        removed = [(p or n, rm or r) for p, n, r, rm, _d, o in resolved if o == Outcome.REMOVED]
+        within = sum(1 for _p, _n, r, rm, d, _o in resolved if (rm or r) <= d)
+        by_kind = dict(items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+        periods.append(
+            {
+                "days": days,
+                "by_kind": [(label, by_kind.get(value, 0)) for value, label in Kind.choices],
+                "total": sum(by_kind.values()),
+                "median_answer": _median_hours(answered),
+                "median_remove": _median_hours(removed),
+                "within_share": round(100 * within / len(resolved)) if resolved else None,
+            }
+        )
+    overdue = Item.objects.filter(account=account, resolved_at__isnull=True, due_at__lt=now).count()
+    return render(
+        request,
+        "moderation/account_stats.html",
+        {"account": account, "periods": periods, "overdue": overdue},
+    )
+
+
+EXPORT_FIELDS = [
+    "id",
+    "account",
+    "platform",
+    "kind",
+    "author",
+    "text",
+    "post_url",
+    "posted_at",
+    "noticed_at",
+    "diarienummer",
+    "forwarded_to",
+    "resolved_at",
+]
+
+
+def _export_rows(user):
+    items = (
+        Item.objects.visible_to(user)
+        .filter(Q(kind=Kind.CRITICISM) | ~Q(diarienummer=""))
+        .select_related("account")
+        .order_by("created_at", "id")
+    )
+    for item in items:
+        yield {
+            "id": item.pk,
+            "account": item.account.display_name,
+            "platform": item.account.platform,
+            "kind": item.kind,
+            "author": item.author,
+            "text": item.text,
+            "post_url": item.post_url,
+            "posted_at": item.posted_at.isoformat() if item.posted_at else None,
+            "noticed_at": item.noticed_at.isoformat(),
+            "diarienummer": item.diarienummer,
+            "forwarded_to": item.forwarded_to,
+            "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
+        }
+
+
+@login_required
+def export_json(request):
+    return JsonResponse(
+        {"results": list(_export_rows(request.user))}, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@login_required
+def export_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="moderering-diarium.csv"'
+    response.write("\ufeff")
+    writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for row in _export_rows(request.user):
+        writer.writerow(row)
+    return response
