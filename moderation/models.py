@@ -264,6 +264,9 @@ class CheckIn(AppendOnly):
         verbose_name_plural = _("tillsyner")
         ordering = ["-at"]
 
+    def __str__(self):
+        return f"{self.account_id}: {self.at:%Y-%m-%d %H:%M}"
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
