@@ -69,7 +69,13 @@ class PlanQuerySet(models.QuerySet):
         q = Q(applicant=user) | Q(created_by=user)
         paths = {path for role, _uid, path in user._assignments if role in SCOPE_ROLES}
         day = day or timezone.localdate()
-        standing_in_for = Absence.objects.on(day).filter(substitute=user).values("user")
+        # Whom the user stands in for, also down a chain (the substitute of an absent
+        # substitute), as organisation.models.acting_chain routes decisions.
+        standing_in_for, found = set(), {user.pk}
+        while found:
+            away = Absence.objects.on(day).filter(substitute__in=found)
+            found = set(away.values_list("user", flat=True)) - standing_in_for - {user.pk}
+            standing_in_for |= found
         from organisation.models import RoleAssignment
 
         for role, path in RoleAssignment.objects.filter(
