@@ -639,6 +639,21 @@ def test_each_step_goes_to_the_substitute_during_an_absence(org, plan, step, rol
     assert plan.events.last().role.startswith(f"Ersättare för {designated}")
 
 
+def test_a_substitute_of_a_substitute_sees_what_they_are_asked_to_decide(client, org, plan):
+    p = org.people
+    first = UserFactory(username="ersattare1", unit=org.bibliotek)
+    second = UserFactory(username="ersattare2", unit=org.bibliotek)
+    absent(p.chef, first)
+    absent(first, second)
+    plan = services.submit(p.medarbetare, plan.pk)
+    assert routing.current_actor(plan) == second
+    assert kinds_for(second) == ["plan_waiting"]
+    assert Plan.objects.visible_to(second).filter(pk=plan.pk).exists()
+    assert todo.waiting_for(second) == [plan]
+    client.force_login(second)
+    assert "Ditt beslut" in client.get(f"/planer/{plan.pk}/").content.decode()
+
+
 def test_the_applicant_never_decides_even_as_the_substitute(org, plan):
     p = org.people
     absent(p.chef, p.medarbetare)
