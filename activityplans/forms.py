@@ -29,8 +29,34 @@ class PlanForm(forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "
-            "automatiskt. Håll ned Ctrl för att välja flera."
+            "automatiskt. Håll ned Ctrl (Cmd på Mac) och klicka för att välja flera."
         ),
+    )
+
+    # The form in parts, as the plan page shows it. Fields not named here (if any are
+    # added later) are shown in the last part, so that none is lost.
+    FIELDSETS = (
+        (_("Uppdrag"), ("applicant", "unit", "assignment")),
+        (
+            _("Konto"),
+            (
+                "account",
+                "platform",
+                "account_kind",
+                "account_name",
+                "handle",
+                "url",
+                "ambassador_statement",
+            ),
+        ),
+        (_("Syfte, mål och målgrupp"), ("purpose", "goals", "audience", "complements")),
+        (
+            _("Innehåll och tid"),
+            ("content_plan", "frequency", "time_allocated", "answers_within_48h"),
+        ),
+        (_("Ansvar och kunskap"), ("administrators", "substitute", "platform_knowledge")),
+        (_("Personuppgifter och samtycke"), ("personal_data", "consent_confirmed")),
+        (_("Varaktighet och utvärdering"), ("duration", "ends_on", "evaluation_plan")),
     )
 
     class Meta:
@@ -71,6 +97,14 @@ class PlanForm(forms.ModelForm):
         self.fields["account"].queryset = Account.objects.open().select_related("unit")
         self.fields["account"].label = _("Konto i registret som ska tas över")
         self.fields["account"].help_text = _("Bara om du ska ta över ett konto som redan finns.")
+        self.fields["account"].empty_label = _("Välj konto")
+        self.fields["substitute"].empty_label = _("Välj ersättare")
+        self.fields["platform"].choices = [("", _("Välj plattform"))] + [
+            choice for choice in self.fields["platform"].choices if choice[0]
+        ]
+        self.fields["account_kind"].choices = [
+            choice for choice in self.fields["account_kind"].choices if choice[0]
+        ]
         if self.instance.previous_id:
             # A new version changes an account that is already on the register.
             for name in ("assignment", "platform", "account"):
@@ -89,6 +123,20 @@ class PlanForm(forms.ModelForm):
             del self.fields["applicant"]
         if not self.instance.pk:
             self.initial.setdefault("unit", user.unit_id)
+
+    def fieldsets(self):
+        """[(legend, [bound field])] in the order of FIELDSETS, for the template."""
+        named = set()
+        parts = []
+        for legend, names in self.FIELDSETS:
+            fields = [self[name] for name in names if name in self.fields]
+            named.update(names)
+            if fields:
+                parts.append((legend, fields))
+        rest = [self[name] for name in self.fields if name not in named]
+        if rest:
+            parts[-1] = (parts[-1][0], parts[-1][1] + rest)
+        return parts
 
     def clean_applicant(self):
         applicant = self.cleaned_data["applicant"]
@@ -126,7 +174,10 @@ class DecisionForm(forms.Form):
         label=_("Kommentar"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Krävs när du skickar tillbaka eller avslår planen."),
+        help_text=_(
+            "Krävs när du skickar tillbaka eller avslår planen. Kommentaren visas för den "
+            "sökande och i planens händelser."
+        ),
     )
     url = forms.URLField(
         label=_("Kontots adress (URL)"),
