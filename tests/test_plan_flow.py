@@ -171,7 +171,9 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
     # The yearly evaluation is scheduled; the plan and its events are kept forever.
     evaluation = Evaluation.objects.get(plan=plan)
     today = timezone.localdate()
-    assert evaluation.due_on == today.replace(year=today.year + 1)
+    due = evaluation.due_on
+    assert (due.year, due.month) == (today.year + 1, today.month)
+    assert due.day == today.day or (today.month, today.day) == (2, 29)
     with pytest.raises(Exception, match="aldrig"):
         plan.delete()
     with pytest.raises(Exception, match="aldrig"):

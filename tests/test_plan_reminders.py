@@ -343,3 +343,9 @@ def test_closing_after_the_evaluation_schedules_no_next_one(org, plan):
     evaluation = plan.evaluations.get()
     services.submit_evaluation(org.people.medarbetare, evaluation.pk, {"outcome": Outcome.CLOSE})
     assert not Evaluation.objects.pending().exists()
+
+
+def test_a_plan_established_on_a_leap_day_is_evaluated_on_28_february(org, plan):
+    with time_machine.travel(at(2028, 2, 29, 10, 0), tick=False):
+        plan = advance(plan, State.ESTABLISHED)
+    assert plan.evaluations.get().due_on == datetime.date(2029, 2, 28)
