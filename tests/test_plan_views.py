@@ -32,6 +32,13 @@ def test_save_a_draft_with_missing_fields(client, org):
     p = org.people
     client.force_login(p.medarbetare)
     assert "Aktivitetsplan för sociala medier" in page(client.get("/planer/ny/"))
+    # Only values of the wrong type stop a draft from being saved.
+    response = client.post(
+        "/planer/ny/",
+        form_post("save", unit=org.bibliotek, url="inte en adress", ends_on="snart"),
+    )
+    assert response.status_code == 200 and not Plan.objects.exists()
+    assert 'id="form-errors"' in page(response)
     response = client.post(
         "/planer/ny/",
         form_post("save", unit=org.bibliotek, assignment="nytt_konto", platform="instagram"),
