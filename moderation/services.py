@@ -14,7 +14,16 @@ from organisation.models import REGISTER_CURATORS, Role, Unit, acting_for, chef_
 from organisation.workdays import add_working_time
 
 from .jobs import first_reminder_at
-from .models import BBS_OBLIGED, Action, CheckIn, Item, ItemEvent, Outcome, PreservedCopy
+from .models import (
+    BBS_OBLIGED,
+    Action,
+    CheckIn,
+    Item,
+    ItemEvent,
+    Outcome,
+    PreservedCopy,
+    RemovalReason,
+)
 
 DEADLINE = datetime.timedelta(seconds=172_800)  # 48 real hours
 
@@ -29,7 +38,9 @@ def deadline(start, kommun=None):
     kommun = kommun if kommun is not None else Unit.objects.kommun()
     if kommun is not None and kommun.moderation_working_days:
         return add_working_time(start, DEADLINE)
-    return start + DEADLINE
+    # In UTC: an aware datetime in Europe/Stockholm adds wall-clock time, which makes
+    # the deadline 49 or 47 real hours across a DST change.
+    return start.astimezone(datetime.UTC) + DEADLINE
 
 
 def item_url(item):
@@ -152,6 +163,8 @@ def answer(actor, item_id, text="", link="", now=None):
 
 def remove(actor, item_id, reason, removed_at=None, comment="", now=None):
     now = now or timezone.now()
+    if reason not in RemovalReason.values:
+        raise ValidationError({"reason": _("Välj ett av skälen i policyn.")})
     with transaction.atomic():
         item = _locked(actor, item_id, now)
         if not item.copies.exists():

@@ -56,8 +56,9 @@ def add_working_time(moment, duration):
             datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0)), tz
         )
         if is_working_day(day):
-            available = next_midnight - cursor  # aware subtraction: real elapsed time
+            # Real elapsed time: in UTC, since two datetimes in one zone subtract as wall time.
+            available = next_midnight.astimezone(datetime.UTC) - cursor.astimezone(datetime.UTC)
             if remaining <= available:
-                return (cursor.astimezone(datetime.timezone.utc) + remaining).astimezone(tz)
+                return (cursor.astimezone(datetime.UTC) + remaining).astimezone(tz)
             remaining -= available
         cursor = next_midnight

@@ -1,0 +1,629 @@
+"""Moderation desk (issue 4): deadlines across DST and in working-days mode, the reminder
+clock exactly once (reruns, parallel sweeps, a real Celery worker), absence routing and
+every action with its event. Pages, uploads and exports: tests/test_moderation_views.py."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from moderation import jobs, services
+from moderation.models import Action, Item, ItemEvent, Kind, Outcome, PreservedCopy, RemovalReason
+from notifications.models import Notification, Reminder
+from organisation.models import Absence
+
+from .factories import AccountFactory, UserFactory, give_role, race
+
+STHLM = ZoneInfo("Europe/Stockholm")
+UTC = datetime.UTC
+H48 = datetime.timedelta(seconds=172_800)
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=STHLM)
+
+
+def sent(user, kind):
+    return Notification.objects.filter(recipient=user, kind=kind).count()
+
+
+def recipients(kind):
+    return sorted(
+        Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True)
+    )
+
+
+def sweep(moment, job=jobs.remind_deadlines):
+    """Run a sweep as beat does: at `moment`, with the clock pinned there."""
+    with time_machine.travel(moment, tick=False):
+        return job(timezone.now())
+
+
+@pytest.fixture
+def team(org):
+    """The people around a desk account: medarbetare answers for it, kollega is its
+    substitute, chef is Biblioteket's chef, kommunikator administers it; vikarie stands
+    in for medarbetare during an absence but is not on the account."""
+    from types import SimpleNamespace
+
+    def person(username):
+        user = UserFactory(username=username, unit=org.bibliotek)
+        give_role(user, "medarbetare", org.bibliotek)
+        return user
+
+    return SimpleNamespace(**vars(org.people), kollega=person("kollega"), vikarie=person("vikarie"))
+
+
+@pytest.fixture
+def desk(org, team):
+    account = AccountFactory(
+        display_name="Biblioteket på Facebook",
+        unit=org.bibliotek,
+        responsible=team.medarbetare,
+        substitute=team.kollega,
+    )
+    account.administrators.set([team.medarbetare, team.kollega, team.kommunikator])
+    return account
+
+
+def new_item(account, now, kind=Kind.QUESTION, text="Har ni öppet på lördag?", actor=None, **data):
+    item, created = services.create_item(
+        actor, account, {"kind": kind, "text": text, "author": "Anna K", **data}, now=now
+    )
+    assert created
+    return item
+
+
+def events(item):
+    return list(ItemEvent.objects.filter(item=item).values_list("action", flat=True))
+
+
+# -- deadlines ---------------------------------------------------------------------------
+
+
+def test_48_hours_are_real_seconds_across_the_autumn_dst_change(org):
+    start = at(2026, 10, 24, 12, 0)  # Saturday, CEST (+02:00)
+    due = services.deadline(start)
+    assert (due - start).total_seconds() == 172_800
+    assert due.astimezone(UTC) - start.astimezone(UTC) == H48
+    # Local wall clock: the night to Sunday 25 October had 25 hours, so 11:00 on Monday.
+    local = timezone.localtime(due)
+    assert (local.date(), local.hour, local.minute) == (datetime.date(2026, 10, 26), 11, 0)
+    assert local.utcoffset() == datetime.timedelta(hours=1)
+
+
+def test_48_hours_are_real_seconds_across_the_spring_dst_change(org):
+    start = at(2027, 3, 27, 12, 0)  # Saturday, CET (+01:00)
+    due = services.deadline(start)
+    assert due.astimezone(UTC) - start.astimezone(UTC) == H48
+    # The night to Sunday 28 March had 23 hours: 13:00 on Monday, summer time.
+    local = timezone.localtime(due)
+    assert (local.date(), local.hour) == (datetime.date(2027, 3, 29), 13)
+    assert local.utcoffset() == datetime.timedelta(hours=2)
+
+
+def test_the_deadline_runs_from_posted_at_if_known_else_from_noticed_at(org, desk):
+    now = at(2026, 10, 24, 12, 0)
+    posted = at(2026, 10, 23, 20, 15)
+    known = new_item(desk, now, posted_at=posted)
+    assert known.due_at == posted.astimezone(UTC) + H48
+    assert timezone.localtime(known.due_at).hour == 19  # 20:15 CEST + 48 h = 19:15 CET
+    assert known.next_reminder_at == known.due_at - datetime.timedelta(hours=12)
+    unknown = new_item(desk, now)
+    assert unknown.noticed_at == now and unknown.due_at == now.astimezone(UTC) + H48
+    noticed = new_item(desk, now, noticed_at=at(2026, 10, 24, 9, 0))
+    assert noticed.due_at == datetime.datetime(2026, 10, 24, 7, 0, tzinfo=UTC) + H48
+    with pytest.raises(ValidationError) as exc:
+        new_item(desk, now, posted_at=now + datetime.timedelta(hours=1))
+    assert "posted_at" in exc.value.message_dict
+    assert Item.objects.count() == 3
+
+
+@pytest.fixture
+def working_days(org):
+    org.kommun.moderation_working_days = True
+    org.kommun.save()
+    return org.kommun
+
+
+@pytest.mark.parametrize(
+    ("start", "due"),
+    [
+        # Friday before the autumn DST weekend: 14 h on Friday, 24 h on Monday, 10 h on Tuesday.
+        (at(2026, 10, 23, 10, 0), at(2026, 10, 27, 10, 0)),
+        # Skärtorsdagen 2027, before the spring DST change on påskdagen: långfredagen,
+        # the weekend and annandag påsk stop the clock; the same wall-clock time on Wednesday.
+        (at(2027, 3, 25, 10, 0), at(2027, 3, 31, 10, 0)),
+        # Långfredagen itself: counted from Tuesday 00:00.
+        (at(2027, 3, 26, 10, 0), at(2027, 4, 1, 0, 0)),
+        # Before Christmas: julafton, juldagen and the weekend stop the clock.
+        (at(2026, 12, 23, 10, 0), at(2026, 12, 29, 10, 0)),
+        # Noticed on a Saturday: counted from Monday 00:00, so Wednesday 00:00.
+        (at(2026, 10, 24, 15, 0), at(2026, 10, 28, 0, 0)),
+        # An ordinary Monday: 48 hours.
+        (at(2026, 11, 2, 9, 0), at(2026, 11, 4, 9, 0)),
+    ],
+)
+def test_working_days_mode_stops_the_clock_on_weekends_and_holidays(working_days, start, due):
+    assert services.deadline(start) == due
+    assert timezone.localtime(services.deadline(start)).hour == due.hour
+
+
+def test_working_days_mode_is_used_when_an_item_is_created(working_days, desk):
+    item = new_item(desk, at(2026, 10, 23, 12, 0), posted_at=at(2026, 10, 23, 10, 0))
+    assert item.due_at == at(2026, 10, 27, 10, 0)
+    # Real time from Friday 10:00 CEST to Tuesday 10:00 CET: four days and an hour.
+    assert item.due_at.astimezone(UTC) - item.posted_at.astimezone(UTC) == datetime.timedelta(
+        days=4, hours=1
+    )
+
+
+# -- reminders ---------------------------------------------------------------------------
+
+
+def test_each_stage_once_to_the_right_people_across_dst(team, desk):
+    # Posted Friday 20:00 (CEST); due Sunday 19:00 (CET) after the DST change.
+    item = new_item(desk, at(2026, 10, 23, 20, 0), posted_at=at(2026, 10, 23, 20, 0))
+    assert item.due_at == at(2026, 10, 25, 19, 0)
+    twelve = item.due_at - datetime.timedelta(hours=12)
+    assert twelve == at(2026, 10, 25, 7, 0)  # 06:00 UTC, after the change at 01:00 UTC
+    one_second = datetime.timedelta(seconds=1)
+
+    assert sweep(twelve - one_second) == 0
+    assert sweep(twelve) == 1
+    assert sweep(twelve) == 0
+    assert recipients("moderation_12h_left") == ["medarbetare"]
+
+    assert sweep(item.due_at - one_second) == 0
+    assert sweep(item.due_at) == 1
+    assert sweep(item.due_at + datetime.timedelta(minutes=5)) == 0
+    # Handler, the account's substitute and the chef; not the communicator yet.
+    assert recipients("moderation_deadline") == ["chef", "kollega", "medarbetare"]
+
+    overdue = item.due_at + datetime.timedelta(hours=24)
+    assert overdue == at(2026, 10, 26, 19, 0)
+    assert sweep(overdue - one_second) == 0
+    assert sweep(overdue) == 1
+    assert sweep(overdue) == 0
+    assert sweep(at(2026, 12, 1, 12, 0)) == 0
+    assert recipients("moderation_overdue_24h") == ["kommunikator"]
+    assert recipients("moderation_12h_left") == ["medarbetare"]
+    assert recipients("moderation_deadline") == ["chef", "kollega", "medarbetare"]
+
+    item.refresh_from_db()
+    assert item.reminder_stage == 3 and item.next_reminder_at is None
+    assert sorted(Reminder.objects.values_list("stage", flat=True)) == [
+        "12h_left",
+        "deadline",
+        "overdue_24h",
+    ]
+    reminder = Notification.objects.get(kind="moderation_deadline", recipient=team.chef)
+    assert "Biblioteket på Facebook" in reminder.subject
+    assert "25 oktober 2026 19:00" in reminder.body_text  # local time, after the change
+
+
+def test_spring_dst_reminders_fall_at_real_hours(team, desk):
+    item = new_item(desk, at(2027, 3, 27, 12, 0))  # due Monday 13:00 CEST
+    assert sweep(at(2027, 3, 29, 0, 59)) == 0  # 12 h before in real time is 01:00 CEST
+    assert sweep(at(2027, 3, 29, 1, 0)) == 1
+    assert sweep(item.due_at) == 1
+    assert sweep(at(2027, 3, 30, 13, 0)) == 1
+    assert Reminder.objects.count() == 3
+
+
+def test_a_handled_item_is_not_reminded(team, desk):
+    item = new_item(desk, at(2026, 11, 2, 9, 0))
+    services.answer(team.medarbetare, item.pk, "Ja, 10–14.", now=at(2026, 11, 3, 8, 0))
+    assert sweep(at(2026, 11, 10, 9, 0)) == 0
+    assert not Reminder.objects.exists()
+    assert Item.objects.get(pk=item.pk).next_reminder_at is None
+
+
+def test_an_item_registered_late_skips_the_12_hour_warning(team, desk):
+    # Posted three days ago: at once past the deadline and 24 hours overdue.
+    now = at(2026, 11, 5, 9, 0)
+    new_item(desk, now, posted_at=now - datetime.timedelta(days=3))
+    assert sweep(now) == 2
+    assert sweep(now) == 0
+    assert sent(team.medarbetare, "moderation_12h_left") == 0
+    assert sent(team.medarbetare, "moderation_deadline") == 1
+    assert sent(team.kommunikator, "moderation_overdue_24h") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_sweeps_send_each_stage_once(team, desk):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    start = at(2026, 10, 23, 20, 0)
+    items = [new_item(desk, start, text=f"Fråga {n}") for n in range(30)]
+    due = items[0].due_at
+
+    results = race(6, lambda i: jobs.remind_deadlines(due - datetime.timedelta(hours=12)))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 30
+    results = race(6, lambda i: jobs.remind_deadlines(due + datetime.timedelta(hours=24)))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 60  # the deadline and the 24-hour stage of each item
+    assert race(3, lambda i: jobs.remind_deadlines(due + datetime.timedelta(days=9))) == [0] * 3
+
+    assert Reminder.objects.count() == 90
+    assert sent(team.medarbetare, "moderation_12h_left") == 30
+    for person in (team.medarbetare, team.kollega, team.chef):
+        assert sent(person, "moderation_deadline") == 30
+    assert sent(team.kommunikator, "moderation_overdue_24h") == 30
+    assert (
+        Notification.objects.filter(kind__startswith="moderation_")
+        .exclude(kind="moderation_new")
+        .count()
+        == 30 + 90 + 30
+    )
+    assert set(Item.objects.values_list("reminder_stage", flat=True)) == {3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_sweep_once(team, desk):
+    """moderation.tasks.remind_deadlines through the configured broker (Redis in CI) and
+    a real Celery worker, three times: the first run sends, the others send nothing."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from config.celery import app
+    from moderation.tasks import remind_deadlines
+
+    now = timezone.now()
+    item = new_item(desk, now, posted_at=now - datetime.timedelta(hours=40))  # 8 h left
+    before = Notification.objects.count()
+    runs = []
+
+    def record(sender=None, retval=None, **kwargs):
+        if sender is not None and sender.name == "moderation.tasks.remind_deadlines":
+            runs.append(retval)
+
+    def wait_for(condition):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.1)
+        return False
+
+    task_postrun.connect(record, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            for _ in range(3):
+                remind_deadlines.delay()
+            assert wait_for(lambda: len(runs) == 3), runs
+            # The reminder's delivery was enqueued on commit and sent by the same worker.
+            assert wait_for(
+                lambda: Notification.objects.filter(
+                    kind="moderation_12h_left", sent_at__isnull=False
+                ).exists()
+            )
+    finally:
+        task_postrun.disconnect(record)
+    assert runs == [1, 0, 0]
+    assert Reminder.objects.filter(subject=f"item:{item.pk}").count() == 1
+    assert Notification.objects.count() - before == 1
+    assert sent(team.medarbetare, "moderation_12h_left") == 1
+    assert Item.objects.get(pk=item.pk).reminder_stage == 1
+
+
+# -- assignment, absence and reassignment --------------------------------------------------
+
+
+def test_an_absent_assignee_is_replaced_by_their_substitute(team, desk):
+    Absence.objects.create(
+        user=team.medarbetare,
+        substitute=team.vikarie,
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 11, 6),
+    )
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, actor=team.kommunikator)
+    assert item.assignee == team.medarbetare  # the record names who answers for it
+    assert services.handler(item, now) == team.vikarie
+    assert recipients("moderation_new") == ["vikarie"]
+    assert services.may_handle(team.vikarie, item, now)
+    assert not services.may_handle(team.vikarie, item, at(2026, 11, 9, 9, 0))
+
+    # The reminder goes to the substitute; the deadline also to the account's substitute.
+    assert sweep(item.due_at - datetime.timedelta(hours=12)) == 1
+    assert recipients("moderation_12h_left") == ["vikarie"]
+    assert sweep(item.due_at) == 1
+    assert recipients("moderation_deadline") == ["chef", "kollega", "vikarie"]
+
+    services.answer(team.vikarie, item.pk, "Ja, 10–14.", now=at(2026, 11, 5, 10, 0))
+    event = ItemEvent.objects.get(item=item, action=Action.ANSWERED)
+    assert event.actor == team.vikarie
+
+
+def test_a_substitute_of_an_absent_substitute_takes_over(team, desk):
+    days = {"starts_on": datetime.date(2026, 11, 2), "ends_on": datetime.date(2026, 11, 6)}
+    Absence.objects.create(user=team.medarbetare, substitute=team.vikarie, **days)
+    Absence.objects.create(user=team.vikarie, substitute=team.kollega, **days)
+    item = new_item(desk, at(2026, 11, 3, 9, 0), actor=team.kommunikator)
+    assert services.handler(item, at(2026, 11, 3, 9, 0)) == team.kollega
+    assert recipients("moderation_new") == ["kollega"]
+
+
+def test_reassign_only_within_the_accounts_team(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, actor=team.medarbetare)
+    assert not Notification.objects.exists()  # registered by the handler: nobody to tell
+    for person in (team.outsider, team.vikarie, team.chef):
+        with pytest.raises(ValidationError):
+            services.reassign(team.medarbetare, item.pk, person, now=now)
+    item.refresh_from_db()
+    assert item.assignee == team.medarbetare and events(item) == [Action.CREATED]
+    services.reassign(team.medarbetare, item.pk, team.kollega, now=now)
+    item.refresh_from_db()
+    assert item.assignee == team.kollega
+    assert events(item) == [Action.CREATED, Action.REASSIGNED]
+    assert recipients("moderation_new") == ["kollega"]
+    # The reminders follow the new assignee.
+    assert sweep(item.due_at - datetime.timedelta(hours=12)) == 1
+    assert recipients("moderation_12h_left") == ["kollega"]
+
+
+def test_outsiders_may_not_act(team, desk):
+    item = new_item(desk, at(2026, 11, 3, 9, 0))
+    for person in (team.outsider, team.kommunikator2, team.arkivarie):
+        with pytest.raises(PermissionDenied):
+            services.answer(person, item.pk, "Hej")
+        with pytest.raises(PermissionDenied):
+            services.preserve(person, item.pk, "kopia")
+    assert events(item) == [Action.CREATED] and not PreservedCopy.objects.exists()
+
+
+# -- actions -----------------------------------------------------------------------------
+
+
+def test_removal_is_refused_until_a_copy_is_preserved(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, kind=Kind.INAPPROPRIATE, text="[hets mot folkgrupp]")
+    with pytest.raises(ValidationError) as exc:
+        services.remove(team.medarbetare, item.pk, RemovalReason.AGITATION, now=now)
+    assert "kopia" in str(exc.value)
+    item.refresh_from_db()
+    assert item.is_open and item.removed_at is None and item.removal_reason == ""
+    assert events(item) == [Action.CREATED]
+
+    later = now + datetime.timedelta(hours=1)
+    copy = services.preserve(team.medarbetare, item.pk, "  [hets mot folkgrupp]  ", now=later)
+    assert copy.text == "[hets mot folkgrupp]" and copy.created_by == team.medarbetare
+    removed_at = later - datetime.timedelta(minutes=10)
+    services.remove(
+        team.medarbetare, item.pk, RemovalReason.AGITATION, removed_at, "Polisanmäls", now=later
+    )
+    item.refresh_from_db()
+    assert item.outcome == Outcome.REMOVED and item.resolved_at == later
+    assert item.removal_reason == RemovalReason.AGITATION and item.bbs_obliged
+    assert item.removed_at == removed_at and item.next_reminder_at is None
+    assert events(item) == [Action.CREATED, Action.PRESERVED, Action.REMOVED]
+    assert ItemEvent.objects.get(item=item, action=Action.REMOVED).text == "Polisanmäls"
+
+
+@pytest.mark.parametrize(
+    ("reason", "obliged"),
+    [
+        (RemovalReason.AGITATION, True),
+        (RemovalReason.COPYRIGHT, True),
+        (RemovalReason.VIOLENCE, True),
+        (RemovalReason.PORNOGRAPHY, True),
+        (RemovalReason.PERSONAL_ATTACK, False),
+        (RemovalReason.OBSCENE, False),
+        (RemovalReason.ADVERTISING, False),
+    ],
+)
+def test_the_bbs_obligation_is_recorded_per_reason(team, desk, reason, obliged):
+    item = new_item(desk, at(2026, 11, 3, 9, 0), kind=Kind.INAPPROPRIATE)
+    services.preserve(team.medarbetare, item.pk, item.text)
+    services.remove(team.medarbetare, item.pk, reason)
+    item.refresh_from_db()
+    assert item.bbs_obliged is obliged and item.removal_reason == reason
+
+
+def test_removal_time_cannot_be_in_the_future(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, kind=Kind.INAPPROPRIATE)
+    services.preserve(team.medarbetare, item.pk, item.text, now=now)
+    with pytest.raises(ValidationError):
+        services.remove(
+            team.medarbetare,
+            item.pk,
+            RemovalReason.OBSCENE,
+            now + datetime.timedelta(hours=1),
+            now=now,
+        )
+    item.refresh_from_db()
+    assert item.is_open and item.removed_at is None
+
+
+def test_a_reason_outside_the_policy_list_is_refused(team, desk):
+    item = new_item(desk, at(2026, 11, 3, 9, 0), kind=Kind.INAPPROPRIATE)
+    services.preserve(team.medarbetare, item.pk, item.text)
+    with pytest.raises(ValidationError):
+        services.remove(team.medarbetare, item.pk, "tycker_inte_om")
+    item.refresh_from_db()
+    assert item.is_open
+
+
+ACTIONS = {
+    "answer": lambda who, pk, now: services.answer(who, pk, "Ja, 10–14.", now=now),
+    "answer_link": lambda who, pk, now: services.answer(
+        who, pk, link="https://www.facebook.com/svar/1", now=now
+    ),
+    "register": lambda who, pk, now: services.register(
+        who, pk, "KS 2026/123", "Kultur- och fritidsnämnden", now=now
+    ),
+    "refer": lambda who, pk, now: services.refer(
+        who, pk, "Kontakta oss via e-post så hjälper vi dig.", now=now
+    ),
+    "no_action": lambda who, pk, now: services.no_action(
+        who, pk, "Ett tack, inget att svara", now=now
+    ),
+}
+EXPECTED = {
+    "answer": (Outcome.ANSWERED, Action.ANSWERED, "Ja, 10–14.", ""),
+    "answer_link": (Outcome.ANSWERED, Action.ANSWERED, "", "https://www.facebook.com/svar/1"),
+    "register": (
+        Outcome.REGISTERED,
+        Action.REGISTERED,
+        "KS 2026/123 → Kultur- och fritidsnämnden",
+        "",
+    ),
+    "refer": (Outcome.REFERRED, Action.REFERRED, "Kontakta oss via e-post så hjälper vi dig.", ""),
+    "no_action": (Outcome.NO_ACTION, Action.NO_ACTION, "Ett tack, inget att svara", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_each_action_closes_the_item_with_its_event(team, desk, name):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, kind=Kind.CRITICISM if name == "register" else Kind.QUESTION)
+    when = now + datetime.timedelta(hours=3)
+    ACTIONS[name](team.kollega, item.pk, when)
+    item.refresh_from_db()
+    outcome, action, text, link = EXPECTED[name]
+    assert item.outcome == outcome and item.resolved_at == when
+    assert item.next_reminder_at is None
+    event = item.events.last()
+    assert (event.action, event.actor, event.at, event.text, event.link) == (
+        action,
+        team.kollega,
+        when,
+        text,
+        link,
+    )
+    if name == "register":
+        assert (item.diarienummer, item.forwarded_to) == (
+            "KS 2026/123",
+            "Kultur- och fritidsnämnden",
+        )
+
+
+SECOND = dict(
+    ACTIONS,
+    remove=lambda who, pk, now: services.remove(who, pk, RemovalReason.OBSCENE, now=now),
+    reassign=lambda who, pk, now: services.reassign(who, pk, who, now=now),
+)
+
+
+@pytest.mark.parametrize("second", sorted(SECOND))
+def test_a_second_action_on_a_handled_item_is_a_conflict_and_changes_nothing(team, desk, second):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now)
+    services.preserve(team.medarbetare, item.pk, item.text, now=now)
+    services.answer(team.medarbetare, item.pk, "Ja, 10–14.", now=now)
+    before = Item.objects.filter(pk=item.pk).values().get()
+    count = ItemEvent.objects.count()
+    notifications = Notification.objects.count()
+    with pytest.raises(services.ItemConflict) as exc:
+        SECOND[second](team.kollega, item.pk, now + datetime.timedelta(hours=1))
+    assert "redan hanterat (besvarad)" in str(exc.value)
+    assert Item.objects.filter(pk=item.pk).values().get() == before
+    assert ItemEvent.objects.count() == count and Notification.objects.count() == notifications
+
+
+@pytest.mark.parametrize(
+    ("call", "fields"),
+    [
+        (lambda who, pk: services.answer(who, pk, "  ", ""), {"text"}),
+        (lambda who, pk: services.register(who, pk, " ", ""), {"diarienummer", "forwarded_to"}),
+        (lambda who, pk: services.refer(who, pk, ""), {"text"}),
+        (lambda who, pk: services.no_action(who, pk, " "), {"text"}),
+        (lambda who, pk: services.preserve(who, pk, ""), {"text"}),
+    ],
+)
+def test_an_empty_action_is_refused_and_changes_nothing(team, desk, call, fields):
+    item = new_item(desk, at(2026, 11, 3, 9, 0))
+    with pytest.raises(ValidationError) as exc:
+        call(team.medarbetare, item.pk)
+    assert set(exc.value.message_dict) == fields
+    item.refresh_from_db()
+    assert item.is_open and events(item) == [Action.CREATED]
+
+
+def test_a_possible_crime_notifies_the_chef_and_keeps_a_copy(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, kind=Kind.CRIME, text="Jag vet var du bor.")
+    services.flag_crime(team.kollega, item.pk, "Hot mot personal", now=now)
+    item.refresh_from_db()
+    assert item.crime_flagged and item.is_open
+    copy = item.copies.get()
+    assert copy.text == "Jag vet var du bor." and copy.created_by == team.kollega
+    assert events(item) == [Action.CREATED, Action.PRESERVED, Action.CRIME]
+    assert item.events.last().text == "Hot mot personal"
+    assert recipients("moderation_crime") == ["chef"]
+    body = Notification.objects.get(kind="moderation_crime").body_text
+    assert "möjligt brott" in body and str(team.kollega) in body
+
+    with pytest.raises(services.ItemConflict):
+        services.flag_crime(team.kollega, item.pk, now=now)
+    assert recipients("moderation_crime") == ["chef"] and item.copies.count() == 1
+
+    # The copy is a record: it stays when the post is removed afterwards.
+    services.remove(team.kollega, item.pk, RemovalReason.PERSONAL_ATTACK, now=now)
+    assert item.copies.count() == 1
+
+
+def test_a_crime_flag_on_a_handled_item_with_a_copy_keeps_that_copy(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    item = new_item(desk, now, kind=Kind.INAPPROPRIATE)
+    services.preserve(team.medarbetare, item.pk, "Skärmbildens text", now=now)
+    services.remove(team.medarbetare, item.pk, RemovalReason.PERSONAL_ATTACK, now=now)
+    services.flag_crime(team.medarbetare, item.pk, now=now)
+    item.refresh_from_db()
+    assert item.crime_flagged and item.outcome == Outcome.REMOVED
+    assert list(item.copies.values_list("text", flat=True)) == ["Skärmbildens text"]
+    assert recipients("moderation_crime") == ["chef"]
+
+
+def test_items_events_and_copies_are_never_deleted(team, desk):
+    from accounts.models import RecordsAreKept
+
+    item = new_item(desk, at(2026, 11, 3, 9, 0))
+    copy = services.preserve(team.medarbetare, item.pk, "kopia")
+    for thing in (item, copy, item.events.first()):
+        with pytest.raises(RecordsAreKept):
+            thing.delete()
+    with pytest.raises(RecordsAreKept):
+        Item.objects.all().delete()
+    with pytest.raises(RecordsAreKept):
+        PreservedCopy.objects.update(text="ändrad")
+    copy.text = "ändrad"
+    with pytest.raises(RecordsAreKept):
+        copy.save()
+
+
+def test_a_monitoring_tools_second_push_returns_the_first_item(team, desk):
+    now = at(2026, 11, 3, 9, 0)
+    data = {"kind": Kind.QUESTION, "text": "Öppet i helgen?"}
+    first, created = services.create_item(None, desk, data, "bevakning", "abc-1", now=now)
+    again, created_again = services.create_item(None, desk, data, "bevakning", "abc-1", now=now)
+    assert created and not created_again and again.pk == first.pk
+    assert Item.objects.count() == 1 and recipients("moderation_new") == ["medarbetare"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_answers_give_one_transition(team, desk):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    item = new_item(desk, timezone.now())
+    people = [team.medarbetare, team.kollega, team.kommunikator, team.kommunikationschef]
+    results = race(4, lambda i: services.answer(people[i], item.pk, f"Svar {i}"))
+    assert sum(isinstance(r, Item) for r in results) == 1, results
+    assert sum(isinstance(r, services.ItemConflict) for r in results) == 3, results
+    assert ItemEvent.objects.filter(item=item, action=Action.ANSWERED).count() == 1
+
+
+def test_check_in_records_tillsyn(team, desk):
+    check = services.check_in(team.medarbetare, desk, now=at(2026, 11, 3, 9, 0))
+    assert check.account == desk and check.at == at(2026, 11, 3, 9, 0)
+    assert desk.check_ins.count() == 1
