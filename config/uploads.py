@@ -32,7 +32,10 @@ def clean_screenshot(upload):
                 )
             probe.load()
             image = probe.convert("RGBA" if probe.mode in ("RGBA", "LA", "P") else "RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow itself refuses to open an image of more than twice its MAX_IMAGE_PIXELS.
+        raise ValidationError(_("Bilden har för många bildpunkter.")) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError(_("Filen är ingen läsbar PNG- eller JPEG-bild.")) from exc
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)

@@ -12,6 +12,8 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class ItemForm(forms.ModelForm):
     """The quick entry form: paste the link and the text, choose the kind."""
 
+    post_url = Item._meta.get_field("post_url").formfield(assume_scheme="https")
+
     class Meta:
         model = Item
         fields = ["account", "kind", "post_url", "text", "author", "posted_at"]

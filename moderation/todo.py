@@ -18,10 +18,10 @@ def items(user):
         .order_by("due_at")[:100]
     ):
         left = item.due_at - now
-        hours = int(left.total_seconds() // 3600)
+        # Whole hours towards zero: 2 h 10 min late is "2 timmar", not floor(-2.2) = 3.
+        hours = int(abs(left.total_seconds()) // 3600)
         if left.total_seconds() < 0:
             detail = _("Försenat %(hours)s timmar (skulle hanteras %(due)s)")
-            hours = -hours
         else:
             detail = _("%(hours)s timmar kvar, senast %(due)s")
         found.append(

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -106,6 +107,7 @@ def item_list(request):
             "now": timezone.now(),
             "accounts": accounts,
         },
+        status=400 if request.method == "POST" else 200,  # a POST that got here failed
     )
 
 
@@ -249,7 +251,10 @@ def check_in(request, account_pk):
     messages.success(
         request, _("Tillsyn registrerad för %(account)s.") % {"account": account.display_name}
     )
-    return redirect(request.POST.get("next") or "moderation:list")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "moderation:list"  # never back to another site (an open redirect)
+    return redirect(target)
 
 
 def _median_hours(pairs):
@@ -339,6 +344,14 @@ def export_json(request):
     )
 
 
+def _defuse(value):
+    """Text from the public that a spreadsheet would run as a formula (=, +, -, @) gets a
+    leading apostrophe in the CSV (OWASP's advice against CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @login_required
 def export_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -347,5 +360,5 @@ def export_csv(request):
     writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for row in _export_rows(request.user):
-        writer.writerow(row)
+        writer.writerow({key: _defuse(value) for key, value in row.items()})
     return response
