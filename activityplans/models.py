@@ -58,15 +58,18 @@ class PlanQuerySet(models.QuerySet):
         raise RecordsAreKept(_("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts."))
 
     def visible_to(self, user, day=None):
-        """Own plans (as applicant or as the one who drafted them); plans of the units
+        """Own plans (as applicant or as the one who drafted them), drafts included; once
+        submitted, plans of the units
         where the user is chef or förvaltningskommunikatör, also while standing in for
         an absent chef or communicator; all plans for kommunikationschef and
         kommunikationsavdelningen."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
+        own = Q(applicant=user) | Q(created_by=user)
+        submitted = ~Q(state=State.DRAFT)  # a draft is its author's until it is sent
         if user.has_role(Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN):
-            return self
-        q = Q(applicant=user) | Q(created_by=user)
+            return self.filter(own | submitted)
+        q = Q(pk__in=[])
         paths = {path for role, _uid, path in user._assignments if role in SCOPE_ROLES}
         day = day or timezone.localdate()
         # Whom the user stands in for, also down a chain (the substitute of an absent
@@ -82,11 +85,11 @@ class PlanQuerySet(models.QuerySet):
             user__in=standing_in_for, role__in=SCOPE_ROLES | {Role.KOMMUNIKATIONSCHEF}
         ).values_list("role", "unit__path"):
             if role == Role.KOMMUNIKATIONSCHEF:
-                return self
+                return self.filter(own | submitted)
             paths.add(path)
         for path in paths:
             q |= Q(unit__path__startswith=path)
-        return self.filter(q)
+        return self.filter(own | (q & submitted))
 
     def waiting(self):
         return self.filter(state__in=list(WAITING))
@@ -316,9 +319,9 @@ class Plan(models.Model):
     @property
     def title(self):
         if self.account_name:
-            return f"{self.account_name} ({self.get_platform_display()})"
+            return self.account_name
         if self.account_id:
-            return str(self.account)
+            return self.account.display_name
         return str(self.get_assignment_display())
 
     @property

@@ -7,7 +7,8 @@ from .models import Assignment, Duration, Plan
 
 
 def _label(name):
-    return str(Plan._meta.get_field(name).verbose_name).capitalize()
+    label = str(Plan._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
 
 
 def _yes_no(value):

@@ -138,8 +138,8 @@ def _apply(plan, data):
 
 # -- submission ---------------------------------------------------------------------------
 
+# Besides the purpose, which every plan needs (checked first).
 REQUIRED_TEXT = (
-    "purpose",
     "goals",
     "audience",
     "complements",
@@ -600,9 +600,22 @@ def _state(plan):
 
 
 def _role_as_drafter(actor, plan):
+    """How the person who drafts, submits or withdraws a plan acts on it."""
     if actor.pk == plan.applicant_id:
         return _("Sökande")
-    return _("Chef, för %(person)s") % {"person": plan.applicant}
+    roles = actor.roles_over(plan.unit)
+    for role in (
+        Role.KOMMUNIKATIONSCHEF,
+        Role.KOMMUNIKATIONSAVDELNINGEN,
+        Role.KOMMUNIKATOR,
+        Role.CHEF,
+    ):
+        if role in roles:
+            return _("%(role)s, för %(person)s") % {
+                "role": Role(role).label,
+                "person": plan.applicant,
+            }
+    return _("För %(person)s") % {"person": plan.applicant}
 
 
 def _event(plan, actor, action, from_state, to_state, role, comment="", at=None):

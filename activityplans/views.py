@@ -146,11 +146,13 @@ def plan_edit(request, pk):
 
 @login_required
 def plan_detail(request, pk):
-    plan = get_plan_for_user(request.user, pk)
+    return _render_detail(request, get_plan_for_user(request.user, pk))
+
+
+def _render_detail(request, plan, decision_form=None, status=200):
     user = request.user
     can_decide = routing.may_decide(user, plan)
-    decision_form = None
-    if can_decide:
+    if can_decide and decision_form is None:
         decision_form = DecisionForm(initial={"expected_state": plan.state, "decision": "approve"})
     last_step = plan.is_waiting and services.next_state(plan) == State.ESTABLISHED
     administrators = list(plan.administrators.all())
@@ -178,6 +180,7 @@ def plan_detail(request, pk):
             and user.pk in (plan.applicant_id, services.responsible_for(plan).pk),
             "withdraw_form": WithdrawForm(),
         },
+        status=status,
     )
 
 
@@ -266,9 +269,11 @@ def plan_decide(request, pk):
     except services.PlanConflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
-            for error in errors:
-                messages.error(request, error)
+        # Shown at the field (a comment is required to return or reject), nothing changed.
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        messages.error(request, _("Beslutet är inte registrerat. Se meddelandet vid formuläret."))
+        return _render_detail(request, plan, decision_form=form, status=400)
     else:
         messages.success(
             request, _("Beslutet är registrerat: %(state)s.") % {"state": plan.get_state_display()}

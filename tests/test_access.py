@@ -39,6 +39,22 @@ PLAN_APPLICANT_ONLY = PLAN_VIEW | {
 PLAN_REDIRECT = {role: 302 if code == 200 else code for role, code in PLAN_VIEW.items()}
 PLAN_CHEF_ONLY = PLAN_APPLICANT_ONLY | {"medarbetare": 403, "chef": 302}
 PLAN_APPLICANT_ACTS = PLAN_APPLICANT_ONLY | {"medarbetare": 302}
+# A moderation item (and its preserved copy) is seen by whoever sees its account.
+ITEM_VIEW = ACCOUNT_VIEW
+# "Tillsyn gjord" by those who watch the account: responsible medarbetare, substitute
+# and administrator chef, administrator kommunikator; others who see it get 403.
+CHECK_IN = ACCOUNT_VIEW | {
+    "medarbetare": 302,
+    "chef": 302,
+    "kommunikator": 302,
+    "kommunikationschef": 403,
+    "kommunikationsavdelningen": 403,
+    "arkivarie": 403,
+    "admin": 403,
+}
+# A draft is its author's until it is sent: everyone else gets 404.
+DRAFT_VIEW = NOBODY | {"medarbetare": 200}
+DRAFT_APPLICANT_ACTS = NOBODY | {"medarbetare": 302}
 
 TABLE = [
     ("/register/", PUBLIC),
@@ -60,8 +76,8 @@ TABLE = [
     ("/admin/accounts/account/", ADMIN_SITE),
     ("/planer/", SIGNED_IN),
     ("/planer/ny/", SIGNED_IN),
-    ("/planer/{draft}/", PLAN_VIEW),
-    ("/planer/{draft}/andra/", PLAN_APPLICANT_ONLY),
+    ("/planer/{draft}/", DRAFT_VIEW),
+    ("/planer/{draft}/andra/", DRAFT_VIEW),
     ("/planer/{draft}/pdf/", NOBODY),  # only a fastställd plan has a PDF
     ("/planer/{established}/", PLAN_VIEW),
     ("/planer/{established}/andra/", PLAN_REDIRECT),  # fastställd: shown, not changed
@@ -69,11 +85,19 @@ TABLE = [
     ("/planer/referens/{reference}/", PLAN_REDIRECT),
     ("/planer/utvardering/{evaluation}/", PLAN_APPLICANT_ONLY),
     ("/planer/999999/", NOBODY),
+    ("/moderering/", SIGNED_IN),
+    ("/moderering/diarium.csv", SIGNED_IN),  # each sees the items they may see
+    ("/moderering/diarium.json", SIGNED_IN),
+    ("/moderering/{item}/", ITEM_VIEW),
+    ("/moderering/{item}/{action}/", ITEM_VIEW),  # GET shows the page with that form open
+    ("/moderering/999999/", NOBODY),
+    ("/moderering/kopia/{copy}/bild/", ITEM_VIEW),
+    ("/moderering/konto/{account_pk}/statistik/", ACCOUNT_VIEW),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
 POST_TABLE = [
-    ("/planer/{draft}/skicka/", {}, PLAN_APPLICANT_ACTS),
+    ("/planer/{draft}/skicka/", {}, DRAFT_APPLICANT_ACTS),
     (
         "/planer/{submitted}/beslut/",
         {"expected_state": "inskickad", "decision": "approve"},
@@ -81,6 +105,7 @@ POST_TABLE = [
     ),
     ("/planer/{submitted}/aterkalla/", {}, PLAN_APPLICANT_ACTS),
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
+    ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -89,6 +114,10 @@ PLACEHOLDERS = {
     "{established}": "<int:pk>",
     "{evaluation}": "<int:pk>",
     "{reference}": "<str:reference>",
+    "{item}": "<int:pk>",
+    "{action}": "<slug:action>",
+    "{copy}": "<int:pk>",
+    "{account_pk}": "<int:account_pk>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -116,6 +145,19 @@ def _fill(url, request, account):
         plan = make_plan(org.people.medarbetare, org.people.chef, state=State.ESTABLISHED)
         values["reference"] = plan.reference
         values["evaluation"] = plan.evaluations.get().pk
+    if "{item}" in url or "{copy}" in url:
+        from config.uploads import clean_screenshot
+        from moderation import services
+
+        from .test_moderation_views import image_bytes, upload
+
+        request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
+        people = request.getfixturevalue("org").people
+        item, _ = services.create_item(None, account, {"kind": "fraga", "text": "Öppet?"})
+        image = clean_screenshot(upload(image_bytes("PNG")))
+        values |= {"item": item.pk, "action": "svara"}
+        values["copy"] = services.preserve(people.medarbetare, item.pk, "", image).pk
+    values["account_pk"] = account.pk
     return url.format(**values)
 
 
@@ -153,12 +195,17 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
-    events, plans = PlanEvent.objects.count(), Plan.objects.count()
+    from moderation.models import CheckIn
+
+    def counts():
+        return PlanEvent.objects.count(), Plan.objects.count(), CheckIn.objects.count()
+
+    before = counts()
     response = client.post(url, data)
     assert response.status_code == expected, response.content[:300]
     if role == "anonymous":
         assert response["Location"].startswith("/logga-in/")
-    changed = (PlanEvent.objects.count(), Plan.objects.count()) != (events, plans)
+    changed = counts() != before
     assert changed == (role != "anonymous" and expected == 302)
 
 

@@ -685,6 +685,15 @@ def test_a_cancelled_or_past_absence_gives_no_one_the_right_to_decide(org, plan)
 def test_who_sees_which_plans(org, plan, colleague):
     p = org.people
     other = make_plan(p.outsider, UserFactory(username="skolkollega", unit=org.skolan))
+    # A draft is its author's alone; once submitted, the scopes below see it.
+    assert {
+        r: set(Plan.objects.visible_to(getattr(p, r))) for r in ("chef", "kommunikationschef")
+    } == {
+        "chef": set(),
+        "kommunikationschef": set(),
+    }
+    services.submit(p.medarbetare, plan.pk)
+    Plan.objects.filter(pk=other.pk).update(state=State.SUBMITTED)  # Skolan has no chef
     visible = {role: set(Plan.objects.visible_to(getattr(p, role))) for role in ROLES[1:]}
     assert visible == {
         "medarbetare": {plan},
