@@ -3,10 +3,12 @@ account's history, and announced through the outbox in the same transaction."""
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -67,6 +69,9 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
             if name in fields:
                 setattr(account, name, value)
         _apply_status_dates(account, previous_status)
+        if account.status == Status.CLOSED and previous_status != Status.CLOSED:
+            for check in settings.KANALKOLL_CLOSE_CHECKS:
+                import_string(check)(account)  # raises ValidationError with the reason
         account.url_key = url_key(account.url)
         with _one_history_record(account, actor):
             _save_unique(account)

@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "activityplans",
     "moderation",
-    # archive/ joins INSTALLED_APPS when it is built.
+    "archive",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread",
+                "archive.context.navigation",
             ],
         },
     },
@@ -170,6 +171,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
+# PDF rendering and page capture run on their own queue, so that a half-year run does
+# not hold up notifications; `make run` starts one worker for both queues.
+CELERY_TASK_ROUTES = {"archive.tasks.*": {"queue": "pdf"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -193,6 +197,29 @@ LOGGING = {
     },
 }
 
+# Archive snapshots: which hosts the automatic capture may visit (an account's URL must
+# be on one of them, or a subdomain), whether private and loopback addresses are allowed
+# (never in production; the tests serve pages on 127.0.0.1), and the browser it drives.
+KANALKOLL_CAPTURE_HOSTS = env.list(
+    "KANALKOLL_CAPTURE_HOSTS",
+    default=[
+        "facebook.com",
+        "instagram.com",
+        "x.com",
+        "twitter.com",
+        "linkedin.com",
+        "youtube.com",
+        "tiktok.com",
+        "threads.net",
+        "threads.com",
+    ],
+)
+KANALKOLL_CAPTURE_ALLOW_PRIVATE = env.bool("KANALKOLL_CAPTURE_ALLOW_PRIVATE", default=False)
+KANALKOLL_CHROMIUM = env.str("KANALKOLL_CHROMIUM", default="/usr/bin/chromium")
+KANALKOLL_CAPTURE_TIMEOUT = env.int("KANALKOLL_CAPTURE_TIMEOUT", default=30)  # seconds
+KANALKOLL_CAPTURE_MAX_BYTES = env.int("KANALKOLL_CAPTURE_MAX_BYTES", default=20 * 1024 * 1024)
+KANALKOLL_CAPTURE_MAX_HEIGHT = env.int("KANALKOLL_CAPTURE_MAX_HEIGHT", default=15000)  # pixels
+
 # "Att göra" gathers what waits for a user from each app, most urgent first.
 KANALKOLL_TODO_SOURCES = [
     "accounts.todo.items",
@@ -204,10 +231,13 @@ KANALKOLL_COMPLIANCE_SOURCES = [
     "activityplans.compliance.sections",
     "moderation.compliance.sections",
 ]
+# What must be true before an account is closed (each raises ValidationError if not).
+KANALKOLL_CLOSE_CHECKS = ["archive.services.final_snapshot_sealed"]
 # Demo data: each app seeds its own part, in this order.
 KANALKOLL_DEMO_SEEDERS = [
     "organisation.demo.seed",
     "accounts.demo.seed",
     "activityplans.demo.seed",
     "moderation.demo.seed",
+    "archive.demo.seed",
 ]

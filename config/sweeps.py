@@ -52,6 +52,24 @@ SWEEPS = [
         task="moderation.tasks.remind_unwatched",
         every=60 * 60,
     ),
+    Sweep(
+        name="archive.create_semiannual",
+        job="archive.jobs.create_semiannual",
+        task="archive.tasks.create_semiannual",
+        every=60 * 60,
+    ),
+    Sweep(
+        name="archive.capture_due",
+        job="archive.jobs.capture_due",
+        task="archive.tasks.capture_due",
+        every=10 * 60,
+    ),
+    Sweep(
+        name="archive.remind_uploads",
+        job="archive.jobs.remind_uploads",
+        task="archive.tasks.remind_uploads",
+        every=60 * 60,
+    ),
 ]
 
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("konton/", include("accounts.urls")),
     path("planer/", include("activityplans.urls")),
     path("moderering/", include("moderation.urls")),
+    path("arkiv/", include("archive.urls")),
+    path("api/v1/", include("moderation.api_urls")),
     path("", include("accounts.public_urls")),
     path("aviseringar/", include("notifications.urls")),
     path("", include("organisation.urls")),

@@ -8,7 +8,7 @@ mkdir -p var
 .venv/bin/python manage.py migrate --no-input -v0
 .venv/bin/python manage.py seed_demo
 
-.venv/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+.venv/bin/celery -A config worker --beat -Q celery,pdf --loglevel=INFO --concurrency=2 \
   --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM

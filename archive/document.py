@@ -1,0 +1,76 @@
+"""The snapshot's PDF/A-2b: cover page with the register data as it was at capture, the
+screenshot scaled across pages, and a summary of the period's moderation."""
+
+import io
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from config.pdf import BASE_URL, render_pdf
+from moderation.models import Item, Kind, Outcome
+from organisation.models import Unit
+
+from .periods import Period
+
+# The printable area of an A4 page with the document margins, as width : height.
+PAGE_RATIO = 170 / 235
+
+
+def slices(png):
+    """The screenshot cut into page-sized PNG slices, top to bottom."""
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        width, height = image.size
+        step = max(1, int(width / PAGE_RATIO))
+        parts = []
+        for top in range(0, height, step):
+            part = image.crop((0, top, width, min(height, top + step)))
+            out = io.BytesIO()
+            part.save(out, format="PNG")
+            parts.append(out.getvalue())
+    return parts
+
+
+def moderation_summary(snapshot):
+    """Items by kind and the removals (with their preserved copies) in the snapshot's
+    period, or up to the capture for a snapshot outside the half-year run."""
+    items = Item.objects.filter(account_id=snapshot.account_id)
+    if snapshot.period_key:
+        period = Period.from_key(snapshot.period_key)
+        items = items.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
+    counts = dict(items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    removals = (
+        items.filter(outcome=Outcome.REMOVED)
+        .prefetch_related("copies")
+        .order_by("removed_at", "id")
+    )
+    return {
+        "by_kind": [(label, counts.get(value, 0)) for value, label in Kind.choices],
+        "total": sum(counts.values()),
+        "removals": removals,
+    }
+
+
+def render_snapshot(snapshot, png):
+    parts = slices(png)
+    resources = {
+        f"{BASE_URL}snapshot/part-{index}.png": (data, "image/png")
+        for index, data in enumerate(parts)
+    }
+    period = Period.from_key(snapshot.period_key) if snapshot.period_key else None
+    return render_pdf(
+        "archive/snapshot_pdf.html",
+        {
+            "snapshot": snapshot,
+            "data": snapshot.register_data,
+            "period": period,
+            "kommun": Unit.objects.kommun(),
+            "parts": [f"{BASE_URL}snapshot/part-{index}.png" for index in range(len(parts))],
+            "moderation": moderation_summary(snapshot),
+            "generated_at": timezone.now(),
+        },
+        title=_("Ögonblicksbild av %(name)s") % {"name": snapshot.register_data.get("name", "")},
+        resources=resources,
+    )

@@ -1,0 +1,169 @@
+"""Snapshots of each account's start page, sealed as PDF/A-2b for kommunarkivet.
+
+A snapshot is created for every account that was active in a half-year (and when an
+account is closed, and on demand). It is captured automatically or from an upload,
+rendered, and sealed: its SHA-256 is stored and it can no longer change. A new capture
+is a new version; sealed snapshots are records and never deleted.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, RecordsAreKept
+
+
+class Reason(models.TextChoices):
+    SEMIANNUAL = "halvar", _("Halvårsskifte")
+    FINAL = "avslut", _("Inför avslut")
+    ON_DEMAND = "begaran", _("På begäran")
+
+
+class State(models.TextChoices):
+    DUE = "vantar", _("Väntar på fångst")
+    CAPTURING = "fangas", _("Fångas")
+    NEEDS_UPLOAD = "uppladdning", _("Väntar på uppladdad skärmbild")
+    SEALED = "forseglad", _("Förseglad")
+    SUPERSEDED = "ersatt", _("Ersatt av ny version")
+
+
+class Method(models.TextChoices):
+    AUTOMATIC = "automatisk", _("Automatiskt med webbläsare")
+    UPLOAD = "uppladdning", _("Uppladdad skärmbild")
+
+
+class SnapshotQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Ögonblicksbilder tas aldrig bort."))
+
+    def sealed(self):
+        return self.filter(state=State.SEALED)
+
+    def current(self):
+        return self.exclude(state=State.SUPERSEDED)
+
+
+def snapshot_path(instance, filename):
+    return f"snapshots/{instance.account_id}/{instance.period_key or 'ovrigt'}/{filename}"
+
+
+class Snapshot(models.Model):
+    account = models.ForeignKey(
+        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="snapshots"
+    )
+    period_key = models.CharField(_("period"), max_length=7, blank=True, db_index=True)
+    reason = models.CharField(
+        _("anledning"), max_length=20, choices=Reason.choices, default=Reason.SEMIANNUAL
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    state = models.CharField(
+        _("status"), max_length=20, choices=State.choices, default=State.DUE, db_index=True
+    )
+    due_at = models.DateTimeField(_("förfaller"), default=timezone.now)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A capture in progress: claimed until then (a crashed worker's claim runs out).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    capture_error = models.TextField(_("fel vid fångst"), blank=True)
+    needs_upload_since = models.DateTimeField(null=True, blank=True)
+
+    method = models.CharField(_("fångstsätt"), max_length=20, choices=Method.choices, blank=True)
+    captured_at = models.DateTimeField(_("fångad"), null=True, blank=True)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uppladdad av"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    image = models.FileField(_("skärmbild"), upload_to=snapshot_path, blank=True)
+    register_data = models.JSONField(_("registeruppgifter vid fångst"), default=dict, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to=snapshot_path, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    sealed_at = models.DateTimeField(_("förseglad"), null=True, blank=True)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ögonblicksbild")
+        verbose_name_plural = _("ögonblicksbilder")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One semiannual snapshot per account and period, however often or in how
+            # many processes the sweep runs.
+            models.UniqueConstraint(
+                fields=["account", "period_key", "version"],
+                condition=Q(reason="halvar"),
+                name="one_semiannual_snapshot_per_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="snapshot_state_due"),
+            models.Index(fields=["account", "state"], name="snapshot_account_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.account} {self.period_key or self.get_reason_display()} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
+            if stored == State.SEALED and self.state != State.SUPERSEDED:
+                raise RecordsAreKept(
+                    _("En förseglad ögonblicksbild ändras aldrig; ta en ny version.")
+                )
+            if stored == State.SEALED:
+                # Only the superseding mark may be written on a sealed snapshot.
+                kwargs["update_fields"] = ["state"]
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Ögonblicksbilder tas aldrig bort."))
+
+    @property
+    def is_sealed(self):
+        return self.sealed_at is not None
+
+    @property
+    def filename(self):
+        slug = "".join(c if c.isalnum() else "-" for c in self.account.display_name.lower()).strip(
+            "-"
+        )
+        return (
+            f"{self.account.platform}_{slug}_{self.period_key or self.reason}_v{self.version}.pdf"
+        )
+
+
+class Receipt(models.Model):
+    """Kommunarkivet's receipt (kvittens) of a period's delivery."""
+
+    period_key = models.CharField(_("period"), max_length=7, unique=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("kvitterad av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("kvitterad"), default=timezone.now)
+    package_sha256 = models.CharField(_("paketets SHA-256"), max_length=64, blank=True)
+    note = models.CharField(_("anteckning"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("kvittens")
+        verbose_name_plural = _("kvittenser")
+        ordering = ["-period_key"]
+
+    def __str__(self):
+        return f"{self.period_key}: {self.received_at:%Y-%m-%d}"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Kvittenser tas aldrig bort."))

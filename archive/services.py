@@ -1,0 +1,302 @@
+"""Every change to a snapshot goes through here: created once per account and period,
+captured (automatically or by upload), rendered to PDF/A-2b and sealed."""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Status
+from config.uploads import clean_screenshot
+from notifications.services import notify
+from organisation.models import REGISTER_CURATORS, Role
+
+from .models import Method, Reason, Receipt, Snapshot, State
+from .periods import Period, last_ended
+
+CLAIM = datetime.timedelta(minutes=10)
+
+
+class SnapshotConflict(Exception):
+    """The snapshot is not in a state that allows this."""
+
+
+def snapshot_url(snapshot):
+    return reverse("archive:snapshot", args=[snapshot.pk])
+
+
+def accounts_active_in(period):
+    """Accounts that were active at any time in the period: opened on or before its last
+    day and not closed before its first."""
+    return Account.objects.exclude(status=Status.PLANNED).filter(
+        Q(opened_on__lte=period.last_day)
+        | Q(opened_on__isnull=True, created_at__lt=period.ends_at),
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.first_day),
+    )
+
+
+def create_semiannual(now):
+    """Make the due snapshots of the half-year that ended last: one per account and
+    period (a unique constraint), however often and in how many processes this runs."""
+    period = last_ended(now)
+    accounts = accounts_active_in(period).values_list("pk", flat=True)
+    rows = [
+        Snapshot(
+            account_id=pk,
+            period_key=period.key,
+            reason=Reason.SEMIANNUAL,
+            due_at=period.due_at,
+            created_at=now,
+        )
+        for pk in accounts
+    ]
+    before = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL).count()
+    Snapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL).count() - before
+
+
+def may_request(user, account):
+    """The responsible person and kommunikationsavdelningen (and the kommunikationschef)
+    take snapshots on demand."""
+    return user.is_active and (
+        account.responsible_id == user.pk or bool(user.roles_over(account.unit) & REGISTER_CURATORS)
+    )
+
+
+def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None):
+    now = now or timezone.now()
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        if not may_request(actor, account):
+            raise PermissionDenied(
+                _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
+            )
+        pending = (
+            account.snapshots.filter(reason=reason)
+            .exclude(state__in=[State.SEALED, State.SUPERSEDED])
+            .first()
+        )
+        if pending is not None:
+            raise SnapshotConflict(
+                _("Det finns redan en ögonblicksbild som väntar: %(s)s.")
+                % {"s": pending.get_state_display().lower()}
+            )
+        snapshot = Snapshot.objects.create(
+            account=account,
+            period_key=Period.containing(now).key,
+            reason=reason,
+            due_at=now,
+            created_at=now,
+            requested_by=actor,
+        )
+        transaction.on_commit(lambda: _enqueue(snapshot.pk))
+    return snapshot
+
+
+def new_version(actor, snapshot_id, now=None):
+    """A new capture of a sealed snapshot: a new version that supersedes it when sealed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        old = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
+        if not may_request(actor, old.account):
+            raise PermissionDenied(
+                _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
+            )
+        if old.state != State.SEALED or hasattr(old, "superseded_by"):
+            raise SnapshotConflict(_("Bara den senaste förseglade versionen kan tas om."))
+        snapshot = Snapshot.objects.create(
+            account=old.account,
+            period_key=old.period_key,
+            reason=old.reason,
+            version=old.version + 1,
+            supersedes=old,
+            due_at=now,
+            created_at=now,
+            requested_by=actor,
+        )
+        transaction.on_commit(lambda: _enqueue(snapshot.pk))
+    return snapshot
+
+
+def _enqueue(snapshot_id):
+    from .tasks import capture
+
+    try:
+        capture.apply_async((snapshot_id,), retry=False)
+    except Exception:  # noqa: BLE001 - the capture sweep picks it up
+        pass
+
+
+# -- capture ---------------------------------------------------------------------------
+
+
+def claim(snapshot_id, now):
+    """Claim a due snapshot for capture with a conditional UPDATE; True if this caller won."""
+    return bool(
+        Snapshot.objects.filter(pk=snapshot_id, state=State.DUE)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+    )
+
+
+def capture_one(snapshot_id, now=None):
+    """Capture a due snapshot automatically; on refusal or failure ask for an upload.
+    Returns the snapshot's new state, or None if someone else had claimed it."""
+    from . import capture as browser
+
+    now = now or timezone.now()
+    if not claim(snapshot_id, now):
+        return None
+    snapshot = Snapshot.objects.select_related("account", "account__responsible").get(
+        pk=snapshot_id
+    )
+    try:
+        png = browser.capture(snapshot.account.url)
+    except (browser.CaptureRefused, browser.CaptureFailed) as exc:
+        return ask_for_upload(snapshot.pk, str(exc), now)
+    attach(snapshot.pk, png, Method.AUTOMATIC, None, now)
+    return State.SEALED
+
+
+def ask_for_upload(snapshot_id, reason, now):
+    with transaction.atomic():
+        snapshot = (
+            Snapshot.objects.select_for_update()
+            .select_related("account", "account__responsible")
+            .get(pk=snapshot_id)
+        )
+        if snapshot.state != State.DUE:
+            return snapshot.state
+        snapshot.state = State.NEEDS_UPLOAD
+        snapshot.capture_error = reason
+        snapshot.needs_upload_since = now
+        snapshot.claimed_until = None
+        snapshot.save()
+        notify(
+            snapshot.account.responsible,
+            "snapshot_upload",
+            {"snapshot": snapshot, "account": snapshot.account, "reason": reason},
+            url=snapshot_url(snapshot),
+        )
+    return State.NEEDS_UPLOAD
+
+
+def may_upload(user, snapshot):
+    return may_request(user, snapshot.account)
+
+
+def upload(actor, snapshot_id, file, now=None):
+    """The responsible person's screenshot when the automatic capture could not be made."""
+    now = now or timezone.now()
+    snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
+    if not may_upload(actor, snapshot):
+        raise PermissionDenied(
+            _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
+        )
+    if snapshot.state not in (State.DUE, State.NEEDS_UPLOAD):
+        raise SnapshotConflict(
+            _("Ögonblicksbilden är redan %(state)s.")
+            % {"state": snapshot.get_state_display().lower()}
+        )
+    image = clean_screenshot(file)  # ValidationError with a reason, nothing saved
+    attach(snapshot.pk, image.read(), Method.UPLOAD, actor, now)
+    return Snapshot.objects.get(pk=snapshot_id)
+
+
+def attach(snapshot_id, png, method, actor, now):
+    """Keep the screenshot, freeze the register data, render the PDF and seal it, in one
+    transaction: a snapshot is either sealed with its PDF or not changed at all."""
+    from .document import render_snapshot
+
+    with transaction.atomic():
+        snapshot = (
+            Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
+        )
+        if snapshot.state in (State.SEALED, State.SUPERSEDED):
+            raise SnapshotConflict(_("Ögonblicksbilden är redan förseglad."))
+        account = Account.objects.select_related("unit", "unit__forvaltning", "responsible").get(
+            pk=snapshot.account_id
+        )
+        snapshot.method = method
+        snapshot.captured_at = now
+        snapshot.captured_by = actor
+        snapshot.register_data = register_data(account)
+        snapshot.image.save(f"{snapshot.pk}-v{snapshot.version}.png", ContentFile(png), save=False)
+        pdf = render_snapshot(snapshot, png)
+        snapshot.sha256 = hashlib.sha256(pdf).hexdigest()
+        snapshot.pdf.save(snapshot.filename, ContentFile(pdf), save=False)
+        snapshot.sealed_at = now
+        snapshot.state = State.SEALED
+        snapshot.claimed_until = None
+        snapshot.capture_error = ""
+        snapshot.save()
+        if snapshot.supersedes_id:
+            old = Snapshot.objects.get(pk=snapshot.supersedes_id)
+            old.state = State.SUPERSEDED
+            old.save()
+        day = timezone.localdate(now)
+        Account.objects.filter(pk=account.pk).filter(
+            Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)
+        ).update(last_snapshot_on=day)
+    return snapshot
+
+
+def register_data(account):
+    """The account's register entry as it is at capture, frozen into the snapshot."""
+    return {
+        "name": account.display_name,
+        "platform": account.get_platform_display(),
+        "url": account.url,
+        "handle": account.handle,
+        "unit": account.unit.label,
+        "responsible": str(account.responsible),
+        "responsible_title": account.responsible.title,
+        "purpose": account.purpose,
+        "audience": account.audience,
+        "status": account.get_status_display(),
+        "opened_on": account.opened_on.isoformat() if account.opened_on else None,
+        "plan_reference": account.plan_reference,
+    }
+
+
+# -- delivery ----------------------------------------------------------------------------
+
+
+def may_receive(user):
+    return user.is_active and user.has_role(Role.ARKIVARIE)
+
+
+def record_receipt(actor, period_key, package_sha256="", note="", now=None):
+    """Kommunarkivet's kvittens of a period's delivery."""
+    if not may_receive(actor):
+        raise PermissionDenied(_("Bara kommunarkivet kvitterar leveranser."))
+    Period.from_key(period_key)
+    try:
+        with transaction.atomic():
+            return Receipt.objects.create(
+                period_key=period_key,
+                received_by=actor,
+                received_at=now or timezone.now(),
+                package_sha256=package_sha256,
+                note=note.strip(),
+            )
+    except IntegrityError as exc:
+        raise SnapshotConflict(_("Perioden är redan kvitterad.")) from exc
+
+
+def final_snapshot_sealed(account):
+    """For the register: an account is closed only after its final snapshot is sealed."""
+    if not account.snapshots.filter(reason=Reason.FINAL, state=State.SEALED).exists():
+        raise ValidationError(
+            {
+                "status": _(
+                    "Kontot kan inte avslutas förrän en slutlig ögonblicksbild är tagen och förseglad (Arkiv)."
+                )
+            }
+        )

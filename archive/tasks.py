@@ -1,0 +1,29 @@
+from celery import shared_task
+from django.utils import timezone
+
+from . import jobs, services
+
+
+@shared_task(name="archive.tasks.create_semiannual")
+def create_semiannual():
+    return jobs.create_semiannual(timezone.now())
+
+
+@shared_task(name="archive.tasks.capture")
+def capture(snapshot_id):
+    return services.capture_one(snapshot_id, timezone.now())
+
+
+@shared_task(name="archive.tasks.capture_due")
+def capture_due():
+    """Fan out: one capture task per due snapshot, so that every worker on the pdf queue
+    takes a share; each task claims its snapshot, so none is captured twice."""
+    ids = jobs.due_ids(timezone.now())
+    for snapshot_id in ids:
+        capture.delay(snapshot_id)
+    return len(ids)
+
+
+@shared_task(name="archive.tasks.remind_uploads")
+def remind_uploads():
+    return jobs.remind_uploads(timezone.now())

@@ -1,0 +1,281 @@
+"""Thin views for "Arkiv": periods and their delivery state, snapshots, uploads, packages."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import get_account_for_user
+from organisation.models import REGISTER_CURATORS, Role
+
+from . import services
+from .models import Reason, Receipt, Snapshot, State
+from .periods import KEY, Period, last_ended
+
+ARCHIVE_ROLES = REGISTER_CURATORS | {Role.ARKIVARIE}
+LATE_AFTER = datetime.timedelta(days=30)
+
+
+def _require_archive_role(user):
+    if not user.has_role(*ARCHIVE_ROLES):
+        raise PermissionDenied(
+            _("Arkivet är till för kommunarkivet och kommunikationsavdelningen.")
+        )
+
+
+def _period_or_404(key):
+    if not KEY.match(key):
+        raise Http404(_("Perioden finns inte."))
+    return Period.from_key(key)
+
+
+def delivery_state(snapshot, now):
+    """levererad, saknas or försenad, as the archivist sees it."""
+    if snapshot.state == State.SEALED:
+        return "levererad"
+    if now > snapshot.due_at + LATE_AFTER:
+        return "forsenad"
+    return "saknas"
+
+
+STATE_LABELS = {
+    "levererad": _lazy("Levererad"),
+    "saknas": _lazy("Saknas"),
+    "forsenad": _lazy("Försenad"),
+}
+
+
+def _period_rows(period, now):
+    snapshots = (
+        Snapshot.objects.current()
+        .filter(period_key=period.key, reason=Reason.SEMIANNUAL)
+        .select_related("account", "account__unit")
+        .order_by("account__display_name", "account_id", "-version")
+    )
+    rows = {}
+    for snapshot in snapshots:
+        rows.setdefault(snapshot.account_id, snapshot)
+    return list(rows.values())
+
+
+@login_required
+def period_list(request):
+    _require_archive_role(request.user)
+    now = timezone.now()
+    keys = set(
+        Snapshot.objects.filter(reason=Reason.SEMIANNUAL)
+        .values_list("period_key", flat=True)
+        .distinct()
+    )
+    keys.add(last_ended(now).key)
+    receipts = {r.period_key: r for r in Receipt.objects.select_related("received_by")}
+    periods = []
+    for key in sorted(keys, reverse=True):
+        period = Period.from_key(key)
+        rows = _period_rows(period, now)
+        counts = {"levererad": 0, "saknas": 0, "forsenad": 0}
+        for snapshot in rows:
+            counts[delivery_state(snapshot, now)] += 1
+        expected = services.accounts_active_in(period).count() if period.due_at <= now else 0
+        periods.append(
+            {
+                "period": period,
+                "counts": counts,
+                "total": len(rows),
+                "expected": expected,
+                "receipt": receipts.get(key),
+                "progress": round(100 * counts["levererad"] / len(rows)) if rows else 0,
+            }
+        )
+    return render(request, "archive/period_list.html", {"periods": periods})
+
+
+class ReceiptForm(forms.Form):
+    note = forms.CharField(label=_lazy("Anteckning"), required=False, max_length=300)
+
+
+@login_required
+def period_detail(request, key):
+    _require_archive_role(request.user)
+    period = _period_or_404(key)
+    now = timezone.now()
+    rows = [
+        {
+            "snapshot": s,
+            "state": delivery_state(s, now),
+            "label": STATE_LABELS[delivery_state(s, now)],
+        }
+        for s in _period_rows(period, now)
+    ]
+    delivered = sum(1 for row in rows if row["state"] == "levererad")
+    return render(
+        request,
+        "archive/period_detail.html",
+        {
+            "period": period,
+            "rows": rows,
+            "delivered": delivered,
+            "progress": round(100 * delivered / len(rows)) if rows else 0,
+            "receipt": Receipt.objects.filter(period_key=period.key)
+            .select_related("received_by")
+            .first(),
+            "can_receive": services.may_receive(request.user),
+            "receipt_form": ReceiptForm(),
+        },
+    )
+
+
+@login_required
+def period_package(request, key):
+    _require_archive_role(request.user)
+    period = _period_or_404(key)
+    from .package import build_package
+
+    path, name = build_package(period, timezone.now())
+    response = FileResponse(
+        open(path, "rb"), content_type="application/zip", as_attachment=True, filename=name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def period_receipt(request, key):
+    period = _period_or_404(key)
+    form = ReceiptForm(request.POST)
+    form.is_valid()
+    try:
+        services.record_receipt(request.user, period.key, note=form.cleaned_data.get("note", ""))
+    except services.SnapshotConflict as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, _("Leveransen för %(key)s är kvitterad.") % {"key": period.key})
+    return redirect("archive:period", period.key)
+
+
+def get_snapshot_for_user(user, pk):
+    snapshot = Snapshot.objects.filter(pk=pk).select_related("account").first()
+    if snapshot is None:
+        raise Http404(_("Ögonblicksbilden finns inte."))
+    if not user.has_role(*ARCHIVE_ROLES):
+        get_account_for_user(user, snapshot.account_id)  # 404 for outsiders
+    return snapshot
+
+
+class UploadForm(forms.Form):
+    image = forms.FileField(
+        label=_lazy("Skärmbild av kontots startsida (PNG eller JPEG)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+
+
+@login_required
+def snapshot_detail(request, pk):
+    snapshot = get_snapshot_for_user(request.user, pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if not services.may_upload(request.user, snapshot):
+            raise PermissionDenied(
+                _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
+            )
+        if form.is_valid():
+            try:
+                services.upload(request.user, snapshot.pk, form.cleaned_data["image"])
+            except ValidationError as exc:
+                form.add_error("image", exc)
+            except services.SnapshotConflict as exc:
+                messages.warning(request, str(exc))
+                return redirect("archive:snapshot", snapshot.pk)
+            else:
+                messages.success(
+                    request, _("Skärmbilden är uppladdad och ögonblicksbilden förseglad.")
+                )
+                return redirect("archive:snapshot", snapshot.pk)
+        status = 400
+    versions = Snapshot.objects.filter(
+        account=snapshot.account, period_key=snapshot.period_key, reason=snapshot.reason
+    ).order_by("version")
+    return render(
+        request,
+        "archive/snapshot_detail.html",
+        {
+            "snapshot": snapshot,
+            "form": form,
+            "versions": versions,
+            "can_upload": services.may_upload(request.user, snapshot)
+            and snapshot.state in (State.DUE, State.NEEDS_UPLOAD),
+            "can_retake": services.may_request(request.user, snapshot.account)
+            and snapshot.state == State.SEALED
+            and not hasattr(snapshot, "superseded_by"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def snapshot_pdf(request, pk):
+    snapshot = get_snapshot_for_user(request.user, pk)
+    if not snapshot.pdf:
+        raise Http404(_("Ögonblicksbilden är inte förseglad än."))
+    response = FileResponse(
+        snapshot.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=snapshot.filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def snapshot_retake(request, pk):
+    snapshot = get_snapshot_for_user(request.user, pk)
+    try:
+        new = services.new_version(request.user, snapshot.pk)
+    except services.SnapshotConflict as exc:
+        messages.warning(request, str(exc))
+        return redirect("archive:snapshot", snapshot.pk)
+    messages.success(request, _("En ny version fångas. Den ersätter den här när den är förseglad."))
+    return redirect("archive:snapshot", new.pk)
+
+
+@login_required
+def account_snapshots(request, account_pk):
+    account = get_account_for_user(request.user, account_pk)
+    return render(
+        request,
+        "archive/account_snapshots.html",
+        {
+            "account": account,
+            "snapshots": account.snapshots.order_by("-created_at", "-id"),
+            "can_request": services.may_request(request.user, account),
+            "final_sealed": account.snapshots.filter(
+                reason=Reason.FINAL, state=State.SEALED
+            ).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def account_request(request, account_pk):
+    account = get_account_for_user(request.user, account_pk)
+    reason = Reason.FINAL if request.POST.get("reason") == Reason.FINAL else Reason.ON_DEMAND
+    try:
+        snapshot = services.request_snapshot(request.user, account.pk, reason)
+    except services.SnapshotConflict as exc:
+        messages.warning(request, str(exc))
+        return redirect("archive:account", account.pk)
+    messages.success(request, _("Ögonblicksbilden fångas nu. Sidan visar när den är klar."))
+    return redirect("archive:snapshot", snapshot.pk)
