@@ -137,9 +137,13 @@ def period_detail(request, key):
 def period_package(request, key):
     _require_archive_role(request.user)
     period = _period_or_404(key)
-    from .package import build_package
+    from .package import PackageError, build_package
 
-    path, name = build_package(period, timezone.now())
+    try:
+        path, name = build_package(period, timezone.now())
+    except PackageError as exc:
+        messages.error(request, _("Paketet kunde inte byggas: %(reason)s") % {"reason": exc})
+        return redirect("archive:period", period.key)
     response = FileResponse(
         open(path, "rb"), content_type="application/zip", as_attachment=True, filename=name
     )
