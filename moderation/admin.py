@@ -58,8 +58,13 @@ class CheckInAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: keys are issued and revoked on /moderering/nycklar/, where it is recorded."""
+
     list_display = ["account", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
     readonly_fields = ["prefix", "key_hash", "created_by", "created_at", "last_used_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_add_permission(self, request):
         return False

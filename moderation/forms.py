@@ -108,3 +108,14 @@ class FilterForm(forms.Form):
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["konto"].queryset = accounts
+
+
+class TokenForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label=_("Konto"), queryset=Account.objects.open().order_by("display_name", "id")
+    )
+    name = forms.CharField(
+        label=_("Verktyg"),
+        max_length=100,
+        help_text=_("Vilket verktyg som ska använda nyckeln, t.ex. namnet på bevakningstjänsten."),
+    )

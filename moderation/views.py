@@ -9,17 +9,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.access import get_account_for_user
+from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
 from organisation.models import Absence, User
 
-from . import services
+from . import services, tokens
 from .forms import (
     AnswerForm,
     FilterForm,
@@ -29,8 +31,9 @@ from .forms import (
     RegisterForm,
     RemoveForm,
     TextForm,
+    TokenForm,
 )
-from .models import Item, Kind, Outcome, PreservedCopy
+from .models import ApiToken, Item, Kind, Outcome, PreservedCopy
 
 
 def my_accounts(user, day=None):
@@ -106,6 +109,7 @@ def item_list(request):
             "items": items,
             "now": timezone.now(),
             "accounts": accounts,
+            "can_manage_tokens": can_register(request.user),
         },
         status=400 if request.method == "POST" else 200,  # a POST that got here failed
     )
@@ -362,3 +366,65 @@ def export_csv(request):
     for row in _export_rows(request.user):
         writer.writerow({key: _defuse(value) for key, value in row.items()})
     return response
+
+
+# -- API keys for monitoring tools ---------------------------------------------------
+
+
+def _curators_only(user):
+    if not can_register(user):
+        raise PermissionDenied(
+            _("Bara kommunikationsavdelningen och kommunikationschefen hanterar API-nycklar.")
+        )
+
+
+@login_required
+@never_cache
+def token_list(request):
+    """Keys for monitoring tools: the list, and a form to issue one. A new key is shown
+    in this response only; it is not stored."""
+    _curators_only(request.user)
+    form = TokenForm(request.POST or None)
+    issued = key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued, key = tokens.issue(
+                request.user, form.cleaned_data["account"], form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "moderation/token_list.html",
+        {
+            "form": form,
+            "issued": issued,
+            "key": key,
+            "tokens": ApiToken.objects.select_related("account", "created_by", "revoked_by"),
+            "api_url": request.build_absolute_uri(reverse("api:items")),
+            "schema_url": reverse("api:openapi"),
+        },
+        status=400 if request.method == "POST" and issued is None else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    _curators_only(request.user)
+    if not ApiToken.objects.filter(pk=pk).exists():
+        raise Http404(_("Nyckeln finns inte."))
+    try:
+        token = tokens.revoke(request.user, pk)
+    except tokens.TokenConflict as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Nyckeln %(prefix)s… för %(name)s är återkallad.")
+            % {"prefix": token.prefix, "name": token.name},
+        )
+    return redirect("moderation:tokens")
