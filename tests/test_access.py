@@ -52,6 +52,11 @@ CHECK_IN = ACCOUNT_VIEW | {
     "arkivarie": 403,
     "admin": 403,
 }
+# API keys for monitoring tools are issued and revoked by the register's curators.
+CURATORS_ACT = CURATORS_ONLY | {"kommunikationschef": 302, "kommunikationsavdelningen": 302}
+# The items API takes only POST with a key (tests/test_moderation_api.py); the session
+# does not count.
+API_POST_ONLY = {role: 405 for role in ROLES}
 # A draft is its author's until it is sent: everyone else gets 404.
 DRAFT_VIEW = NOBODY | {"medarbetare": 200}
 DRAFT_APPLICANT_ACTS = NOBODY | {"medarbetare": 302}
@@ -93,6 +98,9 @@ TABLE = [
     ("/moderering/999999/", NOBODY),
     ("/moderering/kopia/{copy}/bild/", ITEM_VIEW),
     ("/moderering/konto/{account_pk}/statistik/", ACCOUNT_VIEW),
+    ("/moderering/nycklar/", CURATORS_ONLY),
+    ("/api/v1/items", API_POST_ONLY),
+    ("/api/v1/openapi.json", PUBLIC),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -106,6 +114,7 @@ POST_TABLE = [
     ("/planer/{submitted}/aterkalla/", {}, PLAN_APPLICANT_ACTS),
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
     ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
+    ("/moderering/nycklar/{token}/aterkalla/", {}, CURATORS_ACT),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -118,6 +127,7 @@ PLACEHOLDERS = {
     "{action}": "<slug:action>",
     "{copy}": "<int:pk>",
     "{account_pk}": "<int:account_pk>",
+    "{token}": "<int:pk>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -157,6 +167,11 @@ def _fill(url, request, account):
         image = clean_screenshot(upload(image_bytes("PNG")))
         values |= {"item": item.pk, "action": "svara"}
         values["copy"] = services.preserve(people.medarbetare, item.pk, "", image).pk
+    if "{token}" in url:
+        from moderation import tokens
+
+        curator = request.getfixturevalue("org").people.kommunikationsavdelningen
+        values["token"] = tokens.issue(curator, account, "Bevakaren")[0].pk
     values["account_pk"] = account.pk
     return url.format(**values)
 
@@ -195,10 +210,11 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
-    from moderation.models import CheckIn
+    from moderation.models import ApiToken, CheckIn
 
     def counts():
-        return PlanEvent.objects.count(), Plan.objects.count(), CheckIn.objects.count()
+        revoked = ApiToken.objects.filter(revoked_at__isnull=False).count()
+        return PlanEvent.objects.count(), Plan.objects.count(), CheckIn.objects.count(), revoked
 
     before = counts()
     response = client.post(url, data)
