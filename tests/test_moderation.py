@@ -627,3 +627,86 @@ def test_check_in_records_tillsyn(team, desk):
     check = services.check_in(team.medarbetare, desk, now=at(2026, 11, 3, 9, 0))
     assert check.account == desk and check.at == at(2026, 11, 3, 9, 0)
     assert desk.check_ins.count() == 1
+
+
+def test_the_sweep_writes_what_notify_would_write(org, team):
+    """The sweep renders each kind's templates once and fills in the values; the result
+    is what notify() renders for each recipient, escaping included."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    account = AccountFactory(
+        display_name="Bibliotek & Café <Ung>",
+        unit=org.bibliotek,
+        responsible=team.medarbetare,
+        substitute=team.kollega,
+    )
+    team.kollega.first_name = ""  # greeted by username
+    team.kollega.save()
+    item = new_item(account, at(2026, 10, 23, 20, 0), kind=Kind.CRITICISM)
+    for moment in (
+        item.due_at - datetime.timedelta(hours=12),
+        item.due_at,
+        item.due_at + datetime.timedelta(hours=24),
+    ):
+        assert sweep(moment) == 1
+    notifications = Notification.objects.exclude(kind="moderation_new")
+    assert notifications.count() == 5
+    item.refresh_from_db()
+    for n in notifications:
+        context = {
+            "item": item,
+            "recipient": n.recipient,
+            "url": f"/moderering/{item.pk}/",
+            "site_url": settings.SITE_URL,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            expected = [
+                render_to_string(f"notifications/email/{n.kind}.{ext}", context)
+                for ext in ("subject.txt", "txt", "html")
+            ]
+        assert n.subject == " ".join(expected[0].split())[:200]
+        assert n.body_text == expected[1].strip()
+        assert n.body_html == expected[2].strip()
+        assert n.url == f"/moderering/{item.pk}/"
+    assert "Bibliotek &amp; Café &lt;Ung&gt;" in notifications.first().body_html
+    assert "Hej kollega!" in notifications.get(recipient=team.kollega).body_text
+
+
+def test_the_sweep_finds_chef_and_communicator_up_the_tree(org, team):
+    """A unit without a chef of its own: the chef above; the communicator of the
+    förvaltning, or of the kommun if the förvaltning has none."""
+    from organisation.models import Role, Unit, chef_of_unit, communicator_of
+
+    hylla = Unit.objects.create(name="Hyllan", kind=Unit.Kind.ENHET, parent=org.bibliotek)
+    skolan_konto = AccountFactory(unit=org.skolan, responsible=team.outsider)
+    kommunens = UserFactory(username="kommunens-kommunikator", unit=org.kommun)
+    give_role(kommunens, Role.KOMMUNIKATOR, org.kommun)
+    org.people.kommunikator2.role_assignments.all().delete()  # Utbildning has none now
+    hyllans = AccountFactory(unit=hylla, responsible=team.medarbetare, substitute=None)
+    now = at(2026, 11, 2, 9, 0)
+    for account in (hyllans, skolan_konto):
+        new_item(account, now, posted_at=now - datetime.timedelta(hours=80))
+    assert sweep(now) == 4
+    for account in (hyllans, skolan_konto):
+        item = account.moderation_items.get()
+        subject = f"/moderering/{item.pk}/"
+        deadline = set(
+            Notification.objects.filter(kind="moderation_deadline", url=subject).values_list(
+                "recipient", flat=True
+            )
+        )
+        chef = chef_of_unit(account.unit)
+        expected = {account.responsible_id} | ({chef.pk} if chef else set())
+        expected |= {account.substitute_id} - {None}
+        assert deadline == expected
+        overdue = Notification.objects.get(kind="moderation_overdue_24h", url=subject)
+        assert overdue.recipient == communicator_of(account.unit)
+    assert (
+        Notification.objects.get(
+            kind="moderation_overdue_24h",
+            url=f"/moderering/{skolan_konto.moderation_items.get().pk}/",
+        ).recipient
+        == kommunens
+    )

@@ -1,0 +1,342 @@
+"""Benchmark of the moderation reminder sweep: 100,000 items of which 1,000 are due.
+
+Run from the project directory, against a THROWAWAY PostgreSQL database:
+
+    createdb -h 127.0.0.1 -U postgres kanalkoll_bench_mod
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/kanalkoll_bench_mod
+    KANALKOLL_DEV=1 .venv/bin/python manage.py migrate -v0
+    KANALKOLL_DEV=1 .venv/bin/python bench/moderation_sweep.py   # seed (once) and measure
+
+Seeding writes 100,000 items on 200 accounts (URLs on the host "bench-mod.example") and a
+few units and users named "benchmod-…". Seeding is idempotent; a second run reuses the
+rows. Items are never deleted by the app, so drop the database to get rid of them.
+
+Everything is placed around a fixed moment NOW (2030-01-15 12:00 UTC) and the sweep runs
+with `now=NOW`, so a rerun months later measures the same thing. Of the 100,000 items
+70,000 are handled, 29,000 are open with their next reminder in the future, and 1,000
+are due: a third at each stage (12 hours left: the handler; the deadline: handler,
+the account's substitute and the chef; 24 hours overdue: the förvaltningskommunikatör).
+Some responsible people are absent on NOW's date, so routing to substitutes is exercised.
+
+What is measured:
+- the sweep: `moderation.jobs.remind_deadlines(NOW)` over the 1,000 due items, inside a
+  transaction that is rolled back, so every run starts from the same rows (the enqueue
+  of deliveries happens on commit, so it is not part of the figure);
+- the floor: one raw SQL select of the due rows (the columns the sweep needs), same run;
+- SQL queries of one sweep with 1,000 due items and with 100 (900 pushed into the future
+  inside the rolled-back transaction): the count must not grow beyond batched writes.
+
+The report always exits 0; read the PASS/FAIL column.
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if not os.environ.get("SECRET_KEY"):
+    os.environ["KANALKOLL_DEV"] = "1"
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at")
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import Account, Kind, Platform, Status  # noqa: E402
+from accounts.urlkeys import url_key  # noqa: E402
+from moderation import jobs  # noqa: E402
+from moderation.models import Item  # noqa: E402
+from organisation.models import Absence, Role, RoleAssignment, Unit, User  # noqa: E402
+
+NOW = datetime.datetime(2030, 1, 15, 12, 0, tzinfo=datetime.UTC)
+TOTAL = 100_000
+DUE = 1_000
+SMALL_DUE = 100
+ACCOUNTS = 200
+RESPONSIBLE = 20
+HOST = "bench-mod.example"
+URL_PREFIX = f"https://{HOST}/"
+PREFIX = "benchmod-"
+TIME_TARGET = 5.0
+# A batch: savepoint, claim, Reminder INSERT, roles (units not seen yet), users,
+# Notification INSERT, stage UPDATE, release. More due items may add batches, nothing else.
+QUERIES_PER_BATCH = 8
+H = datetime.timedelta(hours=1)
+
+
+class Rollback(Exception):
+    pass
+
+
+# -- seeding ------------------------------------------------------------------------------
+
+
+def bench_items():
+    return Item.objects.filter(account__url__startswith=URL_PREFIX)
+
+
+def _user(username, unit, role=None, role_unit=None):
+    user, created = User.objects.get_or_create(
+        username=f"{PREFIX}{username}",
+        defaults={
+            "first_name": username.split("-")[0].capitalize(),
+            "last_name": "Benchsson",
+            "email": f"{username}@{HOST}",
+            "unit": unit,
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if role:
+        RoleAssignment.objects.get_or_create(user=user, role=role, unit=role_unit or unit)
+    return user
+
+
+def seed():
+    """Make sure the bench rows exist; returns how many bench items there are."""
+    existing = bench_items().count()
+    if existing >= TOTAL:
+        return existing
+    kommun = Unit.objects.kommun() or Unit.objects.create(
+        name="Benchby kommun", kind=Unit.Kind.KOMMUN, website=f"https://{HOST}/kommun"
+    )
+    forv, _ = Unit.objects.get_or_create(
+        name=f"{PREFIX}förvaltning", defaults={"kind": Unit.Kind.FORVALTNING, "parent": kommun}
+    )
+    units = []
+    for n in range(1, 5):
+        unit, _ = Unit.objects.get_or_create(
+            name=f"{PREFIX}enhet {n}", defaults={"kind": Unit.Kind.ENHET, "parent": forv}
+        )
+        units.append(unit)
+        _user(f"chef-{n}", unit, Role.CHEF)
+    _user("kommunikator-1", forv, Role.KOMMUNIKATOR)
+    substitute = _user("ersattare-1", units[0], Role.MEDARBETARE)
+    people = [_user(f"ansvarig-{n}", units[n % 4], Role.MEDARBETARE) for n in range(RESPONSIBLE)]
+    for person in people[:3]:  # away on NOW's date: their items go to the substitute
+        Absence.objects.get_or_create(
+            user=person,
+            starts_on=NOW.date() - datetime.timedelta(days=3),
+            ends_on=NOW.date() + datetime.timedelta(days=3),
+            defaults={"substitute": substitute},
+        )
+
+    have = set(Account.objects.filter(url__startswith=URL_PREFIX).values_list("url", flat=True))
+    new = []
+    for n in range(ACCOUNTS):
+        url = f"{URL_PREFIX}konto/{n:04d}"
+        if url not in have:
+            new.append(
+                Account(
+                    platform=Platform.FACEBOOK_PAGE,
+                    display_name=f"Benchkonto {n:04d}",
+                    url=url,
+                    url_key=url_key(url),
+                    kind=Kind.SERVICE,
+                    unit=units[n % 4],
+                    responsible=people[n % RESPONSIBLE],
+                    substitute=substitute,
+                    purpose="Informera och svara på frågor.",
+                    audience="Invånare",
+                    status=Status.ACTIVE,
+                    gp_states_official=True,
+                    gp_links_website=True,
+                    gp_contact_phone=True,
+                )
+            )
+    Account.objects.bulk_create(new)
+    accounts = list(
+        Account.objects.filter(url__startswith=URL_PREFIX)
+        .order_by("url")
+        .values_list("pk", "responsible_id")
+    )
+
+    # One INSERT … SELECT: item i on account i % 200. The last 1,000 are due, a third
+    # at each stage; the 70,000 before them are handled, the rest open and not yet due.
+    handled, due_from = 70_000, TOTAL - DUE
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_accounts (n int, account_id int, responsible_id int)")
+        cur.executemany(
+            "INSERT INTO bench_accounts VALUES (%s, %s, %s)",
+            [(n, pk, resp) for n, (pk, resp) in enumerate(accounts)],
+        )
+        cur.execute(
+            """
+            INSERT INTO moderation_item (
+                account_id, kind, post_url, author, text, posted_at, noticed_at, due_at,
+                assignee_id, created_by_id, created_at, source, external_id, resolved_at,
+                outcome, removal_reason, bbs_obliged, removed_at, diarienummer,
+                forwarded_to, crime_flagged, reminder_stage, next_reminder_at)
+            SELECT a.account_id, 'fraga', '', 'Bench', 'Benchfråga ' || i, NULL,
+                   t.due - interval '48 hours', t.due, a.responsible_id, NULL,
+                   t.due - interval '48 hours', '', '',
+                   CASE WHEN i < %(handled)s THEN t.due - interval '20 hours' END,
+                   CASE WHEN i < %(handled)s THEN 'besvarad' ELSE '' END,
+                   '', false, NULL, '', '', false, t.stage,
+                   CASE WHEN i < %(handled)s THEN NULL
+                        WHEN t.stage = 0 THEN t.due - interval '12 hours'
+                        WHEN t.stage = 1 THEN t.due
+                        ELSE t.due + interval '24 hours' END
+            FROM generate_series(%(start)s, %(total)s - 1) AS i
+            JOIN bench_accounts a ON a.n = i %% %(accounts)s
+            CROSS JOIN LATERAL (
+                SELECT CASE
+                    WHEN i < %(handled)s THEN %(now)s - (i %% 180) * interval '1 day'
+                    WHEN i < %(due_from)s THEN %(now)s + interval '13 hours'
+                         + (i %% 1000) * interval '1 hour'
+                    WHEN i %% 3 = 0 THEN %(now)s + interval '6 hours'
+                    WHEN i %% 3 = 1 THEN %(now)s - interval '1 hour'
+                    ELSE %(now)s - interval '25 hours'
+                END AS due,
+                CASE
+                    WHEN i < %(due_from)s THEN 0
+                    ELSE i %% 3
+                END AS stage
+            ) t
+            """,
+            {
+                "start": existing,
+                "total": TOTAL,
+                "handled": handled,
+                "due_from": due_from,
+                "accounts": len(accounts),
+                "now": NOW,
+            },
+        )
+        cur.execute("DROP TABLE bench_accounts")
+    return bench_items().count()
+
+
+def refresh_statistics():
+    with connection.cursor() as cur:
+        for table in ("moderation_item", "notifications_reminder", "notifications_notification"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+
+
+# -- measuring ---------------------------------------------------------------------------
+
+FLOOR_SQL = """
+SELECT id, account_id, assignee_id, due_at, reminder_stage, next_reminder_at
+FROM moderation_item
+WHERE resolved_at IS NULL AND next_reminder_at <= %s
+ORDER BY next_reminder_at
+"""
+
+
+def floor_once():
+    with connection.cursor() as cur:
+        cur.execute(FLOOR_SQL, [NOW])
+        rows = cur.fetchall()
+    assert len(rows) == DUE, f"floor fetched {len(rows)} rows, expected {DUE}"
+    return rows
+
+
+def leave_due(count):
+    """Inside the caller's transaction: push all but `count` due items into the future."""
+    keep = list(
+        Item.objects.filter(resolved_at__isnull=True, next_reminder_at__lte=NOW)
+        .order_by("next_reminder_at", "id")
+        .values_list("pk", flat=True)[:count]
+    )
+    Item.objects.filter(resolved_at__isnull=True, next_reminder_at__lte=NOW).exclude(
+        pk__in=keep
+    ).update(next_reminder_at=NOW + datetime.timedelta(days=30))
+
+
+def sweep_once(due=DUE, capture=False):
+    """One sweep in a transaction that is rolled back: (seconds, reminders sent, queries)."""
+    result = {}
+    try:
+        with transaction.atomic():
+            if due != DUE:
+                leave_due(due)
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                result["sent"] = jobs.remind_deadlines(NOW)
+                result["seconds"] = time.perf_counter() - t0
+            result["queries"] = len(ctx.captured_queries) if capture else None
+            raise Rollback
+    except Rollback:
+        pass
+    return result
+
+
+def median_ms(fn, runs, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed sweeps (7)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed sweeps first (2)")
+    args = parser.parse_args()
+
+    db = settings.DATABASES["default"]
+    if connection.vendor != "postgresql":
+        print("This benchmark needs PostgreSQL (skip-locked row claims); set DATABASE_URL.")
+        return 0
+    print(f"Database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}")
+    t0 = time.perf_counter()
+    n = seed()
+    refresh_statistics()
+    due = Item.objects.filter(resolved_at__isnull=True, next_reminder_at__lte=NOW).count()
+    print(
+        f"Bench items: {n}, due at {NOW:%Y-%m-%d %H:%M} UTC: {due} "
+        f"(ready in {time.perf_counter() - t0:.1f} s)\n"
+    )
+
+    small = sweep_once(SMALL_DUE, capture=True)
+    full = sweep_once(DUE, capture=True)
+    # Sweep without query capture (debug cursor off), for the time.
+    settings.DEBUG = False
+    sweeps = []
+    for _ in range(args.warmup):
+        sweep_once()
+    for _ in range(args.runs):
+        sweeps.append(sweep_once()["seconds"])
+    sweep_ms = statistics.median(sweeps) * 1000
+    floor_ms = median_ms(floor_once, args.runs * 3, args.warmup)
+
+    ratio = sweep_ms / floor_ms
+    extra_batches = -(-DUE // jobs.BATCH) - -(-SMALL_DUE // jobs.BATCH)
+    q_ok = full["queries"] - small["queries"] <= QUERIES_PER_BATCH * extra_batches
+    t_ok = ratio <= TIME_TARGET
+    print(f"reminders sent per sweep: {small['sent']} (100 due) / {full['sent']} (1,000 due)")
+    print(
+        f"queries per sweep: {small['queries']} with {SMALL_DUE} due → "
+        f"{full['queries']} with {DUE} due   {'PASS' if q_ok else 'FAIL'} "
+        f"(may grow by ≤ {QUERIES_PER_BATCH} per extra batch of {jobs.BATCH})"
+    )
+    print(f"sweep: median {sweep_ms:.1f} ms of {args.runs} runs after {args.warmup} warm-up")
+    print(f"floor: median {floor_ms:.2f} ms (one raw SELECT of the {DUE} due rows)")
+    print(
+        f"ratio: {ratio:.1f}× the floor, target ≤ {TIME_TARGET:g}×   {'PASS' if t_ok else 'FAIL'}"
+    )
+    print()
+    print("ALL TARGETS MET" if q_ok and t_ok else f"{(not q_ok) + (not t_ok)} TARGET(S) FAILED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
