@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -198,6 +199,17 @@ class Account(models.Model):
     closed_on = models.DateField(_("avslutat"), null=True, blank=True)
     last_activity_on = models.DateField(_("senaste aktivitet"), null=True, blank=True)
     last_snapshot_on = models.DateField(_("senast arkiverat"), null=True, blank=True)
+    feed_url = models.URLField(
+        _("flöde (RSS eller Atom)"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Om kontot har ett flöde (blogg, podd, YouTube-kanal, Mastodon) läses senaste "
+            "aktivitet därifrån automatiskt."
+        ),
+    )
+    feed_checked_at = models.DateTimeField(_("flödet läst"), null=True, blank=True)
+    feed_error = models.CharField(_("fel vid läsning av flödet"), max_length=300, blank=True)
     plan_reference = models.CharField(
         _("aktivitetsplan"),
         max_length=30,
@@ -209,7 +221,8 @@ class Account(models.Model):
     updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
 
     history = HistoricalRecords(
-        m2m_fields=[administrators], excluded_fields=["updated_at", "url_key"]
+        m2m_fields=[administrators],
+        excluded_fields=["updated_at", "url_key", "feed_checked_at", "feed_error"],
     )
     objects = AccountQuerySet.as_manager()
 
@@ -249,3 +262,122 @@ class Account(models.Model):
             for name in GRAPHIC_PROFILE_FIELDS
             if not getattr(self, name)
         ]
+
+
+class PassiveRule(models.Model):
+    """After how many days without activity an account on a platform counts as passive;
+    set by kommunikationsavdelningen (default 90)."""
+
+    platform = models.CharField(
+        _("plattform"), max_length=20, choices=Platform.choices, unique=True
+    )
+    days = models.PositiveIntegerField(_("dagar utan aktivitet"), default=90)
+
+    class Meta:
+        verbose_name = _("regel för passiva konton")
+        verbose_name_plural = _("regler för passiva konton")
+        ordering = ["platform"]
+
+    def __str__(self):
+        return f"{self.get_platform_display()}: {self.days}"
+
+
+DEFAULT_PASSIVE_DAYS = 90
+
+
+class Attestation(models.Model):
+    """The responsible person's word: the date of the latest post, or (quarterly) that the
+    administrators can still log in and the credentials are in the central store."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "aktivitet", _("Senaste inlägg")
+        CREDENTIALS = "inloggning", _("Inloggning och lösenordsförvaring kontrollerade")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="attestations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    activity_on = models.DateField(_("senaste inlägg"), null=True, blank=True)
+    via_link = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("intygande")
+        verbose_name_plural = _("intyganden")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["account", "kind", "at"], name="attestation_latest")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class UsedLink(models.Model):
+    """A one-click link from an e-mail that has been used: each works once."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.nonce
+
+
+class Closure(models.Model):
+    """Closing an account: proposed with a reason, confirmed by the communicator or the
+    kommunikationschef, final snapshot sealed, steps on the platform ticked off."""
+
+    class State(models.TextChoices):
+        PROPOSED = "foreslagen", _("Föreslagen")
+        CONFIRMED = "bekraftad", _("Bekräftad, väntar på slutlig ögonblicksbild")
+        CLOSED = "avslutad", _("Avslutad")
+        CANCELLED = "avbruten", _("Avbruten")
+
+    class PlatformStep(models.TextChoices):
+        CONTENT_REMOVED = "innehall_borttaget", _("Innehållet är borttaget")
+        ACCOUNT_DELETED = "konto_raderat", _("Kontot är raderat på plattformen")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="closures")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
+    reason = models.TextField(_("skäl"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    platform_step = models.CharField(
+        _("på plattformen"), max_length=30, choices=PlatformStep.choices, blank=True
+    )
+    platform_step_at = models.DateTimeField(null=True, blank=True)
+    platform_step_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    links_updated_at = models.DateTimeField(
+        _("kommunens länkar uppdaterade"), null=True, blank=True
+    )
+    links_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("avslut")
+        verbose_name_plural = _("avslut")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(state__in=["foreslagen", "bekraftad"]),
+                name="one_open_closure_per_account",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account}: {self.get_state_display()}"
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Avslut tas aldrig bort."))

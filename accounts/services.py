@@ -28,6 +28,7 @@ DESCRIPTIVE_FIELDS = (
     "gp_states_official",
     "gp_links_website",
     "gp_contact_phone",
+    "feed_url",
 )
 FULL_FIELDS = DESCRIPTIVE_FIELDS + (
     "platform",

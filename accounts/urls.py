@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lifecycle_views, views
 
 app_name = "accounts"
 
@@ -10,4 +10,12 @@ urlpatterns = [
     path("efterlevnad/", views.compliance_overview, name="compliance"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/andra/", views.account_edit, name="edit"),
+    path("<int:pk>/aktivitet/", lifecycle_views.attest_activity, name="attest_activity"),
+    path("<int:pk>/inloggning/", lifecycle_views.attest_credentials, name="attest_credentials"),
+    path("<int:pk>/avslut/", lifecycle_views.closure_propose, name="closure_propose"),
+    path("avslut/<int:pk>/bekrafta/", lifecycle_views.closure_confirm, name="closure_confirm"),
+    path("avslut/<int:pk>/steg/", lifecycle_views.closure_step, name="closure_step"),
+    path("avslut/<int:pk>/avbryt/", lifecycle_views.closure_cancel, name="closure_cancel"),
+    path("aktivitet/<str:token>/", lifecycle_views.attest_link, name="attest_link"),
+    path("passivitet/", lifecycle_views.passive_rules, name="passive_rules"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from organisation.models import Unit
 
-from . import access, services
+from . import access, lifecycle_views, services
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
 from .models import Account, Platform, Problem, Status
@@ -53,6 +53,7 @@ def account_detail(request, pk):
             "administrators": account.administrators.select_related("unit"),
             "edit_level": access.edit_level(request.user, account),
             "timeline": timeline(account),
+            **lifecycle_views.detail_context(request.user, account),
         },
     )
 
@@ -131,6 +132,7 @@ def compliance_overview(request):
         {
             "sections": sections,
             "other_sections": other_sections,
+            "can_set_rules": access.can_register(request.user),
             "open_count": visible.open().count(),
             "problem_count": visible.with_problem("any").count(),
         },

@@ -648,3 +648,40 @@ def _announce_waiting(plan, now):
     person = routing.current_actor(plan, now)
     if person is not None:
         notify(person, "plan_waiting", {"plan": plan}, url=plan_url(plan))
+
+
+# -- handover ----------------------------------------------------------------------------
+
+
+def responsibilities(user):
+    """Plans of a person who left: those still in the flow and the established ones."""
+    plans = Plan.objects.filter(applicant=user).exclude(
+        state__in=[State.REJECTED, State.WITHDRAWN, State.SUPERSEDED]
+    )
+    return [
+        {
+            "kind": _("Aktivitetsplan"),
+            "title": f"{plan.reference}: {plan.title} ({plan.get_state_display()})",
+            "url": plan_url(plan),
+        }
+        for plan in plans
+    ]
+
+
+def hand_over(actor, old, successor, now=None):
+    """Plans still in the flow are withdrawn (the applicant has left; the successor files
+    their own plan); established plans stay as the record of what was decided."""
+    now = now or timezone.now()
+    for plan in Plan.objects.filter(applicant=old).exclude(state__in=FINAL):
+        with transaction.atomic():
+            plan = _locked(plan.pk)
+            _move(
+                plan,
+                actor,
+                Action.WITHDRAWN,
+                State.WITHDRAWN,
+                now,
+                _("Överlämning"),
+                _("%(person)s har slutat; %(successor)s tar över.")
+                % {"person": old, "successor": successor},
+            )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.lifecycle import finish_closure
 from accounts.models import Account, Status
 from config.uploads import clean_screenshot
 from notifications.services import notify
@@ -69,11 +70,18 @@ def may_request(user, account):
     )
 
 
-def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None):
+def start_final_snapshot(actor, account):
+    """A confirmed closure asks for the final snapshot (unless one is sealed or waiting)."""
+    if account.snapshots.filter(reason=Reason.FINAL).exclude(state=State.SUPERSEDED).exists():
+        return None
+    return request_snapshot(actor, account.pk, Reason.FINAL, check=False)
+
+
+def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check=True):
     now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
-        if not may_request(actor, account):
+        if check and not may_request(actor, account):
             raise PermissionDenied(
                 _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
             )
@@ -240,6 +248,8 @@ def attach(snapshot_id, png, method, actor, now):
             old = Snapshot.objects.get(pk=snapshot.supersedes_id)
             old.state = State.SUPERSEDED
             old.save()
+        if snapshot.reason == Reason.FINAL:
+            finish_closure(account.pk, now)  # a confirmed closure ends with this seal
         day = timezone.localdate(now)
         Account.objects.filter(pk=account.pk).filter(
             Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)

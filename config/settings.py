@@ -222,17 +222,33 @@ KANALKOLL_CAPTURE_MAX_HEIGHT = env.int("KANALKOLL_CAPTURE_MAX_HEIGHT", default=1
 
 # "Att göra" gathers what waits for a user from each app, most urgent first.
 KANALKOLL_TODO_SOURCES = [
+    "organisation.handovers.todo_items",
     "accounts.todo.items",
     "activityplans.todo.items",
     "moderation.todo.items",
 ]
 # The compliance overview shows, beside the register's own problems, these sections.
 KANALKOLL_COMPLIANCE_SOURCES = [
+    "accounts.compliance.sections",
+    "organisation.handovers.compliance_sections",
     "activityplans.compliance.sections",
     "moderation.compliance.sections",
 ]
 # What must be true before an account is closed (each raises ValidationError if not).
 KANALKOLL_CLOSE_CHECKS = ["archive.services.final_snapshot_sealed"]
+# What happens when a closure is confirmed: the final snapshot is taken.
+KANALKOLL_ON_CLOSURE_CONFIRMED = ["archive.services.start_final_snapshot"]
+# What a person who left answered for, and who takes it over (each app's part).
+KANALKOLL_RESPONSIBILITIES = [
+    "accounts.lifecycle.responsibilities",
+    "activityplans.services.responsibilities",
+    "moderation.services.responsibilities",
+]
+KANALKOLL_HANDOVER = [
+    "accounts.lifecycle.hand_over",
+    "activityplans.services.hand_over",
+    "moderation.services.hand_over",
+]
 # Demo data: each app seeds its own part, in this order.
 KANALKOLL_DEMO_SEEDERS = [
     "organisation.demo.seed",

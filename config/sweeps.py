@@ -70,6 +70,24 @@ SWEEPS = [
         task="archive.tasks.remind_uploads",
         every=60 * 60,
     ),
+    Sweep(
+        name="accounts.read_feeds",
+        job="accounts.jobs.read_feeds",
+        task="accounts.tasks.read_feeds",
+        every=60 * 60,
+    ),
+    Sweep(
+        name="accounts.remind_passive",
+        job="accounts.jobs.remind_passive",
+        task="accounts.tasks.remind_passive",
+        every=6 * 60 * 60,
+    ),
+    Sweep(
+        name="accounts.remind_coverage",
+        job="accounts.jobs.remind_coverage",
+        task="accounts.tasks.remind_coverage",
+        every=6 * 60 * 60,
+    ),
 ]
 
 

@@ -287,3 +287,31 @@ def _event(item, actor, action, at, text="", link=""):
     return ItemEvent.objects.create(
         item=item, actor=actor, action=action, at=at, text=text, link=link
     )
+
+
+# -- handover ----------------------------------------------------------------------------
+
+
+def responsibilities(user):
+    """Open items assigned to a person who left."""
+    return [
+        {
+            "kind": _("Modereringsärende"),
+            "title": f"{item.get_kind_display()}: {item.account.display_name}",
+            "url": item_url(item),
+        }
+        for item in Item.objects.filter(assignee=user, resolved_at__isnull=True).select_related(
+            "account"
+        )
+    ]
+
+
+def hand_over(actor, old, successor, now=None):
+    """Open items move to the successor."""
+    now = now or timezone.now()
+    for item in Item.objects.filter(assignee=old, resolved_at__isnull=True):
+        with transaction.atomic():
+            item = Item.objects.select_for_update().get(pk=item.pk)
+            item.assignee = successor
+            item.save(update_fields=["assignee"])
+            _event(item, actor, Action.REASSIGNED, now, text=str(successor))

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Absence, RoleAssignment, Unit, User
+from .models import Absence, Handover, RoleAssignment, Unit, User
 
 
 class RoleInline(admin.TabularInline):
@@ -53,3 +53,15 @@ class AbsenceAdmin(admin.ModelAdmin):
     list_filter = ["starts_on"]
     autocomplete_fields = ["user", "substitute"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "successor", "resolved_at"]
+    readonly_fields = ["user", "created_at", "successor", "resolved_at", "resolved_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationConfig(AppConfig):
     name = "organisation"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from . import handovers
+
+        handovers.connect()

@@ -339,3 +339,40 @@ def acting_for(user, at=None):
     """Who does `user`'s work at `at`: the last of `acting_chain`."""
     chain = acting_chain(user, at)
     return chain[-1] if chain else None
+
+
+class Handover(models.Model):
+    """Someone left (their user was deactivated): what they were responsible for is
+    flagged, and the communicator names a successor."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handovers"
+    )
+    created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    successor = models.ForeignKey(
+        User,
+        verbose_name=_("efterträdare"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("överlämnad"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("överlämning")
+        verbose_name_plural = _("överlämningar")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_handover",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

@@ -7,4 +7,5 @@ app_name = "organisation"
 urlpatterns = [
     path("franvaro/", views.absences, name="absences"),
     path("franvaro/<int:pk>/aterkalla/", views.cancel_absence, name="cancel_absence"),
+    path("overlamning/<int:pk>/", views.handover, name="handover"),
 ]

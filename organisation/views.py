@@ -1,13 +1,17 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import handovers, services
 from .forms import AbsenceForm
-from .models import Absence
+from .models import Absence, Handover, User
 
 
 @login_required
@@ -38,3 +42,36 @@ def cancel_absence(request, pk):
     services.cancel_absence(request.user, absence.pk)
     messages.success(request, _("Frånvaron är återkallad."))
     return redirect("organisation:absences")
+
+
+class SuccessorForm(forms.Form):
+    successor = forms.ModelChoiceField(
+        label=_lazy("Efterträdare"), queryset=User.objects.filter(is_active=True)
+    )
+
+
+@login_required
+def handover(request, pk):
+    item = Handover.objects.filter(pk=pk).select_related("user", "successor", "resolved_by").first()
+    if item is None or not handovers.may_decide(request.user, item):
+        raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
+    form = SuccessorForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"])
+            except ValidationError as exc:
+                form.add_error("successor", exc.messages)
+            else:
+                messages.success(
+                    request, _("%(person)s tar över.") % {"person": form.cleaned_data["successor"]}
+                )
+                return redirect("organisation:handover", item.pk)
+        status = 400
+    return render(
+        request,
+        "organisation/handover.html",
+        {"handover": item, "items": handovers.responsibilities(item.user), "form": form},
+        status=status,
+    )

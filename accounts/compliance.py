@@ -1,0 +1,61 @@
+"""Passive accounts and lapsed credential checks, for the compliance overview."""
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from . import lifecycle
+from .models import Account
+
+
+def sections(user):
+    today = timezone.localdate()
+    visible = Account.objects.visible_to(user)
+    passive = lifecycle.passive_accounts(today, visible)
+    lapsed = (
+        lifecycle.credentials_lapsed(today, visible)
+        .select_related("responsible")
+        .order_by("last_credentials", "display_name")
+    )
+    return [
+        {
+            "id": "passiva",
+            "title": _("Passiva konton"),
+            "count": len(passive),
+            "items": [
+                {
+                    "url": reverse("accounts:detail", args=[account.pk]),
+                    "text": account.display_name,
+                    "detail": _(
+                        "%(days)s dagar sedan senaste aktivitet (gräns %(limit)s), ansvarig %(person)s"
+                    )
+                    % {"days": days, "limit": limit, "person": account.responsible},
+                }
+                for account, days, limit in passive[:200]
+            ],
+            "empty": _("Inga passiva konton."),
+        },
+        {
+            "id": "inloggning",
+            "title": _("Kvartalskontroll av inloggning och lösenordsförvaring saknas"),
+            "count": lapsed.count(),
+            "danger": True,
+            "items": [
+                {
+                    "url": reverse("accounts:detail", args=[account.pk]),
+                    "text": account.display_name,
+                    "detail": _("senast kontrollerad %(date)s, ansvarig %(person)s")
+                    % {
+                        "date": formats.date_format(
+                            timezone.localtime(account.last_credentials), "Y-m-d"
+                        )
+                        if account.last_credentials
+                        else _("aldrig"),
+                        "person": account.responsible,
+                    },
+                }
+                for account in lapsed[:200]
+            ],
+            "empty": _("Alla konton har kontrollerats det senaste kvartalet."),
+        },
+    ]

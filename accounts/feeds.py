@@ -1,0 +1,99 @@
+"""An account's last activity read from its RSS or Atom feed, with time and size limits.
+A failing feed is recorded on the account and shown there, never raised."""
+
+import datetime
+import urllib.error
+import urllib.request
+
+import feedparser
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Account
+
+TIMEOUT = 10  # seconds, for the connection and each read
+MAX_BYTES = 5 * 1024 * 1024
+USER_AGENT = "Kanalkoll (kommunens förteckning över konton i sociala medier)"
+
+
+class FeedError(Exception):
+    pass
+
+
+def fetch(url):
+    if not url.lower().startswith(("http://", "https://")):
+        raise FeedError(_("Flödets adress måste börja med http:// eller https://."))
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/rss+xml, application/atom+xml, application/xml, text/xml",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - scheme checked above
+            body = response.read(MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise FeedError(_("Flödet svarade med fel %(code)s.") % {"code": exc.code}) from exc
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        raise FeedError(
+            _("Flödet gick inte att nå (%(reason)s).") % {"reason": getattr(exc, "reason", exc)}
+        ) from exc
+    if len(body) > MAX_BYTES:
+        raise FeedError(
+            _("Flödet är för stort (över %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)}
+        )
+    return body
+
+
+def latest_date(body):
+    """The date of the newest entry (or of the feed itself, if its entries have none)."""
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries:
+        raise FeedError(_("Flödet gick inte att läsa som RSS eller Atom."))
+    stamps = []
+    for entry in parsed.entries:
+        for key in ("published_parsed", "updated_parsed", "created_parsed"):
+            if entry.get(key):
+                stamps.append(entry[key])
+                break
+    if not stamps:
+        for key in ("updated_parsed", "published_parsed"):
+            if parsed.feed.get(key):
+                stamps.append(parsed.feed[key])
+    if not stamps:
+        raise FeedError(_("Flödet har inga daterade inlägg."))
+    newest = max(stamps)
+    moment = datetime.datetime(*newest[:6], tzinfo=datetime.UTC)
+    return timezone.localdate(moment)
+
+
+def read_account_feed(account, now):
+    """Read one account's feed; record the result on the account. Returns the date or None."""
+    try:
+        day = latest_date(fetch(account.feed_url))
+    except FeedError as exc:
+        Account.objects.filter(pk=account.pk).update(feed_checked_at=now, feed_error=str(exc)[:300])
+        return None
+    day = min(day, timezone.localdate(now))  # a date in the future is not believed
+    Account.objects.filter(pk=account.pk).update(feed_checked_at=now, feed_error="")
+    Account.objects.filter(pk=account.pk).exclude(last_activity_on__gte=day).update(
+        last_activity_on=day
+    )
+    return day
+
+
+def read_feeds(now, stale_after=datetime.timedelta(hours=6)):
+    """The periodic task: every open account with a feed not read in the last hours."""
+    due = (
+        Account.objects.open()
+        .exclude(feed_url="")
+        .filter(Q(feed_checked_at__isnull=True) | Q(feed_checked_at__lt=now - stale_after))
+        .only("pk", "feed_url")
+    )
+    read = 0
+    for account in due:
+        read_account_feed(account, now)
+        read += 1
+    return read

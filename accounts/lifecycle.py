@@ -1,0 +1,451 @@
+"""The account's life after registration: activity, passivity, administration coverage,
+closure and handover. State changes here follow the services' rules: one transaction,
+the row locked, a record kept, notifications through the outbox."""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from notifications.services import notify, notify_once
+from organisation.models import REGISTER_CURATORS, Role, User, communicator_of
+
+from .models import (
+    DEFAULT_PASSIVE_DAYS,
+    Account,
+    Attestation,
+    Closure,
+    PassiveRule,
+    Problem,
+    Status,
+    UsedLink,
+)
+from .services import update_account
+
+PROPOSAL_AFTER = datetime.timedelta(days=30)
+CREDENTIALS_VALID = datetime.timedelta(days=92)  # a quarter
+LINK_MAX_AGE = datetime.timedelta(days=14)
+LINK_SALT = "kanalkoll.activity-link"
+
+
+def account_url(account):
+    return reverse("accounts:detail", args=[account.pk])
+
+
+def is_team(user, account):
+    if user.pk in (account.responsible_id, account.substitute_id):
+        return True
+    return account.administrators.filter(pk=user.pk).exists()
+
+
+# -- activity ----------------------------------------------------------------------------
+
+
+def attest_activity(actor, account_id, day, via_link=False, now=None):
+    """The responsible person (or a colleague on the account) states the date of the
+    latest post; the account's last activity moves forward, never back."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        if not is_team(actor, account):
+            raise PermissionDenied(
+                _("Bara den ansvarige och kontots administratörer kan intyga aktivitet.")
+            )
+        if day > today:
+            raise ValidationError({"activity_on": _("Datumet kan inte ligga i framtiden.")})
+        if account.opened_on and day < account.opened_on:
+            raise ValidationError({"activity_on": _("Datumet kan inte ligga före kontots start.")})
+        Attestation.objects.create(
+            account=account,
+            kind=Attestation.Kind.ACTIVITY,
+            user=actor,
+            at=now,
+            activity_on=day,
+            via_link=via_link,
+        )
+        if account.last_activity_on is None or day > account.last_activity_on:
+            Account.objects.filter(pk=account.pk).update(last_activity_on=day)
+    return day
+
+
+def activity_link(account, user):
+    """A signed, single-use, expiring link for the reminder e-mail."""
+    token = signing.dumps(
+        {"a": account.pk, "u": user.pk, "n": secrets.token_hex(16)}, salt=LINK_SALT, compress=True
+    )
+    return reverse("accounts:attest_link", args=[token])
+
+
+class LinkInvalid(Exception):
+    pass
+
+
+def read_activity_link(token):
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise LinkInvalid(_("Länken har gått ut. Intyga i stället på kontots sida.")) from exc
+    except signing.BadSignature as exc:
+        raise LinkInvalid(_("Länken är ogiltig.")) from exc
+    if UsedLink.objects.filter(nonce=data["n"]).exists():
+        raise LinkInvalid(_("Länken är redan använd. Intyga i stället på kontots sida."))
+    account = Account.objects.filter(pk=data["a"]).first()
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    if account is None or user is None:
+        raise LinkInvalid(_("Länken är ogiltig."))
+    return account, user, data["n"]
+
+
+def attest_by_link(token, day, now=None):
+    """Use a one-click link: works once, for the person it was sent to."""
+    account, user, nonce = read_activity_link(token)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                UsedLink.objects.create(nonce=nonce, used_at=now or timezone.now())
+        except IntegrityError as exc:
+            raise LinkInvalid(
+                _("Länken är redan använd. Intyga i stället på kontots sida.")
+            ) from exc
+        attest_activity(user, account.pk, day, via_link=True, now=now)
+    return account, user
+
+
+def attest_credentials(actor, account_id, now=None):
+    """Quarterly: the administrators can still log in and the credentials are in the
+    central store."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        if not is_team(actor, account):
+            raise PermissionDenied(
+                _("Bara den ansvarige och kontots administratörer kan intyga detta.")
+            )
+        return Attestation.objects.create(
+            account=account, kind=Attestation.Kind.CREDENTIALS, user=actor, at=now
+        )
+
+
+# -- passivity ---------------------------------------------------------------------------
+
+
+def passive_days(platform, rules=None):
+    rules = (
+        rules if rules is not None else dict(PassiveRule.objects.values_list("platform", "days"))
+    )
+    return rules.get(platform, DEFAULT_PASSIVE_DAYS)
+
+
+def activity_date(account):
+    """The last sign of life: the feed or attestation, else the start of the account."""
+    if account.last_activity_on:
+        return account.last_activity_on
+    if account.opened_on:
+        return account.opened_on
+    return timezone.localdate(account.created_at)
+
+
+def passive_accounts(today, queryset=None):
+    """[(account, days without activity, the platform's limit)] for open accounts past
+    their platform's limit, longest first."""
+    rules = dict(PassiveRule.objects.values_list("platform", "days"))
+    qs = (queryset if queryset is not None else Account.objects.all()).filter(
+        status__in=[Status.ACTIVE, Status.PAUSED]
+    )
+    found = []
+    for account in qs.select_related("responsible", "unit"):
+        limit = passive_days(account.platform, rules)
+        days = (today - activity_date(account)).days
+        if days >= limit:
+            found.append((account, days, limit))
+    found.sort(key=lambda row: -row[1])
+    return found
+
+
+def remind_passive(now):
+    """No activity for the platform's limit (90 days unless kommunikationsavdelningen
+    set another): remind the responsible person. 30 days later: tell the
+    förvaltningskommunikatör, with a proposal to close. Each once per passive spell."""
+    today = timezone.localdate(now)
+    sent = 0
+    for account, days, limit in passive_accounts(today):
+        spell = f"passive:{account.pk}:{activity_date(account).isoformat()}"
+        with transaction.atomic():
+            if notify_once(
+                spell,
+                "remind",
+                [account.responsible],
+                "account_passive",
+                {
+                    "account": account,
+                    "days": days,
+                    "link": activity_link(account, account.responsible),
+                },
+                account_url(account),
+            ):
+                sent += 1
+        if days >= limit + PROPOSAL_AFTER.days:
+            with transaction.atomic():
+                if notify_once(
+                    spell,
+                    "propose_close",
+                    [communicator_of(account.unit)],
+                    "account_passive_close",
+                    {"account": account, "days": days},
+                    account_url(account),
+                ):
+                    sent += 1
+    return sent
+
+
+# -- coverage ----------------------------------------------------------------------------
+
+
+def quarter_key(day):
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def credentials_lapsed(today, queryset=None):
+    """Open accounts whose quarterly check of logins and credentials is older than a
+    quarter (or was never made), with the date of the last one."""
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(today - CREDENTIALS_VALID, datetime.time(0))
+    )
+    qs = (queryset if queryset is not None else Account.objects.all()).open()
+    return qs.annotate(
+        last_credentials=Max(
+            "attestations__at", filter=Q(attestations__kind=Attestation.Kind.CREDENTIALS)
+        )
+    ).filter(Q(last_credentials__isnull=True) | Q(last_credentials__lt=cutoff))
+
+
+COVERAGE_PROBLEMS = (Problem.FEW_ADMINS, Problem.NO_COMMUNICATOR, Problem.NO_SUBSTITUTE)
+
+
+def remind_coverage(now):
+    """Fewer than two administrators plus the communicator, no substitute, or a lapsed
+    credentials check: remind the responsible person, once a quarter per problem."""
+    today = timezone.localdate(now)
+    quarter = quarter_key(today)
+    sent = 0
+    for problem in COVERAGE_PROBLEMS:
+        for account in Account.objects.with_problem(problem).select_related("responsible"):
+            with transaction.atomic():
+                if notify_once(
+                    f"coverage:{account.pk}:{problem.value}",
+                    quarter,
+                    [account.responsible],
+                    "account_coverage",
+                    {"account": account, "problem": problem.label},
+                    account_url(account),
+                ):
+                    sent += 1
+    for account in credentials_lapsed(today).select_related("responsible"):
+        with transaction.atomic():
+            if notify_once(
+                f"credentials:{account.pk}",
+                quarter,
+                [account.responsible],
+                "account_credentials",
+                {"account": account},
+                account_url(account),
+            ):
+                sent += 1
+    return sent
+
+
+# -- closure -----------------------------------------------------------------------------
+
+
+def may_propose_closure(user, account):
+    roles = user.roles_over(account.unit)
+    return user.pk == account.responsible_id or bool(
+        roles & ({Role.KOMMUNIKATOR} | REGISTER_CURATORS)
+    )
+
+
+def may_confirm_closure(user, account):
+    roles = user.roles_over(account.unit)
+    return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
+
+
+def propose_closure(actor, account_id, reason, now=None):
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Skriv varför kontot ska avslutas.")})
+    with transaction.atomic():
+        account = Account.objects.select_for_update().select_related("unit").get(pk=account_id)
+        if not may_propose_closure(actor, account):
+            raise PermissionDenied(
+                _("Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen.")
+            )
+        if account.status == Status.CLOSED:
+            raise ValidationError({"reason": _("Kontot är redan avslutat.")})
+        if account.closures.filter(
+            state__in=[Closure.State.PROPOSED, Closure.State.CONFIRMED]
+        ).exists():
+            raise ValidationError({"reason": _("Det finns redan ett pågående avslut för kontot.")})
+        closure = Closure.objects.create(
+            account=account, reason=reason, proposed_by=actor, proposed_at=now
+        )
+        for person in {p.pk: p for p in _confirmers(account) if p.pk != actor.pk}.values():
+            notify(
+                person,
+                "closure_proposed",
+                {"account": account, "closure": closure, "actor": actor},
+                account_url(account),
+            )
+    return closure
+
+
+def _confirmers(account):
+    people = [communicator_of(account.unit)]
+    people += list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
+    )
+    return [p for p in people if p is not None]
+
+
+def confirm_closure(actor, closure_id, now=None):
+    """Confirmed: the account is wound down and its final snapshot is taken; it is
+    closed when that snapshot is sealed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = (
+            Closure.objects.select_for_update(of=("self",))
+            .select_related("account", "account__unit")
+            .get(pk=closure_id)
+        )
+        account = closure.account
+        if closure.state != Closure.State.PROPOSED:
+            raise ValidationError(
+                {
+                    "__all__": _("Avslutet är redan %(state)s.")
+                    % {"state": closure.get_state_display().lower()}
+                }
+            )
+        if not may_confirm_closure(actor, account):
+            raise PermissionDenied(
+                _("Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen.")
+            )
+        if actor.pk == closure.proposed_by_id:
+            raise PermissionDenied(_("Den som föreslog avslutet kan inte också bekräfta det."))
+        closure.state = Closure.State.CONFIRMED
+        closure.confirmed_by, closure.confirmed_at = actor, now
+        closure.save()
+        if account.status != Status.WINDING_DOWN:
+            update_account(actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",))
+        for hook in settings.KANALKOLL_ON_CLOSURE_CONFIRMED:
+            import_string(hook)(actor, account)
+        notify(
+            account.responsible,
+            "closure_confirmed",
+            {"account": account, "closure": closure, "actor": actor},
+            account_url(account),
+        )
+    finish_closure(account.pk, now)
+    return closure
+
+
+def finish_closure(account_id, now=None):
+    """Close the account if its closure is confirmed and its final snapshot is sealed
+    (called again by the archive when the snapshot is sealed). Returns True if closed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = (
+            Closure.objects.select_for_update(of=("self",))
+            .filter(account_id=account_id, state=Closure.State.CONFIRMED)
+            .select_related("account", "confirmed_by")
+            .first()
+        )
+        if closure is None:
+            return False
+        try:
+            update_account(
+                closure.confirmed_by, account_id, {"status": Status.CLOSED}, fields=("status",)
+            )
+        except ValidationError:
+            return False  # the final snapshot is not sealed yet
+        closure.state = Closure.State.CLOSED
+        closure.closed_at = now
+        closure.save()
+    return True
+
+
+def record_closure_step(actor, closure_id, step, now=None):
+    """Tick off a step on the checklist: what was done on the platform, or the kommun's
+    links updated."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = (
+            Closure.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=closure_id)
+        )
+        account = closure.account
+        if not (may_propose_closure(actor, account) or is_team(actor, account)):
+            raise PermissionDenied(_("Du kan inte ändra det här avslutet."))
+        if closure.state == Closure.State.CANCELLED:
+            raise ValidationError({"__all__": _("Avslutet är avbrutet.")})
+        if step in Closure.PlatformStep.values:
+            closure.platform_step, closure.platform_step_at, closure.platform_step_by = (
+                step,
+                now,
+                actor,
+            )
+        elif step == "links":
+            closure.links_updated_at, closure.links_updated_by = now, actor
+        else:
+            raise ValidationError({"__all__": _("Okänt steg.")})
+        closure.save()
+    return closure
+
+
+def cancel_closure(actor, closure_id, now=None):
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = (
+            Closure.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=closure_id)
+        )
+        if closure.state not in (Closure.State.PROPOSED, Closure.State.CONFIRMED):
+            raise ValidationError({"__all__": _("Avslutet kan inte avbrytas.")})
+        if not (may_confirm_closure(actor, closure.account) or actor.pk == closure.proposed_by_id):
+            raise PermissionDenied(_("Du kan inte avbryta det här avslutet."))
+        closure.state = Closure.State.CANCELLED
+        closure.cancelled_by, closure.cancelled_at = actor, now
+        closure.save()
+        if closure.account.status == Status.WINDING_DOWN:
+            update_account(actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",))
+    return closure
+
+
+# -- handover ----------------------------------------------------------------------------
+
+
+def responsibilities(user):
+    """What a person who left answered for in the register."""
+    return [
+        {"kind": _("Konto"), "title": str(account), "url": account_url(account)}
+        for account in Account.objects.open().filter(Q(responsible=user) | Q(substitute=user))
+    ]
+
+
+def hand_over(actor, old, successor):
+    """The successor takes over as responsible (or substitute) on the accounts."""
+    for account in Account.objects.open().filter(responsible=old):
+        update_account(actor, account.pk, {"responsible": successor}, fields=("responsible",))
+    for account in Account.objects.open().filter(substitute=old):
+        value = None if account.responsible_id == successor.pk else successor
+        update_account(actor, account.pk, {"substitute": value}, fields=("substitute",))

@@ -1,0 +1,226 @@
+"""Views for the account's life: attesting activity and logins, closure, passivity rules,
+and the public list of closed accounts."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from . import access, lifecycle
+from .models import Account, Attestation, Closure, PassiveRule, Platform, Status
+
+
+class ActivityForm(forms.Form):
+    activity_on = forms.DateField(
+        label=_lazy("Senaste inlägg"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_lazy("Datumet då något senast publicerades på kontot."),
+    )
+
+
+class ClosureForm(forms.Form):
+    reason = forms.CharField(
+        label=_lazy("Varför ska kontot avslutas?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def detail_context(user, account):
+    """What the account page shows about activity, logins and closure."""
+    today = timezone.localdate()
+    closure = (
+        account.closures.exclude(state=Closure.State.CANCELLED).order_by("-proposed_at").first()
+    )
+    last_credentials = account.attestations.filter(kind=Attestation.Kind.CREDENTIALS).first()
+    days = (today - lifecycle.activity_date(account)).days
+    return {
+        "activity_form": ActivityForm(initial={"activity_on": today}),
+        "closure_form": ClosureForm(),
+        "closure": closure,
+        "is_team": lifecycle.is_team(user, account),
+        "can_propose_closure": account.status != Status.CLOSED
+        and (closure is None or closure.state == Closure.State.CLOSED)
+        and lifecycle.may_propose_closure(user, account),
+        "can_confirm_closure": closure is not None
+        and closure.state == Closure.State.PROPOSED
+        and closure.proposed_by_id != user.pk
+        and lifecycle.may_confirm_closure(user, account),
+        "last_credentials": last_credentials,
+        "credentials_lapsed": last_credentials is None
+        or last_credentials.at < timezone.now() - lifecycle.CREDENTIALS_VALID,
+        "days_since_activity": days,
+        "passive_limit": lifecycle.passive_days(account.platform),
+    }
+
+
+def _back(account):
+    return redirect("accounts:detail", account.pk)
+
+
+def _errors(request, exc):
+    for errors in exc.message_dict.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@require_POST
+def attest_activity(request, pk):
+    account = access.get_account_for_user(request.user, pk)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Ange ett giltigt datum."))
+        return _back(account)
+    try:
+        lifecycle.attest_activity(request.user, account.pk, form.cleaned_data["activity_on"])
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Senaste aktivitet är registrerad."))
+    return _back(account)
+
+
+@login_required
+@require_POST
+def attest_credentials(request, pk):
+    account = access.get_account_for_user(request.user, pk)
+    lifecycle.attest_credentials(request.user, account.pk)
+    messages.success(request, _("Kontrollen av inloggning och lösenordsförvaring är registrerad."))
+    return _back(account)
+
+
+def attest_link(request, token):
+    """The one-click link from the reminder e-mail. Opening it changes nothing (mail
+    scanners open links); the button on the page records the date, once."""
+    try:
+        account, user, _nonce = lifecycle.read_activity_link(token)
+    except lifecycle.LinkInvalid as exc:
+        return render(request, "accounts/attest_link.html", {"error": str(exc)}, status=400)
+    form = ActivityForm(request.POST or None, initial={"activity_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.attest_by_link(token, form.cleaned_data["activity_on"])
+        except lifecycle.LinkInvalid as exc:
+            return render(request, "accounts/attest_link.html", {"error": str(exc)}, status=400)
+        except ValidationError as exc:
+            form.add_error("activity_on", exc.messages)
+        else:
+            return render(request, "accounts/attest_link.html", {"account": account, "done": True})
+    return render(
+        request, "accounts/attest_link.html", {"account": account, "person": user, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def closure_propose(request, pk):
+    account = access.get_account_for_user(request.user, pk)
+    form = ClosureForm(request.POST)
+    form.is_valid()
+    try:
+        lifecycle.propose_closure(request.user, account.pk, form.cleaned_data.get("reason", ""))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Avslutet är föreslaget. Kommunikatören eller kommunikationschefen bekräftar det."),
+        )
+    return _back(account)
+
+
+def _closure_for(request, pk):
+    closure = Closure.objects.filter(pk=pk).select_related("account").first()
+    if closure is None:
+        raise Http404(_("Avslutet finns inte."))
+    access.get_account_for_user(request.user, closure.account_id)
+    return closure
+
+
+@login_required
+@require_POST
+def closure_confirm(request, pk):
+    closure = _closure_for(request, pk)
+    try:
+        lifecycle.confirm_closure(request.user, closure.pk)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _(
+                "Avslutet är bekräftat. Kontot avslutas när den slutliga ögonblicksbilden är förseglad."
+            ),
+        )
+    return _back(closure.account)
+
+
+@login_required
+@require_POST
+def closure_step(request, pk):
+    closure = _closure_for(request, pk)
+    try:
+        lifecycle.record_closure_step(request.user, closure.pk, request.POST.get("step", ""))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Steget är registrerat."))
+    return _back(closure.account)
+
+
+@login_required
+@require_POST
+def closure_cancel(request, pk):
+    closure = _closure_for(request, pk)
+    try:
+        lifecycle.cancel_closure(request.user, closure.pk)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Avslutet är avbrutet."))
+    return _back(closure.account)
+
+
+@login_required
+def passive_rules(request):
+    """Kommunikationsavdelningen sets after how many days an account on each platform
+    counts as passive."""
+    if not access.can_register(request.user):
+        raise PermissionDenied(_("Bara kommunikationsavdelningen ändrar reglerna."))
+    rules = dict(PassiveRule.objects.values_list("platform", "days"))
+    fields = {
+        platform: forms.IntegerField(
+            label=label,
+            min_value=7,
+            max_value=3650,
+            initial=rules.get(platform, lifecycle.DEFAULT_PASSIVE_DAYS),
+        )
+        for platform, label in Platform.choices
+    }
+    form = type("PassiveRulesForm", (forms.Form,), fields)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for platform, days in form.cleaned_data.items():
+            PassiveRule.objects.update_or_create(platform=platform, defaults={"days": days})
+        messages.success(request, _("Reglerna är sparade."))
+        return redirect("accounts:passive_rules")
+    return render(
+        request,
+        "accounts/passive_rules.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def closed_accounts(request):
+    """Public: the accounts that have been closed, with their dates; they stay on record."""
+    accounts = (
+        Account.objects.filter(status=Status.CLOSED)
+        .select_related("unit", "unit__forvaltning")
+        .order_by("-closed_on", "display_name")
+    )
+    return render(request, "accounts/closed_accounts.html", {"accounts": accounts[:1000]})

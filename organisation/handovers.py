@@ -1,0 +1,159 @@
+"""When someone leaves (their user is deactivated, in the admin or anywhere else), what
+they answered for is flagged and the communicator is asked to name a successor."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save, pre_save
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+
+from .models import REGISTER_CURATORS, Handover, Role, User, communicator_of
+
+
+def responsibilities(user):
+    """Everything the apps list for this person: [{"kind", "title", "url"}]."""
+    found = []
+    for dotted in settings.KANALKOLL_RESPONSIBILITIES:
+        found.extend(import_string(dotted)(user))
+    return found
+
+
+def deciders(user):
+    """Who names the successor: the communicator of the person's unit, else the
+    kommunikationschef."""
+    people = []
+    if user.unit_id:
+        people.append(communicator_of(user.unit))
+    people += list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
+    )
+    return [p for p in {p.pk: p for p in people if p is not None}.values()]
+
+
+def may_decide(actor, handover):
+    if not actor.is_active:
+        return False
+    if actor.has_role(*REGISTER_CURATORS):
+        return True
+    return handover.user.unit_id is not None and Role.KOMMUNIKATOR in actor.roles_over(
+        handover.user.unit
+    )
+
+
+def open_handover(user):
+    """Flag what a person who left answered for; once per departure."""
+    try:
+        with transaction.atomic():
+            handover = Handover.objects.create(user=user)
+    except IntegrityError:
+        return None
+    if responsibilities(user):
+        for person in deciders(user):
+            notify(
+                person,
+                "handover",
+                {"person": user, "items": responsibilities(user)},
+                url=reverse("organisation:handover", args=[handover.pk]),
+            )
+    return handover
+
+
+def hand_over(actor, handover_id, successor, now=None):
+    now = now or timezone.now()
+    with transaction.atomic():
+        handover = (
+            Handover.objects.select_for_update()
+            .select_related("user", "user__unit")
+            .get(pk=handover_id)
+        )
+        if not may_decide(actor, handover):
+            raise PermissionDenied(
+                _(
+                    "Efterträdare utses av förvaltningskommunikatören eller kommunikationsavdelningen."
+                )
+            )
+        if handover.resolved_at is not None:
+            raise ValidationError({"successor": _("Överlämningen är redan gjord.")})
+        if not successor.is_active or successor.pk == handover.user_id:
+            raise ValidationError(
+                {"successor": _("Välj en aktiv person som inte är den som slutat.")}
+            )
+        for dotted in settings.KANALKOLL_HANDOVER:
+            import_string(dotted)(actor, handover.user, successor)
+        handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
+        handover.save()
+        notify(
+            successor,
+            "handover_successor",
+            {"person": handover.user, "actor": actor},
+            url=reverse("organisation:handover", args=[handover.pk]),
+        )
+    return handover
+
+
+def _remember_active(sender, instance, **kwargs):
+    if instance.pk:
+        instance._was_active = (
+            type(instance)
+            .objects.filter(pk=instance.pk)
+            .values_list("is_active", flat=True)
+            .first()
+        )
+
+
+def _flag_departure(sender, instance, created, **kwargs):
+    if not created and getattr(instance, "_was_active", False) and not instance.is_active:
+        open_handover(instance)
+
+
+def connect():
+    pre_save.connect(_remember_active, sender=User, dispatch_uid="handover_remember_active")
+    post_save.connect(_flag_departure, sender=User, dispatch_uid="handover_flag_departure")
+
+
+def compliance_sections(user):
+    pending = Handover.objects.filter(resolved_at__isnull=True).select_related("user", "user__unit")
+    visible = [h for h in pending if may_decide(user, h)]
+    items = [
+        {
+            "url": reverse("organisation:handover", args=[h.pk]),
+            "text": str(h.user),
+            "detail": _("slutade %(date)s, %(n)s saker utan ansvarig")
+            % {
+                "date": timezone.localtime(h.created_at).strftime("%Y-%m-%d"),
+                "n": len(responsibilities(h.user)),
+            },
+        }
+        for h in visible
+    ]
+    return [
+        {
+            "id": "overlamning",
+            "title": _("Personer som slutat: efterträdare saknas"),
+            "count": len(items),
+            "items": items,
+            "empty": _("Ingen överlämning väntar."),
+        }
+    ]
+
+
+def todo_items(user):
+    return [
+        {
+            "sort": (0, h.created_at.timestamp()),
+            "title": _("Utse efterträdare för %(person)s") % {"person": h.user},
+            "detail": _("%(n)s konton, planer eller ärenden saknar ansvarig.")
+            % {"n": len(responsibilities(h.user))},
+            "url": reverse("organisation:handover", args=[h.pk]),
+            "kind": _("Överlämning"),
+        }
+        for h in Handover.objects.filter(resolved_at__isnull=True).select_related(
+            "user", "user__unit"
+        )
+        if may_decide(user, h)
+    ]
