@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -9,13 +10,19 @@ from .models import Item, Kind, RemovalReason
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def _https_urls(field, **kwargs):
+    """A pasted address without a scheme is https (Django 6's default, chosen now)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class ItemForm(forms.ModelForm):
     """The quick entry form: paste the link and the text, choose the kind."""
 
-    post_url = Item._meta.get_field("post_url").formfield(assume_scheme="https")
-
     class Meta:
         model = Item
+        formfield_callback = _https_urls
         fields = ["account", "kind", "post_url", "text", "author", "posted_at"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "posted_at": DATETIME}
         help_texts = {
@@ -76,9 +83,25 @@ class RegisterForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(
-        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    label = _("Text")
+
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = self.label
+
+
+class ReferForm(TextForm):
+    label = _("Svaret, som hänvisar till rätt kanal")
+
+
+class CrimeForm(TextForm):
+    label = _("Kommentar till chefen (frivillig)")
+
+
+class NoActionForm(TextForm):
+    label = _("Varför behövs ingen åtgärd?")
 
 
 class ReassignForm(forms.Form):

@@ -24,13 +24,15 @@ from organisation.models import Absence, User
 from . import services, tokens
 from .forms import (
     AnswerForm,
+    CrimeForm,
     FilterForm,
     ItemForm,
+    NoActionForm,
     PreserveForm,
     ReassignForm,
+    ReferForm,
     RegisterForm,
     RemoveForm,
-    TextForm,
     TokenForm,
 )
 from .models import ApiToken, Item, Kind, Outcome, PreservedCopy
@@ -141,17 +143,17 @@ ACTIONS = {
         _lazy("Diarieföringen är registrerad."),
     ),
     "hanvisa": (
-        TextForm,
+        ReferForm,
         lambda user, item, d: services.refer(user, item.pk, d["text"]),
         _lazy("Hänvisningen är registrerad."),
     ),
     "brott": (
-        TextForm,
+        CrimeForm,
         lambda user, item, d: services.flag_crime(user, item.pk, d["text"]),
         _lazy("Ärendet är flaggat och chefen har fått besked."),
     ),
     "ingen-atgard": (
-        TextForm,
+        NoActionForm,
         lambda user, item, d: services.no_action(user, item.pk, d["text"]),
         _lazy("Ärendet är avslutat utan åtgärd."),
     ),

@@ -1,0 +1,145 @@
+"""Browser tests of the moderation desk: WCAG 2.1 AA (axe-core) on the desk and an item
+page, on a desktop and a 390-pixel phone, with an action form open and with its errors.
+
+Fixtures and helpers come from tests/test_browser.py: the live server on plain http,
+Debian's Chromium through Playwright, axe-core and sign-in. Screenshots are written to
+$KANALKOLL_SCREENSHOTS if it is set (to look at them), else to the test's tmp_path.
+"""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from moderation import services
+from moderation.models import Kind
+
+from .test_browser import (  # noqa: F401 (fixtures used by name)
+    _allow_orm_beside_playwright,
+    _http_live_server,
+    assert_accessible,
+    browser,
+    goto,
+    page,
+    sign_in,
+)
+from .test_moderation_views import image_bytes, upload
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("KANALKOLL_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def desk_items(org, account, settings, tmp_path):
+    """Open items at each urgency on the library's account, one with a preserved
+    screenshot and a timeline, and a handled one."""
+    from config.uploads import clean_screenshot
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    p = org.people
+    now = timezone.now()
+    hours = datetime.timedelta(hours=1)
+
+    def item(kind, text, posted_hours_ago, **data):
+        created, _ = services.create_item(
+            p.medarbetare,
+            account,
+            {
+                "kind": kind,
+                "text": text,
+                "author": "Anna K",
+                "post_url": "https://www.instagram.com/p/Cx9AbCdEfGh/c/17890012345678901/",
+                "posted_at": now - posted_hours_ago * hours,
+                **data,
+            },
+        )
+        return created
+
+    item(Kind.QUESTION, "Har ni öppet på lördag under jullovet?", 50)
+    bad = item(Kind.INAPPROPRIATE, "Köp billiga solglasögon här: http://spam.example", 40)
+    item(Kind.CRITICISM, "Det är tredje gången bokautomaten är trasig i månaden.", 10)
+    done = item(Kind.QUESTION, "Hur lånar jag e-böcker?", 20)
+    services.answer(p.medarbetare, done.pk, "I appen Biblio, med ditt lånekort.")
+    screenshot = clean_screenshot(upload(image_bytes("PNG", size=(600, 240))))
+    services.preserve(p.medarbetare, bad.pk, bad.text, screenshot)
+    services.reassign(p.medarbetare, bad.pk, p.chef)
+    return {"bad": bad}
+
+
+def test_desk_and_item_page_are_accessible_on_desktop_and_phone(
+    page, browser, live_server, org, account, desk_items, shots
+):
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, "/moderering/")
+    assert page.locator("h1").count() == 1
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(3)
+    assert "Försenat" in rows.first.inner_text()  # overdue first
+    assert_accessible(page)
+    page.screenshot(path=str(shots / "moderering-desktop.png"), full_page=True)
+
+    bad = desk_items["bad"]
+    goto(page, live_server, f"/moderering/{bad.pk}/")
+    assert page.locator("h1").count() == 1
+    expect(page.get_by_role("img", name="Skärmbild av inlägget")).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(shots / "arende-desktop.png"), full_page=True)
+
+    # An action form opened, then posted empty: the error is shown, accessibly.
+    page.get_by_role("button", name="Ingen åtgärd behövs").click()
+    form = page.locator("#action-ingen-atgard")
+    expect(form).to_be_visible()
+    assert_accessible(page)
+    form.get_by_role("button", name="Ingen åtgärd behövs").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Skriv varför ingen åtgärd behövs.")).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(shots / "arende-fel-desktop.png"), full_page=True)
+
+    # The same pages on a phone.
+    context = browser.new_context(locale="sv-SE", viewport=PHONE)
+    try:
+        phone = context.new_page()
+        sign_in(phone, live_server, "medarbetare")
+        for path, name in (
+            ("/moderering/", "moderering-mobil.png"),
+            (f"/moderering/{bad.pk}/", "arende-mobil.png"),
+        ):
+            goto(phone, live_server, path)
+            assert_accessible(phone)
+            width = phone.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
+            phone.screenshot(path=str(shots / name), full_page=True)
+    finally:
+        context.close()
+
+
+def test_quick_entry_in_the_browser(page, live_server, org, account):
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, "/moderering/")
+    page.get_by_role("button", name="Registrera").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Klistra in länken eller texten")).to_be_visible()
+    assert_accessible(page)
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Registrera"))
+    form.get_by_label("Konto").select_option(str(account.pk))
+    form.get_by_label("Typ").select_option(Kind.QUESTION.value)
+    form.get_by_label("Text", exact=True).fill("Var kan jag parkera vid biblioteket?")
+    page.get_by_role("button", name="Registrera").click()
+    page.wait_for_url(f"{live_server.url}/moderering/*/")
+    expect(page.get_by_role("status").filter(has_text="Ärendet är registrerat.")).to_be_visible()
+    assert "Var kan jag parkera vid biblioteket?" in page.locator("main").inner_text()
+    assert_accessible(page)
