@@ -16,7 +16,7 @@ from accounts.models import Account, Kind, Status
 from accounts.services import PLAN_FIELDS, register_account, update_account
 from accounts.urlkeys import InvalidAccountURL, url_key
 from notifications.services import notify
-from organisation.models import Role
+from organisation.models import Role, acting_for
 from organisation.workdays import add_working_days
 
 from . import routing
@@ -243,6 +243,19 @@ def submission_errors(plan, today=None):
             "__all__",
             _("Enheten har ingen chef som kan godkänna uppdraget. Kontakta systemadministratören."),
         )
+    elif any(routing.designated(plan, state) is None for state in plan.chain[2:-1]):
+        add(
+            "__all__",
+            _(
+                "Det finns ingen annan än du som kan fatta beslut i ett av stegen. Kontakta kommunikationsavdelningen."
+            ),
+        )
+    if (
+        plan.unit_id
+        and plan.applicant.unit_id
+        and plan.unit_id not in plan.applicant.unit.ancestor_ids
+    ):
+        add("unit", _("Välj din egen enhet eller en enhet ovanför den."))
     return errors
 
 
@@ -262,7 +275,7 @@ def submit(actor, plan_id, now=None):
         role = _role_as_drafter(actor, plan)
         if plan.assignment == Assignment.MONITORING:
             _move(plan, actor, Action.NOTED, State.NOTED, now, role)
-            chef = routing.designated(plan, State.SUBMITTED)
+            chef = acting_for(routing.designated(plan, State.SUBMITTED), now)
             notify(chef, "plan_monitoring", {"plan": plan, "actor": actor}, url=plan_url(plan))
             return plan
         comment = _("Inskickad igen efter komplettering.") if plan.state == State.RETURNED else ""

@@ -45,12 +45,15 @@ def notify_once(subject, stage, recipients, kind, context=None, url=""):
     notifies in the same transaction; the other hits the constraint and sends nothing.
     Returns True if this call sent it. Must run inside the caller's transaction.
     """
+    people = {r.pk: r for r in recipients if r is not None}
+    if not people:
+        return False  # nobody to tell: not recorded as sent, so a later run can send it
     try:
         with transaction.atomic():
             Reminder.objects.create(subject=subject, stage=stage)
     except IntegrityError:
         return False
-    for recipient in {r.pk: r for r in recipients if r is not None}.values():
+    for recipient in people.values():
         notify(recipient, kind, context, url)
     return True
 
