@@ -2,6 +2,7 @@
 screenshot scaled across pages, and a summary of the period's moderation."""
 
 import io
+import math
 
 from django.db.models import Count
 from django.utils import timezone
@@ -16,6 +17,20 @@ from .periods import Period
 
 # The printable area of an A4 page with the document margins, as width : height.
 PAGE_RATIO = 170 / 235
+# An automatic capture (1,280 pixels wide, cut at 15,000 high) fills 9 pages; a narrow
+# upload would make one page per few pixels of height (a 20 × 20,000 image, 741 pages).
+MAX_PAGES = 50
+
+
+def _slice_height(width):
+    return max(1, int(width / PAGE_RATIO))
+
+
+def pages_needed(png):
+    """How many pages the screenshot fills, from its header (without decoding it)."""
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+    return math.ceil(height / _slice_height(width))
 
 
 def slices(png):
@@ -23,7 +38,7 @@ def slices(png):
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         width, height = image.size
-        step = max(1, int(width / PAGE_RATIO))
+        step = _slice_height(width)
         parts = []
         for top in range(0, height, step):
             part = image.crop((0, top, width, min(height, top + step)))

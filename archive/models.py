@@ -117,7 +117,11 @@ class Snapshot(models.Model):
     def save(self, *args, **kwargs):
         if self.pk and not self._state.adding:
             stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
-            if stored == State.SEALED and self.state != State.SUPERSEDED:
+            # A superseded snapshot was sealed too: it stays as it was.
+            kept = stored == State.SUPERSEDED or (
+                stored == State.SEALED and self.state != State.SUPERSEDED
+            )
+            if kept:
                 raise RecordsAreKept(
                     _("En förseglad ögonblicksbild ändras aldrig; ta en ny version.")
                 )

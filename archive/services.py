@@ -168,7 +168,10 @@ def capture_one(snapshot_id, now=None):
         png = browser.capture(snapshot.account.url)
     except (browser.CaptureRefused, browser.CaptureFailed) as exc:
         return ask_for_upload(snapshot.pk, str(exc), now)
-    attach(snapshot.pk, png, Method.AUTOMATIC, None, now)
+    try:
+        attach(snapshot.pk, png, Method.AUTOMATIC, None, now)
+    except SnapshotConflict:
+        return None  # an upload sealed it while the browser was at work
     return State.SEALED
 
 
@@ -212,8 +215,19 @@ def upload(actor, snapshot_id, file, now=None):
             _("Ögonblicksbilden är redan %(state)s.")
             % {"state": snapshot.get_state_display().lower()}
         )
-    image = clean_screenshot(file)  # ValidationError with a reason, nothing saved
-    attach(snapshot.pk, image.read(), Method.UPLOAD, actor, now)
+    from .document import MAX_PAGES, pages_needed
+
+    png = clean_screenshot(file).read()  # ValidationError with a reason, nothing saved
+    pages = pages_needed(png)
+    if pages > MAX_PAGES:
+        raise ValidationError(
+            _(
+                "Skärmbilden är för smal för sin höjd: den skulle bli %(n)s sidor (högst "
+                "%(max)s). Ladda upp en bredare bild."
+            )
+            % {"n": pages, "max": MAX_PAGES}
+        )
+    attach(snapshot.pk, png, Method.UPLOAD, actor, now)
     return Snapshot.objects.get(pk=snapshot_id)
 
 
@@ -286,13 +300,16 @@ def record_receipt(actor, period_key, package_sha256="", note="", now=None):
     """Kommunarkivet's kvittens of a period's delivery."""
     if not may_receive(actor):
         raise PermissionDenied(_("Bara kommunarkivet kvitterar leveranser."))
-    Period.from_key(period_key)
+    now = now or timezone.now()
+    if Period.from_key(period_key).due_at > now:
+        # A receipt for a period still running would block the real one later.
+        raise SnapshotConflict(_("Perioden %(key)s är inte slut än.") % {"key": period_key})
     try:
         with transaction.atomic():
             return Receipt.objects.create(
                 period_key=period_key,
                 received_by=actor,
-                received_at=now or timezone.now(),
+                received_at=now,
                 package_sha256=package_sha256,
                 note=note.strip(),
             )

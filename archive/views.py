@@ -62,7 +62,10 @@ def _period_rows(period, now):
     )
     rows = {}
     for snapshot in snapshots:
-        rows.setdefault(snapshot.account_id, snapshot)
+        # The newest version, but a sealed one stays delivered while its retake waits.
+        shown = rows.get(snapshot.account_id)
+        if shown is None or (shown.state != State.SEALED and snapshot.state == State.SEALED):
+            rows[snapshot.account_id] = snapshot
     return list(rows.values())
 
 
@@ -185,7 +188,8 @@ class UploadForm(forms.Form):
 @login_required
 def snapshot_detail(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one, so that a missing file is shown as an error.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     status = 200
     if request.method == "POST":
         if not services.may_upload(request.user, snapshot):
