@@ -18,6 +18,7 @@ import pytest
 from accounts.models import Account
 from organisation.models import Role, Unit
 
+from .archive_helpers import fake_capture, media  # noqa: F401 - fixtures of the archive tests
 from .factories import AccountFactory, UserFactory, give_role, make_plan
 
 

@@ -60,6 +60,20 @@ API_POST_ONLY = {role: 405 for role in ROLES}
 # A draft is its author's until it is sent: everyone else gets 404.
 DRAFT_VIEW = NOBODY | {"medarbetare": 200}
 DRAFT_APPLICANT_ACTS = NOBODY | {"medarbetare": 302}
+# Arkiv: periods for kommunarkivet and the communications office; a snapshot is seen by
+# whoever sees its account, taken (or retaken) by the responsible and the curators, and
+# a period is receipted by the arkivarie only.
+ARCHIVE_ONLY = CURATORS_ONLY | {"arkivarie": 200}
+SNAPSHOT_TAKE = ACCOUNT_VIEW | {
+    "medarbetare": 302,
+    "chef": 403,
+    "kommunikator": 403,
+    "kommunikationschef": 302,
+    "kommunikationsavdelningen": 302,
+    "arkivarie": 403,
+    "admin": 403,
+}
+RECEIPT = {role: 403 for role in ROLES} | {"anonymous": 302, "arkivarie": 302}
 
 TABLE = [
     ("/register/", PUBLIC),
@@ -101,6 +115,13 @@ TABLE = [
     ("/moderering/nycklar/", CURATORS_ONLY),
     ("/api/v1/items", API_POST_ONLY),
     ("/api/v1/openapi.json", PUBLIC),
+    ("/arkiv/", ARCHIVE_ONLY),
+    ("/arkiv/period/{period}/", ARCHIVE_ONLY),
+    ("/arkiv/period/{period}/paket.zip", ARCHIVE_ONLY),
+    ("/arkiv/bild/{snapshot}/", ACCOUNT_VIEW),
+    ("/arkiv/bild/{snapshot}/pdf/", ACCOUNT_VIEW),
+    ("/arkiv/bild/999999/", NOBODY),
+    ("/arkiv/konto/{account_pk}/", ACCOUNT_VIEW),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -115,6 +136,9 @@ POST_TABLE = [
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
     ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
     ("/moderering/nycklar/{token}/aterkalla/", {}, CURATORS_ACT),
+    ("/arkiv/period/{period}/kvittens/", {}, RECEIPT),
+    ("/arkiv/bild/{snapshot}/ny-version/", {}, SNAPSHOT_TAKE),
+    ("/arkiv/konto/{account_pk}/ta/", {}, SNAPSHOT_TAKE),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -128,6 +152,8 @@ PLACEHOLDERS = {
     "{copy}": "<int:pk>",
     "{account_pk}": "<int:account_pk>",
     "{token}": "<int:pk>",
+    "{period}": "<str:key>",
+    "{snapshot}": "<int:pk>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -172,8 +198,39 @@ def _fill(url, request, account):
 
         curator = request.getfixturevalue("org").people.kommunikationsavdelningen
         values["token"] = tokens.issue(curator, account, "Bevakaren")[0].pk
+    if "{snapshot}" in url or "{period}" in url:
+        values |= {"snapshot": _sealed_snapshot(request, account).pk, "period": "2026-H1"}
     values["account_pk"] = account.pk
     return url.format(**values)
+
+
+def _sealed_snapshot(request, account):
+    """A sealed 2026-H1 snapshot of the account, made as a row (rendering is tested in
+    test_archive_pdf)."""
+    import datetime
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from archive.models import Method, Snapshot, State
+    from archive.services import register_data
+
+    request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
+    body = b"%PDF-1.7\n%%EOF\n"
+    sealed_at = datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)
+    snapshot = Snapshot(
+        account=account,
+        period_key="2026-H1",
+        state=State.SEALED,
+        method=Method.AUTOMATIC,
+        captured_at=sealed_at,
+        sealed_at=sealed_at,
+        register_data=register_data(account),
+        sha256=hashlib.sha256(body).hexdigest(),
+    )
+    snapshot.pdf.save("snapshot.pdf", ContentFile(body), save=False)
+    snapshot.save()
+    return snapshot
 
 
 @pytest.fixture
@@ -210,11 +267,19 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
+    from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
 
     def counts():
         revoked = ApiToken.objects.filter(revoked_at__isnull=False).count()
-        return PlanEvent.objects.count(), Plan.objects.count(), CheckIn.objects.count(), revoked
+        archive = Snapshot.objects.count(), Receipt.objects.count()
+        return (
+            PlanEvent.objects.count(),
+            Plan.objects.count(),
+            CheckIn.objects.count(),
+            revoked,
+            archive,
+        )
 
     before = counts()
     response = client.post(url, data)
