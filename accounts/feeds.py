@@ -2,6 +2,8 @@
 A failing feed is recorded on the account and shown there, never raised."""
 
 import datetime
+import http.client
+import time
 import urllib.error
 import urllib.request
 
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from .models import Account
 
 TIMEOUT = 10  # seconds, for the connection and each read
+DEADLINE = 30  # seconds for the whole body, however slowly it comes
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "Kanalkoll (kommunens förteckning över konton i sociala medier)"
 
@@ -31,12 +34,29 @@ def fetch(url):
             "Accept": "application/rss+xml, application/atom+xml, application/xml, text/xml",
         },
     )
+    deadline = time.monotonic() + DEADLINE
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - scheme checked above
-            body = response.read(MAX_BYTES + 1)
+            body = bytearray()
+            while len(body) <= MAX_BYTES:
+                if time.monotonic() > deadline:
+                    raise FeedError(
+                        _("Flödet tog för lång tid att läsa (över %(s)s sekunder).")
+                        % {"s": DEADLINE}
+                    )
+                chunk = response.read1(MAX_BYTES + 1 - len(body))
+                if not chunk:
+                    break
+                body += chunk
     except urllib.error.HTTPError as exc:
         raise FeedError(_("Flödet svarade med fel %(code)s.") % {"code": exc.code}) from exc
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except (
+        urllib.error.URLError,
+        http.client.HTTPException,  # not HTTP at all, or a broken chunked body
+        TimeoutError,
+        OSError,
+        ValueError,
+    ) as exc:
         raise FeedError(
             _("Flödet gick inte att nå (%(reason)s).") % {"reason": getattr(exc, "reason", exc)}
         ) from exc
@@ -44,13 +64,13 @@ def fetch(url):
         raise FeedError(
             _("Flödet är för stort (över %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)}
         )
-    return body
+    return bytes(body)
 
 
 def latest_date(body):
     """The date of the newest entry (or of the feed itself, if its entries have none)."""
     parsed = feedparser.parse(body)
-    if parsed.bozo and not parsed.entries:
+    if not parsed.get("version") or (parsed.bozo and not parsed.entries):
         raise FeedError(_("Flödet gick inte att läsa som RSS eller Atom."))
     stamps = []
     for entry in parsed.entries:
@@ -66,7 +86,10 @@ def latest_date(body):
         raise FeedError(_("Flödet har inga daterade inlägg."))
     newest = max(stamps)
     moment = datetime.datetime(*newest[:6], tzinfo=datetime.UTC)
-    return timezone.localdate(moment)
+    try:
+        return timezone.localdate(moment)
+    except OverflowError:  # the last hours of year 9999 (UTC) are past the calendar here
+        return datetime.date.max
 
 
 def read_account_feed(account, now):
