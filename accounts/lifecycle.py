@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from notifications.services import notify, notify_once
-from organisation.models import REGISTER_CURATORS, Role, User, communicator_of
+from organisation.models import Role, User, communicator_of
 
 from .models import (
     DEFAULT_PASSIVE_DAYS,
@@ -269,7 +269,7 @@ def remind_coverage(now):
 def may_propose_closure(user, account):
     roles = user.roles_over(account.unit)
     return user.pk == account.responsible_id or bool(
-        roles & ({Role.KOMMUNIKATOR} | REGISTER_CURATORS)
+        roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF}
     )
 
 

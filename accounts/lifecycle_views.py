@@ -107,6 +107,8 @@ def attest_link(request, token):
             lifecycle.attest_by_link(token, form.cleaned_data["activity_on"])
         except lifecycle.LinkInvalid as exc:
             return render(request, "accounts/attest_link.html", {"error": str(exc)}, status=400)
+        except PermissionDenied as exc:  # no longer on the account's team
+            return render(request, "accounts/attest_link.html", {"error": str(exc)}, status=403)
         except ValidationError as exc:
             form.add_error("activity_on", exc.messages)
         else:

@@ -46,20 +46,23 @@ def may_decide(actor, handover):
 
 
 def open_handover(user):
-    """Flag what a person who left answered for; once per departure."""
+    """Flag what a person who left answered for; once per departure, and only if they
+    answered for something."""
+    items = responsibilities(user)
+    if not items:
+        return None
     try:
         with transaction.atomic():
             handover = Handover.objects.create(user=user)
     except IntegrityError:
         return None
-    if responsibilities(user):
-        for person in deciders(user):
-            notify(
-                person,
-                "handover",
-                {"person": user, "items": responsibilities(user)},
-                url=reverse("organisation:handover", args=[handover.pk]),
-            )
+    for person in deciders(user):
+        notify(
+            person,
+            "handover",
+            {"person": user, "items": items},
+            url=reverse("organisation:handover", args=[handover.pk]),
+        )
     return handover
 
 
@@ -67,7 +70,7 @@ def hand_over(actor, handover_id, successor, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         handover = (
-            Handover.objects.select_for_update()
+            Handover.objects.select_for_update(of=("self",))  # user__unit may be null
             .select_related("user", "user__unit")
             .get(pk=handover_id)
         )
