@@ -101,7 +101,16 @@ def item_list(request):
         items = items.filter(resolved_at__isnull=True)
     elif show == "hanterade":
         items = items.filter(resolved_at__isnull=False)
-    items = items.by_urgency()[:300]
+    items = list(items.by_urgency()[:300])
+    # Who works on each item today: the assignee, or their substitute during an absence.
+    away = {
+        absence.user_id: absence.substitute
+        for absence in Absence.objects.on(timezone.localdate())
+        .filter(user__in={item.assignee_id for item in items})
+        .select_related("substitute")
+    }
+    for item in items:
+        item.handler = away.get(item.assignee_id, item.assignee)
     return render(
         request,
         "moderation/item_list.html",
