@@ -74,6 +74,29 @@ SNAPSHOT_TAKE = ACCOUNT_VIEW | {
     "admin": 403,
 }
 RECEIPT = {role: 403 for role in ROLES} | {"anonymous": 302, "arkivarie": 302}
+# The account's life (issue 6): activity and logins are attested by its team (as CHECK_IN);
+# a closure is proposed by the responsible, the communicator or the kommunikationschef,
+# confirmed by another of the last two, cancelled by them or the proposer (medarbetare),
+# and its checklist ticked by them or the team; a handover is seen by the departed
+# person's communicator and the curators only.
+TEAM_ATTESTS = CHECK_IN
+CLOSURE_PROPOSE = ACCOUNT_VIEW | {
+    "medarbetare": 302,
+    "chef": 403,
+    "kommunikator": 302,
+    "kommunikationschef": 302,
+    "kommunikationsavdelningen": 403,
+    "arkivarie": 403,
+    "admin": 403,
+}
+CLOSURE_CONFIRM = CLOSURE_PROPOSE | {"medarbetare": 403}
+CLOSURE_CANCEL = CLOSURE_PROPOSE
+CLOSURE_STEP = CLOSURE_PROPOSE | {"chef": 302}
+HANDOVER_VIEW = NOBODY | {
+    "kommunikator": 200,
+    "kommunikationschef": 200,
+    "kommunikationsavdelningen": 200,
+}
 
 TABLE = [
     ("/register/", PUBLIC),
@@ -122,6 +145,12 @@ TABLE = [
     ("/arkiv/bild/{snapshot}/pdf/", ACCOUNT_VIEW),
     ("/arkiv/bild/999999/", NOBODY),
     ("/arkiv/konto/{account_pk}/", ACCOUNT_VIEW),
+    ("/register/avslutade/", PUBLIC),
+    ("/konton/passivitet/", CURATORS_ONLY),
+    ("/konton/aktivitet/{link}/", PUBLIC),  # the one-click link: no login, a GET shows a form
+    ("/konton/aktivitet/forfalskad/", {role: 400 for role in ROLES}),
+    ("/overlamning/{handover}/", HANDOVER_VIEW),
+    ("/overlamning/999999/", NOBODY),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -139,6 +168,12 @@ POST_TABLE = [
     ("/arkiv/period/{period}/kvittens/", {}, RECEIPT),
     ("/arkiv/bild/{snapshot}/ny-version/", {}, SNAPSHOT_TAKE),
     ("/arkiv/konto/{account_pk}/ta/", {}, SNAPSHOT_TAKE),
+    ("/konton/{account}/aktivitet/", {"activity_on": "2026-01-02"}, TEAM_ATTESTS),
+    ("/konton/{account}/inloggning/", {}, TEAM_ATTESTS),
+    ("/konton/{account}/avslut/", {"reason": "Ingen aktivitet."}, CLOSURE_PROPOSE),
+    ("/konton/avslut/{closure}/bekrafta/", {}, CLOSURE_CONFIRM),
+    ("/konton/avslut/{closure}/steg/", {"step": "links"}, CLOSURE_STEP),
+    ("/konton/avslut/{closure}/avbryt/", {}, CLOSURE_CANCEL),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -154,6 +189,9 @@ PLACEHOLDERS = {
     "{token}": "<int:pk>",
     "{period}": "<str:key>",
     "{snapshot}": "<int:pk>",
+    "{closure}": "<int:pk>",
+    "{link}": "<str:token>",
+    "{handover}": "<int:pk>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -200,8 +238,29 @@ def _fill(url, request, account):
         values["token"] = tokens.issue(curator, account, "Bevakaren")[0].pk
     if "{snapshot}" in url or "{period}" in url:
         values |= {"snapshot": _sealed_snapshot(request, account).pk, "period": "2026-H1"}
+    if "{closure}" in url or "{link}" in url or "{handover}" in url:
+        values |= _lifecycle(request, account)
     values["account_pk"] = account.pk
     return url.format(**values)
+
+
+def _lifecycle(request, account):
+    """A closure proposed by medarbetare, medarbetare's one-click link, and the handover
+    after someone who answered for another account of the library."""
+    from accounts import lifecycle
+
+    from .factories import AccountFactory, UserFactory
+
+    org = request.getfixturevalue("org")
+    leaver = UserFactory(username="slutat", unit=org.bibliotek)
+    AccountFactory(unit=org.bibliotek, responsible=leaver)
+    leaver.is_active = False
+    leaver.save()
+    return {
+        "closure": lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.").pk,
+        "link": lifecycle.activity_link(account, org.people.medarbetare).split("/")[-2],
+        "handover": leaver.handovers.get().pk,
+    }
 
 
 def _sealed_snapshot(request, account):
@@ -267,18 +326,22 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
+    from accounts.models import Attestation, Closure
     from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
 
     def counts():
         revoked = ApiToken.objects.filter(revoked_at__isnull=False).count()
         archive = Snapshot.objects.count(), Receipt.objects.count()
+        closures = list(Closure.objects.order_by("pk").values_list("state", "links_updated_at"))
         return (
             PlanEvent.objects.count(),
             Plan.objects.count(),
             CheckIn.objects.count(),
             revoked,
             archive,
+            Attestation.objects.count(),
+            closures,
         )
 
     before = counts()
