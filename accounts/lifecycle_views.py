@@ -50,6 +50,12 @@ def detail_context(user, account):
         and closure.state == Closure.State.PROPOSED
         and closure.proposed_by_id != user.pk
         and lifecycle.may_confirm_closure(user, account),
+        # Only those who may act are offered the buttons (others would get 403).
+        "can_act_on_closure": closure is not None
+        and (lifecycle.may_propose_closure(user, account) or lifecycle.is_team(user, account)),
+        "can_cancel_closure": closure is not None
+        and closure.state in (Closure.State.PROPOSED, Closure.State.CONFIRMED)
+        and (closure.proposed_by_id == user.pk or lifecycle.may_confirm_closure(user, account)),
         "last_credentials": last_credentials,
         "credentials_lapsed": last_credentials is None
         or last_credentials.at < timezone.now() - lifecycle.CREDENTIALS_VALID,

@@ -395,7 +395,12 @@ def test_the_account_page_says_passive(client, org, quiet):
     client.force_login(org.people.medarbetare)
     with time_machine.travel(at(2026, 4, 1, 10, 0), tick=False):
         html = client.get(f"/konton/{quiet.pk}/").content.decode()
-    assert "90 dagar sedan senaste aktivitet" in html and ">Passivt<" in html
+    assert "Ingen aktivitet registrerad ännu (90 dagar sedan kontot startade)" in html
+    assert ">Passivt<" in html
+    Account.objects.filter(pk=quiet.pk).update(last_activity_on=datetime.date(2026, 3, 1))
+    with time_machine.travel(at(2026, 4, 1, 10, 0), tick=False):
+        html = client.get(f"/konton/{quiet.pk}/").content.decode()
+    assert "31 dagar sedan senaste aktivitet" in html and ">Passivt<" not in html
 
 
 def test_curators_set_the_rules(client, org):
@@ -643,7 +648,7 @@ def test_closure_from_proposal_to_the_public_list(client, org, account, fake_cap
     client.force_login(p.kommunikator)
     page = client.get(f"/konton/{account.pk}/").content.decode()
     assert "Avslutad" in page and "Föreslå att kontot avslutas" not in page
-    assert "Registrera senaste inlägg" not in page
+    assert "Registrera senaste inlägg" not in page and "dagar sedan senaste aktivitet" not in page
     with pytest.raises(ValidationError):
         lifecycle.propose_closure(p.kommunikator, account.pk, "Igen")
 
@@ -716,6 +721,28 @@ def test_checklist_steps_record_who_and_when(client, org, account, fake_capture)
     assert client.post(f"/konton/avslut/{closure.pk}/steg/", {"step": "links"}).status_code == 404
     closure.refresh_from_db()
     assert closure.links_updated_by == p.kommunikator
+
+
+@pytest.mark.parametrize(
+    ("role", "steps", "cancel"),
+    [
+        ("medarbetare", True, True),  # the proposer, responsible
+        ("chef", True, False),  # substitute: on the team
+        ("kommunikator", True, True),
+        ("kommunikationschef", True, True),
+        ("kommunikationsavdelningen", False, False),
+        ("arkivarie", False, False),
+    ],
+)
+def test_the_closure_buttons_are_offered_to_those_who_may_use_them(
+    client, org, account, role, steps, cancel
+):
+    lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.")
+    client.force_login(getattr(org.people, role))
+    html = client.get(f"/konton/{account.pk}/").content.decode()
+    assert "Föreslagen" in html and "Checklista" in html
+    assert ("Länkarna är uppdaterade</button>" in html) == steps
+    assert ("Avbryt avslutet</button>" in html) == cancel
 
 
 def test_cancel_returns_the_account_to_active(client, org, account, fake_capture):
