@@ -445,7 +445,10 @@ def responsibilities(user):
 def hand_over(actor, old, successor):
     """The successor takes over as responsible (or substitute) on the accounts."""
     for account in Account.objects.open().filter(responsible=old):
-        update_account(actor, account.pk, {"responsible": successor}, fields=("responsible",))
+        data = {"responsible": successor}
+        if account.substitute_id == successor.pk:
+            data["substitute"] = None  # not their own substitute: coverage asks for another
+        update_account(actor, account.pk, data, fields=("responsible", "substitute"))
     for account in Account.objects.open().filter(substitute=old):
         value = None if account.responsible_id == successor.pk else successor
         update_account(actor, account.pk, {"substitute": value}, fields=("substitute",))

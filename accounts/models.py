@@ -94,7 +94,8 @@ class AccountQuerySet(models.QuerySet):
         communicator_roles = RoleAssignment.objects.filter(
             role=Role.KOMMUNIKATOR, unit=OuterRef("account__unit__forvaltning")
         )
-        admin_rows = through.objects.filter(account=OuterRef("pk")).annotate(
+        # Someone who left (deactivated) administers nothing.
+        admin_rows = through.objects.filter(account=OuterRef("pk"), user__is_active=True).annotate(
             is_communicator=Exists(communicator_roles.filter(user=OuterRef("user")))
         )
         other_admins = (

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import lifecycle
 from accounts import services as account_services
-from accounts.models import Account, Attestation, Closure, PassiveRule, Status, UsedLink
+from accounts.models import Account, Attestation, Closure, PassiveRule, Problem, Status, UsedLink
 from activityplans.models import State as PlanState
 from archive import services as archive_services
 from archive.models import Method, Reason, Snapshot
@@ -966,3 +966,22 @@ def test_a_substitute_who_left_is_replaced_too(org, account, colleague):
     lifecycle_handover(org.people.kommunikator, handover, colleague)
     account.refresh_from_db()
     assert account.substitute == colleague and account.responsible == org.people.medarbetare
+
+
+def test_a_successor_who_was_the_substitute_is_not_their_own_substitute(org, leaving):
+    p = org.people
+    account = leaving["account"]
+    deactivate(p.medarbetare)
+    lifecycle_handover(p.kommunikator, Handover.objects.get(), p.chef)
+    account.refresh_from_db()
+    assert (account.responsible, account.substitute) == (p.chef, None)
+    assert Account.objects.with_problem(Problem.NO_SUBSTITUTE).filter(pk=account.pk).exists()
+
+
+def test_someone_who_left_no_longer_counts_as_an_administrator(org, account):
+    assert not Account.objects.with_problem("any").filter(pk=account.pk).exists()
+    deactivate(org.people.medarbetare)  # administrator (and responsible)
+    assert Account.objects.with_problem(Problem.FEW_ADMINS).filter(pk=account.pk).exists()
+    deactivate(org.people.kommunikator)
+    assert Account.objects.with_problem(Problem.NO_COMMUNICATOR).filter(pk=account.pk).exists()
+    assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) >= 2
