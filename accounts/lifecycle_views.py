@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import access, lifecycle
@@ -18,15 +18,15 @@ from .models import Account, Attestation, Closure, PassiveRule, Platform, Status
 
 class ActivityForm(forms.Form):
     activity_on = forms.DateField(
-        label=_lazy("Senaste inlägg"),
+        label=gettext_lazy("Senaste inlägg"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_lazy("Datumet då något senast publicerades på kontot."),
+        help_text=gettext_lazy("Datumet då något senast publicerades på kontot."),
     )
 
 
 class ClosureForm(forms.Form):
     reason = forms.CharField(
-        label=_lazy("Varför ska kontot avslutas?"), widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Varför ska kontot avslutas?"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

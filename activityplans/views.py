@@ -1,5 +1,6 @@
 """Thin views: permission, form, one service call, message, redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,9 +8,9 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.pdf import render_pdf
@@ -185,12 +186,12 @@ def _render_detail(request, plan, decision_form=None, status=200):
 
 
 STEP_LABELS = {
-    State.DRAFT: _lazy("Utkast"),
-    State.SUBMITTED: _lazy("Chef ger uppdraget"),
-    State.CHEF_APPROVED: _lazy("Förvaltningskommunikatör förankrar"),
-    State.ANCHORED: _lazy("Kommunikationschef fastställer"),
-    State.ESTABLISHED: _lazy("Fastställd, kontot förs in i registret"),
-    State.NOTED: _lazy("Anmäld till chef"),
+    State.DRAFT: gettext_lazy("Utkast"),
+    State.SUBMITTED: gettext_lazy("Chef ger uppdraget"),
+    State.CHEF_APPROVED: gettext_lazy("Förvaltningskommunikatör förankrar"),
+    State.ANCHORED: gettext_lazy("Kommunikationschef fastställer"),
+    State.ESTABLISHED: gettext_lazy("Fastställd, kontot förs in i registret"),
+    State.NOTED: gettext_lazy("Anmäld till chef"),
 }
 
 
@@ -331,18 +332,20 @@ def plan_pdf(request, pk):
     plan = get_plan_for_user(request.user, pk)
     if plan.state != State.ESTABLISHED and plan.state != State.SUPERSEDED:
         raise Http404(_("Det finns en PDF först när planen är fastställd."))
-    pdf = render_pdf(
-        "activityplans/plan_pdf.html",
-        {
-            "plan": plan,
-            "events": plan.events.select_related("actor"),
-            "sections": presentation.sections(plan, list(plan.administrators.all())),
-            "kommun": Unit.objects.kommun(),
-            "generated_at": timezone.now(),
-        },
-        title=_("Aktivitetsplan %(reference)s") % {"reference": plan.reference},
-        author=str(plan.applicant),
-    )
+    # The record is in the kommun's language, whatever language the requester reads.
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf = render_pdf(
+            "activityplans/plan_pdf.html",
+            {
+                "plan": plan,
+                "events": plan.events.select_related("actor"),
+                "sections": presentation.sections(plan, list(plan.administrators.all())),
+                "kommun": Unit.objects.kommun(),
+                "generated_at": timezone.now(),
+            },
+            title=_("Aktivitetsplan %(reference)s") % {"reference": plan.reference},
+            author=str(plan.applicant),
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{plan.reference}-v{plan.version}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -4,12 +4,13 @@ captured (automatically or by upload), rendered to PDF/A-2b and sealed."""
 import datetime
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.lifecycle import finish_closure
@@ -248,9 +249,11 @@ def attach(snapshot_id, png, method, actor, now):
         snapshot.method = method
         snapshot.captured_at = now
         snapshot.captured_by = actor
-        snapshot.register_data = register_data(account)
+        with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish, whoever uploads
+            snapshot.register_data = register_data(account)
         snapshot.image.save(f"{snapshot.pk}-v{snapshot.version}.png", ContentFile(png), save=False)
-        pdf = render_snapshot(snapshot, png)
+        with translation.override(settings.LANGUAGE_CODE):
+            pdf = render_snapshot(snapshot, png)
         snapshot.sha256 = hashlib.sha256(pdf).hexdigest()
         snapshot.pdf.save(snapshot.filename, ContentFile(pdf), save=False)
         snapshot.sealed_at = now

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_account_for_user
@@ -47,9 +47,9 @@ def delivery_state(snapshot, now):
 
 
 STATE_LABELS = {
-    "levererad": _lazy("Levererad"),
-    "saknas": _lazy("Saknas"),
-    "forsenad": _lazy("Försenad"),
+    "levererad": gettext_lazy("Levererad"),
+    "saknas": gettext_lazy("Saknas"),
+    "forsenad": gettext_lazy("Försenad"),
 }
 
 
@@ -102,7 +102,7 @@ def period_list(request):
 
 
 class ReceiptForm(forms.Form):
-    note = forms.CharField(label=_lazy("Anteckning"), required=False, max_length=300)
+    note = forms.CharField(label=gettext_lazy("Anteckning"), required=False, max_length=300)
 
 
 @login_required
@@ -180,7 +180,7 @@ def get_snapshot_for_user(user, pk):
 
 class UploadForm(forms.Form):
     image = forms.FileField(
-        label=_lazy("Skärmbild av kontots startsida (PNG eller JPEG)"),
+        label=gettext_lazy("Skärmbild av kontots startsida (PNG eller JPEG)"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
 

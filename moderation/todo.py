@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Item
 from .views import my_accounts
@@ -21,9 +22,17 @@ def items(user):
         # Whole hours towards zero: 2 h 10 min late is "2 timmar", not floor(-2.2) = 3.
         hours = int(abs(left.total_seconds()) // 3600)
         if left.total_seconds() < 0:
-            detail = _("Försenat %(hours)s timmar (skulle hanteras %(due)s)")
+            detail = ngettext(
+                "Försenat %(hours)s timme (skulle hanteras %(due)s)",
+                "Försenat %(hours)s timmar (skulle hanteras %(due)s)",
+                hours,
+            )
         else:
-            detail = _("%(hours)s timmar kvar, senast %(due)s")
+            detail = ngettext(
+                "%(hours)s timme kvar, senast %(due)s",
+                "%(hours)s timmar kvar, senast %(due)s",
+                hours,
+            )
         found.append(
             {
                 "sort": (-1, item.due_at.timestamp()),

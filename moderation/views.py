@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -130,54 +130,54 @@ ACTIONS = {
     "svara": (
         AnswerForm,
         lambda user, item, d: services.answer(user, item.pk, d["text"], d["link"]),
-        _lazy("Svaret är registrerat."),
+        gettext_lazy("Svaret är registrerat."),
     ),
     "bevara": (
         PreserveForm,
         lambda user, item, d: services.preserve(user, item.pk, d["text"], d["image"]),
-        _lazy("Kopian är sparad."),
+        gettext_lazy("Kopian är sparad."),
     ),
     "ta-bort": (
         RemoveForm,
         lambda user, item, d: services.remove(
             user, item.pk, d["reason"], d["removed_at"], d["comment"]
         ),
-        _lazy("Borttagningen är registrerad."),
+        gettext_lazy("Borttagningen är registrerad."),
     ),
     "diariefor": (
         RegisterForm,
         lambda user, item, d: services.register(
             user, item.pk, d["diarienummer"], d["forwarded_to"]
         ),
-        _lazy("Diarieföringen är registrerad."),
+        gettext_lazy("Diarieföringen är registrerad."),
     ),
     "hanvisa": (
         ReferForm,
         lambda user, item, d: services.refer(user, item.pk, d["text"]),
-        _lazy("Hänvisningen är registrerad."),
+        gettext_lazy("Hänvisningen är registrerad."),
     ),
     "brott": (
         CrimeForm,
         lambda user, item, d: services.flag_crime(user, item.pk, d["text"]),
-        _lazy("Ärendet är flaggat och chefen har fått besked."),
+        gettext_lazy("Ärendet är flaggat och chefen har fått besked."),
     ),
     "ingen-atgard": (
         NoActionForm,
         lambda user, item, d: services.no_action(user, item.pk, d["text"]),
-        _lazy("Ärendet är avslutat utan åtgärd."),
+        gettext_lazy("Ärendet är avslutat utan åtgärd."),
     ),
 }
 
 
 ACTION_TITLES = [
-    ("svara", _lazy("Besvara")),
-    ("bevara", _lazy("Spara kopia")),
-    ("ta-bort", _lazy("Ta bort inlägget")),
-    ("diariefor", _lazy("Diarieför och vidarebefordra")),
-    ("hanvisa", _lazy("Hänvisa till rätt kanal")),
-    ("brott", _lazy("Flagga som möjligt brott")),
-    ("ingen-atgard", _lazy("Ingen åtgärd behövs")),
-    ("omfordela", _lazy("Omfördela")),
+    ("svara", gettext_lazy("Besvara")),
+    ("bevara", gettext_lazy("Spara kopia")),
+    ("ta-bort", gettext_lazy("Ta bort inlägget")),
+    ("diariefor", gettext_lazy("Diarieför och vidarebefordra")),
+    ("hanvisa", gettext_lazy("Hänvisa till rätt kanal")),
+    ("brott", gettext_lazy("Flagga som möjligt brott")),
+    ("ingen-atgard", gettext_lazy("Ingen åtgärd behövs")),
+    ("omfordela", gettext_lazy("Omfördela")),
 ]
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.services import notify
 
@@ -126,7 +127,11 @@ def compliance_sections(user):
         {
             "url": reverse("organisation:handover", args=[h.pk]),
             "text": str(h.user),
-            "detail": _("slutade %(date)s, %(n)s saker utan ansvarig")
+            "detail": ngettext(
+                "slutade %(date)s, %(n)s sak utan ansvarig",
+                "slutade %(date)s, %(n)s saker utan ansvarig",
+                len(responsibilities(h.user)),
+            )
             % {
                 "date": timezone.localtime(h.created_at).strftime("%Y-%m-%d"),
                 "n": len(responsibilities(h.user)),
@@ -150,7 +155,11 @@ def todo_items(user):
         {
             "sort": (0, h.created_at.timestamp()),
             "title": _("Utse efterträdare för %(person)s") % {"person": h.user},
-            "detail": _("%(n)s konton, planer eller ärenden saknar ansvarig.")
+            "detail": ngettext(
+                "%(n)s konto, plan eller ärende saknar ansvarig.",
+                "%(n)s konton, planer eller ärenden saknar ansvarig.",
+                len(responsibilities(h.user)),
+            )
             % {"n": len(responsibilities(h.user))},
             "url": reverse("organisation:handover", args=[h.pk]),
             "kind": _("Överlämning"),

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import handovers, services
@@ -46,7 +46,7 @@ def cancel_absence(request, pk):
 
 class SuccessorForm(forms.Form):
     successor = forms.ModelChoiceField(
-        label=_lazy("Efterträdare"), queryset=User.objects.filter(is_active=True)
+        label=gettext_lazy("Efterträdare"), queryset=User.objects.filter(is_active=True)
     )
 
 
