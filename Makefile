@@ -9,8 +9,9 @@ install:
 run: install
 	@scripts/run.sh
 
+# Two worker processes (pytest-xdist), one per core; each gets its own test database.
 test: install
-	$(TEST_ENV) .venv/bin/pytest $(ARGS)
+	$(TEST_ENV) .venv/bin/pytest -n 2 $(ARGS)
 
 lint: install
 	.venv/bin/ruff check .
