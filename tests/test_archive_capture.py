@@ -249,12 +249,12 @@ BUSY = (200, {"Content-Type": "text/html"}, page(extra="<script>for (;;) {}</scr
 def test_a_page_that_does_not_load_fails_within_the_time_limit(site, settings, answer):
     """The limit covers starting the browser too (a second, several on a busy
     machine), so it is set long enough for the page to be asked for."""
-    settings.KANALKOLL_CAPTURE_TIMEOUT = 6
+    settings.KANALKOLL_CAPTURE_TIMEOUT = 10  # Chromium alone took over 6 s on a loaded machine
     site.routes["/"] = answer
     started = time.monotonic()
-    with pytest.raises(CaptureFailed, match="inom 6 sekunder"):
+    with pytest.raises(CaptureFailed, match="inom 10 sekunder"):
         capture(site.base + "/")
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 13
     assert site.requests == ["/"]
 
 
