@@ -8,12 +8,14 @@ template is refused and logged, and the document is rendered without it.
 import logging
 import mimetypes
 import os
+import threading
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,20 @@ class ProjectOnlyFetcher(URLFetcher):
         raise ValueError(f"Kanalkoll's PDF renderer fetches only its own files, not {url}")
 
 
+_local = threading.local()
+
+
+def font_config():
+    """This thread's FontConfiguration, kept across renders. A new one for each document
+    (WeasyPrint's default) loads the system's font configuration again and leaves native
+    memory behind, about 0.25 MB a document; the @font-face fonts of document.css are
+    added to it once and the PDFs come out the same."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(template, context, *, title, author="", resources=None, fetcher=None):
     """Render `template` to PDF/A-2b bytes. The template should link
     {% static 'pdf/document.css' %}, which embeds the project's fonts."""
@@ -58,4 +74,4 @@ def render_pdf(template, context, *, title, author="", resources=None, fetcher=N
         html = render_to_string(template, {**context, "pdf_title": title, "pdf_author": author})
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     # Title and author come from the template's <title> and <meta name="author">.
-    return document.write_pdf(pdf_variant="pdf/a-2b")
+    return document.write_pdf(pdf_variant="pdf/a-2b", font_config=font_config())
