@@ -71,11 +71,19 @@ def may_request(user, account):
     )
 
 
-def start_final_snapshot(actor, account):
-    """A confirmed closure asks for the final snapshot (unless one is sealed or waiting)."""
-    if account.snapshots.filter(reason=Reason.FINAL).exclude(state=State.SUPERSEDED).exists():
+FINAL_FRESH = datetime.timedelta(days=30)
+
+
+def start_final_snapshot(actor, account, now=None):
+    """A confirmed closure asks for the final snapshot, unless one is waiting or was sealed
+    in the last 30 days (an old one, from a closure cancelled long ago, does not do)."""
+    now = now or timezone.now()
+    finals = account.snapshots.filter(reason=Reason.FINAL)
+    if finals.filter(state__in=[State.DUE, State.CAPTURING, State.NEEDS_UPLOAD]).exists():
         return None
-    return request_snapshot(actor, account.pk, Reason.FINAL, check=False)
+    if finals.filter(state=State.SEALED, sealed_at__gte=now - FINAL_FRESH).exists():
+        return None
+    return request_snapshot(actor, account.pk, Reason.FINAL, now=now, check=False)
 
 
 def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check=True):
@@ -321,8 +329,15 @@ def record_receipt(actor, period_key, package_sha256="", note="", now=None):
 
 
 def final_snapshot_sealed(account):
-    """For the register: an account is closed only after its final snapshot is sealed."""
-    if not account.snapshots.filter(reason=Reason.FINAL, state=State.SEALED).exists():
+    """For the register: an account is closed only after its final snapshot is sealed:
+    the latest final snapshot asked for must be sealed (a retake that supersedes it counts)."""
+    latest = (
+        account.snapshots.filter(reason=Reason.FINAL)
+        .exclude(state=State.SUPERSEDED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state != State.SEALED:
         raise ValidationError(
             {
                 "status": _(
