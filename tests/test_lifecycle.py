@@ -683,6 +683,30 @@ def test_a_final_snapshot_sealed_before_the_confirmation_closes_at_once(org, acc
     assert Snapshot.objects.filter(reason=Reason.FINAL).count() == 1
 
 
+def test_an_old_final_snapshot_from_a_cancelled_closure_does_not_close(org, account, fake_capture):
+    p = org.people
+    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
+        first = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
+        lifecycle.confirm_closure(p.kommunikator, first.pk)
+        lifecycle.cancel_closure(p.kommunikator, first.pk)  # before the snapshot was sealed
+        old = Snapshot.objects.get(reason=Reason.FINAL)
+        archive_services.attach(old.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
+    account.refresh_from_db()
+    assert account.status == Status.ACTIVE
+    with time_machine.travel(at(2026, 9, 1, 10, 0), tick=False):
+        second = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt igen.")
+        lifecycle.confirm_closure(p.kommunikator, second.pk)
+    account.refresh_from_db()
+    assert account.status == Status.WINDING_DOWN  # waits for a new final snapshot
+    fresh = Snapshot.objects.filter(reason=Reason.FINAL).exclude(pk=old.pk).get()
+    assert fresh.state == SnapshotState.DUE
+    with pytest.raises(ValidationError):
+        account_services.update_account(p.kommunikationschef, account.pk, {"status": "avslutat"})
+    archive_services.capture_one(fresh.pk, timezone.now())
+    account.refresh_from_db()
+    assert account.status == Status.CLOSED
+
+
 def test_a_closure_is_confirmed_once(org, account, fake_capture):
     closure = lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.")
     lifecycle.confirm_closure(org.people.kommunikator, closure.pk)
