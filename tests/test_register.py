@@ -173,3 +173,22 @@ def test_json_is_utf8_not_escaped(client, account):
     assert "Åström" not in raw  # names hidden by default
     assert "Kultur- och fritidsförvaltningen" in raw
     json.loads(raw)
+
+
+def test_register_page_escapes_account_text(client, org, account):
+    AccountFactory(
+        display_name="<script>alert(1)</script> & Co",
+        handle='@"x"',
+        url="https://www.facebook.com/x?a=1&b=2",
+        purpose="Syfte <b>fet</b>",
+        unit=org.skolan,
+        responsible=org.people.outsider,
+        contact_email="a&b@testby.example",
+    )
+    html = client.get("/register/").content.decode()
+    assert "<script>alert" not in html and "<b>fet" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</a>" in html
+    assert 'href="https://www.facebook.com/x?a=1&amp;b=2"' in html
+    assert "· @&quot;x&quot;</div>" in html
+    assert "Syfte &lt;b&gt;fet&lt;/b&gt;" in html
+    assert 'href="mailto:a&amp;b@testby.example"' in html
