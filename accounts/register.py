@@ -77,6 +77,10 @@ _PAGE_IDS = (
     "ORDER BY a.display_name, a.id LIMIT %s OFFSET %s)"
 )
 
+_FORVALTNINGAR = (
+    f"SELECT id, name FROM {_UNITS} WHERE kind = '{Unit.Kind.FORVALTNING}' ORDER BY name"
+)
+
 
 class BadFilter(ValueError):
     pass
@@ -170,6 +174,12 @@ class PublicRegister:
                 self._set_kommun(kommun_and_count, 0)
                 count = kommun_and_count[-1]
         return list(map(self.public, found)), count, max(1, math.ceil(count / size))
+
+    def forvaltningar(self):
+        """(id, name) of each förvaltning, by name: the choices of the page's filter."""
+        with connection.cursor() as cursor:
+            cursor.execute(_FORVALTNINGAR)
+            return cursor.fetchall()
 
     def _set_kommun(self, values, column=_KOMMUN_COLUMN):
         name, email, publish_names = values[column : column + 3]

@@ -10,8 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organisation.models import Unit
-
 from . import access, services
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
@@ -176,9 +174,7 @@ def public_register(request):
             "number": number,
             "pages": pages,
             "platforms": Platform.choices,
-            "units": Unit.objects.filter(kind=Unit.Kind.FORVALTNING)
-            .order_by("name")
-            .values_list("pk", "name"),
+            "units": register.forvaltningar(),
             "selected_platform": platform,
             "selected_unit": unit,
             "filter_error": error,
