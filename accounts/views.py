@@ -11,13 +11,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organisation.models import Unit
-
 from . import access, lifecycle_views, services
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
 from .models import Account, Platform, Problem, Status
-from .register import PUBLIC_FIELDS, BadFilter, PublicRegister, public_fields
+from .register import PUBLIC_FIELDS, BadFilter, PublicRegister
 from .urlkeys import InvalidAccountURL, url_key
 
 # -- internal register ------------------------------------------------------------
@@ -164,13 +162,13 @@ def public_register(request):
     platform, unit = request.GET.get("platform", ""), request.GET.get("unit", "")
     error = None
     try:
-        qs = register.queryset(platform=platform, unit=unit)
+        selection = register.select(platform=platform, unit=unit)
         number = _page_number(request)
     except BadFilter as exc:
-        error, qs, number = str(exc), register.queryset(), 1
+        error, selection, number = str(exc), register.select(), 1
         platform = unit = ""
     size = settings.KANALKOLL_REGISTER_PAGE_SIZE
-    rows, count, pages = register.page(qs, number, size)
+    rows, count, pages = register.page(selection, number, size)
     params = request.GET.copy()
     params.pop("page", None)
     response = render(
@@ -183,9 +181,7 @@ def public_register(request):
             "number": number,
             "pages": pages,
             "platforms": Platform.choices,
-            "units": Unit.objects.filter(kind=Unit.Kind.FORVALTNING)
-            .order_by("name")
-            .values_list("pk", "name"),
+            "units": register.forvaltningar(),
             "selected_platform": platform,
             "selected_unit": unit,
             "filter_error": error,
@@ -200,12 +196,14 @@ def public_register(request):
 def public_register_json(request):
     register = PublicRegister()
     try:
-        qs = register.queryset(platform=request.GET.get("platform"), unit=request.GET.get("unit"))
+        selection = register.select(
+            platform=request.GET.get("platform"), unit=request.GET.get("unit")
+        )
         number = _page_number(request)
     except BadFilter as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     size = settings.KANALKOLL_REGISTER_PAGE_SIZE
-    rows, count, pages = register.page(qs, number, size)
+    rows, count, pages = register.page(selection, number, size)
 
     def link(n):
         if n < 1 or n > pages:
@@ -222,7 +220,7 @@ def public_register_json(request):
             "pages": pages,
             "next": link(number + 1),
             "previous": link(number - 1),
-            "results": [public_fields(row) for row in rows],
+            "results": rows,
         },
         json_dumps_params={"ensure_ascii": False},
     )
@@ -237,7 +235,9 @@ class _Echo:
 def public_register_csv(request):
     register = PublicRegister()
     try:
-        qs = register.queryset(platform=request.GET.get("platform"), unit=request.GET.get("unit"))
+        selection = register.select(
+            platform=request.GET.get("platform"), unit=request.GET.get("unit")
+        )
     except BadFilter as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     writer = csv.writer(_Echo())
@@ -245,7 +245,7 @@ def public_register_csv(request):
     def lines():
         yield "\ufeff"  # so that spreadsheet programs read å, ä and ö right
         yield writer.writerow(PUBLIC_FIELDS)
-        for row in register.rows(qs, stream=True):
+        for row in register.rows(selection):
             yield writer.writerow(
                 [row[name] if row[name] is not None else "" for name in PUBLIC_FIELDS]
             )
@@ -267,21 +267,16 @@ def verify(request):
     except InvalidAccountURL as exc:
         return JsonResponse({"error": str(exc), "url": raw}, status=400)
     register = PublicRegister()
-    qs = Account.objects.filter(url_key=key).exclude(status=Status.PLANNED)
-    row = next(register.rows(qs), None)
-    official = bool(row and row["status"] == Status.ACTIVE)
+    row, status, closed_on = register.by_url_key(key) or (None, None, None)
+    official = status == Status.ACTIVE
     body = {"url": raw, "normalised": key, "official": official, "account": None}
     if row:
-        body["account"] = {
-            **public_fields(row),
-            "status": row["status"],
-            "closed_on": row["closed_on"],
-        }
+        body["account"] = {**row, "status": status, "closed_on": closed_on}
         if official:
             body["message"] = _("Kontot är ett officiellt konto för %(kommun)s.") % {
                 "kommun": register.kommun.name if register.kommun else _("kommunen")
             }
-        elif row["status"] == Status.CLOSED:
+        elif status == Status.CLOSED:
             body["message"] = _("Kontot har varit kommunens men är avslutat.")
         else:
             body["message"] = _("Kontot är kommunens men är inte aktivt just nu.")

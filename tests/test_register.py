@@ -1,11 +1,13 @@
+import datetime
 import json
 
 import pytest
 
 from accounts.models import Account, RecordsAreKept, Status
 from accounts.urlkeys import InvalidAccountURL, url_key
+from organisation.models import Unit
 
-from .factories import AccountFactory
+from .factories import AccountFactory, UserFactory
 
 
 @pytest.mark.parametrize(
@@ -173,3 +175,112 @@ def test_json_is_utf8_not_escaped(client, account):
     assert "Åström" not in raw  # names hidden by default
     assert "Kultur- och fritidsförvaltningen" in raw
     json.loads(raw)
+
+
+def test_open_data_rows_carry_each_public_field(client, org, account):
+    """Every field of a row, and the contact address falling back from the account to
+    its unit, its förvaltning and the kommun."""
+    p = org.people
+    p.chef.title = "Bibliotekschef"
+    p.chef.save()
+    org.kultur.contact_email = "kultur@testby.example"
+    org.kultur.save()
+    own = AccountFactory(
+        display_name="Anslagstavlan",
+        handle="",
+        unit=org.kommun,
+        responsible=p.chef,
+        contact_email="tavlan@testby.example",
+        opened_on=datetime.date(2020, 2, 29),
+        last_snapshot_on=datetime.date(2024, 7, 1),
+    )
+    rows = {r["name"]: r for r in client.get("/register.json").json()["results"]}
+    assert rows["Anslagstavlan"] == {
+        "id": own.pk,
+        "name": "Anslagstavlan",
+        "platform": "facebook_sida",
+        "platform_name": "Facebook-sida",
+        "handle": "",
+        "url": own.url,
+        "kind": "verksamhetskonto",
+        "kind_name": "Verksamhetskonto",
+        "unit": "Testby kommun",
+        "forvaltning": None,
+        "purpose": "Berätta om verksamheten.",
+        "audience": "Invånare",
+        "language": "svenska",
+        "responsible_function": "Bibliotekschef",
+        "responsible_name": None,
+        "contact_email": "tavlan@testby.example",
+        "opened_on": "2020-02-29",
+        "last_archived_on": "2024-07-01",
+    }
+    library = rows["Biblioteket i Testby"]
+    assert library["forvaltning"] == "Kultur- och fritidsförvaltningen"
+    assert library["responsible_function"] == "Kontoansvarig"
+    assert library["contact_email"] == "kultur@testby.example"
+    assert library["opened_on"] is None and library["last_archived_on"] is None
+    org.bibliotek.contact_email = "bibliotek@testby.example"
+    org.bibliotek.save()
+    library = client.get("/register.json").json()["results"][1]
+    assert library["contact_email"] == "bibliotek@testby.example"
+
+
+def test_register_reads_in_few_queries(client, org, account, django_assert_num_queries):
+    for _ in range(3):
+        AccountFactory(unit=org.skolan, responsible=org.people.outsider, platform="tiktok")
+    with django_assert_num_queries(1):  # rows, count and kommun in one statement
+        assert client.get("/register.json").json()["count"] == 4
+    with django_assert_num_queries(2):  # an empty page still has a count and a kommun
+        data = client.get("/register.json", {"page": 3}).json()
+    assert data["results"] == [] and data["count"] == 4 and data["kommun"] == "Testby kommun"
+    with django_assert_num_queries(2):  # + the förvaltningar of the filter
+        assert client.get("/register/").status_code == 200
+    with django_assert_num_queries(2):  # + the unit's path
+        assert client.get("/register.json", {"unit": org.utbildning.pk}).json()["count"] == 3
+    with django_assert_num_queries(1):
+        assert client.get("/register/verify", {"url": account.url}).json()["official"]
+
+
+def test_register_shows_kommun_changes_at_once(client, org, account):
+    assert client.get("/register.json").json()["kommun"] == "Testby kommun"
+    org.kommun.name = "Nya Testby kommun"
+    org.kommun.contact_email = "ny@testby.example"
+    org.kommun.publish_person_names = True
+    org.kommun.save()
+    data = client.get("/register.json").json()
+    assert data["kommun"] == "Nya Testby kommun"
+    assert data["results"][0]["contact_email"] == "ny@testby.example"
+    assert data["results"][0]["responsible_name"] == f"{org.people.medarbetare.first_name} Åström"
+    assert "för Nya Testby kommun</h1>" in client.get("/register/").content.decode()
+    verify = client.get("/register/verify", {"url": account.url}).json()
+    assert "Nya Testby kommun" in verify["message"]
+
+
+def test_register_without_a_kommun(client, db):
+    unit = Unit.objects.create(name="Fristående", kind=Unit.Kind.FORVALTNING)
+    AccountFactory(unit=unit, responsible=UserFactory(), contact_email="")
+    data = client.get("/register.json").json()
+    assert data["kommun"] is None and data["count"] == 1
+    assert data["results"][0]["contact_email"] == ""
+    assert client.get("/register.json", {"page": 2}).json()["kommun"] is None
+    assert "för kommunen</h1>" in client.get("/register/").content.decode()
+
+
+def test_register_page_escapes_account_text(client, org, account):
+    AccountFactory(
+        display_name="<script>alert(1)</script> & Co",
+        handle='@"x"',
+        url="https://www.facebook.com/x?a=1&b=2",
+        purpose="Syfte <b>fet</b>",
+        unit=org.skolan,
+        responsible=org.people.outsider,
+        contact_email="a&b@testby.example",
+    )
+    html = client.get("/register/").content.decode()
+    assert "<script>alert" not in html and "<b>fet" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</a>" in html
+    assert 'href="https://www.facebook.com/x?a=1&amp;b=2"' in html
+    assert "· @&quot;x&quot;</div>" in html
+    assert "Syfte &lt;b&gt;fet&lt;/b&gt;" in html
+    assert 'href="mailto:a&amp;b@testby.example"' in html
