@@ -67,8 +67,10 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 def _use_broker(app, url):
     """Switch the Celery app to another broker URL, dropping pooled connections
-    (the connection pool and the producer pool built on it)."""
-    app.close()
+    (the connection pool and the producer pool built on it). Not app.close(): that also
+    takes the app off Celery's list of live apps, so that a shared task first imported
+    later (moderation.tasks in a test after this one) would never be registered."""
+    app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = app.conf.broker_write_url = url
 
