@@ -5,11 +5,9 @@ notifications.Reminder row (inserted in bulk by remind_deadlines, by notify_once
 elsewhere)."""
 
 import datetime
-import html
-import re
-from types import SimpleNamespace
+import json
+from functools import partial
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -23,18 +21,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.template.defaultfilters import date as date_filter
-from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS
+from django.utils import timezone
 
 from accounts.models import Account
 from notifications.models import Notification, Reminder
-from notifications.services import enqueue, notify_once
-from organisation.models import Absence, Role, RoleAssignment, User
+from notifications.services import enqueue_many, notify_once
+from organisation.models import Absence, Role, RoleAssignment
 
-from .models import Item, Kind
+from .models import Item
 
 # (stage number, key, offset from the deadline)
 STAGES = (
@@ -42,8 +37,8 @@ STAGES = (
     (2, "deadline", datetime.timedelta(0)),
     (3, "overdue_24h", datetime.timedelta(hours=24)),
 )
+REMINDER_KINDS = tuple(f"moderation_{key}" for _number, key, _offset in STAGES)
 BATCH = 500
-DATE_FORMAT = "j F Y H:i"  # as the e-mail templates show a deadline
 UNWATCHED_AFTER = datetime.timedelta(days=7)
 
 
@@ -55,30 +50,23 @@ def remind_deadlines(now):
     """12 hours left: the handler. At the deadline: handler, the account's substitute
     and the chef. 24 hours overdue: the förvaltningskommunikatör.
 
-    Set-based, a batch at a time: claim the due items (skip-locked), insert their
-    Reminder rows in one INSERT … ON CONFLICT DO NOTHING RETURNING (only what this call
-    inserted is sent), find every recipient with one query for absences and one for
-    roles, write the notifications with one bulk INSERT (delivery enqueued on commit),
-    move the stage pointers with one UPDATE."""
+    The sweep decides and records; it renders nothing. Set-based, a batch at a time:
+    claim the due items (skip-locked), insert their Reminder rows in one INSERT … ON
+    CONFLICT DO NOTHING RETURNING (only what this call inserted is sent), find every
+    recipient (absences once per sweep; accounts and roles once, for those not seen
+    yet), write the notifications unrendered (recipient, kind, link and {"item": pk})
+    in one INSERT, move the stage pointers in one UPDATE, and on commit enqueue one task
+    that delivers the batch. The texts are rendered from the item when they are sent or
+    shown (notifications.rendering, with reminder_contexts below)."""
     sent = 0
     sweep = _Sweep(now)
     while True:
         with transaction.atomic():
             rows = list(
                 Item.objects.filter(resolved_at__isnull=True, next_reminder_at__lte=now)
-                .select_for_update(skip_locked=True, of=("self",))
+                .select_for_update(skip_locked=True)
                 .order_by("next_reminder_at")
-                .values(
-                    "pk",
-                    "kind",
-                    "due_at",
-                    "reminder_stage",
-                    "assignee_id",
-                    "account__display_name",
-                    "account__substitute_id",
-                    "account__unit__path",
-                    "account__unit__forvaltning_id",
-                )[:BATCH]
+                .values("pk", "due_at", "reminder_stage", "assignee_id", "account_id")[:BATCH]
             )
             if not rows:
                 return sent
@@ -94,8 +82,18 @@ def remind_deadlines(now):
             claimed = _claim_reminders({(f"item:{row['pk']}", key) for row, key in wanted})
             todo = [(row, key) for row, key in wanted if (f"item:{row['pk']}", key) in claimed]
             sent += len(todo)
-            sweep.notify(todo)
+            ids = _insert_notifications(sweep.notifications(todo))
             _advance([row["pk"] for row in rows], now)
+            transaction.on_commit(partial(enqueue_many, ids))
+
+
+def reminder_contexts(contexts):
+    """The loader of the reminder kinds for notifications.rendering: {"item": pk} →
+    the item with its account and handler, all items in one query."""
+    items = Item.objects.select_related("account", "assignee").in_bulk(
+        {context["item"] for context in contexts}
+    )
+    return [{"item": items.get(context["item"])} for context in contexts]
 
 
 def _advance(pks, now):
@@ -135,8 +133,8 @@ def _claim_reminders(keys):
 
 
 class _Sweep:
-    """What one sweep looks up once: absences on its day, roles in units, and each
-    e-mail template rendered once per kind (see _Mail)."""
+    """What one sweep looks up once: absences on its day, the accounts of its items
+    and the holders of roles in their units."""
 
     def __init__(self, now):
         self.now = now
@@ -146,8 +144,8 @@ class _Sweep:
             Absence.objects.on(day).order_by("-starts_on", "pk").values_list("user", "substitute")
         ):
             self.away.setdefault(user_id, substitute_id)
+        self.accounts = {}  # id -> (substitute id, unit ids from the unit up, förvaltning id)
         self.holders = {}  # (role, unit id) -> first active holder's id, or None
-        self.mail = {}
         self.url = reverse("moderation:detail", args=[987654321]).replace("987654321", "{}")
 
     def acting(self, user_id):
@@ -156,6 +154,16 @@ class _Sweep:
         while (substitute := self.away.get(chain[-1])) is not None and substitute not in chain:
             chain.append(substitute)
         return chain[-1]
+
+    def _load_accounts(self, account_ids):
+        missing = set(account_ids) - self.accounts.keys()
+        if not missing:
+            return
+        for pk, substitute_id, path, forvaltning_id in Account.objects.filter(
+            pk__in=missing
+        ).values_list("pk", "substitute_id", "unit__path", "unit__forvaltning_id"):
+            up = [int(u) for u in reversed(path.strip("/").split("/"))]
+            self.accounts[pk] = (substitute_id, up, forvaltning_id)
 
     def _load_holders(self, unit_ids):
         missing = {(role, u) for u in unit_ids for role in (Role.CHEF, Role.KOMMUNIKATOR)}
@@ -183,135 +191,53 @@ class _Sweep:
         handler = self.acting(row["assignee_id"])
         if key == "12h_left":
             return [handler]
-        up = [int(u) for u in reversed(row["account__unit__path"].strip("/").split("/"))]
+        substitute_id, up, forvaltning = self.accounts[row["account_id"]]
         if key == "deadline":
-            return [handler, row["account__substitute_id"], self._nearest(Role.CHEF, up)]
-        forvaltning = row["account__unit__forvaltning_id"]
+            return [handler, substitute_id, self._nearest(Role.CHEF, up)]
         start = up[up.index(forvaltning) :] if forvaltning in up else up
         return [self._nearest(Role.KOMMUNIKATOR, start)]
 
-    def notify(self, todo):
+    def notifications(self, todo):
+        """(recipient id, kind, link, context) of each notification of these reminders."""
         if not todo:
-            return
-        units = {
-            int(u) for row, _key in todo for u in row["account__unit__path"].strip("/").split("/")
-        }
-        self._load_holders(units)
-        per_reminder = []
+            return []
+        self._load_accounts({row["account_id"] for row, _key in todo})
+        self._load_holders({u for _s, up, _f in self.accounts.values() for u in up})
+        rows = []
         for row, key in todo:
+            url, context = self.url.format(row["pk"]), {"item": row["pk"]}
             ids = [i for i in self.recipients(row, key) if i is not None]
-            per_reminder.append((row, key, list(dict.fromkeys(ids))))
-        people = User.objects.in_bulk(
-            {i for _row, _key, ids in per_reminder for i in ids}
-            | {row["assignee_id"] for row, _key, _ids in per_reminder}
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            notifications = self._notifications(per_reminder, people)
-        ids = _insert_notifications(notifications)
-        transaction.on_commit(lambda: [enqueue(pk) for pk in ids])
-
-    def _notifications(self, per_reminder, people):
-        notifications = []
-        for row, key, ids in per_reminder:
-            kind = f"moderation_{key}"
-            mail = self.mail.get(kind) or self.mail.setdefault(kind, _Mail(kind))
-            url = self.url.format(row["pk"])
-            item = _escaped(
-                due=mail.date(row["due_at"]),
-                kind=Kind(row["kind"]).label,
-                account=row["account__display_name"],
-                person=people[row["assignee_id"]],
-                url=url,
+            rows.extend(
+                (user_id, f"moderation_{key}", url, context) for user_id in dict.fromkeys(ids)
             )
-            for user_id in ids:
-                recipient = people[user_id]
-                name = _escaped(name=recipient.first_name or recipient.username)
-                subject, text, body_html = mail.render(item | name)
-                notifications.append((user_id, kind, subject, text, body_html, url))
-        return notifications
-
-
-def _escaped(**values):
-    """Values as the templates show them: autoescaped (django.utils.html.escape is
-    html.escape; called directly, it is much cheaper per value)."""
-    return {field: html.escape(str(value)) for field, value in values.items()}
+        return rows
 
 
 def _insert_notifications(rows):
-    """Write (recipient id, kind, subject, text, html, url) rows as unsent notifications
+    """Write (recipient id, kind, url, context) rows as unsent, unrendered notifications
     in one statement; returns their ids. On PostgreSQL an INSERT … SELECT FROM unnest of
     one array per column, which costs a fraction of bulk_create's per-value work."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
         created = Notification.objects.bulk_create(
-            Notification(recipient_id=r, kind=k, subject=s, body_text=t, body_html=h, url=u)
-            for r, k, s, t, h, u in rows
+            Notification(recipient_id=r, kind=k, url=u, context=c, subject="", body_text="")
+            for r, k, u, c in rows
         )
         return [n.pk for n in created]
     table = connection.ops.quote_name(Notification._meta.db_table)
     now = timezone.now()  # the model's defaults for created_at and due_at
+    recipients, kinds, urls, contexts = map(list, zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (recipient_id, kind, subject, body_text, body_html, url, "
-            "created_at, due_at, attempts, last_error) "
-            "SELECT r, k, s, t, h, u, %s, %s, 0, '' FROM unnest("
-            "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]"
-            ") AS rows (r, k, s, t, h, u) RETURNING id",
-            [now, now, *map(list, zip(*rows, strict=True))],
+            f"INSERT INTO {table} (recipient_id, kind, url, context, subject, body_text, "
+            "body_html, created_at, due_at, attempts, last_error) "
+            "SELECT r, k, u, c::jsonb, '', '', '', %s, %s, 0, '' FROM unnest("
+            "%s::bigint[], %s::text[], %s::text[], %s::text[]) AS rows (r, k, u, c) "
+            "RETURNING id",
+            [now, now, recipients, kinds, urls, [json.dumps(c) for c in contexts]],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-class _Mail:
-    """The three templates of a notification kind (subject, text, html), rendered once
-    with a marker for each value; each notification then only fills in its values,
-    escaped as the template would have escaped them. Gives what notify() renders."""
-
-    FIELDS = ("name", "due", "kind", "account", "person", "url")
-    # A moment that the date filter renders the same way as any other; its rendering
-    # is the marker for the item's deadline.
-    DATE_MARK = datetime.datetime(2001, 2, 3, 4, 5, tzinfo=datetime.UTC)
-
-    def __init__(self, kind):
-        marks = {field: f"\ue000{field}\ue001" for field in self.FIELDS}
-        item = SimpleNamespace(
-            due_at=self.DATE_MARK,
-            get_kind_display=marks["kind"],
-            account=SimpleNamespace(display_name=marks["account"]),
-            assignee=marks["person"],
-        )
-        context = {
-            "item": item,
-            "recipient": SimpleNamespace(first_name=marks["name"], username=marks["name"]),
-            "url": marks["url"],
-            "site_url": settings.SITE_URL,
-        }
-        with translation.override(settings.LANGUAGE_CODE):
-            parts = [
-                get_template(f"notifications/email/{kind}.{ext}").render(context)
-                for ext in ("subject.txt", "txt", "html")
-            ]
-            self._date_mark = date_filter(timezone.localtime(self.DATE_MARK), DATE_FORMAT)
-            self._months = {n: str(name) for n, name in MONTHS.items()}
-        marks["due"] = self._date_mark
-        self.parts = parts
-        self.pattern = re.compile("|".join(re.escape(m) for m in marks.values()))
-        self.field_of = {mark: field for field, mark in marks.items()}
-
-    def date(self, moment):
-        """`moment|date:"j F Y H:i"` in local time, without a template."""
-        local = timezone.localtime(moment)
-        return f"{local.day} {self._months[local.month]} {local.year} {local:%H:%M}"
-
-    def render(self, escaped):
-        """The three parts with the (already escaped) values filled in."""
-
-        def fill(part):
-            return self.pattern.sub(lambda m: escaped[self.field_of[m.group(0)]], part)
-
-        subject, text, body_html = (fill(part) for part in self.parts)
-        return " ".join(subject.split())[:200], text.strip(), body_html.strip()
 
 
 def unwatched_accounts(now):

@@ -6,6 +6,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 
 from .models import Notification
+from .rendering import render_pending
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ def deliver_one(notification_id, now) -> bool:
     """Claim one unsent notification and send it. True if this call sent it.
 
     The claim is a conditional UPDATE: of two workers racing for the same row exactly
-    one changes it, and only that one sends.
+    one changes it, and only that one sends. A notification that a sweep wrote
+    unrendered is rendered (and stored) first.
     """
     claimed = (
         Notification.objects.pending(now)
@@ -28,6 +30,10 @@ def deliver_one(notification_id, now) -> bool:
     if claimed != 1:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        render_pending([notification])
+    except Exception as exc:  # noqa: BLE001 - a template or a context at fault; retry later
+        return _retry_later(notification, now, exc, "Rendering")
     address = notification.recipient.email
     if address and notification.recipient.is_active:
         message = EmailMultiAlternatives(
@@ -41,12 +47,7 @@ def deliver_one(notification_id, now) -> bool:
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 - the SMTP server's fault; retry later
-            backoff = min(datetime.timedelta(minutes=2**notification.attempts), MAX_BACKOFF)
-            Notification.objects.filter(pk=notification_id).update(
-                claimed_until=None, due_at=now + backoff, last_error=str(exc)[:2000]
-            )
-            log.warning("Sending notification %s failed: %s", notification_id, exc)
-            return False
+            return _retry_later(notification, now, exc, "Sending")
         error = ""
     else:
         error = "Ingen aktiv e-postadress: visas bara i Kanalkoll."
@@ -54,6 +55,30 @@ def deliver_one(notification_id, now) -> bool:
         sent_at=now, claimed_until=None, last_error=error
     )
     return True
+
+
+def _retry_later(notification, now, exc, what):
+    """Release the claim; the next attempt waits 2, 4, 8 … minutes (at most 6 hours)."""
+    backoff = min(datetime.timedelta(minutes=2**notification.attempts), MAX_BACKOFF)
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_until=None, due_at=now + backoff, last_error=str(exc)[:2000]
+    )
+    log.warning("%s notification %s failed: %s", what, notification.pk, exc)
+    return False
+
+
+def deliver_many(notification_ids, now) -> int:
+    """Send these notifications (a sweep's batch): render the unrendered ones together,
+    then claim and send each as deliver_one does. Returns how many this call sent."""
+    try:
+        render_pending(
+            Notification.objects.filter(pk__in=notification_ids, rendered_at__isnull=True)
+            .select_related("recipient")
+            .order_by()
+        )
+    except Exception:  # noqa: BLE001 - deliver_one renders each again and records why
+        log.exception("Rendering %s notifications together failed", len(notification_ids))
+    return sum(deliver_one(pk, now) for pk in notification_ids)
 
 
 def deliver_pending(now) -> int:
@@ -71,5 +96,4 @@ def deliver_pending(now) -> int:
         )
         if not ids:
             return sent
-        for pk in ids:
-            sent += deliver_one(pk, now)
+        sent += deliver_many(ids, now)

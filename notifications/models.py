@@ -1,5 +1,9 @@
 """The outbox: a notification is written with the change that causes it and delivered
-later, by a Celery task enqueued on commit and by a sweep that retries what is left."""
+later, by a Celery task enqueued on commit and by a sweep that retries what is left.
+
+A notification is rendered (subject, text, HTML from its kind's templates) when it is
+written by notify(), or later when a sweep wrote it in bulk with only its `context`:
+before it is sent and before it is shown in the list (see notifications.rendering)."""
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +36,11 @@ class Notification(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("html"), blank=True)
     url = models.CharField(_("länk"), max_length=500, blank=True)
+    # What the templates need, as ids and small values ({"item": 12}); a loader
+    # registered for the kind turns it into objects (notifications.rendering).
+    context = models.JSONField(default=dict, blank=True)
+    # NULL until subject and bodies are rendered: a sweep writes rows unrendered.
+    rendered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("skapad"), default=timezone.now)
     # Delivery state: due_at is when the next attempt may run; claimed_until marks a
     # delivery in progress so that two workers never send the same row.
@@ -61,7 +70,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return self.subject
+        return self.subject or self.kind
 
 
 class Reminder(models.Model):

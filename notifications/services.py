@@ -1,10 +1,10 @@
 import logging
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from .models import Notification, Reminder
+from .rendering import render
 
 log = logging.getLogger(__name__)
 
@@ -12,27 +12,18 @@ log = logging.getLogger(__name__)
 def notify(recipient, kind, context=None, url=""):
     """Write a notification in the current transaction; enqueue its delivery on commit.
 
-    `kind` names the templates notifications/email/<kind>.subject.txt, .txt and .html.
+    `kind` names the templates notifications/email/<kind>.subject.txt, .txt and .html,
+    rendered at once with `context` (see notifications.rendering).
     """
-    from django.conf import settings
-
-    context = {
-        **(context or {}),
-        "recipient": recipient,
-        "url": url,
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"notifications/email/{kind}.subject.txt", context)
-        body_text = render_to_string(f"notifications/email/{kind}.txt", context)
-        body_html = render_to_string(f"notifications/email/{kind}.html", context)
+    subject, body_text, body_html = render(kind, context or {}, recipient, url)
     notification = Notification.objects.create(
         recipient=recipient,
         kind=kind,
-        subject=" ".join(subject.split())[:200],
-        body_text=body_text.strip(),
-        body_html=body_html.strip(),
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
         url=url,
+        rendered_at=timezone.now(),
     )
     transaction.on_commit(lambda: enqueue(notification.pk))
     return notification
@@ -66,6 +57,21 @@ def enqueue(notification_id):
         deliver.apply_async((notification_id,), retry=False)
     except Exception:  # noqa: BLE001 - any broker failure leaves the row for the sweep
         log.warning("Broker unavailable; notification %s left for the sweep", notification_id)
+
+
+def enqueue_many(notification_ids):
+    """Hand the delivery of many notifications to a worker as one task (a sweep's
+    batch). If the broker is down, the outbox sweep delivers them later."""
+    from .tasks import deliver_many
+
+    if not notification_ids:
+        return
+    try:
+        deliver_many.apply_async((list(notification_ids),), retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure leaves the rows for the sweep
+        log.warning(
+            "Broker unavailable; %s notifications left for the sweep", len(notification_ids)
+        )
 
 
 @transaction.atomic

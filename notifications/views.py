@@ -6,12 +6,19 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .models import Notification
+from .rendering import render_pending
 
 
 @login_required
 def notification_list(request):
     qs = Notification.objects.for_user(request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    # Reminders that a sweep wrote unrendered and no worker has sent yet: render them
+    # now, together, so that no row is shown without its text.
+    page.object_list = list(page.object_list)
+    for notification in page.object_list:
+        notification.recipient = request.user
+    render_pending(page.object_list)
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from moderation import jobs, services
 from moderation.models import Action, Item, ItemEvent, Kind, Outcome, PreservedCopy, RemovalReason
+from notifications.jobs import deliver_pending
 from notifications.models import Notification, Reminder
 from organisation.models import Absence
 
@@ -201,9 +203,15 @@ def test_each_stage_once_to_the_right_people_across_dst(team, desk):
         "deadline",
         "overdue_24h",
     ]
+    # The sweep wrote the reminders unrendered; delivery renders them from the item.
+    assert deliver_pending(at(2026, 12, 1, 12, 0)) == Notification.objects.count()
     reminder = Notification.objects.get(kind="moderation_deadline", recipient=team.chef)
     assert "Biblioteket på Facebook" in reminder.subject
     assert "25 oktober 2026 19:00" in reminder.body_text  # local time, after the change
+    (email,) = [
+        m for m in mail.outbox if m.subject == reminder.subject and m.to == [team.chef.email]
+    ]
+    assert "25 oktober 2026 19:00" in email.body
 
 
 def test_spring_dst_reminders_fall_at_real_hours(team, desk):
@@ -630,8 +638,9 @@ def test_check_in_records_tillsyn(team, desk):
 
 
 def test_the_sweep_writes_what_notify_would_write(org, team):
-    """The sweep renders each kind's templates once and fills in the values; the result
-    is what notify() renders for each recipient, escaping included."""
+    """The sweep writes its notifications unrendered; delivery renders them from the
+    item, and the result is what notify() renders for each recipient, escaping
+    included."""
     from django.conf import settings
     from django.template.loader import render_to_string
     from django.utils import translation
@@ -653,6 +662,11 @@ def test_the_sweep_writes_what_notify_would_write(org, team):
         assert sweep(moment) == 1
     notifications = Notification.objects.exclude(kind="moderation_new")
     assert notifications.count() == 5
+    for unrendered in notifications:
+        assert unrendered.rendered_at is None and unrendered.context == {"item": item.pk}
+        assert unrendered.subject == unrendered.body_text == unrendered.body_html == ""
+    assert deliver_pending(item.due_at + datetime.timedelta(days=2)) == notifications.count()
+    notifications = notifications.all()  # as delivery rendered and stored them
     item.refresh_from_db()
     for n in notifications:
         context = {
@@ -710,3 +724,105 @@ def test_the_sweep_finds_chef_and_communicator_up_the_tree(org, team):
         ).recipient
         == kommunens
     )
+
+
+# -- lazy rendering: the sweep records, delivery and the list render ---------------------
+
+
+def swept_deadline_reminders(desk, count):
+    """`count` new items on the desk, the only notifications so far; returns the
+    deadline, when a sweep tells handler, substitute and chef (3 per item)."""
+    start = at(2026, 11, 2, 9, 0)
+    items = [new_item(desk, start, text=f"Fråga {n}") for n in range(count)]
+    Notification.objects.all().delete()  # the "new item" notices: not what is tested
+    return items[0].due_at
+
+
+def test_a_swept_reminder_is_rendered_in_the_list_and_sent_once(
+    client, team, desk, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    due = swept_deadline_reminders(desk, 4)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert sweep(due) == 4
+    assert len(callbacks) == 1  # one delivery task for the batch, not one per row
+    assert not Notification.objects.filter(rendered_at__isnull=False).exists()
+
+    # The chef opens the list before any worker has sent them: all four are shown with
+    # their text, rendered together (the query count does not grow with the rows).
+    client.force_login(team.chef)
+    with django_assert_max_num_queries(12):
+        page = client.get("/aviseringar/").content.decode()
+    mine = Notification.objects.filter(recipient=team.chef)
+    assert mine.count() == 4 and not mine.filter(rendered_at__isnull=True).exists()
+    for n in mine:
+        assert n.subject.startswith("Tidsfristen har gått ut") and n.subject in page
+        assert f"Hej {team.chef.first_name or team.chef.username}!" in n.body_text
+        assert n.sent_at is None
+    rendered = {n.pk: (n.subject, n.body_text, n.body_html, n.rendered_at) for n in mine}
+
+    # Delivery sends what the list showed, once; the others are rendered on the way.
+    assert deliver_pending(due) == 12
+    assert deliver_pending(due) == 0
+    assert len(mail.outbox) == 12
+    assert {(m.to[0], m.subject) for m in mail.outbox} == {
+        (n.recipient.email, n.subject) for n in Notification.objects.all()
+    }
+    for n in mine.all():
+        assert (n.subject, n.body_text, n.body_html, n.rendered_at) == rendered[n.pk]
+    assert not Notification.objects.filter(subject="").exists()
+
+
+def test_the_batch_task_renders_and_sends_each_reminder_once(
+    team, desk, django_capture_on_commit_callbacks
+):
+    """The task enqueued on commit delivers the batch; run it twice, as a redelivered
+    message would, and then the outbox sweep: each reminder is sent once."""
+    from unittest import mock
+
+    from notifications import tasks
+
+    due = swept_deadline_reminders(desk, 3)
+    with mock.patch.object(tasks.deliver_many, "apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sweep(due) == 3
+    ((args,), _kwargs) = apply_async.call_args
+    (ids,) = args
+    assert apply_async.call_count == 1
+    assert sorted(ids) == sorted(Notification.objects.values_list("pk", flat=True))
+    assert len(ids) == 9
+    with time_machine.travel(due, tick=False):
+        assert tasks.deliver_many(ids) == 9
+        assert tasks.deliver_many(ids) == 0
+    assert deliver_pending(due) == 0
+    assert len(mail.outbox) == 9
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [team.medarbetare.email, team.kollega.email, team.chef.email] * 3
+    )
+    assert all("Biblioteket på Facebook" in m.subject for m in mail.outbox)
+
+
+def test_with_the_broker_down_the_sweep_is_quick_and_the_outbox_sweep_delivers(
+    team, desk, broker_down, django_capture_on_commit_callbacks
+):
+    import time
+
+    due = swept_deadline_reminders(desk, 5)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sweep(due) == 5
+    assert len(callbacks) == 1 and time.monotonic() - started < 10  # one failed enqueue
+    assert deliver_pending(due) == 15
+    assert deliver_pending(due) == 0
+    assert len(mail.outbox) == 15 and all(m.subject for m in mail.outbox)
+
+
+def test_a_notification_that_cannot_be_rendered_is_retried_and_holds_up_nothing(team, desk):
+    due = swept_deadline_reminders(desk, 1)
+    assert sweep(due) == 1
+    broken = Notification.objects.create(recipient=team.chef, kind="no_such_kind", due_at=due)
+    assert broken.rendered_at is None
+    assert deliver_pending(due + datetime.timedelta(minutes=1)) == 3
+    broken.refresh_from_db()
+    assert broken.sent_at is None and broken.rendered_at is None
+    assert "no_such_kind" in broken.last_error and broken.due_at > due
+    assert len(mail.outbox) == 3
