@@ -36,7 +36,8 @@ def notify_once(subject, stage, recipients, kind, context=None, url=""):
     notifies in the same transaction; the other hits the constraint and sends nothing.
     Returns True if this call sent it. Must run inside the caller's transaction.
     """
-    people = {r.pk: r for r in recipients if r is not None}
+    # Someone who has left is not reminded; the handover names who takes over.
+    people = {r.pk: r for r in recipients if r is not None and r.is_active}
     if not people:
         return False  # nobody to tell: not recorded as sent, so a later run can send it
     try:
