@@ -8,6 +8,7 @@ import subprocess
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from archive import services
 from archive.models import Snapshot, State
@@ -38,14 +39,51 @@ def fetchers(monkeypatch):
 
 
 def images_drawn(page):
-    """(width, height) of each image the page's content draws, in order."""
+    """(width, height, object) of each image the page's content draws, in order."""
     xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
     found = []
     for operands, operator in pikepdf.parse_content_stream(page):
         if str(operator) == "Do":
             xobject = xobjects[operands[0]]
             if xobject.get("/Subtype") == "/Image":
-                found.append((int(xobject.Width), int(xobject.Height)))
+                found.append((int(xobject.Width), int(xobject.Height), xobject.objgen))
+    return found
+
+
+BANDS = [((200, 30, 30), 1769), ((30, 160, 60), 1769), ((40, 60, 200), 462)]
+
+
+def banded_screenshot():
+    """1280 × 4000 pixels in three bands, one colour for each page it should fill."""
+    image = Image.new("RGB", (1280, 4000))
+    top = 0
+    for color, height in BANDS:
+        image.paste(color, (0, top, 1280, top + height))
+        top += height
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def colours_on_pages(pdf_bytes, first, last, tmp_path):
+    """For each page: how many pixels are close to each band's colour (at 20 dpi)."""
+    subprocess.run(
+        ["pdftoppm", "-r", "20", "-f", str(first), "-l", str(last), "-png", "-", tmp_path / "p"],
+        input=pdf_bytes,
+        check=True,
+    )
+    found = []
+    for path in sorted(tmp_path.glob("p-*.png")):
+        with Image.open(path) as page:
+            pixels = list(page.convert("RGB").getdata())
+        found.append(
+            [
+                sum(
+                    1 for p in pixels if all(abs(a - b) < 12 for a, b in zip(p, color, strict=True))
+                )
+                for color, _ in BANDS
+            ]
+        )
     return found
 
 
@@ -96,7 +134,7 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
     )
     moderation.remove(p.medarbetare, attack.pk, "personangrepp", now=at(2026, 9, 2, 8, 10))
 
-    fake_capture.outcome = screenshot(1280, 4000)
+    fake_capture.outcome = banded_screenshot()
     snapshot = semiannual(account)
     assert services.capture_one(snapshot.pk, at(2027, 1, 1, 0, 30)) == State.SEALED
     snapshot.refresh_from_db()
@@ -112,10 +150,13 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
         assert meta["pdfaid:conformance"] == "B"
         assert NAME in str(meta.get("dc:title", ""))
         assert "/OutputIntents" in pdf.Root
-        # After the cover, the 1280 × 4000 screenshot on three pages (1,769 pixels a page).
+        # After the cover, the 1280 × 4000 screenshot across three pages (1,769 pixels a
+        # page): embedded once, whole, and drawn on each of them.
+        pages = len(pdf.pages)
         images = [images_drawn(page) for page in pdf.pages]
-        assert images[-3:] == [[(1280, 1769)], [(1280, 1769)], [(1280, 462)]]
         assert not any(images[:-3])
+        assert [[(w, h) for w, h, _ in drawn] for drawn in images[-3:]] == [[(1280, 4000)]] * 3
+        assert len({drawn[0][2] for drawn in images[-3:]}) == 1
         fonts = fonts_of(pdf)
         assert fonts
         for font in fonts:
@@ -123,6 +164,13 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
                 continue
             descriptor = font.get("/FontDescriptor")
             assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font
+    # Each page shows its own part of it and nothing of the others.
+    shown = colours_on_pages(body, pages - 2, pages, tmp_path)
+    for index, counts in enumerate(shown):
+        assert counts[index] > 1000, shown
+        assert sum(counts) == counts[index], shown
+    assert shown[2][2] < shown[0][0] / 3  # the last part is short
+
     listed = pdffonts(body, tmp_path)
     assert listed and all(emb == "yes" for _, emb in listed), listed
     # Only the project's own fonts (subsets of DejaVu Sans as "Kanalkoll Sans").
