@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,14 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj} – {obj.title}" if obj.title else str(obj)
+
+
+def https_urls(field, **kwargs):
+    """Model URL fields become form fields that take an address typed without a scheme
+    as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 def lock_plan_governed_fields(form):
@@ -62,6 +71,7 @@ class AccountForm(forms.ModelForm):
         model = Account
         fields = list(FULL_FIELDS) + ["administrators"]
         field_classes = {"responsible": PersonChoiceField, "substitute": PersonChoiceField}
+        formfield_callback = https_urls
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "audience": forms.Textarea(attrs={"rows": 2}),
@@ -125,6 +135,7 @@ class AccountDescriptionForm(forms.ModelForm):
         model = Account
         fields = list(DESCRIPTIVE_FIELDS)
         widgets = AccountForm.Meta.widgets
+        formfield_callback = https_urls
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
