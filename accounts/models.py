@@ -15,6 +15,32 @@ class RecordsAreKept(Exception):
     """Raised on any attempt to delete a record that the law says must be kept."""
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
+
+    def update(self, **kwargs):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
+
+
+class AppendOnly(models.Model):
+    """Rows written once and never changed or deleted (events, preserved copies, check-ins):
+    the one base for every app's append-only records."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
+
+
 class Platform(models.TextChoices):
     FACEBOOK_PAGE = "facebook_sida", _("Facebook-sida")
     FACEBOOK_GROUP = "facebook_grupp", _("Facebook-grupp")

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Kind, Platform, RecordsAreKept
+from accounts.models import Account, AppendOnly, Kind, Platform, RecordsAreKept
 from organisation.models import Absence, Role, Unit
 
 
@@ -362,29 +362,6 @@ class Action(models.TextChoices):
     EVALUATED = "utvarderad", _("Utvärdering lämnad")
 
 
-class AppendOnly(models.Model):
-    """Rows that are written once and never changed or deleted."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise RecordsAreKept(_("Händelser i en akt ändras aldrig."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Händelser i en akt tas aldrig bort."))
-
-
-class PlanEventQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Händelser i en akt tas aldrig bort."))
-
-    def update(self, **kwargs):
-        raise RecordsAreKept(_("Händelser i en akt ändras aldrig."))
-
-
 class PlanEvent(AppendOnly):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("händelse"), max_length=20, choices=Action.choices)
@@ -396,8 +373,6 @@ class PlanEvent(AppendOnly):
     role = models.CharField(_("i egenskap av"), max_length=200, blank=True)
     at = models.DateTimeField(_("tid"), default=timezone.now)
     comment = models.TextField(_("kommentar"), blank=True)
-
-    objects = PlanEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("händelse")

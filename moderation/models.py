@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, RecordsAreKept
+from accounts.models import Account, AppendOnly, RecordsAreKept
 
 
 class Kind(models.TextChoices):
@@ -158,29 +158,6 @@ class Item(models.Model):
 
     def time_left(self, now=None):
         return self.due_at - (now or timezone.now())
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
-
-    def update(self, **kwargs):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
 
 
 class Action(models.TextChoices):
