@@ -75,11 +75,13 @@ def colours_on_pages(pdf_bytes, first, last, tmp_path):
     found = []
     for path in sorted(tmp_path.glob("p-*.png")):
         with Image.open(path) as page:
-            pixels = list(page.convert("RGB").getdata())
+            colours = page.convert("RGB").getcolors(1 << 24)
         found.append(
             [
                 sum(
-                    1 for p in pixels if all(abs(a - b) < 12 for a, b in zip(p, color, strict=True))
+                    n
+                    for n, c in colours
+                    if all(abs(a - b) < 12 for a, b in zip(c, color, strict=True))
                 )
                 for color, _ in BANDS
             ]
