@@ -158,13 +158,17 @@ def test_history_shows_who_changed_what(client, org, account):
 
 def test_closing_is_refused_until_the_final_snapshot_is_sealed(org, account):
     with pytest.raises(ValidationError, match="slutlig ögonblicksbild"):
-        services.update_account(org.people.kommunikationschef, account.pk, {"status": Status.CLOSED})
+        services.update_account(
+            org.people.kommunikationschef, account.pk, {"status": Status.CLOSED}
+        )
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.closed_on is None
 
 
 def test_closing_sets_the_closed_date_and_leaves_the_public_register(client, org, account):
-    Snapshot.objects.create(account=account, reason=Reason.FINAL, state=State.SEALED, sealed_at=timezone.now())
+    Snapshot.objects.create(
+        account=account, reason=Reason.FINAL, state=State.SEALED, sealed_at=timezone.now()
+    )
     services.update_account(org.people.kommunikationschef, account.pk, {"status": Status.CLOSED})
     account.refresh_from_db()
     assert account.closed_on is not None
