@@ -1,90 +1,188 @@
-"""The clock of the moderation desk. Sweeps take `now`, are idempotent and safe to run
-in parallel: items are claimed with `select_for_update(skip_locked=True)`, the stage
-pointer moves in the same transaction, and every reminder is also a unique
-notifications.Reminder row (inserted in bulk by remind_deadlines, by notify_once
-elsewhere)."""
+"""The clock of the moderation desk, in two halves.
+
+The sweep (remind_deadlines, every 5 minutes) claims the reminder stages that have
+fallen due: per batch, one DELETE … RETURNING of due PendingReminder rows (a row can be
+deleted once, so of two sweeps only one claims it) and one ReminderBatch row with what
+it claimed, in one transaction; the batch is handed to a worker on commit. The worker
+(send_batch) takes the batch once (skip-locked, while unsent), records each reminder as
+a unique notifications.Reminder row, finds the people to tell and writes their
+notifications, in one transaction. A batch whose task was lost is sent by a later
+sweep, so nothing is lost when the broker or a worker is down."""
 
 import datetime
 import json
-from functools import partial
 
 from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    DateTimeField,
-    ExpressionWrapper,
-    F,
-    Max,
-    PositiveSmallIntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
+from config.celery import enqueue
 from notifications.models import Notification, Reminder
 from notifications.services import enqueue_many, notify_once
 from organisation.models import Absence, Role, RoleAssignment
 
-from .models import Item
+from .models import STAGE_KINDS, STAGE_OFFSETS, Item, PendingReminder, ReminderBatch, Stage
 
-# (stage number, key, offset from the deadline)
-STAGES = (
-    (1, "12h_left", -datetime.timedelta(hours=12)),
-    (2, "deadline", datetime.timedelta(0)),
-    (3, "overdue_24h", datetime.timedelta(hours=24)),
-)
-REMINDER_KINDS = tuple(f"moderation_{key}" for _number, key, _offset in STAGES)
-BATCH = 500
+REMINDER_KINDS = tuple(STAGE_KINDS.values())
+BATCH = 2000
+# A batch not sent this long after it was claimed lost its task; the sweep sends it.
+SEND_WITHIN = datetime.timedelta(minutes=10)
 UNWATCHED_AFTER = datetime.timedelta(days=7)
-
-
-def first_reminder_at(due_at):
-    return due_at + STAGES[0][2]
 
 
 def remind_deadlines(now):
     """12 hours left: the handler. At the deadline: handler, the account's substitute
     and the chef. 24 hours overdue: the förvaltningskommunikatör.
 
-    The sweep decides and records; it renders nothing. Set-based, a batch at a time:
-    claim the due items (skip-locked), insert their Reminder rows in one INSERT … ON
-    CONFLICT DO NOTHING RETURNING (only what this call inserted is sent), find every
-    recipient (absences once per sweep; accounts and roles once, for those not seen
-    yet), write the notifications unrendered (recipient, kind, link and {"item": pk})
-    in one INSERT, move the stage pointers in one UPDATE, and on commit enqueue one task
-    that delivers the batch. The texts are rendered from the item when they are sent or
-    shown (notifications.rendering, with reminder_contexts below)."""
-    sent = 0
-    sweep = _Sweep(now)
+    Claims every due stage, a batch at a time, and hands each batch to a worker on
+    commit; then sends, itself, any batch claimed more than SEND_WITHIN ago and still
+    unsent. Returns how many reminders it claimed to be sent."""
+    claimed = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                Item.objects.filter(resolved_at__isnull=True, next_reminder_at__lte=now)
-                .select_for_update(skip_locked=True)
-                .order_by("next_reminder_at")
-                .values("pk", "due_at", "reminder_stage", "assignee_id", "account_id")[:BATCH]
+            rows, batch_id, sent = _claim(now)
+            if batch_id is not None:
+                transaction.on_commit(lambda pk=batch_id: _hand_to_worker(pk))
+        claimed += sent
+        if rows < BATCH:
+            break
+    send_unsent(now, claimed_before=now - SEND_WITHIN)
+    return claimed
+
+
+def _claim(now):
+    """Claim up to BATCH due stages: delete their pending rows and write the ones to be
+    sent as a ReminderBatch. Returns (rows claimed, the batch's id or None, reminders
+    in the batch). The 12-hour warning is claimed without sending once the deadline
+    itself has passed.
+
+    Of two sweeps deleting the same row, the second finds it gone (PostgreSQL checks
+    again after the first commits) and skips it. On PostgreSQL it is one statement: the
+    rows are found in the due index and deleted by a TID scan, which takes them in ctid
+    order, so two sweeps lock in one order and never deadlock (services._close removes
+    an item's rows with skip-locked locks and never waits for a sweep), and the batch
+    is built from what the DELETE returned without a round trip."""
+    table = connection.ops.quote_name(PendingReminder._meta.db_table)
+    batches = connection.ops.quote_name(ReminderBatch._meta.db_table)
+    params = {
+        "now": now,
+        "late": now + STAGE_OFFSETS[Stage.TWELVE_HOURS_LEFT],
+        "early": Stage.TWELVE_HOURS_LEFT.value,
+        "batch": BATCH,
+    }
+    send = "NOT (stage = %(early)s AND due_at <= %(late)s) AS send"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                WITH claimed AS (
+                    DELETE FROM {table} WHERE ctid = ANY(ARRAY(
+                        SELECT ctid FROM {table} WHERE due_at <= %(now)s
+                        ORDER BY due_at LIMIT %(batch)s))
+                    RETURNING item_id, stage, {send}
+                ), batch AS (
+                    INSERT INTO {batches} (claimed_at, reminders)
+                    SELECT %(now)s, string_agg(concat(item_id, ':', stage), ' ')
+                    FROM claimed WHERE send HAVING count(*) > 0
+                    RETURNING id
+                )
+                SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM claimed WHERE send),
+                       (SELECT id FROM batch)
+                """,
+                params,
             )
-            if not rows:
-                return sent
-            wanted = [
-                (row, key)
-                for row in rows
-                for number, key, offset in STAGES
-                if number > row["reminder_stage"]
-                and row["due_at"] + offset <= now
-                # The 12-hour warning is pointless once the deadline has passed.
-                and not (number == 1 and row["due_at"] <= now)
-            ]
-            claimed = _claim_reminders({(f"item:{row['pk']}", key) for row, key in wanted})
-            todo = [(row, key) for row, key in wanted if (f"item:{row['pk']}", key) in claimed]
-            sent += len(todo)
-            ids = _insert_notifications(sweep.notifications(todo))
-            _advance([row["pk"] for row in rows], now)
-            transaction.on_commit(partial(enqueue_many, ids))
+            rows, size, batch_id = cursor.fetchone()
+            return rows, batch_id, size
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE due_at <= %(now)s "
+            f"ORDER BY due_at LIMIT %(batch)s) RETURNING item_id, stage, {send}",
+            params,
+        )
+        rows = cursor.fetchall()
+    reminders = [(item, stage) for item, stage, send in rows if send]
+    if not reminders:
+        return len(rows), None, 0
+    batch = ReminderBatch.objects.create(claimed_at=now, reminders=ReminderBatch.encode(reminders))
+    return len(rows), batch.pk, len(reminders)
+
+
+def _hand_to_worker(batch_id):
+    from .tasks import send_batch
+
+    enqueue(send_batch, batch_id)
+
+
+def send_unsent(now, claimed_before=None):
+    """Send every unsent batch (claimed before `claimed_before`, if given): the sweep's
+    fallback for a lost task, and what `manage.py run_jobs` relies on when no worker
+    runs. Returns how many reminders it sent."""
+    unsent = ReminderBatch.objects.filter(sent_at__isnull=True)
+    if claimed_before is not None:
+        unsent = unsent.filter(claimed_at__lt=claimed_before)
+    return sum(
+        send_batch(pk, now)
+        for pk in unsent.order_by("claimed_at", "pk").values_list("pk", flat=True)
+    )
+
+
+def send_batch(batch_id, now):
+    """The worker's half: send the reminders of one claimed batch, once.
+
+    The batch is taken with a skip-locked row lock while unsent and marked sent in the
+    transaction that writes the notifications, so a task delivered twice, two workers
+    or a sweep sending the same batch never send twice; each reminder is also a unique
+    notifications.Reminder row ("item:<pk>", stage), inserted in one INSERT … ON
+    CONFLICT DO NOTHING RETURNING, and only what this call inserted is sent. A stage
+    of an item handled since it was claimed is not sent. Set-based: absences once,
+    accounts and roles once, all notifications in one INSERT, unrendered (recipient,
+    kind, link and {"item": pk}); they are rendered from the item when sent or shown
+    (notifications.rendering, with reminder_contexts below). Returns how many
+    reminders it sent."""
+    with transaction.atomic():
+        batch = (
+            ReminderBatch.objects.select_for_update(skip_locked=True)
+            .filter(pk=batch_id, sent_at__isnull=True)
+            .first()
+        )
+        if batch is None:
+            return 0
+        batch.sent_at = now
+        batch.save(update_fields=["sent_at"])
+        items = {
+            row["pk"]: row
+            for row in Item.objects.filter(
+                pk__in={item for item, _stage in batch.pairs()}, resolved_at__isnull=True
+            ).values("pk", "assignee_id", "account_id")
+        }
+        wanted = {
+            (f"item:{item}", STAGE_KINDS[stage].removeprefix("moderation_")): (items[item], stage)
+            for item, stage in batch.pairs()
+            if item in items
+        }
+        todo = [wanted[key] for key in _claim_reminders(wanted)]
+        ids = _insert_notifications(_Recipients(now).notifications(todo))
+        transaction.on_commit(lambda: enqueue_many(ids))
+    return len(todo)
+
+
+def _claim_reminders(keys):
+    """Insert the (subject, stage) Reminder rows; return those this call inserted."""
+    if not keys:
+        return []
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    created = timezone.now()
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params = [value for subject, stage in keys for value in (subject, stage, created)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (subject, stage, created_at) VALUES {values} "
+            "ON CONFLICT (subject, stage) DO NOTHING RETURNING subject, stage",
+            params,
+        )
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def reminder_contexts(contexts):
@@ -96,45 +194,9 @@ def reminder_contexts(contexts):
     return [{"item": items.get(context["item"])} for context in contexts]
 
 
-def _advance(pks, now):
-    """Move each claimed item's stage pointer past every stage that has fallen due."""
-    stage, next_at = [], []
-    for i, (number, _key, offset) in enumerate(STAGES):
-        reached = Q(due_at__lte=now - offset)
-        stage.append(When(reached, then=Value(number, output_field=PositiveSmallIntegerField())))
-        following = (
-            ExpressionWrapper(F("due_at") + STAGES[i + 1][2], output_field=DateTimeField())
-            if i + 1 < len(STAGES)
-            else Value(None, output_field=DateTimeField())
-        )
-        next_at.append(When(reached, then=following))
-    Item.objects.filter(pk__in=pks).update(
-        reminder_stage=Case(*reversed(stage), default=F("reminder_stage")),
-        next_reminder_at=Case(*reversed(next_at), default=F("next_reminder_at")),
-    )
-
-
-def _claim_reminders(keys):
-    """Insert the (subject, stage) Reminder rows; return those this call inserted. Of two
-    racing sweeps, one inserts a row and the other gets it back as a conflict."""
-    if not keys:
-        return set()
-    table = connection.ops.quote_name(Reminder._meta.db_table)
-    created = timezone.now()
-    values = ", ".join(["(%s, %s, %s)"] * len(keys))
-    params = [value for subject, stage in keys for value in (subject, stage, created)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (subject, stage, created_at) VALUES {values} "
-            "ON CONFLICT (subject, stage) DO NOTHING RETURNING subject, stage",
-            params,
-        )
-        return {tuple(row) for row in cursor.fetchall()}
-
-
-class _Sweep:
-    """What one sweep looks up once: absences on its day, the accounts of its items
-    and the holders of roles in their units."""
+class _Recipients:
+    """Who is told of a batch of reminders, from what is looked up once: absences on
+    the day, the accounts of the items and the holders of roles in their units."""
 
     def __init__(self, now):
         self.now = now
@@ -186,29 +248,30 @@ class _Sweep:
     def _nearest(self, role, unit_ids):
         return next((self.holders[(role, u)] for u in unit_ids if self.holders[(role, u)]), None)
 
-    def recipients(self, row, key):
+    def recipients(self, item, stage):
         """Ids, as _recipients in organisation terms: chef_of_unit, communicator_of."""
-        handler = self.acting(row["assignee_id"])
-        if key == "12h_left":
+        handler = self.acting(item["assignee_id"])
+        if stage == Stage.TWELVE_HOURS_LEFT:
             return [handler]
-        substitute_id, up, forvaltning = self.accounts[row["account_id"]]
-        if key == "deadline":
+        substitute_id, up, forvaltning = self.accounts[item["account_id"]]
+        if stage == Stage.DEADLINE:
             return [handler, substitute_id, self._nearest(Role.CHEF, up)]
         start = up[up.index(forvaltning) :] if forvaltning in up else up
         return [self._nearest(Role.KOMMUNIKATOR, start)]
 
-    def notifications(self, todo):
-        """(recipient id, kind, link, context) of each notification of these reminders."""
-        if not todo:
+    def notifications(self, reminders):
+        """(recipient id, kind, link, context) of each notification of these
+        (item, stage) reminders."""
+        if not reminders:
             return []
-        self._load_accounts({row["account_id"] for row, _key in todo})
+        self._load_accounts({item["account_id"] for item, _stage in reminders})
         self._load_holders({u for _s, up, _f in self.accounts.values() for u in up})
         rows = []
-        for row, key in todo:
-            url, context = self.url.format(row["pk"]), {"item": row["pk"]}
-            ids = [i for i in self.recipients(row, key) if i is not None]
+        for item, stage in reminders:
+            url, context = self.url.format(item["pk"]), {"item": item["pk"]}
+            ids = [i for i in self.recipients(item, stage) if i is not None]
             rows.extend(
-                (user_id, f"moderation_{key}", url, context) for user_id in dict.fromkeys(ids)
+                (user_id, STAGE_KINDS[stage], url, context) for user_id in dict.fromkeys(ids)
             )
         return rows
 

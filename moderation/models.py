@@ -4,6 +4,7 @@ Items, their events and their preserved copies are allmänna handlingar: nothing
 ever deleted. The deadline is data (`due_at`, UTC, indexed) and a sweep finds what is due.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -117,9 +118,6 @@ class Item(models.Model):
     diarienummer = models.CharField(_("diarienummer"), max_length=60, blank=True)
     forwarded_to = models.CharField(_("vidarebefordrat till"), max_length=200, blank=True)
     crime_flagged = models.BooleanField(_("möjligt brott"), default=False)
-    # The clock: the next reminder stage and when it falls due (see jobs.py).
-    reminder_stage = models.PositiveSmallIntegerField(default=0)
-    next_reminder_at = models.DateTimeField(null=True, blank=True)
 
     objects = ItemQuerySet.as_manager()
 
@@ -132,11 +130,6 @@ class Item(models.Model):
                 fields=["due_at"], name="item_open_due", condition=Q(resolved_at__isnull=True)
             ),
             models.Index(fields=["account", "created_at"], name="item_account_created"),
-            models.Index(
-                fields=["next_reminder_at"],
-                name="item_reminder_due",
-                condition=Q(next_reminder_at__isnull=False),
-            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -158,6 +151,97 @@ class Item(models.Model):
 
     def time_left(self, now=None):
         return self.due_at - (now or timezone.now())
+
+
+class Stage(models.IntegerChoices):
+    TWELVE_HOURS_LEFT = 1, _("12 timmar kvar")
+    DEADLINE = 2, _("Tiden har gått ut")
+    OVERDUE_24H = 3, _("24 timmar försenat")
+
+
+# When each stage falls due, from the item's deadline, and the notification kind it sends.
+STAGE_OFFSETS = {
+    Stage.TWELVE_HOURS_LEFT: -datetime.timedelta(hours=12),
+    Stage.DEADLINE: datetime.timedelta(0),
+    Stage.OVERDUE_24H: datetime.timedelta(hours=24),
+}
+STAGE_KINDS = {
+    Stage.TWELVE_HOURS_LEFT: "moderation_12h_left",
+    Stage.DEADLINE: "moderation_deadline",
+    Stage.OVERDUE_24H: "moderation_overdue_24h",
+}
+
+
+class PendingReminder(models.Model):
+    """A reminder stage of an open item that has not fallen due: the sweep's queue.
+
+    Written with the item, three rows at fixed offsets from its deadline. The sweep
+    claims the due ones by deleting them (one DELETE … RETURNING per batch, which only
+    one sweep can do to a row) and writes what it claimed as a ReminderBatch in the
+    same transaction; handling an item removes its rows. These rows are the schedule,
+    not records: what was sent is kept as notifications.Reminder and Notification rows.
+    """
+
+    # No index of its own: the unique (item, stage) index serves lookups by item.
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="pending_reminders", db_index=False
+    )
+    stage = models.PositiveSmallIntegerField(_("steg"), choices=Stage.choices)
+    due_at = models.DateTimeField(_("ska skickas"), db_index=True)
+
+    class Meta:
+        verbose_name = _("kommande påminnelse")
+        verbose_name_plural = _("kommande påminnelser")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "stage"], name="pending_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.get_stage_display()}"
+
+    @classmethod
+    def schedule(cls, item):
+        """The unsaved reminder rows of a new item."""
+        return [
+            cls(item=item, stage=stage, due_at=item.due_at + offset)
+            for stage, offset in STAGE_OFFSETS.items()
+        ]
+
+
+class ReminderBatch(models.Model):
+    """The reminders one sweep claimed in one batch, until a worker has sent them
+    (`sent_at`). The worker takes the batch with a skip-locked row lock while it is
+    unsent, so it is sent once; a batch left unsent (its task lost) is sent by a later
+    sweep."""
+
+    claimed_at = models.DateTimeField()
+    # "item id:stage" pairs separated by spaces: text, because the sweep builds it in
+    # the claiming statement itself and a JSON aggregate costs it more than the claim.
+    reminders = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("omgång påminnelser")
+        verbose_name_plural = _("omgångar påminnelser")
+        indexes = [
+            models.Index(
+                fields=["claimed_at"],
+                name="reminder_batch_unsent",
+                condition=Q(sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claimed_at:%Y-%m-%d %H:%M}: {len(self.pairs())}"
+
+    @staticmethod
+    def encode(pairs):
+        return " ".join(f"{item}:{stage}" for item, stage in pairs)
+
+    def pairs(self):
+        """[(item id, stage), …]"""
+        return [tuple(int(n) for n in pair.split(":")) for pair in self.reminders.split()]
 
 
 class Action(models.TextChoices):

@@ -13,7 +13,6 @@ from notifications.services import notify
 from organisation.models import REGISTER_CURATORS, Role, Unit, acting_for, chef_of_unit
 from organisation.workdays import add_working_time
 
-from .jobs import first_reminder_at
 from .models import (
     BBS_OBLIGED,
     Action,
@@ -21,6 +20,7 @@ from .models import (
     Item,
     ItemEvent,
     Outcome,
+    PendingReminder,
     PreservedCopy,
     RemovalReason,
 )
@@ -98,13 +98,13 @@ def create_item(actor, account, data, source="", external_id="", now=None):
                 posted_at=posted_at,
                 noticed_at=noticed_at,
                 due_at=due,
-                next_reminder_at=first_reminder_at(due),
                 assignee=account.responsible,
                 created_by=actor,
                 created_at=now,
                 source=source,
                 external_id=external_id,
             )
+            PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
             _event(item, actor, Action.CREATED, now)
             person = handler(item, now)
             if actor is None or person.pk != actor.pk:
@@ -263,8 +263,11 @@ def _resolve(actor, item_id, outcome, action, now, text="", link=""):
 def _close(item, outcome, now):
     item.outcome = outcome
     item.resolved_at = now
-    item.next_reminder_at = None
     item.save()
+    # Stages not yet reached never go out. Rows a sweep is claiming right now are
+    # skipped rather than waited for: the worker drops stages of handled items.
+    free = item.pending_reminders.select_for_update(skip_locked=True).values_list("pk", flat=True)
+    PendingReminder.objects.filter(pk__in=list(free)).delete()
 
 
 def _locked(actor, item_id, now, open_only=True):

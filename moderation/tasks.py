@@ -12,3 +12,8 @@ def remind_deadlines():
 @shared_task(name="moderation.tasks.remind_unwatched")
 def remind_unwatched():
     return jobs.remind_unwatched(timezone.now())
+
+
+@shared_task(name="moderation.tasks.send_batch")
+def send_batch(batch_id):
+    return jobs.send_batch(batch_id, timezone.now())

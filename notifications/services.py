@@ -1,12 +1,8 @@
-import logging
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Notification, Reminder
 from .rendering import render
-
-log = logging.getLogger(__name__)
 
 
 def notify(recipient, kind, context=None, url=""):
@@ -52,27 +48,22 @@ def notify_once(subject, stage, recipients, kind, context=None, url=""):
 
 def enqueue(notification_id):
     """Hand delivery to a worker. If the broker is down, the outbox sweep delivers later."""
+    from config.celery import enqueue as to_worker
+
     from .tasks import deliver
 
-    try:
-        deliver.apply_async((notification_id,), retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure leaves the row for the sweep
-        log.warning("Broker unavailable; notification %s left for the sweep", notification_id)
+    to_worker(deliver, notification_id)
 
 
 def enqueue_many(notification_ids):
     """Hand the delivery of many notifications to a worker as one task (a sweep's
     batch). If the broker is down, the outbox sweep delivers them later."""
+    from config.celery import enqueue as to_worker
+
     from .tasks import deliver_many
 
-    if not notification_ids:
-        return
-    try:
-        deliver_many.apply_async((list(notification_ids),), retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure leaves the rows for the sweep
-        log.warning(
-            "Broker unavailable; %s notifications left for the sweep", len(notification_ids)
-        )
+    if notification_ids:
+        to_worker(deliver_many, list(notification_ids))
 
 
 @transaction.atomic

@@ -13,7 +13,17 @@ from django.db import connection
 from django.utils import timezone
 
 from moderation import jobs, services
-from moderation.models import Action, Item, ItemEvent, Kind, Outcome, PreservedCopy, RemovalReason
+from moderation.models import (
+    Action,
+    Item,
+    ItemEvent,
+    Kind,
+    Outcome,
+    PendingReminder,
+    PreservedCopy,
+    ReminderBatch,
+    RemovalReason,
+)
 from notifications.jobs import deliver_pending
 from notifications.models import Notification, Reminder
 from organisation.models import Absence
@@ -40,9 +50,19 @@ def recipients(kind):
 
 
 def sweep(moment, job=jobs.remind_deadlines):
-    """Run a sweep as beat does: at `moment`, with the clock pinned there."""
+    """Run a sweep as beat does: at `moment`, with the clock pinned there. The deadline
+    sweep hands its batches to a worker on commit; here the worker's half runs at once
+    (the test's transaction never commits)."""
     with time_machine.travel(moment, tick=False):
-        return job(timezone.now())
+        result = job(timezone.now())
+        if job is jobs.remind_deadlines:
+            jobs.send_unsent(timezone.now())
+        return result
+
+
+def pending(item):
+    """The reminder stages still to come of an item, with when they fall due."""
+    return dict(item.pending_reminders.values_list("stage", "due_at"))
 
 
 @pytest.fixture
@@ -114,7 +134,11 @@ def test_the_deadline_runs_from_posted_at_if_known_else_from_noticed_at(org, des
     known = new_item(desk, now, posted_at=posted)
     assert known.due_at == posted.astimezone(UTC) + H48
     assert timezone.localtime(known.due_at).hour == 19  # 20:15 CEST + 48 h = 19:15 CET
-    assert known.next_reminder_at == known.due_at - datetime.timedelta(hours=12)
+    assert pending(known) == {
+        1: known.due_at - datetime.timedelta(hours=12),
+        2: known.due_at,
+        3: known.due_at + datetime.timedelta(hours=24),
+    }
     unknown = new_item(desk, now)
     assert unknown.noticed_at == now and unknown.due_at == now.astimezone(UTC) + H48
     noticed = new_item(desk, now, noticed_at=at(2026, 10, 24, 9, 0))
@@ -196,8 +220,7 @@ def test_each_stage_once_to_the_right_people_across_dst(team, desk):
     assert recipients("moderation_12h_left") == ["medarbetare"]
     assert recipients("moderation_deadline") == ["chef", "kollega", "medarbetare"]
 
-    item.refresh_from_db()
-    assert item.reminder_stage == 3 and item.next_reminder_at is None
+    assert pending(item) == {}
     assert sorted(Reminder.objects.values_list("stage", flat=True)) == [
         "12h_left",
         "deadline",
@@ -228,7 +251,7 @@ def test_a_handled_item_is_not_reminded(team, desk):
     services.answer(team.medarbetare, item.pk, "Ja, 10–14.", now=at(2026, 11, 3, 8, 0))
     assert sweep(at(2026, 11, 10, 9, 0)) == 0
     assert not Reminder.objects.exists()
-    assert Item.objects.get(pk=item.pk).next_reminder_at is None
+    assert pending(item) == {}
 
 
 def test_an_item_registered_late_skips_the_12_hour_warning(team, desk):
@@ -250,13 +273,26 @@ def test_parallel_sweeps_send_each_stage_once(team, desk):
     items = [new_item(desk, start, text=f"Fråga {n}") for n in range(30)]
     due = items[0].due_at
 
-    results = race(6, lambda i: jobs.remind_deadlines(due - datetime.timedelta(hours=12)))
+    twelve = due - datetime.timedelta(hours=12)
+    results = race(6, lambda i: jobs.remind_deadlines(twelve))
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 30
+    # The worker's half, four at once on the claimed batches: each reminder once.
+    assert ReminderBatch.objects.filter(sent_at__isnull=True).exists()
+    results = race(4, lambda i: jobs.send_unsent(twelve))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 30
+    assert race(2, lambda i: jobs.send_unsent(twelve)) == [0, 0]
+
     results = race(6, lambda i: jobs.remind_deadlines(due + datetime.timedelta(hours=24)))
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 60  # the deadline and the 24-hour stage of each item
+    assert not PendingReminder.objects.exists()
+    # No worker took those batches: three sweeps at once a week later claim nothing new
+    # and send them, each reminder once.
+    assert ReminderBatch.objects.filter(sent_at__isnull=True).exists()
     assert race(3, lambda i: jobs.remind_deadlines(due + datetime.timedelta(days=9))) == [0] * 3
+    assert not ReminderBatch.objects.filter(sent_at__isnull=True).exists()
 
     assert Reminder.objects.count() == 90
     assert sent(team.medarbetare, "moderation_12h_left") == 30
@@ -269,13 +305,14 @@ def test_parallel_sweeps_send_each_stage_once(team, desk):
         .count()
         == 30 + 90 + 30
     )
-    assert set(Item.objects.values_list("reminder_stage", flat=True)) == {3}
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_sweep_once(team, desk):
     """moderation.tasks.remind_deadlines through the configured broker (Redis in CI) and
-    a real Celery worker, three times: the first run sends, the others send nothing."""
+    a real Celery worker, three times: the first run claims the reminder and hands its
+    batch to the worker (moderation.tasks.send_batch), which writes and delivers the
+    notification; the other runs claim nothing."""
     import time
 
     from celery.contrib.testing.worker import start_worker
@@ -319,7 +356,9 @@ def test_a_real_worker_runs_the_sweep_once(team, desk):
     assert Reminder.objects.filter(subject=f"item:{item.pk}").count() == 1
     assert Notification.objects.count() - before == 1
     assert sent(team.medarbetare, "moderation_12h_left") == 1
-    assert Item.objects.get(pk=item.pk).reminder_stage == 1
+    assert sorted(pending(item)) == [2, 3]
+    (batch,) = ReminderBatch.objects.all()
+    assert batch.sent_at is not None and batch.pairs() == [(item.pk, 1)]
 
 
 # -- assignment, absence and reassignment --------------------------------------------------
@@ -412,7 +451,7 @@ def test_removal_is_refused_until_a_copy_is_preserved(team, desk):
     item.refresh_from_db()
     assert item.outcome == Outcome.REMOVED and item.resolved_at == later
     assert item.removal_reason == RemovalReason.AGITATION and item.bbs_obliged
-    assert item.removed_at == removed_at and item.next_reminder_at is None
+    assert item.removed_at == removed_at and pending(item) == {}
     assert events(item) == [Action.CREATED, Action.PRESERVED, Action.REMOVED]
     assert ItemEvent.objects.get(item=item, action=Action.REMOVED).text == "Polisanmäls"
 
@@ -500,7 +539,7 @@ def test_each_action_closes_the_item_with_its_event(team, desk, name):
     item.refresh_from_db()
     outcome, action, text, link = EXPECTED[name]
     assert item.outcome == outcome and item.resolved_at == when
-    assert item.next_reminder_at is None
+    assert pending(item) == {}
     event = item.events.last()
     assert (event.action, event.actor, event.at, event.text, event.link) == (
         action,
@@ -744,7 +783,9 @@ def test_a_swept_reminder_is_rendered_in_the_list_and_sent_once(
     due = swept_deadline_reminders(desk, 4)
     with django_capture_on_commit_callbacks() as callbacks:
         assert sweep(due) == 4
-    assert len(callbacks) == 1  # one delivery task for the batch, not one per row
+    # One task for the claimed batch, one delivery task for its notifications: not one
+    # per row.
+    assert len(callbacks) == 2
     assert not Notification.objects.filter(rendered_at__isnull=False).exists()
 
     # The chef opens the list before any worker has sent them: all four are shown with
@@ -772,25 +813,33 @@ def test_a_swept_reminder_is_rendered_in_the_list_and_sent_once(
     assert not Notification.objects.filter(subject="").exists()
 
 
-def test_the_batch_task_renders_and_sends_each_reminder_once(
-    team, desk, django_capture_on_commit_callbacks
-):
-    """The task enqueued on commit delivers the batch; run it twice, as a redelivered
-    message would, and then the outbox sweep: each reminder is sent once."""
+def test_the_batch_tasks_send_each_reminder_once(team, desk, django_capture_on_commit_callbacks):
+    """The sweep hands its batch to moderation.tasks.send_batch on commit; that task
+    writes the notifications and hands them to notifications.tasks.deliver_many on
+    commit. Run each task twice, as a redelivered message would, then the outbox sweep:
+    each reminder is written once and sent once."""
     from unittest import mock
 
+    from moderation import tasks as moderation_tasks
     from notifications import tasks
 
     due = swept_deadline_reminders(desk, 3)
-    with mock.patch.object(tasks.deliver_many, "apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert sweep(due) == 3
-    ((args,), _kwargs) = apply_async.call_args
-    (ids,) = args
-    assert apply_async.call_count == 1
-    assert sorted(ids) == sorted(Notification.objects.values_list("pk", flat=True))
-    assert len(ids) == 9
     with time_machine.travel(due, tick=False):
+        with mock.patch.object(moderation_tasks.send_batch, "apply_async") as hand_off:
+            with django_capture_on_commit_callbacks(execute=True):
+                assert jobs.remind_deadlines(timezone.now()) == 3
+        ((args,), _kwargs) = hand_off.call_args
+        (batch_id,) = args
+        assert hand_off.call_count == 1 and not Notification.objects.exists()
+        with mock.patch.object(tasks.deliver_many, "apply_async") as apply_async:
+            with django_capture_on_commit_callbacks(execute=True):
+                assert moderation_tasks.send_batch(batch_id) == 3
+                assert moderation_tasks.send_batch(batch_id) == 0
+        ((args,), _kwargs) = apply_async.call_args
+        (ids,) = args
+        assert apply_async.call_count == 1
+        assert sorted(ids) == sorted(Notification.objects.values_list("pk", flat=True))
+        assert len(ids) == 9
         assert tasks.deliver_many(ids) == 9
         assert tasks.deliver_many(ids) == 0
     assert deliver_pending(due) == 0
@@ -801,18 +850,33 @@ def test_the_batch_task_renders_and_sends_each_reminder_once(
     assert all("Biblioteket på Facebook" in m.subject for m in mail.outbox)
 
 
-def test_with_the_broker_down_the_sweep_is_quick_and_the_outbox_sweep_delivers(
+def test_with_the_broker_down_the_sweep_is_quick_and_a_later_sweep_sends(
     team, desk, broker_down, django_capture_on_commit_callbacks
 ):
     import time
 
     due = swept_deadline_reminders(desk, 5)
     started = time.monotonic()
+    # The callbacks run when the block ends, after the pinned clock (the broker
+    # client's timeouts need a running one).
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert sweep(due) == 5
-    assert len(callbacks) == 1 and time.monotonic() - started < 10  # one failed enqueue
-    assert deliver_pending(due) == 15
-    assert deliver_pending(due) == 0
+        with time_machine.travel(due, tick=False):
+            assert jobs.remind_deadlines(timezone.now()) == 5
+    assert len(callbacks) == 1 and time.monotonic() - started < 10  # one failed hand-off
+    assert not Notification.objects.exists()  # the claimed batch waits in the database
+    # Within SEND_WITHIN a worker may still take it; after that the sweep sends it.
+    later = due + jobs.SEND_WITHIN - datetime.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert jobs.remind_deadlines(timezone.now()) == 0
+    assert not Notification.objects.exists()
+    later = due + jobs.SEND_WITHIN + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):  # its hand-off fails too
+        with time_machine.travel(later, tick=False):
+            assert jobs.remind_deadlines(timezone.now()) == 0
+    assert Notification.objects.count() == 15
+    assert not ReminderBatch.objects.filter(sent_at__isnull=True).exists()
+    assert deliver_pending(later) == 15
+    assert deliver_pending(later) == 0
     assert len(mail.outbox) == 15 and all(m.subject for m in mail.outbox)
 
 
@@ -826,3 +890,18 @@ def test_a_notification_that_cannot_be_rendered_is_retried_and_holds_up_nothing(
     assert broken.sent_at is None and broken.rendered_at is None
     assert "no_such_kind" in broken.last_error and broken.due_at > due
     assert len(mail.outbox) == 3
+
+
+def test_a_stage_claimed_before_the_item_was_handled_is_not_sent(team, desk):
+    """The sweep claimed the 12-hour warning; the item is answered before a worker
+    sends the batch: nothing goes out and nothing is recorded as sent."""
+    item = new_item(desk, at(2026, 11, 2, 9, 0))
+    twelve = item.due_at - datetime.timedelta(hours=12)
+    with time_machine.travel(twelve, tick=False):
+        assert jobs.remind_deadlines(timezone.now()) == 1
+    services.answer(team.medarbetare, item.pk, "Ja, 10–14.", now=twelve)
+    assert pending(item) == {}
+    assert jobs.send_unsent(twelve) == 0
+    assert not ReminderBatch.objects.filter(sent_at__isnull=True).exists()
+    assert not Reminder.objects.exists()
+    assert sent(team.medarbetare, "moderation_12h_left") == 0
