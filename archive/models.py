@@ -23,7 +23,6 @@ class Reason(models.TextChoices):
 
 class State(models.TextChoices):
     DUE = "vantar", _("Väntar på fångst")
-    CAPTURING = "fangas", _("Fångas")
     NEEDS_UPLOAD = "uppladdning", _("Väntar på uppladdad skärmbild")
     SEALED = "forseglad", _("Förseglad")
     SUPERSEDED = "ersatt", _("Ersatt av ny version")
@@ -37,6 +36,12 @@ class Method(models.TextChoices):
 class SnapshotQuerySet(models.QuerySet):
     def delete(self):
         raise RecordsAreKept(_("Ögonblicksbilder tas aldrig bort."))
+
+    def update(self, **kwargs):
+        """A bulk update never touches a sealed or superseded snapshot (save() guards
+        the single row; marking one superseded goes through save())."""
+        kept = self.exclude(state__in=[State.SEALED, State.SUPERSEDED])
+        return super(SnapshotQuerySet, kept).update(**kwargs)
 
     def sealed(self):
         return self.filter(state=State.SEALED)
@@ -136,6 +141,18 @@ class Snapshot(models.Model):
     @property
     def is_sealed(self):
         return self.sealed_at is not None
+
+    def is_capturing(self, now=None):
+        """A due snapshot that a worker has claimed: the browser is at work."""
+        return (
+            self.state == State.DUE
+            and self.claimed_until is not None
+            and self.claimed_until > (now or timezone.now())
+        )
+
+    @property
+    def state_label(self):
+        return _("Fångas") if self.is_capturing() else self.get_state_display()
 
     @property
     def filename(self):

@@ -79,7 +79,7 @@ def start_final_snapshot(actor, account, now=None):
     in the last 30 days (an old one, from a closure cancelled long ago, does not do)."""
     now = now or timezone.now()
     finals = account.snapshots.filter(reason=Reason.FINAL)
-    if finals.filter(state__in=[State.DUE, State.CAPTURING, State.NEEDS_UPLOAD]).exists():
+    if finals.filter(state__in=[State.DUE, State.NEEDS_UPLOAD]).exists():
         return None
     if finals.filter(state=State.SEALED, sealed_at__gte=now - FINAL_FRESH).exists():
         return None
@@ -142,12 +142,11 @@ def new_version(actor, snapshot_id, now=None):
 
 
 def _enqueue(snapshot_id):
+    from config.celery import enqueue
+
     from .tasks import capture
 
-    try:
-        capture.apply_async((snapshot_id,), retry=False)
-    except Exception:  # noqa: BLE001 - the capture sweep picks it up
-        pass
+    enqueue(capture, snapshot_id)  # if the broker is down, the capture sweep picks it up
 
 
 # -- capture ---------------------------------------------------------------------------

@@ -449,6 +449,10 @@ def test_a_sealed_snapshot_is_never_changed_or_deleted(org, sealed):
     sealed.refresh_from_db()
     assert (sealed.sha256, sealed.pdf.name, sealed.register_data) == original
     assert sealed.state == State.SEALED
+    # Nor in bulk: a queryset update passes sealed (and superseded) rows by.
+    assert Snapshot.objects.filter(pk=sealed.pk).update(sha256="0" * 64, pdf="") == 0
+    sealed.refresh_from_db()
+    assert (sealed.sha256, sealed.pdf.name) == original[:2]
     # Receipts are records too.
     receipt = services.record_receipt(org.people.arkivarie, "2026-H1")
     with pytest.raises(RecordsAreKept):

@@ -159,6 +159,20 @@ def test_only_the_responsible_and_the_communications_office_upload(
     assert Snapshot.objects.get().state == State.NEEDS_UPLOAD and files_in(media) == []
 
 
+def test_a_snapshot_being_captured_says_so(client, org, account):
+    """While a worker holds the claim the page says "Fångas"; when the claim has run out
+    (a crashed worker) it is waiting again."""
+    snapshot = semiannual(account)
+    now = timezone.now()
+    assert services.claim(snapshot.pk, now)
+    client.force_login(org.people.kommunikationschef)
+    page = client.get(f"/arkiv/bild/{snapshot.pk}/").content.decode()
+    assert "Fångas" in page and "fångas just nu" in page
+    Snapshot.objects.filter(pk=snapshot.pk).update(claimed_until=now - datetime.timedelta(1))
+    page = client.get(f"/arkiv/bild/{snapshot.pk}/").content.decode()
+    assert "Fångas" not in page and "väntar på att fångas automatiskt" in page
+
+
 def test_an_unsealed_snapshot_has_no_pdf(client, org, waiting):
     client.force_login(org.people.arkivarie)
     assert client.get(f"/arkiv/bild/{waiting.pk}/pdf/").status_code == 404
