@@ -3,9 +3,12 @@ A failing feed is recorded on the account and shown there, never raised."""
 
 import datetime
 import http.client
+import io
+import socket
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 
 import feedparser
 from django.db.models import Q
@@ -15,7 +18,7 @@ from django.utils.translation import gettext as _
 from .models import Account
 
 TIMEOUT = 10  # seconds, for the connection and each read
-DEADLINE = 30  # seconds for the whole body, however slowly it comes
+DEADLINE = 30  # seconds for the whole answer (headers and body), however slowly it comes
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "Kanalkoll (kommunens förteckning över konton i sociala medier)"
 
@@ -35,15 +38,11 @@ def fetch(url):
         },
     )
     deadline = time.monotonic() + DEADLINE
+    opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - scheme checked above
+        with opener.open(request, timeout=TIMEOUT) as response:
             body = bytearray()
             while len(body) <= MAX_BYTES:
-                if time.monotonic() > deadline:
-                    raise FeedError(
-                        _("Flödet tog för lång tid att läsa (över %(s)s sekunder).")
-                        % {"s": DEADLINE}
-                    )
                 chunk = response.read1(MAX_BYTES + 1 - len(body))
                 if not chunk:
                     break
@@ -65,6 +64,72 @@ def fetch(url):
             _("Flödet är för stort (över %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)}
         )
     return bytes(body)
+
+
+class _Deadline:
+    """A connected socket whose reads stop at a deadline: the socket's timeout bounds
+    each read, this bounds them all, so a server that sends its status line, headers or
+    body a byte at a time is cut off as well. http.client reads only through makefile."""
+
+    def __init__(self, sock, deadline):
+        self._sock = sock
+        self._deadline = deadline
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        if time.monotonic() > self._deadline:
+            raise FeedError(
+                _("Flödet tog för lång tid att läsa (över %(s)s sekunder).") % {"s": DEADLINE}
+            )
+        return self._sock.recv_into(buffer, nbytes, flags)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        # As socket.makefile does: the socket stays open while the file is in use, even
+        # after the connection closes it (a response read to its end after "close").
+        self._sock._io_refs += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self):
+        super().connect()
+        self.sock = _Deadline(self.sock, self._deadline)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self):
+        super().connect()  # TCP, then TLS, on the plain socket
+        self.sock = _Deadline(self.sock, self._deadline)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(partial(_HTTPConnection, deadline=self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(
+            partial(_HTTPSConnection, deadline=self._deadline), req, context=self._context
+        )
 
 
 def latest_date(body):

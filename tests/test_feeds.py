@@ -295,6 +295,19 @@ def trickle(handler):
         pass
 
 
+def trickle_headers(handler):
+    """The status line at once, then the headers a byte now and then."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    handler.wfile.flush()
+    try:
+        for _ in range(400):
+            handler.wfile.write(b"X")
+            handler.wfile.flush()
+            time.sleep(0.25)
+    except OSError:
+        pass
+
+
 def not_http(handler):
     handler.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
 
@@ -390,6 +403,14 @@ def test_a_slow_server_times_out(feed_account, feed, fast):
 
 def test_a_server_that_trickles_is_cut_off_at_the_deadline(feed_account, feed, fast):
     account = feed_account(feed(trickle))
+    started = time.monotonic()
+    assert read(account) is None
+    assert time.monotonic() - started < 4
+    assert "tog för lång tid" in account.feed_error
+
+
+def test_a_server_that_trickles_its_headers_is_cut_off_at_the_deadline(feed_account, feed, fast):
+    account = feed_account(feed(trickle_headers))
     started = time.monotonic()
     assert read(account) is None
     assert time.monotonic() - started < 4
