@@ -11,6 +11,7 @@ sweep, so nothing is lost when the broker or a worker is down."""
 
 import datetime
 import json
+import logging
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -31,6 +32,8 @@ BATCH = 2000
 # A batch not sent this long after it was claimed lost its task; the sweep sends it.
 SEND_WITHIN = datetime.timedelta(minutes=10)
 UNWATCHED_AFTER = datetime.timedelta(days=7)
+
+logger = logging.getLogger(__name__)
 
 
 def remind_deadlines(now):
@@ -122,10 +125,13 @@ def send_unsent(now, claimed_before=None):
     unsent = ReminderBatch.objects.filter(sent_at__isnull=True)
     if claimed_before is not None:
         unsent = unsent.filter(claimed_at__lt=claimed_before)
-    return sum(
-        send_batch(pk, now)
-        for pk in unsent.order_by("claimed_at", "pk").values_list("pk", flat=True)
-    )
+    sent = 0
+    for pk in unsent.order_by("claimed_at", "pk").values_list("pk", flat=True):
+        try:
+            sent += send_batch(pk, now)
+        except Exception:  # noqa: BLE001 - one bad batch (rolled back) holds up no other
+            logger.exception("Reminder batch %s could not be sent; it is tried again", pk)
+    return sent
 
 
 def send_batch(batch_id, now):

@@ -905,3 +905,33 @@ def test_a_stage_claimed_before_the_item_was_handled_is_not_sent(team, desk):
     assert not ReminderBatch.objects.filter(sent_at__isnull=True).exists()
     assert not Reminder.objects.exists()
     assert sent(team.medarbetare, "moderation_12h_left") == 0
+
+
+def test_a_batch_that_fails_is_rolled_back_and_holds_up_no_other(team, desk, monkeypatch):
+    """Two batches left unsent; sending the first fails half-way (its notifications
+    already written): it is rolled back whole, the second is sent, and the first goes
+    out on a later try."""
+    first = new_item(desk, at(2026, 11, 2, 9, 0))
+    second = new_item(desk, at(2026, 11, 2, 9, 5))  # claimed within SEND_WITHIN of the first
+    for item in (first, second):
+        with time_machine.travel(item.due_at - datetime.timedelta(hours=12), tick=False):
+            assert jobs.remind_deadlines(timezone.now()) == 1
+    Notification.objects.all().delete()  # the "new item" notices
+    real = jobs.enqueue_many
+
+    def fail_for_the_first(ids):
+        if Notification.objects.filter(pk__in=ids, context={"item": first.pk}).exists():
+            raise RuntimeError("broken")
+        return real(ids)
+
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn: fn())
+    monkeypatch.setattr(jobs, "enqueue_many", fail_for_the_first)
+    later = second.due_at
+    assert jobs.send_unsent(later) == 1
+    assert recipients("moderation_12h_left") == ["medarbetare"]
+    assert Notification.objects.get().context == {"item": second.pk}
+    assert ReminderBatch.objects.filter(sent_at__isnull=True).count() == 1
+    assert not Reminder.objects.filter(subject=f"item:{first.pk}").exists()
+    monkeypatch.setattr(jobs, "enqueue_many", real)
+    assert jobs.send_unsent(later) == 1
+    assert sent(team.medarbetare, "moderation_12h_left") == 2
