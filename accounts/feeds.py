@@ -92,7 +92,10 @@ class _Deadline:
         return io.BufferedReader(socket.SocketIO(self, "rb"))
 
 
-class _HTTPConnection(http.client.HTTPConnection):
+class _DeadlineConnection:
+    """Mixed into a connection class: once connected (and, for https, after TLS), its
+    socket reads stop at the deadline."""
+
     def __init__(self, *args, deadline, **kwargs):
         super().__init__(*args, **kwargs)
         self._deadline = deadline
@@ -102,14 +105,12 @@ class _HTTPConnection(http.client.HTTPConnection):
         self.sock = _Deadline(self.sock, self._deadline)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, deadline, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._deadline = deadline
+class _HTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
 
-    def connect(self):
-        super().connect()  # TCP, then TLS, on the plain socket
-        self.sock = _Deadline(self.sock, self._deadline)
+
+class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):

@@ -25,7 +25,15 @@ from notifications.models import Notification, Reminder
 from notifications.services import enqueue_many, notify_once
 from organisation.models import Absence, Role, RoleAssignment
 
-from .models import STAGE_KINDS, STAGE_OFFSETS, Item, PendingReminder, ReminderBatch, Stage
+from .models import (
+    STAGE_KINDS,
+    STAGE_NAMES,
+    STAGE_OFFSETS,
+    Item,
+    PendingReminder,
+    ReminderBatch,
+    Stage,
+)
 
 REMINDER_KINDS = tuple(STAGE_KINDS.values())
 BATCH = 2000
@@ -76,7 +84,7 @@ def _claim(now):
         "early": Stage.TWELVE_HOURS_LEFT.value,
         "batch": BATCH,
     }
-    send = "NOT (stage = %(early)s AND due_at <= %(late)s) AS send"
+    send_column = "NOT (stage = %(early)s AND due_at <= %(late)s) AS send"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -85,7 +93,7 @@ def _claim(now):
                     DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                         SELECT ctid FROM {table} WHERE due_at <= %(now)s
                         ORDER BY due_at LIMIT %(batch)s))
-                    RETURNING item_id, stage, {send}
+                    RETURNING item_id, stage, {send_column}
                 ), batch AS (
                     INSERT INTO {batches} (claimed_at, reminders)
                     SELECT %(now)s, string_agg(concat(item_id, ':', stage), ' ')
@@ -101,7 +109,7 @@ def _claim(now):
             return rows, batch_id, size
         cursor.execute(
             f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE due_at <= %(now)s "
-            f"ORDER BY due_at LIMIT %(batch)s) RETURNING item_id, stage, {send}",
+            f"ORDER BY due_at LIMIT %(batch)s) RETURNING item_id, stage, {send_column}",
             params,
         )
         rows = cursor.fetchall()
@@ -157,15 +165,16 @@ def send_batch(batch_id, now):
             return 0
         batch.sent_at = now
         batch.save(update_fields=["sent_at"])
+        pairs = batch.pairs()
         items = {
             row["pk"]: row
             for row in Item.objects.filter(
-                pk__in={item for item, _stage in batch.pairs()}, resolved_at__isnull=True
+                pk__in={item for item, _stage in pairs}, resolved_at__isnull=True
             ).values("pk", "assignee_id", "account_id")
         }
         wanted = {
-            (f"item:{item}", STAGE_KINDS[stage].removeprefix("moderation_")): (items[item], stage)
-            for item, stage in batch.pairs()
+            (f"item:{item}", STAGE_NAMES[stage]): (items[item], stage)
+            for item, stage in pairs
             if item in items
         }
         todo = [wanted[key] for key in _claim_reminders(wanted)]
@@ -205,7 +214,6 @@ class _Recipients:
     the day, the accounts of the items and the holders of roles in their units."""
 
     def __init__(self, now):
-        self.now = now
         day = timezone.localdate(now)
         self.away = {}
         for user_id, substitute_id in (

@@ -165,11 +165,14 @@ STAGE_OFFSETS = {
     Stage.DEADLINE: datetime.timedelta(0),
     Stage.OVERDUE_24H: datetime.timedelta(hours=24),
 }
-STAGE_KINDS = {
-    Stage.TWELVE_HOURS_LEFT: "moderation_12h_left",
-    Stage.DEADLINE: "moderation_deadline",
-    Stage.OVERDUE_24H: "moderation_overdue_24h",
+# The name of each stage in its notifications.Reminder row ("item:<pk>", name) and in
+# the kind of notification it sends ("moderation_<name>").
+STAGE_NAMES = {
+    Stage.TWELVE_HOURS_LEFT: "12h_left",
+    Stage.DEADLINE: "deadline",
+    Stage.OVERDUE_24H: "overdue_24h",
 }
+STAGE_KINDS = {stage: f"moderation_{name}" for stage, name in STAGE_NAMES.items()}
 
 
 class PendingReminder(models.Model):
