@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_celery_beat",
+    "core",
     "organisation",
     "notifications",
     "accounts",
