@@ -1,5 +1,3 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from core import csvsafe
 
 from . import access, lifecycle_views, services
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
@@ -226,11 +226,6 @@ def public_register_json(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 def public_register_csv(request):
     register = PublicRegister()
@@ -240,7 +235,7 @@ def public_register_csv(request):
         )
     except BadFilter as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer(csvsafe.Echo())
 
     def lines():
         yield "\ufeff"  # so that spreadsheet programs read å, ä and ö right

@@ -18,7 +18,6 @@ so memory stays flat however many there are. A copy that does not match the chec
 stored at sealing stops the build: a package never vouches for a changed file.
 """
 
-import csv
 import datetime
 import functools
 import hashlib
@@ -36,6 +35,7 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.utils import timezone, translation
 
+from core import csvsafe
 from organisation.models import Unit
 
 from .models import Method, Reason, Snapshot, State
@@ -357,19 +357,13 @@ def register_row(snapshot, name):
     return row
 
 
-def _defuse(value):
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's
-    advice against CSV injection); the XML keeps the exact value."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def register_csv(rows):
     """UTF-8 with a byte order mark (so that Excel reads å, ä, ö), comma separated, CRLF."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)  # formula cells defused; the XML keeps the exact value
     writer.writerow([column for column, _ in REGISTER_COLUMNS])
     for row in rows:
-        writer.writerow([_defuse(row[column]) for column, _ in REGISTER_COLUMNS])
+        writer.writerow([row[column] for column, _ in REGISTER_COLUMNS])
     return out.getvalue().encode("utf-8-sig")
 
 
