@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import csvsafe
+from core import csvsafe, pages
 
 from . import access, lifecycle_views, services
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
@@ -26,7 +26,7 @@ def register_list(request):
     form = RegisterFilterForm(request.GET or None)
     qs = form.filter(Account.objects.visible_to(request.user).with_compliance())
     qs = qs.select_related("unit", "unit__forvaltning", "responsible", "substitute")
-    page = Paginator(qs.order_by("display_name", "id"), 50).get_page(request.GET.get("page"))
+    page = pages.get_page(Paginator(qs.order_by("display_name", "id"), 50), request.GET.get("page"))
     return render(
         request,
         "accounts/register_list.html",
@@ -148,12 +148,9 @@ def _query_without_page(request):
 
 def _page_number(request):
     try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError as exc:
-        raise BadFilter(_("Sidnumret måste vara ett heltal.")) from exc
-    if number < 1:
-        raise BadFilter(_("Sidnumret måste vara 1 eller större."))
-    return number
+        return pages.page_number(request.GET.get("page"))
+    except pages.BadPage as exc:
+        raise BadFilter(str(exc)) from exc
 
 
 @require_GET

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-KEY = re.compile(r"^(\d{4})-H([12])$")
+KEY = re.compile(r"([0-9]{4})-H([12])", re.ASCII)  # use fullmatch()
+# The years a period key may name: the periods around them (previous, next and the turn
+# at their end) must stay within what datetime and zoneinfo can compute.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,13 @@ class Period:
 
     @classmethod
     def from_key(cls, key):
-        match = KEY.match(key or "")
+        """The period of a key such as "2026-H2"; ValueError for anything else,
+        including years outside FIRST_YEAR..LAST_YEAR."""
+        match = KEY.fullmatch(key or "") if isinstance(key, str) else None
         if not match:
             raise ValueError(f"Not a period key: {key!r}")
+        if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+            raise ValueError(f"Period key out of range: {key!r}")
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

@@ -18,7 +18,7 @@ from organisation.models import REGISTER_CURATORS, Role
 
 from . import services
 from .models import Reason, Receipt, Snapshot, State
-from .periods import KEY, Period, last_ended
+from .periods import Period, last_ended
 
 ARCHIVE_ROLES = REGISTER_CURATORS | {Role.ARKIVARIE}
 LATE_AFTER = datetime.timedelta(days=30)
@@ -32,9 +32,10 @@ def _require_archive_role(user):
 
 
 def _period_or_404(key):
-    if not KEY.match(key):
-        raise Http404(_("Perioden finns inte."))
-    return Period.from_key(key)
+    try:
+        return Period.from_key(key)
+    except ValueError as exc:
+        raise Http404(_("Perioden finns inte.")) from exc
 
 
 def delivery_state(snapshot, now):

@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core import pages
+
 from . import services
 from .models import Notification
 from .rendering import render_pending
@@ -12,7 +14,7 @@ from .rendering import render_pending
 @login_required
 def notification_list(request):
     qs = Notification.objects.for_user(request.user)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = pages.get_page(Paginator(qs, 30), request.GET.get("page"))
     # Reminders that a sweep wrote unrendered and no worker has sent yet: render them
     # now, together, so that no row is shown without its text.
     page.object_list = list(page.object_list)
