@@ -1,7 +1,21 @@
 """Normalising account URLs, so that one account has one key whatever way it is written.
 
 http/https, "www.", "m.", a trailing slash, the letter case and tracking parameters do
-not matter; other query parameters (Facebook's profile.php?id=…) do.
+not matter; other query parameters (Facebook's profile.php?id=…) do. Percent-encoded
+letters and digits are decoded (`ekdala%62ibliotek` is `ekdalabibliotek`), "." and ".."
+path segments are resolved as a browser resolves them, and a platform's own other host
+names give its main one (`twitter.com/x` is `x.com/x`, `fb.com` is `facebook.com`,
+`youtu.be/ID` is `youtube.com/watch?v=ID`; see HOST_ALIASES).
+
+What a browser would read differently from urllib is refused, never guessed: user
+names and passwords, backslashes, percent-encoded host names. An encoded "/", "?", "#"
+or "%" stays encoded in the key, so it never matches a plain path. A host is compared
+as IDNA (punycode), so a look-alike in another script (Cyrillic "х") never gives the
+key of the ASCII host, and only exact host names are aliases: `x.com.evil.example` and
+`evil-x.com` are other hosts.
+
+The key is stored, unique, on Account (a changed rule needs a data migration that
+recomputes the keys, see accounts/migrations/0005_recompute_url_keys.py).
 """
 
 import ipaddress
@@ -33,6 +47,21 @@ TRACKING_PARAMS = {
     "locale",
 }
 HOST_PREFIXES = ("www.", "m.", "mobile.")
+# A platform's other host names (after HOST_PREFIXES are taken off) and its main one.
+HOST_ALIASES = {
+    "twitter.com": "x.com",
+    "fb.com": "facebook.com",
+    "web.facebook.com": "facebook.com",
+    "mbasic.facebook.com": "facebook.com",
+    "touch.facebook.com": "facebook.com",
+    "instagr.am": "instagram.com",
+    "threads.net": "threads.com",
+}
+# LinkedIn's country hosts (se.linkedin.com) show the same pages as linkedin.com.
+LINKEDIN_COUNTRY = re.compile(r"^[a-z]{2}\.linkedin\.com$")
+# Percent-encoded characters that mean the same decoded (RFC 3986, 2.3 and 6.2.2.2).
+UNRESERVED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -50,6 +79,8 @@ def url_key(raw: str) -> str:
         raise InvalidAccountURL(_("Adressen är för lång (högst 2000 tecken)."))
     if any(ch.isspace() or ord(ch) < 32 for ch in text):
         raise InvalidAccountURL(_("Adressen får inte innehålla mellanslag eller radbrytningar."))
+    if "\\" in text:  # a browser reads it as "/", urllib does not
+        raise InvalidAccountURL(_("Adressen får inte innehålla omvänt snedstreck (\\)."))
     if "://" not in text:
         scheme = SCHEME_RE.match(text)
         if scheme and not text[scheme.end() :][:1].isdigit():  # "mailto:x", not "host:8080"
@@ -62,13 +93,14 @@ def url_key(raw: str) -> str:
         raise InvalidAccountURL(_("Adressen kan inte tolkas.")) from exc
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidAccountURL(_("Bara webbadresser (http eller https) kan vara konton."))
-    host = (parts.hostname or "").rstrip(".")
+    if "@" in parts.netloc or parts.username or parts.password:
+        raise InvalidAccountURL(_("Adressen får inte innehålla användarnamn eller lösenord."))
+    host = parts.hostname or ""
+    host = host[:-1] if host.endswith(".") else host  # "x.com." is x.com, "x.com.." nothing
     try:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError as exc:
         raise InvalidAccountURL(_("Adressens värdnamn är ogiltigt.")) from exc
-    if parts.username or parts.password:
-        raise InvalidAccountURL(_("Adressen får inte innehålla användarnamn eller lösenord."))
     if not (HOST_RE.match(host) or _is_ip_or_localhost(host)):
         raise InvalidAccountURL(
             _("Adressen saknar ett giltigt värdnamn, till exempel facebook.com.")
@@ -77,18 +109,59 @@ def url_key(raw: str) -> str:
         if host.startswith(prefix) and host.count(".") >= 2:
             host = host[len(prefix) :]
             break
+    host = "linkedin.com" if LINKEDIN_COUNTRY.match(host) else HOST_ALIASES.get(host, host)
+    path = _remove_dot_segments(re.sub(r"/{2,}", "/", _decode(parts.path)))
+    path = path.rstrip("/").lower()
+    query = parts.query
+    if host == "youtu.be" and port in (None, 80, 443) and re.fullmatch(r"/[a-z0-9_-]+", path):
+        # youtu.be/ID is the video youtube.com/watch?v=ID (no channel has such an address)
+        host, query, path = (
+            "youtube.com",
+            urlencode({"v": path[1:], **dict(parse_qsl(query))}),
+            "/watch",
+        )
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port not in (None, 80, 443):
         host = f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/").lower()
     params = sorted(
         (k.lower(), v.lower())
-        for k, v in parse_qsl(parts.query, keep_blank_values=False)
+        for k, v in parse_qsl(query, keep_blank_values=False)
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith("utm_")
     )
     query = f"?{urlencode(params)}" if params else ""
     return f"{host}{path}{query}"
+
+
+def _decode(path):
+    """The path with percent-encoded unreserved characters (letters, digits, - . _ ~)
+    and printable UTF-8 text decoded; every other escape ("%2F", "%3F", "%25", …) kept."""
+
+    def decode_run(match):
+        text = bytes.fromhex(match[0].replace("%", "")).decode("utf-8", "surrogateescape")
+        return "".join(
+            char
+            if char in UNRESERVED or (ord(char) >= 0x80 and char.isprintable())
+            else "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogateescape"))
+            for char in text
+        )
+
+    return PERCENT_RUN.sub(decode_run, path)
+
+
+def _remove_dot_segments(path):
+    """RFC 3986, 5.2.4: "/a/./b/../c" is "/c" as a browser requests it."""
+    segments = path.split("/")
+    out = []
+    for segment in segments[1:] if path.startswith("/") else segments:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    last = segments[-1] if segments else ""
+    tail = "/" if last in (".", "..") else ""
+    return ("/" + "/".join(out) + tail) if path.startswith("/") else "/".join(out) + tail
 
 
 def _is_ip_or_localhost(host):
