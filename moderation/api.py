@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Status
+from core import requestbody
 
 from . import services, tokens
 from .models import Kind
@@ -72,12 +73,11 @@ def _push_item(request):
     ).lower() not in ("utf-8", "utf8"):
         return error(415, _("Skicka kroppen som application/json i UTF-8."))
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body = b"" if length > MAX_BODY else request.read(MAX_BODY + 1)
-    if length > MAX_BODY or len(body) > MAX_BODY:
+        body = requestbody.read_body(request, MAX_BODY)  # with Content-Length or chunked
+    except requestbody.TooLarge:
         return error(413, _("Kroppen får vara högst %(n)d byte.") % {"n": MAX_BODY})
+    except requestbody.BodyError:
+        return error(400, _("Kroppen kunde inte läsas som den skickades."))
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError):
