@@ -228,15 +228,21 @@ class Guard:
         timeout=10,
         deadline=None,
         redirects=MAX_REDIRECTS,
+        checked=None,
     ):
         """Send one request and return its Response (the caller closes it), following
         up to `redirects` redirects, each hop checked like the first. With
         redirects=0 a redirect is returned as it is. `timeout` bounds each connect and
-        read, `deadline` (time.monotonic()) the whole answer, body included."""
+        read, `deadline` (time.monotonic()) the whole answer, body included. `checked`
+        is this guard's Target for `url` from an earlier check: the first hop then
+        dials the addresses checked there, without a second lookup."""
         deadline = deadline if deadline is not None else time.monotonic() + 30
         followed = 0
         while True:
-            target = self.check(url)
+            if checked is not None and checked.url == url and not followed:
+                target = checked
+            else:
+                target = self.check(url)
             connection = _connection(self, target, timeout, deadline)
             try:
                 connection.request(method, target.path, body=body, headers=headers or {})
