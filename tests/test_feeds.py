@@ -606,3 +606,35 @@ def test_the_account_page_gives_a_plain_reason_and_no_socket_text(client, org, f
         page = client.get(f"/konton/{account.pk}/").content.decode()
         assert f"Flödet kunde inte läsas: {reason}" in page
         assert not [text for text in SOCKET_TEXTS if text in page]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:6379/", NOT_PUBLIC),
+        ("http://[::ffff:10.0.0.1]/feed.xml", NOT_PUBLIC),
+        ("http://169.254.169.254/latest/meta-data/", NOT_PUBLIC),
+        ("https://saknas.invalid/feed.xml", "Adressen saknas.invalid kunde inte slås upp."),
+        ("http://93.184.216.34:8080/feed.xml", "standardporten"),
+    ],
+)
+def test_the_account_form_refuses_a_feed_that_is_not_public(
+    client, org, feed_account, url, message
+):
+    account = feed_account("")
+    client.force_login(org.people.medarbetare)
+    data = {
+        "display_name": account.display_name,
+        "handle": account.handle,
+        "purpose": account.purpose,
+        "audience": account.audience,
+        "language": account.language,
+        "contact_email": account.contact_email,
+        "credentials_location": account.credentials_location,
+        "feed_url": url,
+    }
+    response = client.post(f"/konton/{account.pk}/andra/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    account.refresh_from_db()
+    assert account.feed_url == ""
