@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import netguard
 from organisation.models import Unit
 
 from .models import PLAN_GOVERNED_FIELDS, Account, Platform, Problem, Status
@@ -31,6 +32,20 @@ def https_urls(field, **kwargs):
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
+
+
+def clean_feed_url(form):
+    """A feed address the reader will fetch: refused when typed unless the address
+    guard accepts it (only public addresses on the standard ports). A name that does not
+    resolve is refused too, with its reason; an unchanged address is not looked up
+    again, so that a passing DNS fault never blocks editing the rest of the account."""
+    url = form.cleaned_data.get("feed_url") or ""
+    if url and url != (form.initial.get("feed_url") or ""):
+        try:
+            netguard.check(url)
+        except netguard.NetError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+    return url
 
 
 def lock_plan_governed_fields(form):
@@ -93,6 +108,8 @@ class AccountForm(forms.ModelForm):
         self.order_fields(order)
         lock_plan_governed_fields(self)
 
+    clean_feed_url = clean_feed_url
+
     def clean_url(self):
         url = self.cleaned_data["url"]
         try:
@@ -140,6 +157,8 @@ class AccountDescriptionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         lock_plan_governed_fields(self)
+
+    clean_feed_url = clean_feed_url
 
 
 class RegisterFilterForm(forms.Form):

@@ -207,8 +207,8 @@ LOGGING = {
 }
 
 # Archive snapshots: which hosts the automatic capture may visit (an account's URL must
-# be on one of them, or a subdomain), whether private and loopback addresses are allowed
-# (never in production; the tests serve pages on 127.0.0.1), and the browser it drives.
+# be on one of them, or a subdomain; only public addresses, see core/netguard.py), and
+# the browser it drives.
 KANALKOLL_CAPTURE_HOSTS = env.list(
     "KANALKOLL_CAPTURE_HOSTS",
     default=[
@@ -223,7 +223,6 @@ KANALKOLL_CAPTURE_HOSTS = env.list(
         "threads.com",
     ],
 )
-KANALKOLL_CAPTURE_ALLOW_PRIVATE = env.bool("KANALKOLL_CAPTURE_ALLOW_PRIVATE", default=False)
 KANALKOLL_CHROMIUM = env.str("KANALKOLL_CHROMIUM", default="/usr/bin/chromium")
 KANALKOLL_CAPTURE_TIMEOUT = env.int("KANALKOLL_CAPTURE_TIMEOUT", default=30)  # seconds
 KANALKOLL_CAPTURE_MAX_BYTES = env.int("KANALKOLL_CAPTURE_MAX_BYTES", default=20 * 1024 * 1024)

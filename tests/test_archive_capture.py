@@ -1,8 +1,10 @@
 """The automatic capture of an account's start page (archive/capture.py).
 
-Pages are served over real HTTP on 127.0.0.1 by the tests themselves. A second server
-on 127.0.0.2 stands for an internal address: where the capture must not go, it records
-every request that reaches it, and the tests check it stayed empty.
+Pages are served over real HTTP on 127.0.0.1 by the tests themselves and reached as
+http://site.test.example through a stand-in internet given to the address guard
+(tests/netguard_helpers.py); nothing turns the guard off. A second server on 127.0.0.2
+stands for an internal address: where the capture must not go, it records every
+request that reaches it, and the tests check it stayed empty.
 """
 
 import io
@@ -15,7 +17,10 @@ import pytest
 from PIL import Image
 
 from archive import capture as capture_module
-from archive.capture import CaptureFailed, CaptureRefused, capture, check_url, is_public
+from archive.capture import CaptureFailed, CaptureRefused, check_url
+from core import netguard
+
+from .netguard_helpers import Internet
 
 PUBLIC = "93.184.216.34"
 needs_chromium = pytest.mark.skipif(
@@ -73,9 +78,17 @@ class Site:
         self.server.server_close()
 
 
+INTERNET = Internet()
+
+
+def capture(url, guard=INTERNET.guard):
+    return capture_module.capture(url, guard)
+
+
 @pytest.fixture
 def site():
     site = Site()
+    site.public = INTERNET.add("site.test.example", site.server.server_address)
     yield site
     site.close()
 
@@ -91,26 +104,12 @@ def internal():
 
 @pytest.fixture(autouse=True)
 def capture_settings(settings):
-    settings.KANALKOLL_CAPTURE_HOSTS = ["127.0.0.1"]
-    settings.KANALKOLL_CAPTURE_ALLOW_PRIVATE = True
+    settings.KANALKOLL_CAPTURE_HOSTS = ["test.example"]
     settings.KANALKOLL_CHROMIUM = "/usr/bin/chromium"
     settings.KANALKOLL_CAPTURE_TIMEOUT = 20  # the slow tests set their own
     settings.KANALKOLL_CAPTURE_MAX_BYTES = 1024 * 1024
     settings.KANALKOLL_CAPTURE_MAX_HEIGHT = 3000
     return settings
-
-
-@pytest.fixture
-def production(capture_settings, monkeypatch):
-    """Private addresses refused, as in production, but 127.0.0.1 passes for a public
-    host: the resolver says it is 93.184.216.34 while the browser still reaches the
-    test's server. Every other name resolves as usual."""
-    capture_settings.KANALKOLL_CAPTURE_ALLOW_PRIVATE = False
-    real = capture_module._resolve
-    monkeypatch.setattr(
-        capture_module, "_resolve", lambda host: [PUBLIC] if host == "127.0.0.1" else real(host)
-    )
-    return capture_settings
 
 
 def png_size(data):
@@ -134,7 +133,7 @@ def no_browser(monkeypatch):
     def fail():
         raise AssertionError("the browser was started")
 
-    monkeypatch.setattr(capture_module, "sync_playwright", fail)
+    monkeypatch.setattr(capture_module, "async_playwright", fail)
 
 
 @pytest.mark.parametrize(
@@ -158,62 +157,37 @@ def test_refused_without_starting_the_browser(url, no_browser):
         capture(url)
 
 
-def test_a_subdomain_of_an_allowed_host_is_allowed(settings, monkeypatch):
+def test_a_subdomain_of_an_allowed_host_is_allowed(settings):
     settings.KANALKOLL_CAPTURE_HOSTS = ["facebook.com"]
-    settings.KANALKOLL_CAPTURE_ALLOW_PRIVATE = False
-    monkeypatch.setattr(capture_module, "_resolve", lambda host: [PUBLIC])
-    check_url("https://www.facebook.com/botkyrkakommun")
-    check_url("https://FACEBOOK.com./botkyrkakommun")
+    guard = netguard.Guard(resolve=lambda host: [PUBLIC])
+    check_url("https://www.facebook.com/botkyrkakommun", guard)
+    check_url("https://FACEBOOK.com./botkyrkakommun", guard)
     with pytest.raises(CaptureRefused):
-        check_url("https://notfacebook.com/")
+        check_url("https://notfacebook.com/", guard)
     with pytest.raises(CaptureRefused):
-        check_url("https://facebook.com.evil.example/")
+        check_url("https://facebook.com.evil.example/", guard)
 
 
-def test_an_allowed_name_that_resolves_to_an_internal_address_is_refused(
-    production, monkeypatch, no_browser
-):
-    production.KANALKOLL_CAPTURE_HOSTS = ["facebook.com"]
-    monkeypatch.setattr(capture_module, "_resolve", lambda host: [PUBLIC, "10.1.2.3"])
-    with pytest.raises(CaptureRefused):
-        capture("https://www.facebook.com/botkyrkakommun")
+def test_an_allowed_name_that_resolves_to_an_internal_address_is_refused(settings, no_browser):
+    settings.KANALKOLL_CAPTURE_HOSTS = ["facebook.com"]
+    guard = netguard.Guard(resolve=lambda host: [PUBLIC, "10.1.2.3"])
+    with pytest.raises(CaptureRefused, match="inte en publik webbadress"):
+        capture("https://www.facebook.com/botkyrkakommun", guard)
 
 
 @pytest.mark.parametrize(
-    "address",
-    [
-        "127.0.0.2",
-        "10.0.0.1",
-        "172.16.0.1",
-        "192.168.1.1",
-        "169.254.169.254",
-        "100.64.0.1",
-        "0.0.0.0",
-        "224.0.0.1",
-        "240.0.0.1",
-        "255.255.255.255",
-        "::1",
-        "::",
-        "fe80::1",
-        "fe80::1%lo",
-        "fc00::1",
-        "ff02::1",
-        "::ffff:127.0.0.1",
-        "::ffff:10.0.0.1",
-        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
-        "2002:7f00:1::",  # 6to4 of 127.0.0.1
-        "2001:db8::1",
-    ],
+    "url", ["http://127.0.0.1:{port}/", "http://localhost:{port}/", "http://[::1]:{port}/"]
 )
-def test_internal_addresses_are_not_public(address):
-    assert not is_public(address)
+def test_an_allowed_internal_host_is_refused_without_a_request(settings, site, no_browser, url):
+    """The production guard (the system's resolver, real TCP): nothing reaches 127.0.0.1,
+    even with the address on the allow list."""
+    settings.KANALKOLL_CAPTURE_HOSTS = ["127.0.0.1", "localhost", "::1"]
+    with pytest.raises(CaptureRefused, match="inte en publik webbadress"):
+        capture_module.capture(url.format(port=site.server.server_address[1]))
+    assert site.requests == []
 
 
-@pytest.mark.parametrize(
-    "address", [PUBLIC, "8.8.8.8", "2606:4700:4700::1111", "::ffff:93.184.216.34"]
-)
-def test_public_addresses_are_public(address):
-    assert is_public(address)
+# Which addresses are public: tests/test_netguard.py.
 
 
 # -- in the browser -----------------------------------------------------------------
@@ -223,7 +197,7 @@ def test_public_addresses_are_public(address):
 @needs_chromium
 def test_a_normal_page_gives_a_png_as_wide_as_the_viewport(site):
     site.html("/kommun", page(100))
-    assert png_size(capture(site.base + "/kommun")) == (1280, 900)
+    assert png_size(capture(site.public + "/kommun")) == (1280, 900)
 
 
 @pytest.mark.browser
@@ -231,8 +205,8 @@ def test_a_normal_page_gives_a_png_as_wide_as_the_viewport(site):
 def test_a_long_page_is_taken_whole_and_cut_at_the_maximum_height(site, settings):
     site.html("/long", page(2000))
     site.html("/huge", page(20000))
-    assert png_size(capture(site.base + "/long")) == (1280, 2000)
-    assert png_size(capture(site.base + "/huge")) == (1280, 3000)
+    assert png_size(capture(site.public + "/long")) == (1280, 2000)
+    assert png_size(capture(site.public + "/huge")) == (1280, 3000)
 
 
 def slow_answer():
@@ -253,7 +227,7 @@ def test_a_page_that_does_not_load_fails_within_the_time_limit(site, settings, a
     site.routes["/"] = answer
     started = time.monotonic()
     with pytest.raises(CaptureFailed, match="inom 10 sekunder"):
-        capture(site.base + "/")
+        capture(site.public + "/")
     assert time.monotonic() - started < 13
     assert site.requests == ["/"]
 
@@ -264,7 +238,7 @@ def test_a_page_larger_than_the_byte_limit_fails(site, settings):
     settings.KANALKOLL_CAPTURE_MAX_BYTES = 200_000
     site.html("/big", page(extra="<p>" + "x" * 300_000 + "</p>"))
     with pytest.raises(CaptureFailed, match="för stor"):
-        capture(site.base + "/big")
+        capture(site.public + "/big")
 
 
 @pytest.mark.browser
@@ -276,7 +250,7 @@ def test_the_byte_limit_counts_the_pages_resources_together(site, settings):
     for i in range(5):
         site.routes[f"/img{i}.bin"] = (200, {"Content-Type": "image/png"}, b"\0" * 60_000)
     with pytest.raises(CaptureFailed, match="för stor"):
-        capture(site.base + "/many")
+        capture(site.public + "/many")
 
 
 @pytest.mark.browser
@@ -285,16 +259,16 @@ def test_the_byte_limit_counts_the_pages_resources_together(site, settings):
 def test_an_http_error_fails(site, status):
     site.html("/error", "<h1>Fel</h1>", status=status)
     with pytest.raises(CaptureFailed, match=f"felkod {status}"):
-        capture(site.base + "/error")
+        capture(site.public + "/error")
 
 
 @pytest.mark.browser
 @needs_chromium
 def test_a_redirect_on_the_allowed_host_is_followed(site):
     site.redirect("/", "/start")
-    site.redirect("/start", site.base + "/kommun", status=301)
+    site.redirect("/start", site.public + "/kommun", status=301)
     site.html("/kommun", page(1500))
-    assert png_size(capture(site.base + "/")) == (1280, 1500)
+    assert png_size(capture(site.public + "/")) == (1280, 1500)
     assert site.requests == ["/", "/start", "/kommun"]
 
 
@@ -303,7 +277,7 @@ def test_a_redirect_on_the_allowed_host_is_followed(site):
 def test_endless_redirects_fail(site):
     site.redirect("/loop", "/loop")
     with pytest.raises(CaptureFailed, match="för många"):
-        capture(site.base + "/loop")
+        capture(site.public + "/loop")
     assert len(site.requests) == 6
 
 
@@ -320,8 +294,9 @@ def test_endless_redirects_fail(site):
         "http://169.254.169.254/latest/meta-data/",
     ],
 )
-def test_a_redirect_to_an_internal_address_is_refused(site, internal, production, target):
-    production.KANALKOLL_CAPTURE_HOSTS = [
+def test_a_redirect_to_an_internal_address_is_refused(site, internal, capture_settings, target):
+    capture_settings.KANALKOLL_CAPTURE_HOSTS = [
+        "test.example",
         "127.0.0.1",
         "127.0.0.2",
         "localhost",
@@ -332,8 +307,8 @@ def test_a_redirect_to_an_internal_address_is_refused(site, internal, production
     ]
     port = internal.server.server_address[1]
     site.redirect("/", target.format(internal=internal.base, port=port))
-    with pytest.raises(CaptureRefused, match="intern adress"):
-        capture(site.base + "/")
+    with pytest.raises(CaptureRefused, match="inte en publik webbadress"):
+        capture(site.public + "/")
     assert site.requests == ["/"]
     assert internal.requests == []
 
@@ -343,13 +318,13 @@ def test_a_redirect_to_an_internal_address_is_refused(site, internal, production
 def test_a_redirect_to_a_host_not_on_the_list_is_refused(site, internal):
     site.redirect("/", internal.base + "/")
     with pytest.raises(CaptureRefused, match="127.0.0.2"):
-        capture(site.base + "/")
+        capture(site.public + "/")
     assert internal.requests == []
 
 
 @pytest.mark.browser
 @needs_chromium
-def test_the_page_cannot_make_the_browser_reach_an_internal_address(site, internal, production):
+def test_the_page_cannot_make_the_browser_reach_an_internal_address(site, internal):
     """Images, frames, fetch, WebSockets and a redirected image: none reach 127.0.0.2;
     the page itself is still captured."""
     site.redirect("/pixel.png", internal.base + "/via-redirect")
@@ -367,18 +342,20 @@ def test_the_page_cannot_make_the_browser_reach_an_internal_address(site, intern
             </script>"""
         ),
     )
-    assert png_size(capture(site.base + "/")) == (1280, 900)
+    assert png_size(capture(site.public + "/")) == (1280, 900)
     assert "/pixel.png" in site.requests
     assert internal.requests == []
 
 
 @pytest.mark.browser
 @needs_chromium
-def test_a_script_that_sends_the_page_to_an_internal_address_is_refused(site, internal, production):
-    production.KANALKOLL_CAPTURE_HOSTS = ["127.0.0.1", "127.0.0.2"]
+def test_a_script_that_sends_the_page_to_an_internal_address_is_refused(
+    site, internal, capture_settings
+):
+    capture_settings.KANALKOLL_CAPTURE_HOSTS = ["test.example", "127.0.0.1", "127.0.0.2"]
     site.html("/", page(extra=f"<script>location.href = '{internal.base}/';</script>"))
     with pytest.raises(CaptureRefused):
-        capture(site.base + "/")
+        capture(site.public + "/")
     assert internal.requests == []
 
 
@@ -386,7 +363,7 @@ def test_a_missing_browser_fails_with_a_clear_message(site, settings):
     settings.KANALKOLL_CHROMIUM = "/nonexistent/chromium"
     site.html("/", page())
     with pytest.raises(CaptureFailed, match="startade inte"):
-        capture(site.base + "/")
+        capture(site.public + "/")
     assert site.requests == []
 
 
@@ -396,7 +373,9 @@ def test_what_the_browser_would_fetch_beside_the_route_goes_nowhere(internal):
     """The launch arguments send the browser's own traffic to a dead proxy: without
     the route, a page's fetch and WebSocket still do not reach 127.0.0.2."""
     port = internal.server.server_address[1]
-    with capture_module.sync_playwright() as p:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium", args=capture_module.CHROMIUM_ARGS
         )
@@ -411,4 +390,26 @@ def test_what_the_browser_would_fetch_beside_the_route_goes_nowhere(internal):
             page_.wait_for_timeout(1000)
         finally:
             browser.close()
+    assert internal.requests == []
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_dns_rebinding_cannot_send_the_capture_to_an_internal_address(site, internal):
+    """A resolver that answers the site's public address first and 127.0.0.2 after:
+    the page is fetched from the address that was checked, looked up once, and the
+    internal server is never reached."""
+    internet = Internet()
+    internet.add("rebind.test.example", site.server.server_address)
+    asked = []
+
+    def rebinding(host):
+        asked.append(host)
+        return [internet.names[host]] if len(asked) == 1 else ["127.0.0.2"]
+
+    site.html("/", page(100))
+    guard = netguard.Guard(resolve=rebinding, dial=internet.dial)
+    assert png_size(capture("http://rebind.test.example/", guard)) == (1280, 900)
+    assert asked == ["rebind.test.example"]
+    assert site.requests == ["/"]
     assert internal.requests == []

@@ -1,5 +1,9 @@
 """Activity from feeds (issue 6): RSS and Atom served over real HTTP on 127.0.0.1 by the
-test; every failure is a message recorded on the account, never an exception."""
+test; every failure is a message recorded on the account, never an exception.
+
+The feed server is reached as http://feeds.test.example through a stand-in internet
+(tests/netguard_helpers.py) that the address guard is given; URLs naming 127.0.0.1
+itself are refused as in production (issue 11)."""
 
 import datetime
 import http.server
@@ -16,6 +20,7 @@ from accounts import feeds
 from accounts.models import Account, Status
 
 from .factories import AccountFactory
+from .netguard_helpers import Internet
 
 STHLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=STHLM)
@@ -87,6 +92,9 @@ def rss(*dates):
 # -- a feed server on 127.0.0.1 ---------------------------------------------------------
 
 
+INTERNET = Internet()
+
+
 class FeedServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
@@ -94,10 +102,8 @@ class FeedServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes = {}
         self.requests = []
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        self.base = INTERNET.add("feeds.test.example", self.server_address)
+        self.local = f"http://127.0.0.1:{self.server_address[1]}"  # refused by the guard
 
     def url(self, path):
         return self.base + path
@@ -169,7 +175,7 @@ def feed_account(org):
 def read(account, now=NOW):
     """Read the account's feed at `now` (the clock pinned there) and reload it."""
     with time_machine.travel(now, tick=False):
-        result = feeds.read_account_feed(account, timezone.now())
+        result = feeds.read_account_feed(account, timezone.now(), INTERNET.guard)
     account.refresh_from_db()
     return result
 
@@ -421,8 +427,9 @@ def test_nobody_listening(feed_account):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    account = feed_account(f"http://127.0.0.1:{port}/feed.xml")
-    assert read(account) is None and "gick inte att nå" in account.feed_error
+    base = INTERNET.add("nobody.test.example", ("127.0.0.1", port))
+    account = feed_account(f"{base}/feed.xml")
+    assert read(account) is None and account.feed_error == "Flödet gick inte att nå."
 
 
 @pytest.mark.parametrize(
@@ -449,7 +456,7 @@ def test_external_entities_are_not_fetched(feed_account, feed):
 
 
 def test_a_long_error_is_cut_to_the_field(feed_account, monkeypatch):
-    def fail(url):
+    def fail(url, guard):
         raise feeds.FeedError("x" * 1000)
 
     monkeypatch.setattr(feeds, "fetch", fail)
@@ -478,7 +485,7 @@ def test_read_feeds_reads_what_is_due_and_survives_bad_feeds(org, feed_account, 
     closed = feed_account(feed(RSS), status=Status.CLOSED, closed_on=datetime.date(2026, 1, 1))
     without = AccountFactory(feed_url="", unit=org.bibliotek, responsible=org.people.medarbetare)
     with time_machine.travel(NOW, tick=False):
-        assert feeds.read_feeds(timezone.now()) == 3
+        assert feeds.read_feeds(timezone.now(), guard=INTERNET.guard) == 3
     accounts = Account.objects.in_bulk()
     assert accounts[good.pk].last_activity_on == RSS_DATE
     assert accounts[bad.pk].feed_error and accounts[bad.pk].feed_checked_at == NOW
@@ -491,12 +498,143 @@ def test_read_feeds_reads_what_is_due_and_survives_bad_feeds(org, feed_account, 
     assert len(served) == 3
     # An hour later nothing is due; the bad feed is tried again after six hours.
     with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
-        assert feeds.read_feeds(timezone.now()) == 0
+        assert feeds.read_feeds(timezone.now(), guard=INTERNET.guard) == 0
     with time_machine.travel(NOW + datetime.timedelta(hours=6, minutes=1), tick=False):
-        assert feeds.read_feeds(timezone.now()) == 4  # the three, and `recent` now too
+        assert (
+            feeds.read_feeds(timezone.now(), guard=INTERNET.guard) == 4
+        )  # the three, and `recent` now too
 
 
 def test_the_sweep_is_registered(org):
     from config.sweeps import SWEEPS
 
     assert "accounts.jobs.read_feeds" in {sweep.job for sweep in SWEEPS}
+
+
+# -- only public addresses (issue 11) ---------------------------------------------------
+
+NOT_PUBLIC = "Adressen är inte en publik webbadress."
+SOCKET_TEXTS = ("Connection refused", "Remote end closed", "Errno", "timed out", "reset by")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/feed.xml",
+        "http://localhost:{port}/feed.xml",
+        "http://[::ffff:127.0.0.1]:{port}/feed.xml",
+        "http://2130706433:{port}/feed.xml",  # 127.0.0.1 as one number
+        "http://127.0.0.1/feed.xml",
+        "http://10.0.0.1/feed.xml",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/feed.xml",
+        "http://[::1]/feed.xml",
+        "http://[fe80::1]/feed.xml",
+    ],
+)
+def test_an_internal_address_is_refused_without_a_request(feed_account, feed, url):
+    """With the production guard: nothing reaches the server on 127.0.0.1."""
+    feed(RSS, path="/feed.xml")
+    account = feed_account(url.format(port=feed.server.server_address[1]))
+    with time_machine.travel(NOW, tick=False):
+        assert feeds.read_account_feed(account, timezone.now()) is None
+    account.refresh_from_db()
+    assert account.feed_error == NOT_PUBLIC
+    assert account.last_activity_on is None
+    assert feed.server.requests == []
+
+
+@pytest.mark.parametrize("target", ["{local}/internal.xml", "http://localhost:{port}/internal.xml"])
+def test_a_redirect_to_an_internal_address_is_refused_at_the_hop(feed_account, feed, target):
+    """A public name that sends the reader on to loopback: the first hop is fetched, the
+    second is refused before it is dialled."""
+    feed(RSS, path="/internal.xml")
+    location = target.format(local=feed.server.local, port=feed.server.server_address[1])
+
+    def moved(handler):
+        handler.send_response(302)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    account = feed_account(feed(moved, path="/moved.xml"))
+    assert read(account) is None
+    assert account.feed_error == NOT_PUBLIC
+    assert account.last_activity_on is None
+    assert [path for path, _ in feed.server.requests] == ["/moved.xml"]
+
+
+def test_endless_redirects_are_cut_off(feed_account, feed):
+    def loop(handler):
+        handler.send_response(301)
+        handler.send_header("Location", "/loop.xml")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    account = feed_account(feed(loop, path="/loop.xml"))
+    assert read(account) is None
+    assert account.feed_error == "Flödets adress skickade vidare för många gånger."
+    assert len(feed.server.requests) == 6  # the first and five redirects
+
+
+def test_a_name_that_does_not_resolve_says_so(feed_account):
+    account = feed_account("http://saknas.test.example/feed.xml")
+    assert read(account) is None
+    assert account.feed_error == "Adressen saknas.test.example kunde inte slås upp."
+
+
+def test_a_port_other_than_the_standard_one_is_refused(feed_account, feed):
+    account = feed_account(feed.server.base + ":8080" + feed(RSS).removeprefix(feed.server.base))
+    assert read(account) is None
+    assert "standardporten" in account.feed_error
+    assert feed.server.requests == []
+
+
+def test_the_account_page_gives_a_plain_reason_and_no_socket_text(client, org, feed_account):
+    """The reproduction of issue 11: Redis on 127.0.0.1:6379 is not probed, and an
+    unreachable public feed says so without the socket's words."""
+    internal = feed_account("http://127.0.0.1:6379/")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = INTERNET.add("stangd.test.example", sock.getsockname())
+    unreachable = feed_account(closed + "/feed.xml")
+    with time_machine.travel(NOW, tick=False):
+        feeds.read_account_feed(internal, timezone.now())
+    read(unreachable)
+    client.force_login(org.people.medarbetare)
+    for account, reason in [(internal, NOT_PUBLIC), (unreachable, "Flödet gick inte att nå.")]:
+        page = client.get(f"/konton/{account.pk}/").content.decode()
+        assert f"Flödet kunde inte läsas: {reason}" in page
+        assert not [text for text in SOCKET_TEXTS if text in page]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:6379/", NOT_PUBLIC),
+        ("http://[::ffff:10.0.0.1]/feed.xml", NOT_PUBLIC),
+        ("http://169.254.169.254/latest/meta-data/", NOT_PUBLIC),
+        ("https://saknas.invalid/feed.xml", "Adressen saknas.invalid kunde inte slås upp."),
+        ("http://93.184.216.34:8080/feed.xml", "standardporten"),
+    ],
+)
+def test_the_account_form_refuses_a_feed_that_is_not_public(
+    client, org, feed_account, url, message
+):
+    account = feed_account("")
+    client.force_login(org.people.medarbetare)
+    data = {
+        "display_name": account.display_name,
+        "handle": account.handle,
+        "purpose": account.purpose,
+        "audience": account.audience,
+        "language": account.language,
+        "contact_email": account.contact_email,
+        "credentials_location": account.credentials_location,
+        "feed_url": url,
+    }
+    response = client.post(f"/konton/{account.pk}/andra/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    account.refresh_from_db()
+    assert account.feed_url == ""
