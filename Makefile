@@ -1,4 +1,4 @@
-.PHONY: run test install lint bench-register
+.PHONY: run test test-slow install lint bench-register
 
 # Tests run with DEBUG off; this key exists only for them.
 TEST_ENV = SECRET_KEY=test-only-not-secret DEBUG=0
@@ -10,8 +10,12 @@ run: install
 	@scripts/run.sh
 
 # Two worker processes (pytest-xdist), one per core; each gets its own test database.
+# Tests marked slow (they wait for real time limits) run separately: `make test-slow`.
 test: install
-	$(TEST_ENV) .venv/bin/pytest -n 2 $(ARGS)
+	$(TEST_ENV) .venv/bin/pytest -n 2 -m "not slow" $(ARGS)
+
+test-slow: install
+	$(TEST_ENV) .venv/bin/pytest -n 2 -m slow $(ARGS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -191,6 +191,7 @@ def remind_passive(now):
                     "link": activity_link(account, account.responsible),
                 },
                 account_url(account),
+                now=now,
             ):
                 sent += 1
         if days >= limit + PROPOSAL_AFTER.days:
@@ -202,6 +203,7 @@ def remind_passive(now):
                     "account_passive_close",
                     {"account": account, "days": days},
                     account_url(account),
+                    now=now,
                 ):
                     sent += 1
     return sent
@@ -247,6 +249,7 @@ def remind_coverage(now):
                     "account_coverage",
                     {"account": account, "problem": problem.label},
                     account_url(account),
+                    now=now,
                 ):
                     sent += 1
     for account in credentials_lapsed(today).select_related("responsible"):
@@ -258,6 +261,7 @@ def remind_coverage(now):
                 "account_credentials",
                 {"account": account},
                 account_url(account),
+                now=now,
             ):
                 sent += 1
     return sent
@@ -304,6 +308,7 @@ def propose_closure(actor, account_id, reason, now=None):
                 "closure_proposed",
                 {"account": account, "closure": closure, "actor": actor},
                 account_url(account),
+                now=now,
             )
     return closure
 
@@ -344,14 +349,17 @@ def confirm_closure(actor, closure_id, now=None):
         closure.confirmed_by, closure.confirmed_at = actor, now
         closure.save()
         if account.status != Status.WINDING_DOWN:
-            update_account(actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",))
+            update_account(
+                actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",), now=now
+            )
         for hook in settings.KANALKOLL_ON_CLOSURE_CONFIRMED:
-            import_string(hook)(actor, account)
+            import_string(hook)(actor, account, now=now)
         notify(
             account.responsible,
             "closure_confirmed",
             {"account": account, "closure": closure, "actor": actor},
             account_url(account),
+            now=now,
         )
     finish_closure(account.pk, now)
     return closure
@@ -372,7 +380,11 @@ def finish_closure(account_id, now=None):
             return False
         try:
             update_account(
-                closure.confirmed_by, account_id, {"status": Status.CLOSED}, fields=("status",)
+                closure.confirmed_by,
+                account_id,
+                {"status": Status.CLOSED},
+                fields=("status",),
+                now=now,
             )
         except ValidationError:
             return False  # the final snapshot is not sealed yet
@@ -427,7 +439,9 @@ def cancel_closure(actor, closure_id, now=None):
         closure.cancelled_by, closure.cancelled_at = actor, now
         closure.save()
         if closure.account.status == Status.WINDING_DOWN:
-            update_account(actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",))
+            update_account(
+                actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",), now=now
+            )
     return closure
 
 
@@ -442,13 +456,14 @@ def responsibilities(user):
     ]
 
 
-def hand_over(actor, old, successor):
+def hand_over(actor, old, successor, now=None):
     """The successor takes over as responsible (or substitute) on the accounts."""
+    now = now or timezone.now()
     for account in Account.objects.open().filter(responsible=old):
         data = {"responsible": successor}
         if account.substitute_id == successor.pk:
             data["substitute"] = None  # not their own substitute: coverage asks for another
-        update_account(actor, account.pk, data, fields=("responsible", "substitute"))
+        update_account(actor, account.pk, data, fields=("responsible", "substitute"), now=now)
     for account in Account.objects.open().filter(substitute=old):
         value = None if account.responsible_id == successor.pk else successor
-        update_account(actor, account.pk, {"substitute": value}, fields=("substitute",))
+        update_account(actor, account.pk, {"substitute": value}, fields=("substitute",), now=now)

@@ -83,7 +83,9 @@ def attest_activity(request, pk):
         messages.error(request, _("Ange ett giltigt datum."))
         return _back(account)
     try:
-        lifecycle.attest_activity(request.user, account.pk, form.cleaned_data["activity_on"])
+        lifecycle.attest_activity(
+            request.user, account.pk, form.cleaned_data["activity_on"], now=timezone.now()
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -95,7 +97,7 @@ def attest_activity(request, pk):
 @require_POST
 def attest_credentials(request, pk):
     account = access.get_account_for_user(request.user, pk)
-    lifecycle.attest_credentials(request.user, account.pk)
+    lifecycle.attest_credentials(request.user, account.pk, now=timezone.now())
     messages.success(request, _("Kontrollen av inloggning och lösenordsförvaring är registrerad."))
     return _back(account)
 
@@ -110,7 +112,7 @@ def attest_link(request, token):
     form = ActivityForm(request.POST or None, initial={"activity_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            lifecycle.attest_by_link(token, form.cleaned_data["activity_on"])
+            lifecycle.attest_by_link(token, form.cleaned_data["activity_on"], now=timezone.now())
         except lifecycle.LinkInvalid as exc:
             return render(request, "accounts/attest_link.html", {"error": str(exc)}, status=400)
         except PermissionDenied as exc:  # no longer on the account's team
@@ -131,7 +133,9 @@ def closure_propose(request, pk):
     form = ClosureForm(request.POST)
     form.is_valid()
     try:
-        lifecycle.propose_closure(request.user, account.pk, form.cleaned_data.get("reason", ""))
+        lifecycle.propose_closure(
+            request.user, account.pk, form.cleaned_data.get("reason", ""), now=timezone.now()
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -155,7 +159,7 @@ def _closure_for(request, pk):
 def closure_confirm(request, pk):
     closure = _closure_for(request, pk)
     try:
-        lifecycle.confirm_closure(request.user, closure.pk)
+        lifecycle.confirm_closure(request.user, closure.pk, now=timezone.now())
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -173,7 +177,9 @@ def closure_confirm(request, pk):
 def closure_step(request, pk):
     closure = _closure_for(request, pk)
     try:
-        lifecycle.record_closure_step(request.user, closure.pk, request.POST.get("step", ""))
+        lifecycle.record_closure_step(
+            request.user, closure.pk, request.POST.get("step", ""), now=timezone.now()
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -186,7 +192,7 @@ def closure_step(request, pk):
 def closure_cancel(request, pk):
     closure = _closure_for(request, pk)
     try:
-        lifecycle.cancel_closure(request.user, closure.pk)
+        lifecycle.cancel_closure(request.user, closure.pk, now=timezone.now())
     except ValidationError as exc:
         _errors(request, exc)
     else:

@@ -244,7 +244,7 @@ class Account(models.Model):
         editable=False,
         help_text=_("Den fastställda aktivitetsplan som kontot bygger på."),
     )
-    created_at = models.DateTimeField(_("registrerat"), auto_now_add=True)
+    created_at = models.DateTimeField(_("registrerat"), default=timezone.now)
     updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
 
     history = HistoricalRecords(

@@ -47,21 +47,23 @@ FULL_FIELDS = DESCRIPTIVE_FIELDS + (
 PLAN_FIELDS = FULL_FIELDS + ("plan_reference",)
 
 
-def register_account(actor, data, administrators=(), fields=FULL_FIELDS):
+def register_account(actor, data, administrators=(), fields=FULL_FIELDS, now=None):
     """Create an account in the register from the items of `data` named in `fields`."""
+    now = now or timezone.now()
     with transaction.atomic():
-        account = Account(**{k: v for k, v in data.items() if k in fields})
-        _apply_status_dates(account, previous_status=None)
+        account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
+        _apply_status_dates(account, previous_status=None, now=now)
         account.url_key = url_key(account.url)
-        with _one_history_record(account, actor):
+        with _one_history_record(account, actor, now):
             _save_unique(account)
             account.administrators.set(administrators)
-        _announce_roles(account, actor, before=None)
+        _announce_roles(account, actor, before=None, now=now)
     return account
 
 
-def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS):
+def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS, now=None):
     """Change an account's fields (only those in `fields`) and, if given, its administrators."""
+    now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         before = _roles(account)
@@ -69,29 +71,30 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
         for name, value in data.items():
             if name in fields:
                 setattr(account, name, value)
-        _apply_status_dates(account, previous_status)
+        _apply_status_dates(account, previous_status, now=now)
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
             for check in settings.KANALKOLL_CLOSE_CHECKS:
                 import_string(check)(account)  # raises ValidationError with the reason
         account.url_key = url_key(account.url)
-        with _one_history_record(account, actor):
+        with _one_history_record(account, actor, now):
             _save_unique(account)
             if administrators is not None:
                 account.administrators.set(administrators)
-        _announce_roles(account, actor, before=before)
+        _announce_roles(account, actor, before=before, now=now)
     return account
 
 
 @contextmanager
-def _one_history_record(account, actor):
+def _one_history_record(account, actor, now):
     """Make the changes inside without history, then record one complete version
-    (fields and administrators) made by `actor`."""
+    (fields and administrators) made by `actor` at `now`."""
     account.skip_history_when_saving = True
     try:
         yield
     finally:
         del account.skip_history_when_saving
     account._history_user = actor
+    account._history_date = now
     account.save()
 
 
@@ -107,8 +110,8 @@ def _save_unique(account):
         raise
 
 
-def _apply_status_dates(account, previous_status):
-    today = timezone.localdate()
+def _apply_status_dates(account, previous_status, now):
+    today = timezone.localdate(now)
     if account.status != previous_status:
         if account.status == Status.ACTIVE and account.opened_on is None:
             account.opened_on = today
@@ -133,7 +136,7 @@ ROLE_LABELS = {
 }
 
 
-def _announce_roles(account, actor, before):
+def _announce_roles(account, actor, before, now):
     """Tell each person who was given a role on the account."""
     after = _roles(account)
     people = {}
@@ -150,4 +153,5 @@ def _announce_roles(account, actor, before):
             "account_role",
             {"account": account, "roles": roles, "actor": actor},
             url=reverse("accounts:detail", args=[account.pk]),
+            now=now,
         )

@@ -15,7 +15,7 @@ key of the ASCII host, and only exact host names are aliases: `x.com.evil.exampl
 `evil-x.com` are other hosts.
 
 The key is stored, unique, on Account (a changed rule needs a data migration that
-recomputes the keys, see accounts/migrations/0005_recompute_url_keys.py).
+recomputes the keys, see accounts/migrations/0006_recompute_url_keys.py).
 """
 
 import ipaddress

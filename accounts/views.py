@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -67,7 +68,7 @@ def account_create(request):
         data = dict(form.cleaned_data)
         admins = data.pop("administrators")
         try:
-            account = services.register_account(request.user, data, admins)
+            account = services.register_account(request.user, data, admins, now=timezone.now())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -97,6 +98,7 @@ def account_edit(request, pk):
                 fields=services.FULL_FIELDS
                 if level == access.FULL
                 else services.DESCRIPTIVE_FIELDS,
+                now=timezone.now(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)

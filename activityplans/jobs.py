@@ -50,7 +50,9 @@ def remind_waiting_plans(now):
                         communicator = routing.kommunikationschef(exclude=plan.applicant)
                     recipients, kind = [communicator], "plan_escalation"
                 context = {"plan": plan, "waiting_for": actor, "since": plan.state_changed_at}
-                if notify_once(_step_key(plan), stage, recipients, kind, context, plan_url(plan)):
+                if notify_once(
+                    _step_key(plan), stage, recipients, kind, context, plan_url(plan), now=now
+                ):
                     sent += 1
                 Plan.objects.filter(pk=plan.pk).update(**{field: None})
     return sent
@@ -78,6 +80,7 @@ def remind_evaluations(now):
                 f"evaluation_{stage}",
                 {"plan": evaluation.plan, "evaluation": evaluation},
                 plan_url(evaluation.plan),
+                now=now,
             ):
                 sent += 1
     return sent

@@ -88,20 +88,22 @@ def may_edit(actor, plan):
     return plan.is_editable and actor.pk in (plan.applicant_id, plan.created_by_id)
 
 
-def create_draft(actor, data, administrators=()):
+def create_draft(actor, data, administrators=(), now=None):
+    now = now or timezone.now()
     applicant = data.get("applicant") or actor
     if not may_draft_for(actor, applicant):
         raise PermissionDenied(_("Du kan bara upprätta planer för dig själv eller din personal."))
     with transaction.atomic():
-        plan = Plan(created_by=actor)
+        plan = Plan(created_by=actor, created_at=now, state_changed_at=now)
         _apply(plan, {**data, "applicant": applicant})
         if plan.unit_id is None:
             plan.unit = applicant.unit
         plan.save()
-        plan.reference = f"AP-{timezone.localdate().year}-{plan.pk:04d}"
+        plan.reference = f"AP-{timezone.localdate(now).year}-{plan.pk:04d}"
         plan.save(update_fields=["reference"])
         plan.administrators.set(administrators)
-        _event(plan, actor, Action.CREATED, State.DRAFT, State.DRAFT, _role_as_drafter(actor, plan))
+        role = _role_as_drafter(actor, plan)
+        _event(plan, actor, Action.CREATED, State.DRAFT, State.DRAFT, role, at=now)
     return plan
 
 
@@ -276,7 +278,9 @@ def submit(actor, plan_id, now=None):
         if plan.assignment == Assignment.MONITORING:
             _move(plan, actor, Action.NOTED, State.NOTED, now, role)
             chef = acting_for(routing.designated(plan, State.SUBMITTED), now)
-            notify(chef, "plan_monitoring", {"plan": plan, "actor": actor}, url=plan_url(plan))
+            notify(
+                chef, "plan_monitoring", {"plan": plan, "actor": actor}, url=plan_url(plan), now=now
+            )
             return plan
         comment = _("Inskickad igen efter komplettering.") if plan.state == State.RETURNED else ""
         _move(plan, actor, Action.SUBMITTED, State.SUBMITTED, now, role, comment)
@@ -344,6 +348,7 @@ def decide(actor, plan_id, expected_state, decision, comment="", url="", now=Non
             "plan_decision",
             {"plan": plan, "actor": actor, "event": plan.events.last()},
             url=plan_url(plan),
+            now=now,
         )
     return plan
 
@@ -368,7 +373,11 @@ def withdraw(actor, plan_id, comment="", now=None):
         )
         if waiting_for is not None:
             notify(
-                waiting_for, "plan_withdrawn", {"plan": plan, "actor": actor}, url=plan_url(plan)
+                waiting_for,
+                "plan_withdrawn",
+                {"plan": plan, "actor": actor},
+                url=plan_url(plan),
+                now=now,
             )
     return plan
 
@@ -406,9 +415,11 @@ def _establish(plan, actor, now):
     if plan.account_id:
         if plan.account.kind == Kind.MAIN and plan.assignment != Assignment.AMBASSADOR:
             data["kind"] = Kind.MAIN
-        account = update_account(actor, plan.account_id, data, administrators, fields=PLAN_FIELDS)
+        account = update_account(
+            actor, plan.account_id, data, administrators, fields=PLAN_FIELDS, now=now
+        )
     else:
-        account = register_account(actor, data, administrators, fields=PLAN_FIELDS)
+        account = register_account(actor, data, administrators, fields=PLAN_FIELDS, now=now)
     plan.account = account
     plan.established_at = now
     if plan.previous_id:
@@ -440,9 +451,10 @@ def may_start_new_version(actor, plan):
     )
 
 
-def start_new_version(actor, plan_id):
+def start_new_version(actor, plan_id, now=None):
     """A draft copy of an established plan, to change what it decided (purpose, audience,
     responsible person…); it goes through the whole approval flow again."""
+    now = now or timezone.now()
     with transaction.atomic():
         plan = _locked(plan_id)
         if not may_start_new_version(actor, plan):
@@ -456,7 +468,12 @@ def start_new_version(actor, plan_id):
         data = {name: getattr(plan, name) for name in PLAN_FIELDS_EDITABLE}
         data["applicant"] = plan.account.responsible if plan.account_id else plan.applicant
         copy = Plan(
-            created_by=actor, previous=plan, version=plan.version + 1, reference=plan.reference
+            created_by=actor,
+            previous=plan,
+            version=plan.version + 1,
+            reference=plan.reference,
+            created_at=now,
+            state_changed_at=now,
         )
         _apply(copy, data)
         copy.save()
@@ -469,6 +486,7 @@ def start_new_version(actor, plan_id):
             State.DRAFT,
             _role_as_drafter(actor, copy),
             _("Ny version av fastställd plan."),
+            at=now,
         )
     return copy
 
@@ -576,6 +594,7 @@ def submit_evaluation(actor, evaluation_id, data, now=None):
             plan.state,
             _("Ansvarig"),
             evaluation.get_outcome_display(),
+            at=now,
         )
         communicator = routing.communicator_for(plan)
         if communicator is not None:
@@ -584,6 +603,7 @@ def submit_evaluation(actor, evaluation_id, data, now=None):
                 "plan_evaluation",
                 {"plan": plan, "evaluation": evaluation, "actor": actor},
                 url=plan_url(plan),
+                now=now,
             )
         ongoing = plan.duration == Duration.ONGOING or (
             plan.ends_on and plan.ends_on > evaluation.due_on
@@ -631,7 +651,7 @@ def _role_as_drafter(actor, plan):
     return _("För %(person)s") % {"person": plan.applicant}
 
 
-def _event(plan, actor, action, from_state, to_state, role, comment="", at=None):
+def _event(plan, actor, action, from_state, to_state, role, comment="", *, at):
     return PlanEvent.objects.create(
         plan=plan,
         actor=actor,
@@ -640,7 +660,7 @@ def _event(plan, actor, action, from_state, to_state, role, comment="", at=None)
         to_state=to_state,
         role=role,
         comment=comment,
-        at=at or timezone.now(),
+        at=at,
     )
 
 
@@ -660,7 +680,7 @@ def _move(plan, actor, action, to_state, now, role, comment=""):
 def _announce_waiting(plan, now):
     person = routing.current_actor(plan, now)
     if person is not None:
-        notify(person, "plan_waiting", {"plan": plan}, url=plan_url(plan))
+        notify(person, "plan_waiting", {"plan": plan}, url=plan_url(plan), now=now)
 
 
 # -- handover ----------------------------------------------------------------------------

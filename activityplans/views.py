@@ -82,17 +82,18 @@ def _submission_errors_to_form(form, exc):
 def _save_plan(request, form, plan=None):
     """Save the draft; on "Skicka in" also submit it. Returns a response, or None to
     re-show the form with its errors."""
+    now = timezone.now()
     data = dict(form.cleaned_data)
     administrators = data.pop("administrators")
     if plan is None:
-        plan = services.create_draft(request.user, data, administrators)
+        plan = services.create_draft(request.user, data, administrators, now=now)
     else:
         plan = services.save_draft(request.user, plan.pk, data, administrators)
     if request.POST.get("action") != "submit":
         messages.success(request, _("Utkastet är sparat."))
         return redirect("activityplans:detail", plan.pk)
     try:
-        plan = services.submit(request.user, plan.pk)
+        plan = services.submit(request.user, plan.pk, now=now)
     except ValidationError as exc:
         _submission_errors_to_form(form, exc)
         messages.warning(
@@ -235,7 +236,7 @@ def _decision_help(plan, last_step):
 def plan_submit(request, pk):
     plan = get_plan_for_user(request.user, pk)
     try:
-        services.submit(request.user, plan.pk)
+        services.submit(request.user, plan.pk, now=timezone.now())
     except ValidationError:
         messages.error(
             request,
@@ -266,6 +267,7 @@ def plan_decide(request, pk):
             data["decision"],
             data["comment"],
             data["url"],
+            now=timezone.now(),
         )
     except services.PlanConflict as exc:
         messages.warning(request, str(exc))
@@ -289,7 +291,9 @@ def plan_withdraw(request, pk):
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:
-        services.withdraw(request.user, plan.pk, form.cleaned_data.get("comment", ""))
+        services.withdraw(
+            request.user, plan.pk, form.cleaned_data.get("comment", ""), now=timezone.now()
+        )
     except services.PlanConflict as exc:
         messages.warning(request, str(exc))
     else:
@@ -302,7 +306,7 @@ def plan_withdraw(request, pk):
 def plan_new_version(request, pk):
     plan = get_plan_for_user(request.user, pk)
     try:
-        copy = services.start_new_version(request.user, plan.pk)
+        copy = services.start_new_version(request.user, plan.pk, now=timezone.now())
     except services.PlanConflict as exc:
         messages.warning(request, str(exc))
         return redirect("activityplans:detail", plan.pk)
@@ -365,7 +369,9 @@ def evaluation_form(request, pk):
         form = None
     elif request.method == "POST" and form.is_valid():
         try:
-            services.submit_evaluation(request.user, evaluation.pk, form.cleaned_data)
+            services.submit_evaluation(
+                request.user, evaluation.pk, form.cleaned_data, now=timezone.now()
+            )
         except services.PlanConflict as exc:
             messages.warning(request, str(exc))
         else:

@@ -5,7 +5,6 @@ import io
 import math
 
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -84,7 +83,7 @@ def render_snapshot(snapshot, png):
             "image_url": image_url,
             "parts": windows(png),
             "moderation": moderation_summary(snapshot),
-            "generated_at": timezone.now(),
+            "generated_at": snapshot.captured_at,  # set by attach(): the time it is sealed
         },
         title=_("Ögonblicksbild av %(name)s") % {"name": snapshot.register_data.get("name", "")},
         resources={image_url: (png, "image/png")},

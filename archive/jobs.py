@@ -61,6 +61,7 @@ def remind_uploads(now):
                     kind,
                     {"snapshot": snapshot, "account": snapshot.account},
                     services.snapshot_url(snapshot),
+                    now=now,
                 ):
                     sent += 1
     return sent

@@ -202,6 +202,7 @@ def ask_for_upload(snapshot_id, reason, now):
             "snapshot_upload",
             {"snapshot": snapshot, "account": snapshot.account, "reason": reason},
             url=snapshot_url(snapshot),
+            now=now,
         )
     return State.NEEDS_UPLOAD
 

@@ -162,7 +162,9 @@ def period_receipt(request, key):
     form = ReceiptForm(request.POST)
     form.is_valid()
     try:
-        services.record_receipt(request.user, period.key, note=form.cleaned_data.get("note", ""))
+        services.record_receipt(
+            request.user, period.key, note=form.cleaned_data.get("note", ""), now=timezone.now()
+        )
     except services.SnapshotConflict as exc:
         messages.warning(request, str(exc))
     else:
@@ -199,7 +201,9 @@ def snapshot_detail(request, pk):
             )
         if form.is_valid():
             try:
-                services.upload(request.user, snapshot.pk, form.cleaned_data["image"])
+                services.upload(
+                    request.user, snapshot.pk, form.cleaned_data["image"], now=timezone.now()
+                )
             except ValidationError as exc:
                 form.add_error("image", exc)
             except services.SnapshotConflict as exc:
@@ -251,7 +255,7 @@ def snapshot_pdf(request, pk):
 def snapshot_retake(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
     try:
-        new = services.new_version(request.user, snapshot.pk)
+        new = services.new_version(request.user, snapshot.pk, now=timezone.now())
     except services.SnapshotConflict as exc:
         messages.warning(request, str(exc))
         return redirect("archive:snapshot", snapshot.pk)
@@ -282,7 +286,7 @@ def account_request(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
     reason = Reason.FINAL if request.POST.get("reason") == Reason.FINAL else Reason.ON_DEMAND
     try:
-        snapshot = services.request_snapshot(request.user, account.pk, reason)
+        snapshot = services.request_snapshot(request.user, account.pk, reason, now=timezone.now())
     except services.SnapshotConflict as exc:
         messages.warning(request, str(exc))
         return redirect("archive:account", account.pk)

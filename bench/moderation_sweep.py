@@ -308,7 +308,8 @@ def sweep_once(due=DUE, capture=False, worker=False):
                 result["rendered"] = render_pending(
                     Notification.objects.filter(rendered_at__isnull=True).select_related(
                         "recipient"
-                    )
+                    ),
+                    NOW,
                 )
                 result["render_seconds"] = time.perf_counter() - t0
             raise Rollback

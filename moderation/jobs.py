@@ -177,18 +177,18 @@ def send_batch(batch_id, now):
             for item, stage in pairs
             if item in items
         }
-        todo = [wanted[key] for key in _claim_reminders(wanted)]
-        ids = _insert_notifications(_Recipients(now).notifications(todo))
+        todo = [wanted[key] for key in _claim_reminders(wanted, now)]
+        ids = _insert_notifications(_Recipients(now).notifications(todo), now)
         transaction.on_commit(lambda: enqueue_many(ids))
     return len(todo)
 
 
-def _claim_reminders(keys):
+def _claim_reminders(keys, now):
     """Insert the (subject, stage) Reminder rows; return those this call inserted."""
     if not keys:
         return []
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    created = timezone.now()
+    created = now
     values = ", ".join(["(%s, %s, %s)"] * len(keys))
     params = [value for subject, stage in keys for value in (subject, stage, created)]
     with connection.cursor() as cursor:
@@ -290,7 +290,7 @@ class _Recipients:
         return rows
 
 
-def _insert_notifications(rows):
+def _insert_notifications(rows, now):
     """Write (recipient id, kind, url, context) rows as unsent, unrendered notifications
     in one statement; returns their ids. On PostgreSQL an INSERT … SELECT FROM unnest of
     one array per column, which costs a fraction of bulk_create's per-value work."""
@@ -298,12 +298,20 @@ def _insert_notifications(rows):
         return []
     if connection.vendor != "postgresql":
         created = Notification.objects.bulk_create(
-            Notification(recipient_id=r, kind=k, url=u, context=c, subject="", body_text="")
+            Notification(
+                recipient_id=r,
+                kind=k,
+                url=u,
+                context=c,
+                subject="",
+                body_text="",
+                created_at=now,
+                due_at=now,
+            )
             for r, k, u, c in rows
         )
         return [n.pk for n in created]
     table = connection.ops.quote_name(Notification._meta.db_table)
-    now = timezone.now()  # the model's defaults for created_at and due_at
     recipients, kinds, urls, contexts = map(list, zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -341,6 +349,7 @@ def remind_unwatched(now):
                 "moderation_unwatched",
                 {"account": account, "last_check_in": account.last_check_in},
                 reverse("moderation:list") + f"?konto={account.pk}",
+                now=now,
             ):
                 sent += 1
     return sent

@@ -108,7 +108,7 @@ def create_item(actor, account, data, source="", external_id="", now=None):
             _event(item, actor, Action.CREATED, now)
             person = handler(item, now)
             if actor is None or person.pk != actor.pk:
-                notify(person, "moderation_new", {"item": item}, url=item_url(item))
+                notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
     except IntegrityError:
         # A concurrent push of the same external id won; return its item.
         return Item.objects.get(account=account, source=source, external_id=external_id), False
@@ -129,7 +129,7 @@ def reassign(actor, item_id, assignee, now=None):
         _event(item, actor, Action.REASSIGNED, now, text=str(assignee))
         person = handler(item, now)
         if person.pk != actor.pk:
-            notify(person, "moderation_new", {"item": item}, url=item_url(item))
+            notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
     return item
 
 
@@ -239,7 +239,13 @@ def flag_crime(actor, item_id, comment="", now=None):
         _event(item, actor, Action.CRIME, now, text=(comment or "").strip())
         chef = chef_of_unit(item.account.unit)
         if chef is not None:
-            notify(chef, "moderation_crime", {"item": item, "actor": actor}, url=item_url(item))
+            notify(
+                chef,
+                "moderation_crime",
+                {"item": item, "actor": actor},
+                url=item_url(item),
+                now=now,
+            )
     return item
 
 

@@ -76,7 +76,7 @@ def item_list(request):
         data = dict(form.cleaned_data)
         account = data.pop("account")
         try:
-            item, _created = services.create_item(request.user, account, data)
+            item, _created = services.create_item(request.user, account, data, now=timezone.now())
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -129,41 +129,41 @@ def item_list(request):
 ACTIONS = {
     "svara": (
         AnswerForm,
-        lambda user, item, d: services.answer(user, item.pk, d["text"], d["link"]),
+        lambda user, item, d, now: services.answer(user, item.pk, d["text"], d["link"], now=now),
         gettext_lazy("Svaret är registrerat."),
     ),
     "bevara": (
         PreserveForm,
-        lambda user, item, d: services.preserve(user, item.pk, d["text"], d["image"]),
+        lambda user, item, d, now: services.preserve(user, item.pk, d["text"], d["image"], now=now),
         gettext_lazy("Kopian är sparad."),
     ),
     "ta-bort": (
         RemoveForm,
-        lambda user, item, d: services.remove(
-            user, item.pk, d["reason"], d["removed_at"], d["comment"]
+        lambda user, item, d, now: services.remove(
+            user, item.pk, d["reason"], d["removed_at"], d["comment"], now=now
         ),
         gettext_lazy("Borttagningen är registrerad."),
     ),
     "diariefor": (
         RegisterForm,
-        lambda user, item, d: services.register(
-            user, item.pk, d["diarienummer"], d["forwarded_to"]
+        lambda user, item, d, now: services.register(
+            user, item.pk, d["diarienummer"], d["forwarded_to"], now=now
         ),
         gettext_lazy("Diarieföringen är registrerad."),
     ),
     "hanvisa": (
         ReferForm,
-        lambda user, item, d: services.refer(user, item.pk, d["text"]),
+        lambda user, item, d, now: services.refer(user, item.pk, d["text"], now=now),
         gettext_lazy("Hänvisningen är registrerad."),
     ),
     "brott": (
         CrimeForm,
-        lambda user, item, d: services.flag_crime(user, item.pk, d["text"]),
+        lambda user, item, d, now: services.flag_crime(user, item.pk, d["text"], now=now),
         gettext_lazy("Ärendet är flaggat och chefen har fått besked."),
     ),
     "ingen-atgard": (
         NoActionForm,
-        lambda user, item, d: services.no_action(user, item.pk, d["text"]),
+        lambda user, item, d, now: services.no_action(user, item.pk, d["text"], now=now),
         gettext_lazy("Ärendet är avslutat utan åtgärd."),
     ),
 }
@@ -196,8 +196,9 @@ def _forms(item, data=None, files=None, action=None):
 
 @login_required
 def item_detail(request, pk, action=None):
+    now = timezone.now()
     item = get_item_for_user(request.user, pk)
-    can_handle = services.may_handle(request.user, item)
+    can_handle = services.may_handle(request.user, item, now)
     forms = _forms(item)
     if request.method == "POST":
         if not can_handle:
@@ -209,11 +210,11 @@ def item_detail(request, pk, action=None):
         if form.is_valid():
             try:
                 if action == "omfordela":
-                    services.reassign(request.user, item.pk, form.cleaned_data["assignee"])
+                    services.reassign(request.user, item.pk, form.cleaned_data["assignee"], now=now)
                     message = _("Ärendet är omfördelat.")
                 else:
                     _form_class, call, message = ACTIONS[action]
-                    call(request.user, item, form.cleaned_data)
+                    call(request.user, item, form.cleaned_data, now)
             except services.ItemConflict as exc:
                 messages.warning(request, str(exc))
                 return redirect("moderation:detail", item.pk)
@@ -233,12 +234,12 @@ def item_detail(request, pk, action=None):
             "item": item,
             "events": item.events.select_related("actor"),
             "copies": item.copies.select_related("created_by"),
-            "handler": services.handler(item),
+            "handler": services.handler(item, now),
             "can_handle": can_handle,
             "forms": forms,
             "open_action": action,
             "action_titles": ACTION_TITLES,
-            "now": timezone.now(),
+            "now": now,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -262,7 +263,7 @@ def check_in(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
     if account.pk not in my_accounts(request.user).values_list("pk", flat=True):
         raise PermissionDenied(_("Bara den som bevakar kontot kan registrera tillsyn."))
-    services.check_in(request.user, account)
+    services.check_in(request.user, account, now=timezone.now())
     messages.success(
         request, _("Tillsyn registrerad för %(account)s.") % {"account": account.display_name}
     )

@@ -31,7 +31,7 @@ def deliver_one(notification_id, now) -> bool:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
-        render_pending([notification])
+        render_pending([notification], now)
     except Exception as exc:  # noqa: BLE001 - a template or a context at fault; retry later
         return _retry_later(notification, now, exc, "Rendering")
     address = notification.recipient.email
@@ -74,7 +74,8 @@ def deliver_many(notification_ids, now) -> int:
         render_pending(
             Notification.objects.filter(pk__in=notification_ids, rendered_at__isnull=True)
             .select_related("recipient")
-            .order_by()
+            .order_by(),
+            now,
         )
     except Exception:  # noqa: BLE001 - deliver_one renders each again and records why
         log.exception("Rendering %s notifications together failed", len(notification_ids))

@@ -15,7 +15,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from .models import Notification
 
@@ -40,7 +40,7 @@ def render(kind, context, recipient, url):
     return " ".join(subject.split())[:200], text.strip(), html.strip()
 
 
-def render_pending(notifications):
+def render_pending(notifications, now):
     """Render the unrendered ones among `notifications` (their recipients loaded), in
     place, and store them: one loader call per kind and one UPDATE per 500 rows. Two
     callers rendering the same row at once write the same text; only the first UPDATE
@@ -51,7 +51,6 @@ def render_pending(notifications):
     by_kind = defaultdict(list)
     for notification in todo:
         by_kind[notification.kind].append(notification)
-    now = timezone.now()
     for kind, group in by_kind.items():
         stored = [n.context for n in group]
         load = _loaders.get(kind)

@@ -1,14 +1,14 @@
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from .models import Notification, Reminder
 from .rendering import render
 
 
-def notify(recipient, kind, context=None, url=""):
+def notify(recipient, kind, context=None, url="", *, now):
     """Write a notification in the current transaction; enqueue its delivery on commit.
 
-    `kind` names the templates notifications/email/<kind>.subject.txt, .txt and .html,
+    `now` is the caller's time (the change that causes the notification): it is when the
+    row was created, rendered and first due. `kind` names the templates notifications/email/<kind>.subject.txt, .txt and .html,
     rendered at once with `context` (see notifications.rendering).
     """
     subject, body_text, body_html = render(kind, context or {}, recipient, url)
@@ -19,13 +19,15 @@ def notify(recipient, kind, context=None, url=""):
         body_text=body_text,
         body_html=body_html,
         url=url,
-        rendered_at=timezone.now(),
+        rendered_at=now,
+        created_at=now,
+        due_at=now,
     )
     transaction.on_commit(lambda: enqueue(notification.pk))
     return notification
 
 
-def notify_once(subject, stage, recipients, kind, context=None, url=""):
+def notify_once(subject, stage, recipients, kind, context=None, url="", *, now):
     """Send a reminder to `recipients` unless (subject, stage) was already sent.
 
     The unique Reminder row is the claim: of two racing sweeps one inserts it and
@@ -38,11 +40,11 @@ def notify_once(subject, stage, recipients, kind, context=None, url=""):
         return False  # nobody to tell: not recorded as sent, so a later run can send it
     try:
         with transaction.atomic():
-            Reminder.objects.create(subject=subject, stage=stage)
+            Reminder.objects.create(subject=subject, stage=stage, created_at=now)
     except IntegrityError:
         return False
     for recipient in people.values():
-        notify(recipient, kind, context, url)
+        notify(recipient, kind, context, url, now=now)
     return True
 
 
@@ -67,8 +69,8 @@ def enqueue_many(notification_ids):
 
 
 @transaction.atomic
-def mark_read(user, notification_ids=None):
+def mark_read(user, notification_ids=None, *, now):
     qs = Notification.objects.for_user(user).unread()
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=now)

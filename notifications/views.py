@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ def notification_list(request):
     page.object_list = list(page.object_list)
     for notification in page.object_list:
         notification.recipient = request.user
-    render_pending(page.object_list)
+    render_pending(page.object_list, timezone.now())
     return render(request, "notifications/list.html", {"page": page})
 
 
@@ -28,7 +29,7 @@ def notification_list(request):
 @require_POST
 def open_notification(request, pk):
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    services.mark_read(request.user, [notification.pk])
+    services.mark_read(request.user, [notification.pk], now=timezone.now())
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)
     return redirect("notifications:list")
@@ -37,5 +38,5 @@ def open_notification(request, pk):
 @login_required
 @require_POST
 def mark_all_read(request):
-    services.mark_read(request.user)
+    services.mark_read(request.user, now=timezone.now())
     return redirect("notifications:list")

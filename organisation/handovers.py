@@ -46,7 +46,7 @@ def may_decide(actor, handover):
     )
 
 
-def open_handover(user):
+def open_handover(user, now):
     """Flag what a person who left answered for; once per departure, and only if they
     answered for something."""
     items = responsibilities(user)
@@ -54,7 +54,7 @@ def open_handover(user):
         return None
     try:
         with transaction.atomic():
-            handover = Handover.objects.create(user=user)
+            handover = Handover.objects.create(user=user, created_at=now)
     except IntegrityError:
         return None
     for person in deciders(user):
@@ -63,6 +63,7 @@ def open_handover(user):
             "handover",
             {"person": user, "items": items},
             url=reverse("organisation:handover", args=[handover.pk]),
+            now=now,
         )
     return handover
 
@@ -88,7 +89,7 @@ def hand_over(actor, handover_id, successor, now=None):
                 {"successor": _("Välj en aktiv person som inte är den som slutat.")}
             )
         for dotted in settings.KANALKOLL_HANDOVER:
-            import_string(dotted)(actor, handover.user, successor)
+            import_string(dotted)(actor, handover.user, successor, now=now)
         handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
         handover.save()
         notify(
@@ -96,6 +97,7 @@ def hand_over(actor, handover_id, successor, now=None):
             "handover_successor",
             {"person": handover.user, "actor": actor},
             url=reverse("organisation:handover", args=[handover.pk]),
+            now=now,
         )
     return handover
 
@@ -112,7 +114,8 @@ def _remember_active(sender, instance, **kwargs):
 
 def _flag_departure(sender, instance, created, **kwargs):
     if not created and getattr(instance, "_was_active", False) and not instance.is_active:
-        open_handover(instance)
+        # A signal has no caller to pass the time: this is where the clock is read.
+        open_handover(instance, timezone.now())
 
 
 def connect():

@@ -18,7 +18,7 @@ from .models import Absence, Handover, User
 def absences(request):
     form = AbsenceForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.record_absence(request.user, **form.cleaned_data)
+        services.record_absence(request.user, **form.cleaned_data, now=timezone.now())
         messages.success(request, _("Frånvaron är registrerad. Din ersättare har fått besked."))
         return redirect("organisation:absences")
     return render(
@@ -39,7 +39,7 @@ def absences(request):
 @require_POST
 def cancel_absence(request, pk):
     absence = get_object_or_404(Absence, pk=pk, user=request.user)
-    services.cancel_absence(request.user, absence.pk)
+    services.cancel_absence(request.user, absence.pk, now=timezone.now())
     messages.success(request, _("Frånvaron är återkallad."))
     return redirect("organisation:absences")
 

@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
   qpdf poppler-utils  # PDF checks: qpdf, pdffonts, pdftotext, pdftoppm
   gettext             # compilemessages
+  faketime            # .ci/run: the suite with the clock on far days
 )
 # npm installs axe-core for the accessibility tests; a machine may already have Node.js
 # from elsewhere, whose npm conflicts with Debian's package.

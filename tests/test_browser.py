@@ -223,6 +223,7 @@ def curator_world(org, account):
         "account_role",
         {"account": account, "roles": ["administratör"], "actor": p.kommunikationschef},
         url=f"/konton/{account.pk}/",
+        now=timezone.now(),
     )
     today = timezone.localdate()
     Absence.objects.create(

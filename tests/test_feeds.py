@@ -399,27 +399,32 @@ def test_a_huge_feed_without_a_length_is_refused_too(feed_account, feed, monkeyp
     assert read(account) is None and "för stort" in account.feed_error
 
 
+# These wait for the real limits (`fast`: 1 s per read, 2 s in all); each server takes
+# 10 s or more, so a generous bound still shows that the limit, not the server, ended it.
+@pytest.mark.slow
 def test_a_slow_server_times_out(feed_account, feed, fast):
-    account = feed_account(feed(slow(3)))
+    account = feed_account(feed(slow(10)))
     started = time.monotonic()
     assert read(account) is None
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 8
     assert "gick inte att nå" in account.feed_error
 
 
+@pytest.mark.slow
 def test_a_server_that_trickles_is_cut_off_at_the_deadline(feed_account, feed, fast):
     account = feed_account(feed(trickle))
     started = time.monotonic()
     assert read(account) is None
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 8
     assert "tog för lång tid" in account.feed_error
 
 
+@pytest.mark.slow
 def test_a_server_that_trickles_its_headers_is_cut_off_at_the_deadline(feed_account, feed, fast):
     account = feed_account(feed(trickle_headers))
     started = time.monotonic()
     assert read(account) is None
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 8
     assert "tog för lång tid" in account.feed_error
 
 

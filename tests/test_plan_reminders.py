@@ -223,7 +223,14 @@ def test_racing_claims_of_one_reminder_send_once(org):
 
     def claim(i):
         with transaction.atomic():
-            return notify_once("plan:test:inskickad", "remind", [p.chef], "absence_substitute", {})
+            return notify_once(
+                "plan:test:inskickad",
+                "remind",
+                [p.chef],
+                "absence_substitute",
+                {},
+                now=timezone.now(),
+            )
 
     results = race(8, claim)
     assert sorted(results) == [False] * 7 + [True]

@@ -15,7 +15,7 @@ from accounts.urlkeys import InvalidAccountURL, url_key
 
 from .factories import AccountFactory
 
-migration = importlib.import_module("accounts.migrations.0005_recompute_url_keys")
+migration = importlib.import_module("accounts.migrations.0006_recompute_url_keys")
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def recompute_url_keys(apps, schema_editor, out=None):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_passiverule_usedlink_account_feed_checked_at_and_more"),
+        ("accounts", "0005_created_at_from_the_caller"),
     ]
 
     operations = [
