@@ -12,6 +12,8 @@ from django.test import Client
 
 from config.lockout import client_ip
 
+from .csp import assert_strict_csp
+
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 T0 = datetime.datetime(2026, 10, 24, 9, 30, tzinfo=STOCKHOLM)  # the day before DST ends
 LOGIN = "/logga-in/"
@@ -45,6 +47,7 @@ def test_five_wrong_passwords_lock_out_even_the_right_one(client, org, caplog):
         assert "spärrad från din adress i 15 minuter, till klockan 09:45" in html
         assert 'role="alert"' in html and 'name="password"' in html  # the form is still there
         assert '<html lang="sv">' in html
+        assert_strict_csp(response)
     assert not signed_in(client)
 
     lockouts = [r for r in caplog.records if "Locking out" in r.getMessage()]
