@@ -2,6 +2,8 @@
 
 import pytest
 
+from .csp import assert_strict_csp
+
 ROLES = [
     "anonymous",
     "medarbetare",
@@ -305,6 +307,7 @@ def test_url_role_table(client, org, account, request, no_pdf_rendering, url, ro
         client.force_login(getattr(org.people, role))
     response = client.get(url)
     assert response.status_code == expected, response.content[:300]
+    assert_strict_csp(response)  # every answer, whatever its status
     if expected == 302 and role == "anonymous":
         assert response["Location"].startswith(("/logga-in/", "/admin/login/"))
 

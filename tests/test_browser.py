@@ -1,7 +1,11 @@
 """Browser tests: real Chromium (Debian's) through Playwright against the live server.
 
 They check what only a browser can: the public register's filter form, signing in,
-the edit form's round trip, keyboard access, and WCAG 2.1 AA with axe-core.
+the edit form's round trip, keyboard access, and WCAG 2.1 AA with axe-core. The app's
+Content-Security-Policy is on, as in production: every context that `browser` opens
+records what the policy refused (the browser's console and `securitypolicyviolation`
+events), and the `page` fixture fails a test that caused any refusal. axe-core is run
+through Playwright's evaluate (DevTools), not as a script tag the policy would refuse.
 
 Playwright's sync API keeps an event loop running in the main thread, where the
 test's own ORM calls happen; the module sets DJANGO_ALLOW_ASYNC_UNSAFE while it runs.
@@ -64,26 +68,67 @@ def _allow_orm_beside_playwright():
         yield
 
 
+# Reports each refusal by the page's Content-Security-Policy to the console, where the
+# context's listener collects it (beside Chromium's own console message about it).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} refused ${event.blockedURI}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+}, true);
+"""
+
+
+class CspWatch:
+    """What the Content-Security-Policy refused in the contexts it watches."""
+
+    def __init__(self):
+        self.violations = []
+
+    def watch(self, context):
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message):
+        text = message.text
+        if text.startswith("CSP violation") or "Content Security Policy" in text:
+            self.violations.append(f"{message.location.get('url')}: {text}")
+
+    def take(self):
+        found, self.violations = self.violations, []
+        return found
+
+
 @pytest.fixture(scope="module")
 def browser(_allow_orm_beside_playwright):
+    """Debian's Chromium; every context it opens is watched for CSP refusals
+    (`browser.csp.take()` returns and clears them)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser.csp = CspWatch()
+        new_context = browser.new_context
+        browser.new_context = lambda *a, **kw: browser.csp.watch(new_context(*a, **kw))
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser, live_server, transactional_db, settings):
+    """A fresh context's page. The test fails if the Content-Security-Policy refused
+    anything in any context opened meanwhile."""
     # Session and CSRF cookies are sent back over plain http.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    browser.csp.take()
     context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()
+    violations = browser.csp.take()
+    assert violations == [], "Content-Security-Policy refused:\n" + "\n".join(violations)
 
 
 def url(live_server, path):
@@ -102,7 +147,9 @@ def goto(page, live_server, path, status=200):
 def assert_accessible(page):
     """Run axe-core on the current page; fail listing every WCAG 2.1 A/AA violation."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated through DevTools in the page's own world: the page's policy still
+        # governs everything the app does, and axe is not an inline script it refuses.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         WCAG_21_AA,
