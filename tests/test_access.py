@@ -24,6 +24,10 @@ CURATORS_ONLY = {role: 403 for role in ROLES} | {
 }
 ACCOUNT_VIEW = SIGNED_IN | {"outsider": 404, "kommunikator2": 404}
 ACCOUNT_EDIT = ACCOUNT_VIEW | {"chef": 403, "arkivarie": 403, "admin": 403}
+# Suspected secrets are removed from an account's history by the curators only.
+REDACT = ACCOUNT_VIEW | {
+    role: 403 for role in ("medarbetare", "chef", "kommunikator", "arkivarie", "admin")
+}
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
@@ -111,6 +115,8 @@ TABLE = [
     ("/konton/efterlevnad/", SIGNED_IN),
     ("/konton/{account}/", ACCOUNT_VIEW),
     ("/konton/{account}/andra/", ACCOUNT_EDIT),
+    ("/konton/{account}/historik/", ACCOUNT_VIEW),
+    ("/konton/{account}/historik/rensa/", REDACT),
     ("/konton/999999/", SIGNED_IN | {r: 404 for r in ROLES if r != "anonymous"}),
     ("/aviseringar/", SIGNED_IN),
     ("/franvaro/", SIGNED_IN),
