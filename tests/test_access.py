@@ -171,7 +171,7 @@ POST_TABLE = [
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
     ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
     ("/moderering/nycklar/{token}/aterkalla/", {}, CURATORS_ACT),
-    ("/arkiv/period/{period}/kvittens/", {}, RECEIPT),
+    ("/arkiv/period/{period}/kvittens/", {"package": "{package}"}, RECEIPT),
     ("/arkiv/bild/{snapshot}/ny-version/", {}, SNAPSHOT_TAKE),
     ("/arkiv/konto/{account_pk}/ta/", {}, SNAPSHOT_TAKE),
     ("/konton/{account}/aktivitet/", {"activity_on": "2026-01-02"}, TEAM_ATTESTS),
@@ -246,6 +246,17 @@ def _fill(url, request, account):
         values |= {"snapshot": _sealed_snapshot(request, account).pk, "period": "2026-H1"}
     if "{closure}" in url or "{link}" in url or "{handover}" in url:
         values |= _lifecycle(request, account)
+    if "{package}" in url:  # the period's package as the arkivarie downloaded it
+        from django.utils import timezone
+
+        from archive import services as archive_services
+        from archive.periods import Period
+
+        arkivarie = request.getfixturevalue("org").people.arkivarie
+        period = Period.from_key("2026-H1")
+        values["package"] = archive_services.package_for_download(
+            arkivarie, period, timezone.now()
+        ).pk
     values["account_pk"] = account.pk
     return url.format(**values)
 
@@ -329,6 +340,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     from activityplans.models import Plan, PlanEvent
 
     url = _fill(url, request, account)
+    data = {k: _fill(v, request, account) if "{" in str(v) else v for k, v in data.items()}
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
