@@ -2,14 +2,22 @@
 
 from django.utils.translation import gettext as _
 
+from .credentials import looks_like_secret
 from .models import Account
 
 HIDDEN = {"url_key"}
+SECRET_FIELD = "credentials_location"
+
+
+def hidden_secret():
+    return _("[misstänkt lösenord, dolt]")
 
 
 def _display(record, field, value):
     if value in (None, ""):
         return "–"
+    if field.name == SECRET_FIELD and looks_like_secret(value):
+        return hidden_secret()
     if field.is_relation and not field.many_to_many:
         target = field.related_model.objects.filter(pk=value).first()
         return str(target) if target else f"#{value}"
@@ -50,6 +58,8 @@ def timeline(account, limit=100):
                 "who": record.history_user,
                 "created": previous is None,
                 "changes": changes,
+                "id": record.history_id,
+                "suspect": looks_like_secret(record.credentials_location),
             }
         )
     return entries

@@ -10,6 +10,9 @@ from simple_history.models import HistoricalRecords
 
 from organisation.models import Role, RoleAssignment, Unit
 
+from .credentials import REMOVED as CREDENTIALS_REMOVED
+from .credentials import validate_reference
+
 
 class RecordsAreKept(Exception):
     """Raised on any attempt to delete a record that the law says must be kept."""
@@ -78,6 +81,10 @@ class Problem(models.TextChoices):
     NO_COMMUNICATOR = "kommunikator", _("Förvaltningskommunikatören är inte administratör")
     NO_SUBSTITUTE = "ersattare", _("Ingen ersättare")
     GRAPHIC_PROFILE = "grafisk_profil", _("Grafiska profilen är inte uppfylld")
+    CREDENTIALS = (
+        "inloggning",
+        _("Uppgiften om var inloggningen förvaras är borttagen; ange lösenordsvalv och post"),
+    )
 
 
 GRAPHIC_PROFILE_FIELDS = ("gp_states_official", "gp_links_website", "gp_contact_phone")
@@ -148,6 +155,8 @@ class AccountQuerySet(models.QuerySet):
             return qs.filter(
                 Q(gp_states_official=False) | Q(gp_links_website=False) | Q(gp_contact_phone=False)
             )
+        if problem == Problem.CREDENTIALS:
+            return qs.filter(credentials_location=CREDENTIALS_REMOVED)
         if problem == "any":
             return qs.filter(
                 Q(other_admin_count__lt=2)
@@ -156,6 +165,7 @@ class AccountQuerySet(models.QuerySet):
                 | Q(gp_states_official=False)
                 | Q(gp_links_website=False)
                 | Q(gp_contact_phone=False)
+                | Q(credentials_location=CREDENTIALS_REMOVED)
             )
         raise ValueError(problem)
 
@@ -210,8 +220,11 @@ class Account(models.Model):
         _("var inloggningsuppgifterna förvaras"),
         max_length=300,
         blank=True,
+        validators=[validate_reference],
         help_text=_(
-            "En hänvisning, till exempel posten i lösenordsvalvet. Skriv aldrig lösenord här."
+            "Lösenordsvalvet (system och valv) och posten i det, till exempel ”1Password, "
+            "valv Kommunikation, post Instagram Biblioteket”. Skriv aldrig lösenord, "
+            "PIN-koder eller andra hemliga uppgifter här."
         ),
     )
     gp_states_official = models.BooleanField(
@@ -281,6 +294,8 @@ class Account(models.Model):
             found.append(Problem.NO_SUBSTITUTE)
         if not all(getattr(self, name) for name in GRAPHIC_PROFILE_FIELDS):
             found.append(Problem.GRAPHIC_PROFILE)
+        if self.credentials_location == CREDENTIALS_REMOVED:
+            found.append(Problem.CREDENTIALS)
         return found
 
     def missing_graphic_profile(self):
@@ -408,3 +423,31 @@ class Closure(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RecordsAreKept(_("Avslut tas aldrig bort."))
+
+
+class CredentialsRedaction(AppendOnly):
+    """Who removed suspected secrets from an account's history, when and why: the
+    record of the redaction (it names the history entries, never the secret)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="redactions"
+    )
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("borttaget av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    redacted_at = models.DateTimeField(_("borttaget"))
+    reason = models.CharField(_("skäl"), max_length=300)
+    history_ids = models.JSONField(_("historikposter"), default=list)
+    replaced_current = models.BooleanField(_("gällande uppgift ersatt"), default=False)
+    marker = models.CharField(_("ersatt med"), max_length=200)
+
+    class Meta:
+        verbose_name = _("borttagen inloggningsuppgift")
+        verbose_name_plural = _("borttagna inloggningsuppgifter")
+        ordering = ["-redacted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account_id} {self.redacted_at:%Y-%m-%d} {self.redacted_by}"

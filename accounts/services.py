@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 
+from .credentials import validate_reference
 from .models import Account, Status
 from .urlkeys import url_key
 
@@ -52,6 +53,7 @@ def register_account(actor, data, administrators=(), fields=FULL_FIELDS, now=Non
     now = now or timezone.now()
     with transaction.atomic():
         account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
+        _check_credentials(account)
         _apply_status_dates(account, previous_status=None, now=now)
         account.url_key = url_key(account.url)
         with _one_history_record(account, actor, now):
@@ -71,6 +73,7 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
         for name, value in data.items():
             if name in fields:
                 setattr(account, name, value)
+        _check_credentials(account)
         _apply_status_dates(account, previous_status, now=now)
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
             for check in settings.KANALKOLL_CLOSE_CHECKS:
@@ -96,6 +99,15 @@ def _one_history_record(account, actor, now):
     account._history_user = actor
     account._history_date = now
     account.save()
+
+
+def _check_credentials(account):
+    """Only a reference to the password manager is kept, whichever way the data came in
+    (forms, plans, demo data, scripts)."""
+    try:
+        validate_reference(account.credentials_location)
+    except ValidationError as exc:
+        raise ValidationError({"credentials_location": exc.messages}) from exc
 
 
 def _save_unique(account):

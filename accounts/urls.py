@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lifecycle_views, views
+from . import lifecycle_views, redaction_views, views
 
 app_name = "accounts"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("efterlevnad/", views.compliance_overview, name="compliance"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/andra/", views.account_edit, name="edit"),
+    path("<int:pk>/historik/", redaction_views.account_history, name="history"),
+    path("<int:pk>/historik/rensa/", redaction_views.redact_history, name="redact_history"),
     path("<int:pk>/aktivitet/", lifecycle_views.attest_activity, name="attest_activity"),
     path("<int:pk>/inloggning/", lifecycle_views.attest_credentials, name="attest_credentials"),
     path("<int:pk>/avslut/", lifecycle_views.closure_propose, name="closure_propose"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from core import csvsafe, pages
 
 from . import access, lifecycle_views, services
+from .credentials import looks_like_secret
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
 from .models import Account, Platform, Problem, Status
@@ -52,6 +53,7 @@ def account_detail(request, pk):
             "administrators": account.administrators.select_related("unit"),
             "edit_level": access.edit_level(request.user, account),
             "timeline": timeline(account),
+            "credentials_hidden": looks_like_secret(account.credentials_location),
             **lifecycle_views.detail_context(request.user, account),
         },
     )

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, RecordsAreKept
+from accounts.models import Account, AppendOnly, RecordsAreKept
 
 
 class Reason(models.TextChoices):
@@ -164,10 +164,70 @@ class Snapshot(models.Model):
         )
 
 
-class Receipt(models.Model):
-    """Kommunarkivet's receipt (kvittens) of a period's delivery."""
+def package_path(instance, filename):
+    return f"packages/sealed/{instance.period_key}/{filename}"
 
-    period_key = models.CharField(_("period"), max_length=7, unique=True)
+
+class Package(AppendOnly):
+    """A period's archive package as it was handed out: built once for a set of sealed
+    snapshots and kept, with its SHA-256 and the list of what it holds, so that the
+    arkivarie acknowledges exactly the file they downloaded. When more snapshots are
+    sealed, the next download is a new version."""
+
+    period_key = models.CharField(_("period"), max_length=7, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("paket"), upload_to=package_path)
+    name = models.CharField(_("filnamn"), max_length=200)
+    size = models.PositiveBigIntegerField(_("storlek"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_sha256 = models.CharField(max_length=64)
+    snapshots = models.JSONField(_("ögonblicksbilder"), default=list)
+    missing = models.JSONField(_("saknade konton"), default=list)
+    built_at = models.DateTimeField(_("skapat"))
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hämtat av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("leveranspaket")
+        verbose_name_plural = _("leveranspaket")
+        ordering = ["-period_key", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["period_key", "version"], name="package_version"),
+            models.UniqueConstraint(
+                fields=["period_key", "content_sha256"], name="one_package_per_content"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_key} v{self.version}"
+
+    @property
+    def complete(self):
+        return not self.missing
+
+
+class Receipt(models.Model):
+    """Kommunarkivet's receipt (kvittens) of a period's delivery: it names the package it
+    acknowledges (its SHA-256 and the snapshots in it). A delivery with accounts missing
+    is acknowledged only as a partial receipt, with those accounts listed and a comment;
+    a new package (after more snapshots are sealed) needs a receipt of its own."""
+
+    period_key = models.CharField(_("period"), max_length=7, db_index=True)
+    package = models.OneToOneField(
+        Package,
+        verbose_name=_("paket"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipt",
+    )
+    snapshots = models.JSONField(_("ögonblicksbilder"), default=list, blank=True)
+    missing = models.JSONField(_("saknade konton"), default=list, blank=True)
+    partial = models.BooleanField(_("delkvittens"), default=False)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("kvitterad av"),
@@ -181,7 +241,7 @@ class Receipt(models.Model):
     class Meta:
         verbose_name = _("kvittens")
         verbose_name_plural = _("kvittenser")
-        ordering = ["-period_key"]
+        ordering = ["-period_key", "-received_at", "-id"]
 
     def __str__(self):
         return f"{self.period_key}: {self.received_at:%Y-%m-%d}"

@@ -22,6 +22,7 @@ import datetime
 import functools
 import hashlib
 import io
+import json
 import re
 import tempfile
 import time
@@ -229,6 +230,64 @@ def package_snapshots(period):
             s.pk,
         ),
     )
+
+
+def missing_snapshots(period, snapshots):
+    """One waiting half-year snapshot per account whose half-year snapshot for the period
+    is not sealed yet (not among `snapshots`), by account name."""
+    delivered = {s.account_id for s in snapshots if s.reason == Reason.SEMIANNUAL}
+    waiting = (
+        Snapshot.objects.filter(reason=Reason.SEMIANNUAL, period_key=period.key)
+        .exclude(state__in=[State.SEALED, State.SUPERSEDED])
+        .exclude(account_id__in=delivered)
+        .select_related("account")
+        .order_by("account__display_name", "account_id", "version")
+    )
+    return list({s.account_id: s for s in waiting}.values())
+
+
+def package_content(period):
+    """What a package of the period holds as things stand: each snapshot (id, account,
+    version, SHA-256) and the accounts whose half-year snapshot is still missing."""
+    snapshots = package_snapshots(period)
+    return {
+        "snapshots": [
+            {
+                "id": s.pk,
+                "account": s.account_id,
+                "name": s.account.display_name,
+                "reason": s.reason,
+                "version": s.version,
+                "sha256": s.sha256,
+            }
+            for s in snapshots
+        ],
+        "missing": [
+            {
+                "account": s.account_id,
+                "name": s.account.display_name,
+                "due_at": s.due_at.isoformat(),
+            }
+            for s in missing_snapshots(period, snapshots)
+        ],
+    }
+
+
+def content_digest(content):
+    """A fingerprint of what a package holds: the same snapshots and the same missing
+    accounts give the same package (names and dates are left out)."""
+    key = {
+        "snapshots": sorted((s["id"], s["sha256"]) for s in content["snapshots"]),
+        "missing": sorted(m["account"] for m in content["missing"]),
+    }
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()
+
+
+def file_sha256(handle):
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def ascii_slug(text, fallback, max_length=60):
@@ -581,15 +640,7 @@ def _delivery_description(objid, kommun_name, period, now, snapshots, names):
     accounts = {s.account_id for s in snapshots}
     by_reason = {reason: sum(1 for s in snapshots if s.reason == reason) for reason in Reason}
     by_method = {method: sum(1 for s in snapshots if s.method == method) for method in Method}
-    delivered = {s.account_id for s in snapshots if s.reason == Reason.SEMIANNUAL}
-    waiting = (
-        Snapshot.objects.filter(reason=Reason.SEMIANNUAL, period_key=period.key)
-        .exclude(state__in=[State.SEALED, State.SUPERSEDED])
-        .exclude(account_id__in=delivered)
-        .select_related("account")
-        .order_by("account__display_name", "account_id")
-    )
-    missing = list({s.account_id: s.account for s in waiting}.values())
+    missing = [s.account for s in missing_snapshots(period, snapshots)]
     lines = [
         "Leveransbeskrivning",
         "===================",

@@ -3,10 +3,12 @@ captured (automatically or by upload), rendered to PDF/A-2b and sealed."""
 
 import datetime
 import hashlib
+import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -19,10 +21,11 @@ from config.uploads import clean_screenshot
 from notifications.services import notify
 from organisation.models import REGISTER_CURATORS, Role
 
-from .models import Method, Reason, Receipt, Snapshot, State
+from .models import Method, Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
 CLAIM = datetime.timedelta(minutes=10)
+logger = logging.getLogger(__name__)
 
 
 class SnapshotConflict(Exception):
@@ -307,25 +310,118 @@ def may_receive(user):
     return user.is_active and user.has_role(Role.ARKIVARIE)
 
 
-def record_receipt(actor, period_key, package_sha256="", note="", now=None):
-    """Kommunarkivet's kvittens of a period's delivery."""
+def package_for_download(actor, period, now):
+    """The period's package as it stands: the stored one if the sealed snapshots (and the
+    missing accounts) are the same as when it was built, else a new version, built, its
+    SHA-256 recorded and kept. Every hand-out checks the stored file against its SHA-256
+    first (a mismatch raises PackageError)."""
+    from .package import build_package, content_digest, file_sha256, package_content
+
+    content = package_content(period)
+    digest = content_digest(content)
+    package = Package.objects.filter(period_key=period.key, content_sha256=digest).first()
+    if package is None:
+        path, name = build_package(period, now)
+        try:
+            with open(path, "rb") as handle:
+                sha = file_sha256(handle)
+                handle.seek(0)
+                try:
+                    with transaction.atomic():
+                        latest = Package.objects.filter(period_key=period.key).count()
+                        package = Package(
+                            period_key=period.key,
+                            version=latest + 1,
+                            name=name.replace(".zip", f"-v{latest + 1}.zip"),
+                            size=Path(path).stat().st_size,
+                            sha256=sha,
+                            content_sha256=digest,
+                            snapshots=content["snapshots"],
+                            missing=content["missing"],
+                            built_at=now,
+                            built_by=actor,
+                        )
+                        package.file.save(package.name, File(handle), save=False)
+                        package.save()
+                except IntegrityError:
+                    # Another download built the same package at the same moment.
+                    package = Package.objects.get(period_key=period.key, content_sha256=digest)
+        finally:
+            Path(path).unlink(missing_ok=True)
+    verify_package(package)
+    return package
+
+
+def verify_package(package):
+    from .package import PackageError, file_sha256
+
+    try:
+        with package.file.open("rb") as handle:
+            sha = file_sha256(handle)
+    except FileNotFoundError as exc:
+        raise PackageError(f"The stored package {package} is missing.") from exc
+    if sha != package.sha256:
+        logger.error("Archive package %s does not match its SHA-256", package.pk)
+        raise PackageError(f"The stored package {package} does not match its SHA-256.")
+
+
+def record_receipt(actor, period_key, package_id=None, partial=False, note="", now=None):
+    """Kommunarkivet's kvittens of a period's delivery: of one package version, which
+    must still be what the period's sealed snapshots are. An incomplete delivery is
+    acknowledged only as a partial receipt, with a comment."""
     if not may_receive(actor):
         raise PermissionDenied(_("Bara kommunarkivet kvitterar leveranser."))
     now = now or timezone.now()
-    if Period.from_key(period_key).due_at > now:
+    period = Period.from_key(period_key)
+    if period.due_at > now:
         # A receipt for a period still running would block the real one later.
         raise SnapshotConflict(_("Perioden %(key)s är inte slut än.") % {"key": period_key})
-    try:
-        with transaction.atomic():
-            return Receipt.objects.create(
-                period_key=period_key,
-                received_by=actor,
-                received_at=now,
-                package_sha256=package_sha256,
-                note=note.strip(),
+    note = note.strip()
+    from .package import content_digest, package_content
+
+    with transaction.atomic():
+        package = (
+            Package.objects.select_for_update().filter(pk=package_id, period_key=period.key).first()
+            if package_id
+            else None
+        )
+        if package is None:
+            raise SnapshotConflict(_("Välj vilket paket du kvitterar."))
+        if Receipt.objects.filter(package=package).exists():
+            raise SnapshotConflict(
+                _("Paketet version %(version)s är redan kvitterat.") % {"version": package.version}
             )
-    except IntegrityError as exc:
-        raise SnapshotConflict(_("Perioden är redan kvitterad.")) from exc
+        if content_digest(package_content(period)) != package.content_sha256:
+            raise SnapshotConflict(
+                _(
+                    "Paketet version %(version)s stämmer inte längre med periodens "
+                    "ögonblicksbilder. Ladda ned paketet på nytt och kvittera den nya versionen."
+                )
+                % {"version": package.version}
+            )
+        if package.missing and not partial:
+            raise SnapshotConflict(
+                _(
+                    "Leveransen är ofullständig: %(n)s konton saknas. Kvittera den som "
+                    "delkvittens och skriv en kommentar."
+                )
+                % {"n": len(package.missing)}
+            )
+        if partial and not package.missing:
+            raise SnapshotConflict(_("Leveransen är komplett; kvittera den utan delkvittens."))
+        if partial and not note:
+            raise SnapshotConflict(_("Skriv en kommentar till delkvittensen."))
+        return Receipt.objects.create(
+            period_key=period.key,
+            package=package,
+            package_sha256=package.sha256,
+            snapshots=package.snapshots,
+            missing=package.missing,
+            partial=partial,
+            received_by=actor,
+            received_at=now,
+            note=note,
+        )
 
 
 def final_snapshot_sealed(account):

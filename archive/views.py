@@ -17,7 +17,7 @@ from accounts.access import get_account_for_user
 from organisation.models import REGISTER_CURATORS, Role
 
 from . import services
-from .models import Reason, Receipt, Snapshot, State
+from .models import Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
 ARCHIVE_ROLES = REGISTER_CURATORS | {Role.ARKIVARIE}
@@ -80,7 +80,9 @@ def period_list(request):
         .distinct()
     )
     keys.add(last_ended(now).key)
-    receipts = {r.period_key: r for r in Receipt.objects.select_related("received_by")}
+    receipts = {}
+    for receipt in Receipt.objects.select_related("received_by"):
+        receipts.setdefault(receipt.period_key, receipt)  # the newest of each period
     periods = []
     for key in sorted(keys, reverse=True):
         period = Period.from_key(key)
@@ -102,8 +104,42 @@ def period_list(request):
     return render(request, "archive/period_list.html", {"periods": periods})
 
 
+class PackageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _(
+            "Version %(version)s, hämtad %(date)s: %(n)s ögonblicksbilder, %(missing)s konton "
+            "saknas, SHA-256 %(sha)s"
+        ) % {
+            "version": obj.version,
+            "date": timezone.localtime(obj.built_at).strftime("%Y-%m-%d %H:%M"),
+            "n": len(obj.snapshots),
+            "missing": len(obj.missing),
+            "sha": obj.sha256,
+        }
+
+
 class ReceiptForm(forms.Form):
-    note = forms.CharField(label=gettext_lazy("Anteckning"), required=False, max_length=300)
+    package = PackageChoiceField(
+        label=gettext_lazy("Paket som kvitteras"),
+        queryset=Package.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        required=False,  # the service says "choose one", after checking the period
+        error_messages={"invalid_choice": gettext_lazy("Välj vilket paket du kvitterar.")},
+    )
+    partial = forms.BooleanField(
+        label=gettext_lazy("Delkvittens: leveransen är ofullständig"),
+        required=False,
+        help_text=gettext_lazy("De konton som saknas listas i kvittensen. Skriv en kommentar."),
+    )
+    note = forms.CharField(label=gettext_lazy("Kommentar"), required=False, max_length=300)
+
+    def __init__(self, *args, period, open_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        packages = Package.objects.filter(period_key=period.key)
+        self.fields["package"].queryset = (
+            packages.filter(receipt__isnull=True) if open_only else packages
+        )
 
 
 @login_required
@@ -120,6 +156,12 @@ def period_detail(request, key):
         for s in _period_rows(period, now)
     ]
     delivered = sum(1 for row in rows if row["state"] == "levererad")
+    from .package import content_digest, package_content
+
+    current = content_digest(package_content(period))
+    packages = list(Package.objects.filter(period_key=period.key).select_related("built_by"))
+    for package in packages:
+        package.is_current = package.content_sha256 == current
     return render(
         request,
         "archive/period_detail.html",
@@ -127,12 +169,15 @@ def period_detail(request, key):
             "period": period,
             "rows": rows,
             "delivered": delivered,
+            "missing": sum(1 for row in rows if row["state"] == "saknas"),
+            "late": sum(1 for row in rows if row["state"] == "forsenad"),
             "progress": round(100 * delivered / len(rows)) if rows else 0,
-            "receipt": Receipt.objects.filter(period_key=period.key)
-            .select_related("received_by")
-            .first(),
+            "receipts": Receipt.objects.filter(period_key=period.key).select_related(
+                "received_by", "package"
+            ),
+            "packages": packages,
             "can_receive": services.may_receive(request.user),
-            "receipt_form": ReceiptForm(),
+            "receipt_form": ReceiptForm(period=period, open_only=True),
         },
     )
 
@@ -141,15 +186,18 @@ def period_detail(request, key):
 def period_package(request, key):
     _require_archive_role(request.user)
     period = _period_or_404(key)
-    from .package import PackageError, build_package
+    from .package import PackageError
 
     try:
-        path, name = build_package(period, timezone.now())
+        package = services.package_for_download(request.user, period, timezone.now())
     except PackageError as exc:
         messages.error(request, _("Paketet kunde inte byggas: %(reason)s") % {"reason": exc})
         return redirect("archive:period", period.key)
     response = FileResponse(
-        open(path, "rb"), content_type="application/zip", as_attachment=True, filename=name
+        package.file.open("rb"),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=package.name,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -159,11 +207,22 @@ def period_package(request, key):
 @require_POST
 def period_receipt(request, key):
     period = _period_or_404(key)
-    form = ReceiptForm(request.POST)
-    form.is_valid()
+    if not services.may_receive(request.user):
+        raise PermissionDenied(_("Bara kommunarkivet kvitterar leveranser."))
+    form = ReceiptForm(request.POST, period=period)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.warning(request, error)
+        return redirect("archive:period", period.key)
     try:
         services.record_receipt(
-            request.user, period.key, note=form.cleaned_data.get("note", ""), now=timezone.now()
+            request.user,
+            period.key,
+            package_id=getattr(form.cleaned_data["package"], "pk", None),
+            partial=form.cleaned_data["partial"],
+            note=form.cleaned_data["note"],
+            now=timezone.now(),
         )
     except services.SnapshotConflict as exc:
         messages.warning(request, str(exc))

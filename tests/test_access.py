@@ -26,6 +26,10 @@ CURATORS_ONLY = {role: 403 for role in ROLES} | {
 }
 ACCOUNT_VIEW = SIGNED_IN | {"outsider": 404, "kommunikator2": 404}
 ACCOUNT_EDIT = ACCOUNT_VIEW | {"chef": 403, "arkivarie": 403, "admin": 403}
+# Suspected secrets are removed from an account's history by the curators only.
+REDACT = ACCOUNT_VIEW | {
+    role: 403 for role in ("medarbetare", "chef", "kommunikator", "arkivarie", "admin")
+}
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
@@ -113,6 +117,8 @@ TABLE = [
     ("/konton/efterlevnad/", SIGNED_IN),
     ("/konton/{account}/", ACCOUNT_VIEW),
     ("/konton/{account}/andra/", ACCOUNT_EDIT),
+    ("/konton/{account}/historik/", ACCOUNT_VIEW),
+    ("/konton/{account}/historik/rensa/", REDACT),
     ("/konton/999999/", SIGNED_IN | {r: 404 for r in ROLES if r != "anonymous"}),
     ("/aviseringar/", SIGNED_IN),
     ("/franvaro/", SIGNED_IN),
@@ -167,7 +173,7 @@ POST_TABLE = [
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
     ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
     ("/moderering/nycklar/{token}/aterkalla/", {}, CURATORS_ACT),
-    ("/arkiv/period/{period}/kvittens/", {}, RECEIPT),
+    ("/arkiv/period/{period}/kvittens/", {"package": "{package}"}, RECEIPT),
     ("/arkiv/bild/{snapshot}/ny-version/", {}, SNAPSHOT_TAKE),
     ("/arkiv/konto/{account_pk}/ta/", {}, SNAPSHOT_TAKE),
     ("/konton/{account}/aktivitet/", {"activity_on": "2026-01-02"}, TEAM_ATTESTS),
@@ -242,6 +248,17 @@ def _fill(url, request, account):
         values |= {"snapshot": _sealed_snapshot(request, account).pk, "period": "2026-H1"}
     if "{closure}" in url or "{link}" in url or "{handover}" in url:
         values |= _lifecycle(request, account)
+    if "{package}" in url:  # the period's package as the arkivarie downloaded it
+        from django.utils import timezone
+
+        from archive import services as archive_services
+        from archive.periods import Period
+
+        arkivarie = request.getfixturevalue("org").people.arkivarie
+        period = Period.from_key("2026-H1")
+        values["package"] = archive_services.package_for_download(
+            arkivarie, period, timezone.now()
+        ).pk
     values["account_pk"] = account.pk
     return url.format(**values)
 
@@ -326,6 +343,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     from activityplans.models import Plan, PlanEvent
 
     url = _fill(url, request, account)
+    data = {k: _fill(v, request, account) if "{" in str(v) else v for k, v in data.items()}
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405

@@ -453,10 +453,17 @@ def test_a_sealed_snapshot_is_never_changed_or_deleted(org, sealed):
     assert Snapshot.objects.filter(pk=sealed.pk).update(sha256="0" * 64, pdf="") == 0
     sealed.refresh_from_db()
     assert (sealed.sha256, sealed.pdf.name) == original[:2]
-    # Receipts are records too.
-    receipt = services.record_receipt(org.people.arkivarie, "2026-H1")
+    # Receipts and the packages they name are records too.
+    package = services.package_for_download(
+        org.people.arkivarie, Period.from_key("2026-H2"), at(2027, 2, 1)
+    )
+    receipt = services.record_receipt(
+        org.people.arkivarie, "2026-H2", package_id=package.pk, now=at(2027, 2, 1)
+    )
     with pytest.raises(RecordsAreKept):
         receipt.delete()
+    with pytest.raises(RecordsAreKept):
+        package.delete()
 
 
 def test_a_retake_is_version_2_and_supersedes_version_1_only_when_sealed(
@@ -529,30 +536,36 @@ def test_an_on_demand_snapshot_once_at_a_time(org, account, fake_capture):
 # -- the receipt -------------------------------------------------------------------------
 
 
-def test_the_receipt_is_recorded_once(org):
+def test_the_receipt_is_recorded_once_per_package(org):
     p = org.people
     now = at(2027, 2, 1, 9, 0)
+    package = services.package_for_download(p.arkivarie, Period.from_key("2026-H2"), now)
     with pytest.raises(PermissionDenied):
-        services.record_receipt(p.kommunikationschef, "2026-H2", now=now)
-    receipt = services.record_receipt(p.arkivarie, "2026-H2", note="  Mottaget  ", now=now)
+        services.record_receipt(p.kommunikationschef, "2026-H2", package.pk, now=now)
+    with pytest.raises(services.SnapshotConflict, match="Välj vilket paket"):
+        services.record_receipt(p.arkivarie, "2026-H2", now=now)
+    receipt = services.record_receipt(
+        p.arkivarie, "2026-H2", package.pk, note="  Mottaget  ", now=now
+    )
     assert (receipt.period_key, receipt.received_by, receipt.received_at, receipt.note) == (
         "2026-H2",
         p.arkivarie,
         now,
         "Mottaget",
     )
-    with pytest.raises(services.SnapshotConflict, match="redan kvitterad"):
-        services.record_receipt(p.arkivarie, "2026-H2", now=now)
+    with pytest.raises(services.SnapshotConflict, match="redan kvitterat"):
+        services.record_receipt(p.arkivarie, "2026-H2", package.pk, now=now)
     with pytest.raises(ValueError):
-        services.record_receipt(p.arkivarie, "2026-H9", now=now)
+        services.record_receipt(p.arkivarie, "2026-H9", package.pk, now=now)
     # A period still running cannot be receipted (that would block its real receipt).
     with pytest.raises(services.SnapshotConflict, match="inte slut"):
-        services.record_receipt(p.arkivarie, "2027-H1", now=now)
+        services.record_receipt(p.arkivarie, "2027-H1", package.pk, now=now)
     with pytest.raises(services.SnapshotConflict, match="inte slut"):
         services.record_receipt(p.arkivarie, "2027-H1", now=at(2027, 6, 30, 23, 59, 59))
+    # A package of another period is not this period's.
+    with pytest.raises(services.SnapshotConflict, match="Välj vilket paket"):
+        services.record_receipt(p.arkivarie, "2027-H1", package.pk, now=at(2027, 7, 1))
     assert Receipt.objects.count() == 1
-    services.record_receipt(p.arkivarie, "2027-H1", now=at(2027, 7, 1))
-    assert Receipt.objects.count() == 2
 
 
 # -- closing an account ------------------------------------------------------------------

@@ -362,7 +362,7 @@ def test_the_archivist_downloads_the_package(client, org, snapshots):
     response = client.get(reverse("archive:package", args=["2026-H2"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    assert f'filename="{OBJID}.zip"' in response["Content-Disposition"]
+    assert f'filename="{OBJID}-v1.zip"' in response["Content-Disposition"]
     files = unpack(io.BytesIO(b"".join(response.streaming_content)))
     response.close()
     assert {n.split("/", 1)[0] for n in files} == {OBJID}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Account, Status
 from archive import jobs, services
 from archive.capture import CaptureFailed
-from archive.models import Method, Reason, Receipt, Snapshot, State
+from archive.models import Method, Package, Reason, Receipt, Snapshot, State
 
 from .archive_helpers import at, screenshot, semiannual
 from .factories import AccountFactory
@@ -285,46 +285,71 @@ def test_a_pending_retake_does_not_undo_the_delivery(client, org, period, fake_c
     assert Snapshot.objects.filter(account=sealed.account).count() == 2
 
 
-def test_the_archivist_records_the_receipt_once(client, org, period):
-    client.force_login(org.people.arkivarie)
-    page = client.get("/arkiv/period/2026-H2/").content.decode()
-    assert 'action="/arkiv/period/2026-H2/kvittens/"' in page
-    response = at_moment(
-        client,
-        org.people.arkivarie,
-        at(2027, 2, 3, 10, 15),
-        "/arkiv/period/2026-H2/kvittens/",
-        "post",
-        data={"note": "Mottaget i e-arkivet"},
-        follow=True,
+def test_the_archivist_acknowledges_the_downloaded_package_as_partial(client, org, period):
+    """Issue 11: a kvittens names the package (its SHA-256, its snapshots); a delivery with
+    accounts missing is acknowledged only as a partial receipt, listing them."""
+    arkivarie = org.people.arkivarie
+    page = client_page = at_moment(
+        client, arkivarie, at(2027, 2, 3, 10, 0), "/arkiv/period/2026-H2/"
     )
+    assert "Ladda ned leveranspaketet först" in page_text(client_page)
+    assert 'action="/arkiv/period/2026-H2/kvittens/"' not in page.content.decode()
+    download = at_moment(
+        client, arkivarie, at(2027, 2, 3, 10, 5), "/arkiv/period/2026-H2/paket.zip"
+    )
+    body = b"".join(download.streaming_content)
+    package = Package.objects.get()
+    assert package.sha256 == hashlib.sha256(body).hexdigest() and package.version == 1
+    page = at_moment(client, arkivarie, at(2027, 2, 3, 10, 6), "/arkiv/period/2026-H2/")
+    text = page_text(page)
+    assert "Levererade: 1. Saknas: 0. Försenade: 2." in text
+    assert (
+        package.sha256 in text
+        and 'action="/arkiv/period/2026-H2/kvittens/"' in page.content.decode()
+    )
+
+    def post(data):
+        return at_moment(
+            client,
+            arkivarie,
+            at(2027, 2, 3, 10, 15),
+            "/arkiv/period/2026-H2/kvittens/",
+            "post",
+            data=data,
+            follow=True,
+        )
+
+    assert "Välj vilket paket du kvitterar." in page_text(post({"note": "x"}))
+    text = page_text(post({"package": package.pk}))
+    assert "Leveransen är ofullständig: 2 konton saknas." in text
+    assert "Skriv en kommentar till delkvittensen." in page_text(
+        post({"package": package.pk, "partial": "on"})
+    )
+    assert not Receipt.objects.exists()
+    response = post({"package": package.pk, "partial": "on", "note": "Två konton saknas"})
     text = page_text(response)
     assert "Leveransen för 2026-H2 är kvitterad." in text
-    assert "Kommunarkivet kvitterade leveransen 3 februari 2027 10:15" in text
-    assert "Mottaget i e-arkivet" in text
+    assert "Kommunarkivet lämnade delkvittens 3 februari 2027 10:15" in text
+    assert "Saknades: Ungdomens hus, Öppna förskolan" in text
     assert 'action="/arkiv/period/2026-H2/kvittens/"' not in response.content.decode()
-
-    response = at_moment(
-        client,
-        org.people.arkivarie,
-        at(2027, 2, 4, 8, 0),
-        "/arkiv/period/2026-H2/kvittens/",
-        "post",
-        data={"note": "Igen"},
-        follow=True,
-    )
-    assert "Perioden är redan kvitterad." in page_text(response)
     receipt = Receipt.objects.get()
-    assert receipt.note == "Mottaget i e-arkivet" and receipt.received_by == org.people.arkivarie
-    assert "Kvitterad 2027-02-03" in page_text(client.get("/arkiv/"))
+    assert (
+        receipt.partial and receipt.package == package and receipt.package_sha256 == package.sha256
+    )
+    assert [s["id"] for s in receipt.snapshots] == [period["Biblioteket i Testby"].pk]
+    assert [m["name"] for m in receipt.missing] == ["Ungdomens hus", "Öppna förskolan"]
+    again = post({"package": package.pk, "partial": "on", "note": "Igen"})
+    assert "Paketet version 1 är redan kvitterat." in page_text(again)
+    assert Receipt.objects.count() == 1
+    assert "Kvitterad 2027-02-03" in page_text(
+        at_moment(client, arkivarie, at(2027, 2, 4), "/arkiv/")
+    )
 
     assert client.post("/arkiv/period/2026-H9/kvittens/").status_code == 404
     late = at(2027, 6, 30, 23, 59)
-    response = at_moment(
-        client, org.people.arkivarie, late, "/arkiv/period/2027-H1/kvittens/", "post"
-    )
+    response = at_moment(client, arkivarie, late, "/arkiv/period/2027-H1/kvittens/", "post")
     assert response.status_code == 302
-    response = at_moment(client, org.people.arkivarie, late, response["Location"])
+    response = at_moment(client, arkivarie, late, response["Location"])
     assert "Perioden 2027-H1 är inte slut än." in page_text(response)
     client.force_login(org.people.kommunikationschef)
     assert client.post("/arkiv/period/2027-H1/kvittens/").status_code == 403
