@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from notifications.services import notify
 
 from .models import Account, Status
-from .urlkeys import url_key
+from .urlkeys import InvalidAccountURL, url_key
 
 DESCRIPTIVE_FIELDS = (
     "display_name",
@@ -52,7 +52,7 @@ def register_account(actor, data, administrators=(), fields=FULL_FIELDS):
     with transaction.atomic():
         account = Account(**{k: v for k, v in data.items() if k in fields})
         _apply_status_dates(account, previous_status=None)
-        account.url_key = url_key(account.url)
+        account.url_key = _url_key(account.url)
         with _one_history_record(account, actor):
             _save_unique(account)
             account.administrators.set(administrators)
@@ -73,7 +73,7 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
             for check in settings.KANALKOLL_CLOSE_CHECKS:
                 import_string(check)(account)  # raises ValidationError with the reason
-        account.url_key = url_key(account.url)
+        account.url_key = _url_key(account.url)
         with _one_history_record(account, actor):
             _save_unique(account)
             if administrators is not None:
@@ -93,6 +93,13 @@ def _one_history_record(account, actor):
         del account.skip_history_when_saving
     account._history_user = actor
     account.save()
+
+
+def _url_key(url):
+    try:
+        return url_key(url)
+    except InvalidAccountURL as exc:  # a caller that skipped the form: still a clear reason
+        raise ValidationError({"url": str(exc)}) from exc
 
 
 def _save_unique(account):
