@@ -1,25 +1,27 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin import ViewOnly, ViewOnlyAdmin
 
 from .models import Account, Attestation, Closure, PassiveRule
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(ViewOnly, SimpleHistoryAdmin):
+    """Read-only, with its history: the register changes through the account pages
+    (accounts.services: validated, recorded, announced), and an account is closed
+    through the closure flow, after its final snapshot."""
+
     list_display = ["display_name", "platform", "unit", "responsible", "status"]
     list_filter = ["platform", "status", "kind"]
     search_fields = ["display_name", "handle", "url"]
-    autocomplete_fields = ["unit", "responsible", "substitute", "administrators"]
-    readonly_fields = ["url_key"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # records are closed, never deleted
-
-    def save_model(self, request, obj, form, change):
-        from .urlkeys import url_key
-
-        obj.url_key = url_key(obj.url)
-        super().save_model(request, obj, form, change)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves a posted "revert" even when reverting is disabled.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(PassiveRule)
@@ -28,29 +30,16 @@ class PassiveRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(ViewOnlyAdmin):
     """Read-only: closures change through the account page."""
 
     list_display = ["account", "state", "proposed_by", "proposed_at", "confirmed_by", "closed_at"]
     list_filter = ["state"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Attestation)
-class AttestationAdmin(admin.ModelAdmin):
+class AttestationAdmin(ViewOnlyAdmin):
+    """Read-only: the responsible person attests on the account page, in their own name."""
+
     list_display = ["account", "kind", "user", "at", "activity_on", "via_link"]
     list_filter = ["kind"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

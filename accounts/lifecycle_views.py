@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import access, lifecycle
-from .models import Account, Attestation, Closure, PassiveRule, Platform, Status
+from .models import (
+    PASSIVE_DAYS_MAX,
+    PASSIVE_DAYS_MIN,
+    Account,
+    Attestation,
+    Closure,
+    PassiveRule,
+    Platform,
+    Status,
+)
 
 
 class ActivityForm(forms.Form):
@@ -210,8 +219,8 @@ def passive_rules(request):
     fields = {
         platform: forms.IntegerField(
             label=label,
-            min_value=7,
-            max_value=3650,
+            min_value=PASSIVE_DAYS_MIN,
+            max_value=PASSIVE_DAYS_MAX,
             initial=rules.get(platform, lifecycle.DEFAULT_PASSIVE_DAYS),
         )
         for platform, label in Platform.choices

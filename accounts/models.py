@@ -1,6 +1,8 @@
 """The register of the kommun's official social media accounts (förteckning)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -8,40 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.records import (  # noqa: F401 - RecordsAreKept and AppendOnly: imported from here
+    AppendOnly,
+    AppendOnlyQuerySet,
+    Kept,
+    KeptQuerySet,
+    RecordsAreKept,
+)
 from organisation.models import Role, RoleAssignment, Unit
 
 from .credentials import REMOVED as CREDENTIALS_REMOVED
 from .credentials import validate_reference
-
-
-class RecordsAreKept(Exception):
-    """Raised on any attempt to delete a record that the law says must be kept."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
-
-    def update(self, **kwargs):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
-
-
-class AppendOnly(models.Model):
-    """Rows written once and never changed or deleted (events, preserved copies, check-ins):
-    the one base for every app's append-only records."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RecordsAreKept(_("Det här är en handling som sparas; den ändras aldrig."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Det här är en handling som sparas; den tas aldrig bort."))
+from .urlkeys import InvalidAccountURL, url_key
 
 
 class Platform(models.TextChoices):
@@ -92,10 +72,7 @@ GRAPHIC_PROFILE_FIELDS = ("gp_states_official", "gp_links_website", "gp_contact_
 PLAN_GOVERNED_FIELDS = ("purpose", "audience", "responsible")
 
 
-class AccountQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Konton tas aldrig bort ur registret; de avslutas."))
-
+class AccountQuerySet(KeptQuerySet):
     def active(self):
         return self.filter(status=Status.ACTIVE)
 
@@ -170,13 +147,31 @@ class AccountQuerySet(models.QuerySet):
         raise ValueError(problem)
 
 
-class Account(models.Model):
+def validate_account_url(value):
+    """Every way into the register (forms, the admin, full_clean) refuses an address that
+    the URL key cannot take (ftp://, mailto:, no host …), with the key's own reason."""
+    try:
+        url_key(value)
+    except InvalidAccountURL as exc:
+        raise ValidationError(str(exc), code="invalid_account_url") from exc
+
+
+class Account(Kept):
+    # A plain update() may set what the feed reader, attestations and the archive note;
+    # everything else changes through accounts.services, which keeps the history.
+    bulk_fields = ("feed_checked_at", "feed_error", "last_activity_on", "last_snapshot_on")
+    kept_message = _("Konton tas aldrig bort ur registret; de avslutas.")
+
     platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
     display_name = models.CharField(_("kontots namn"), max_length=200)
     handle = models.CharField(
         _("användarnamn"), max_length=200, blank=True, help_text=_("Till exempel @botkyrkakommun.")
     )
-    url = models.URLField(_("adress (URL)"), max_length=2000)
+    url = models.URLField(
+        _("adress (URL)"),
+        max_length=2000,
+        validators=[URLValidator(schemes=["http", "https"]), validate_account_url],
+    )
     url_key = models.CharField(max_length=2000, unique=True, editable=False)
     kind = models.CharField(_("typ av konto"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
@@ -278,9 +273,6 @@ class Account(models.Model):
     def __str__(self):
         return f"{self.display_name} ({self.get_platform_display()})"
 
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Konton tas aldrig bort ur registret; de avslutas."))
-
     def problems(self):
         """Compliance problems; needs an instance from `with_compliance()`."""
         if self.status == Status.CLOSED:
@@ -306,6 +298,9 @@ class Account(models.Model):
         ]
 
 
+PASSIVE_DAYS_MIN, PASSIVE_DAYS_MAX = 7, 3650
+
+
 class PassiveRule(models.Model):
     """After how many days without activity an account on a platform counts as passive;
     set by kommunikationsavdelningen (default 90)."""
@@ -313,7 +308,12 @@ class PassiveRule(models.Model):
     platform = models.CharField(
         _("plattform"), max_length=20, choices=Platform.choices, unique=True
     )
-    days = models.PositiveIntegerField(_("dagar utan aktivitet"), default=90)
+    # The same limits on the rules page and in the admin.
+    days = models.PositiveIntegerField(
+        _("dagar utan aktivitet"),
+        default=90,
+        validators=[MinValueValidator(PASSIVE_DAYS_MIN), MaxValueValidator(PASSIVE_DAYS_MAX)],
+    )
 
     class Meta:
         verbose_name = _("regel för passiva konton")
@@ -327,7 +327,7 @@ class PassiveRule(models.Model):
 DEFAULT_PASSIVE_DAYS = 90
 
 
-class Attestation(models.Model):
+class Attestation(AppendOnly):
     """The responsible person's word: the date of the latest post, or (quarterly) that the
     administrators can still log in and the credentials are in the central store."""
 
@@ -352,7 +352,7 @@ class Attestation(models.Model):
         return f"{self.account_id} {self.kind} {self.at:%Y-%m-%d}"
 
 
-class UsedLink(models.Model):
+class UsedLink(AppendOnly):
     """A one-click link from an e-mail that has been used: each works once."""
 
     nonce = models.CharField(max_length=64, unique=True)
@@ -362,7 +362,7 @@ class UsedLink(models.Model):
         return self.nonce
 
 
-class Closure(models.Model):
+class Closure(Kept):
     """Closing an account: proposed with a reason, confirmed by the communicator or the
     kommunikationschef, final snapshot sealed, steps on the platform ticked off."""
 
@@ -418,11 +418,10 @@ class Closure(models.Model):
             ),
         ]
 
+    kept_message = _("Avslut tas aldrig bort.")
+
     def __str__(self):
         return f"{self.account}: {self.get_state_display()}"
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Avslut tas aldrig bort."))
 
 
 class CredentialsRedaction(AppendOnly):

@@ -16,7 +16,7 @@ from notifications.services import notify
 
 from .credentials import validate_reference
 from .models import Account, Status
-from .urlkeys import url_key
+from .urlkeys import InvalidAccountURL, url_key
 
 DESCRIPTIVE_FIELDS = (
     "display_name",
@@ -55,7 +55,7 @@ def register_account(actor, data, administrators=(), fields=FULL_FIELDS, now=Non
         account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
         _check_credentials(account)
         _apply_status_dates(account, previous_status=None, now=now)
-        account.url_key = url_key(account.url)
+        account.url_key = _url_key(account.url)
         with _one_history_record(account, actor, now):
             _save_unique(account)
             account.administrators.set(administrators)
@@ -78,7 +78,7 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
             for check in settings.KANALKOLL_CLOSE_CHECKS:
                 import_string(check)(account)  # raises ValidationError with the reason
-        account.url_key = url_key(account.url)
+        account.url_key = _url_key(account.url)
         with _one_history_record(account, actor, now):
             _save_unique(account)
             if administrators is not None:
@@ -108,6 +108,13 @@ def _check_credentials(account):
         validate_reference(account.credentials_location)
     except ValidationError as exc:
         raise ValidationError({"credentials_location": exc.messages}) from exc
+
+
+def _url_key(url):
+    try:
+        return url_key(url)
+    except InvalidAccountURL as exc:  # a caller that skipped the form: still a clear reason
+        raise ValidationError({"url": str(exc)}) from exc
 
 
 def _save_unique(account):

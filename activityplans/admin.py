@@ -1,33 +1,24 @@
 from django.contrib import admin
 
+from config.admin import ViewOnlyAdmin, ViewOnlyInline
+
 from .models import Evaluation, Plan, PlanEvent
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class PlanEventInline(ReadOnlyInline):
+class PlanEventInline(ViewOnlyInline):
     model = PlanEvent
     fields = ["at", "action", "actor", "role", "from_state", "to_state", "comment"]
     readonly_fields = fields
 
 
-class EvaluationInline(ReadOnlyInline):
+class EvaluationInline(ViewOnlyInline):
     model = Evaluation
     fields = ["due_on", "submitted_at", "submitted_by", "outcome"]
     readonly_fields = fields
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ViewOnlyAdmin):
     """Read-only: plans change only through the approval flow, and are never deleted."""
 
     list_display = [
@@ -42,12 +33,3 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ["state", "assignment", "platform"]
     search_fields = ["reference", "account_name", "applicant__username", "applicant__last_name"]
     inlines = [PlanEventInline, EvaluationInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

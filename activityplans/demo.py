@@ -136,7 +136,8 @@ def seed(stdout=None):
         evaluation = established.evaluations.filter(submitted_at__isnull=True).first()
         overdue_on = timezone.localdate() - datetime.timedelta(days=3)
         if evaluation is not None and evaluation.due_on > overdue_on:
-            established.evaluations.filter(pk=evaluation.pk).update(due_on=overdue_on)
+            evaluation.due_on = overdue_on
+            evaluation.save(update_fields=["due_on"])
     if stdout is not None:
         stdout.write(f"Aktivitetsplaner: {created} nya.")
     return created

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AppendOnly, Kind, Platform, RecordsAreKept
+from accounts.models import Account, Kind, Platform
+from core.records import AppendOnly, Kept, KeptQuerySet
 from organisation.models import Absence, Role, Unit
 
 
@@ -53,10 +54,7 @@ class Duration(models.TextChoices):
     LIMITED = "tidsbegransad", _("Tidsbegränsad, till ett datum")
 
 
-class PlanQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts."))
-
+class PlanQuerySet(KeptQuerySet):
     def visible_to(self, user, day=None):
         """Own plans (as applicant or as the one who drafted them), drafts included; once
         submitted, plans of the units
@@ -98,7 +96,12 @@ class PlanQuerySet(models.QuerySet):
 SCOPE_ROLES = frozenset({Role.CHEF, Role.KOMMUNIKATOR})
 
 
-class Plan(models.Model):
+class Plan(Kept):
+    # Its state and contents change only through activityplans.services; a plain
+    # update() may set only the reminder deadlines the sweep clears.
+    bulk_fields = ("remind_at", "escalate_at")
+    kept_message = _("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts.")
+
     # -- record keeping --------------------------------------------------------------
     reference = models.CharField(_("diariereferens"), max_length=30, blank=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -313,9 +316,6 @@ class Plan(models.Model):
     def __str__(self):
         return f"{self.reference or _('Utkast')}: {self.title}"
 
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Aktivitetsplaner tas aldrig bort; de återkallas eller ersätts."))
-
     @property
     def title(self):
         if self.account_name:
@@ -389,7 +389,7 @@ class Outcome(models.TextChoices):
     CLOSE = "avsluta", _("Avsluta kontot")
 
 
-class EvaluationQuerySet(models.QuerySet):
+class EvaluationQuerySet(KeptQuerySet):
     def pending(self):
         return self.filter(submitted_at__isnull=True)
 
@@ -397,7 +397,7 @@ class EvaluationQuerySet(models.QuerySet):
         return self.pending().filter(due_on__lt=today)
 
 
-class Evaluation(models.Model):
+class Evaluation(Kept):
     """The yearly evaluation of an established assignment (or at the end of a
     time-limited one), filled in by the responsible person and sent to the communicator."""
 
@@ -438,8 +438,7 @@ class Evaluation(models.Model):
             models.UniqueConstraint(fields=["plan", "due_on"], name="one_evaluation_per_due_date"),
         ]
 
+    kept_message = _("Utvärderingar tas aldrig bort.")
+
     def __str__(self):
         return f"{self.plan} – {self.due_on}"
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Utvärderingar tas aldrig bort."))

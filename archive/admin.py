@@ -1,32 +1,21 @@
 from django.contrib import admin
 
+from config.admin import ViewOnlyAdmin
+
 from .models import Receipt, Snapshot
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(ViewOnlyAdmin):
     """Read-only: snapshots change only through capture and sealing, never deleted."""
 
     list_display = ["account", "period_key", "reason", "version", "state", "sealed_at"]
     list_filter = ["state", "reason", "period_key"]
     search_fields = ["account__display_name", "sha256"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ViewOnlyAdmin):
+    """Read-only: kommunarkivet gives its kvittens on the period's page, in its own name."""
+
     list_display = ["period_key", "received_by", "received_at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

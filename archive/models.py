@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AppendOnly, RecordsAreKept
+from accounts.models import Account
+from core.records import AppendOnly, Kept, KeptQuerySet, RecordsAreKept
 
 
 class Reason(models.TextChoices):
@@ -33,15 +34,29 @@ class Method(models.TextChoices):
     UPLOAD = "uppladdning", _("Uppladdad skärmbild")
 
 
-class SnapshotQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Ögonblicksbilder tas aldrig bort."))
+SEALED_STATES = (State.SEALED, State.SUPERSEDED)
+NEVER_CHANGED = _("En förseglad ögonblicksbild ändras aldrig; ta en ny version.")
+SUPERSEDED_BY_SUCCESSOR = _(
+    "En förseglad ögonblicksbild blir ersatt bara av sin egen nya, förseglade version."
+)
+
+
+class SnapshotQuerySet(KeptQuerySet):
+    def _unsealed(self, kwargs):
+        """Refuse a bulk change that would touch a sealed (or superseded) snapshot, or mark
+        one superseded; the UPDATE itself passes sealed rows by too, in case one was sealed
+        in between."""
+        if kwargs.get("state") == State.SUPERSEDED:
+            raise RecordsAreKept(SUPERSEDED_BY_SUCCESSOR)
+        if self.filter(state__in=SEALED_STATES).exists():
+            raise RecordsAreKept(NEVER_CHANGED)
+        return self.exclude(state__in=SEALED_STATES)
 
     def update(self, **kwargs):
-        """A bulk update never touches a sealed or superseded snapshot (save() guards
-        the single row; marking one superseded goes through save())."""
-        kept = self.exclude(state__in=[State.SEALED, State.SUPERSEDED])
-        return super(SnapshotQuerySet, kept).update(**kwargs)
+        return super(SnapshotQuerySet, self._unsealed(kwargs)).update(**kwargs)
+
+    def service_update(self, **kwargs):
+        return super(SnapshotQuerySet, self._unsealed(kwargs)).service_update(**kwargs)
 
     def sealed(self):
         return self.filter(state=State.SEALED)
@@ -54,7 +69,10 @@ def snapshot_path(instance, filename):
     return f"snapshots/{instance.account_id}/{instance.period_key or 'ovrigt'}/{filename}"
 
 
-class Snapshot(models.Model):
+class Snapshot(Kept):
+    bulk_fields = ("claimed_until", "attempts")  # the capture claim
+    kept_message = _("Ögonblicksbilder tas aldrig bort.")
+
     account = models.ForeignKey(
         Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="snapshots"
     )
@@ -120,23 +138,29 @@ class Snapshot(models.Model):
         return f"{self.account} {self.period_key or self.get_reason_display()} v{self.version}"
 
     def save(self, *args, **kwargs):
+        if self.state == State.SUPERSEDED:
+            raise RecordsAreKept(SUPERSEDED_BY_SUCCESSOR)
         if self.pk and not self._state.adding:
             stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
-            # A superseded snapshot was sealed too: it stays as it was.
-            kept = stored == State.SUPERSEDED or (
-                stored == State.SEALED and self.state != State.SUPERSEDED
-            )
-            if kept:
-                raise RecordsAreKept(
-                    _("En förseglad ögonblicksbild ändras aldrig; ta en ny version.")
-                )
-            if stored == State.SEALED:
-                # Only the superseding mark may be written on a sealed snapshot.
-                kwargs["update_fields"] = ["state"]
+            if stored in SEALED_STATES:
+                raise RecordsAreKept(NEVER_CHANGED)
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Ögonblicksbilder tas aldrig bort."))
+    def supersede(self, successor):
+        """Mark this sealed snapshot superseded by `successor`: its own next version
+        (`successor.supersedes`), sealed. The one change a sealed snapshot ever takes;
+        the successor is checked in the UPDATE itself."""
+        if successor.pk is None or successor.supersedes_id != self.pk:
+            raise RecordsAreKept(SUPERSEDED_BY_SUCCESSOR)
+        rows = models.QuerySet(model=Snapshot).filter(
+            pk=self.pk,
+            state=State.SEALED,
+            superseded_by__pk=successor.pk,
+            superseded_by__state=State.SEALED,
+        )
+        if not models.QuerySet.update(rows, state=State.SUPERSEDED):
+            raise RecordsAreKept(SUPERSEDED_BY_SUCCESSOR)
+        self.state = State.SUPERSEDED
 
     @property
     def is_sealed(self):
@@ -210,7 +234,7 @@ class Package(AppendOnly):
         return not self.missing
 
 
-class Receipt(models.Model):
+class Receipt(AppendOnly):
     """Kommunarkivet's receipt (kvittens) of a period's delivery: it names the package it
     acknowledges (its SHA-256 and the snapshots in it). A delivery with accounts missing
     is acknowledged only as a partial receipt, with those accounts listed and a comment;
@@ -243,8 +267,7 @@ class Receipt(models.Model):
         verbose_name_plural = _("kvittenser")
         ordering = ["-period_key", "-received_at", "-id"]
 
+    kept_message = _("Kvittenser tas aldrig bort.")
+
     def __str__(self):
         return f"{self.period_key}: {self.received_at:%Y-%m-%d}"
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Kvittenser tas aldrig bort."))

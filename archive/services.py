@@ -273,9 +273,7 @@ def attach(snapshot_id, png, method, actor, now):
         snapshot.capture_error = ""
         snapshot.save()
         if snapshot.supersedes_id:
-            old = Snapshot.objects.get(pk=snapshot.supersedes_id)
-            old.state = State.SUPERSEDED
-            old.save()
+            Snapshot.objects.get(pk=snapshot.supersedes_id).supersede(snapshot)
         if snapshot.reason == Reason.FINAL:
             finish_closure(account.pk, now)  # a confirmed closure ends with this seal
         day = timezone.localdate(now)

@@ -357,6 +357,7 @@ def worker_child():
 
 
 def half_year_run(accounts):
+    from django.db import transaction
     from django.db.models import Count
 
     from accounts.models import Status
@@ -367,8 +368,9 @@ def half_year_run(accounts):
     # Exactly `accounts` active (a planned account gets no snapshot): an earlier run may
     # have made more.
     last = f"https://{HOST}/konto{accounts:04d}"
-    bench.filter(url__lt=last).update(status=Status.ACTIVE)
-    bench.filter(url__gte=last).update(status=Status.PLANNED)
+    with transaction.atomic():  # bench data, set past the register's services
+        bench.filter(url__lt=last).service_update(status=Status.ACTIVE)
+        bench.filter(url__gte=last).service_update(status=Status.PLANNED)
     t0 = time.perf_counter()
     made = jobs.create_semiannual(TURN)
     workers = [_child("--worker") for _ in range(2)]

@@ -24,5 +24,28 @@ class KanalkollAdminSite(admin.AdminSite):
         )
 
 
+class ViewOnly:
+    """For a record that changes only through its service, or never (see core.records):
+    the admin lists and shows it, and nothing more. Works for ModelAdmins and inlines."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ViewOnlyAdmin(ViewOnly, admin.ModelAdmin):
+    pass
+
+
+class ViewOnlyInline(ViewOnly, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
 class KanalkollAdminConfig(AdminConfig):
     default_site = "config.admin.KanalkollAdminSite"

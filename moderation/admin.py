@@ -1,33 +1,24 @@
 from django.contrib import admin
 
+from config.admin import ViewOnlyAdmin, ViewOnlyInline
+
 from .models import ApiToken, CheckIn, Item, ItemEvent, PreservedCopy
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ItemEventInline(ReadOnlyInline):
+class ItemEventInline(ViewOnlyInline):
     model = ItemEvent
     fields = ["at", "action", "actor", "text", "link"]
     readonly_fields = fields
 
 
-class PreservedCopyInline(ReadOnlyInline):
+class PreservedCopyInline(ViewOnlyInline):
     model = PreservedCopy
     fields = ["created_at", "created_by", "text", "image", "sha256"]
     readonly_fields = fields
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ViewOnlyAdmin):
     """Read-only: items change only through the desk, and are never deleted."""
 
     list_display = ["id", "account", "kind", "due_at", "assignee", "resolved_at", "outcome"]
@@ -35,39 +26,17 @@ class ItemAdmin(admin.ModelAdmin):
     search_fields = ["text", "author", "diarienummer"]
     inlines = [ItemEventInline, PreservedCopyInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ViewOnlyAdmin):
+    """Read-only: "tillsyn gjord" is recorded on the desk, by the person who did it, now."""
+
     list_display = ["account", "user", "at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ViewOnlyAdmin):
     """Read-only: keys are issued and revoked on /moderering/nycklar/, where it is recorded."""
 
     list_display = ["account", "name", "prefix", "created_at", "revoked_at", "last_used_at"]
     readonly_fields = ["prefix", "key_hash", "created_by", "created_at", "last_used_at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

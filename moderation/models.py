@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AppendOnly, RecordsAreKept
+from accounts.models import Account
+from core.records import AppendOnly, Kept, KeptQuerySet
 
 
 class Kind(models.TextChoices):
@@ -56,10 +57,7 @@ class Outcome(models.TextChoices):
     NO_ACTION = "ingen_atgard", _("Ingen åtgärd behövs")
 
 
-class ItemQuerySet(models.QuerySet):
-    def delete(self):
-        raise RecordsAreKept(_("Modereringsärenden tas aldrig bort."))
-
+class ItemQuerySet(KeptQuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
 
@@ -71,7 +69,10 @@ class ItemQuerySet(models.QuerySet):
         return self.order_by(models.F("resolved_at").asc(nulls_first=True), "due_at", "id")
 
 
-class Item(models.Model):
+class Item(Kept):
+    # Everything on an item changes through moderation.services (no plain update()).
+    kept_message = _("Modereringsärenden tas aldrig bort.")
+
     account = models.ForeignKey(
         Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="moderation_items"
     )
@@ -141,9 +142,6 @@ class Item(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
-
-    def delete(self, *args, **kwargs):
-        raise RecordsAreKept(_("Modereringsärenden tas aldrig bort."))
 
     @property
     def is_open(self):
@@ -332,14 +330,16 @@ class CheckIn(AppendOnly):
         return f"{self.account_id}: {self.at:%Y-%m-%d %H:%M}"
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(KeptQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
 
-class ApiToken(models.Model):
+class ApiToken(Kept):
     """A monitoring tool's key to push items for one account. Only a SHA-256 of the key is
-    stored; the key itself is shown once, when issued."""
+    stored; the key itself is shown once, when issued. Revoked, never deleted."""
+
+    bulk_fields = ("last_used_at",)
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(

@@ -1,17 +1,15 @@
 from django.contrib import admin
 
+from config.admin import ViewOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyAdmin):
+    """Read-only: notifications are written with the change that caused them and
+    delivered by the outbox."""
+
     list_display = ["subject", "recipient", "created_at", "sent_at", "attempts", "read_at"]
     list_filter = ["kind", "sent_at"]
     search_fields = ["subject", "recipient__username"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

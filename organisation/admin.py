@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ViewOnlyAdmin
+
 from .models import Absence, Handover, RoleAssignment, Unit, User
+from .services import record_absence
 
 
 class RoleInline(admin.TabularInline):
@@ -49,19 +52,36 @@ class KanalkollUserAdmin(UserAdmin):
 
 @admin.register(Absence)
 class AbsenceAdmin(admin.ModelAdmin):
+    """Organisation data the systemadministratör may record for someone: validated as on
+    the absence page (organisation.services.record_absence, which also tells the
+    substitute), never deleted; a recorded absence is withdrawn by its owner."""
+
     list_display = ["user", "starts_on", "ends_on", "substitute", "cancelled_at"]
     list_filter = ["starts_on"]
     autocomplete_fields = ["user", "substitute"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-
-
-@admin.register(Handover)
-class HandoverAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at", "successor", "resolved_at"]
-    readonly_fields = ["user", "created_at", "successor", "resolved_at", "resolved_by"]
-
-    def has_add_permission(self, request):
-        return False
+    fields = ["user", "starts_on", "ends_on", "substitute", "note", "created_at", "cancelled_at"]
+    readonly_fields = ["created_at", "cancelled_at"]
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # As on the absence page: the substitute is someone still here.
+        form.base_fields["substitute"].queryset = User.objects.filter(is_active=True)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        saved = record_absence(obj.user, obj.starts_on, obj.ends_on, obj.substitute, obj.note)
+        obj.pk, obj.created_at, obj._state.adding = saved.pk, saved.created_at, False
+
+
+@admin.register(Handover)
+class HandoverAdmin(ViewOnlyAdmin):
+    """Read-only: a handover opens when a user is deactivated and is resolved on its
+    page by the communicator, where the successor takes over."""
+
+    list_display = ["user", "created_at", "successor", "resolved_at"]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.records import Kept, KeptQuerySet
+
 
 class Role(models.TextChoices):
     MEDARBETARE = "medarbetare", _("Medarbetare")
@@ -267,7 +269,7 @@ class RoleAssignment(models.Model):
         return f"{self.user}: {self.get_role_display()} ({self.unit})"
 
 
-class AbsenceQuerySet(models.QuerySet):
+class AbsenceQuerySet(KeptQuerySet):
     def active(self):
         return self.filter(cancelled_at__isnull=True)
 
@@ -275,7 +277,11 @@ class AbsenceQuerySet(models.QuerySet):
         return self.active().filter(starts_on__lte=day, ends_on__gte=day)
 
 
-class Absence(models.Model):
+class Absence(Kept):
+    """Who stood in for whom, and when: cancelled (återkallad), never deleted."""
+
+    kept_message = _("Frånvaro tas aldrig bort; den återkallas.")
+
     user = models.ForeignKey(
         User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="absences"
     )
@@ -341,9 +347,11 @@ def acting_for(user, at=None):
     return chain[-1] if chain else None
 
 
-class Handover(models.Model):
+class Handover(Kept):
     """Someone left (their user was deactivated): what they were responsible for is
     flagged, and the communicator names a successor."""
+
+    kept_message = _("Överlämningar tas aldrig bort.")
 
     user = models.ForeignKey(
         User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handovers"

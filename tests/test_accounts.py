@@ -31,7 +31,7 @@ def test_compliance_rules(org, account):
     assert problems_of(account) == [Problem.NO_COMMUNICATOR]
 
     account.administrators.set([p.medarbetare, p.chef, p.kommunikator])
-    Account.objects.filter(pk=account.pk).update(substitute=None, gp_contact_phone=False)
+    Account.objects.filter(pk=account.pk).service_update(substitute=None, gp_contact_phone=False)
     assert problems_of(account) == [Problem.NO_SUBSTITUTE, Problem.GRAPHIC_PROFILE]
 
 

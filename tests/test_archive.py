@@ -168,7 +168,7 @@ def test_the_sweep_run_twice_makes_each_snapshot_once(org, account):
     assert jobs.create_semiannual(now + datetime.timedelta(days=30)) == 0
     assert Snapshot.objects.count() == 2
     # A retaken snapshot (version 2) does not make the sweep create a second version 1.
-    Snapshot.objects.filter(account=account).update(state=State.SEALED)
+    Snapshot.objects.filter(account=account).service_update(state=State.SEALED)
     services.new_version(org.people.medarbetare, Snapshot.objects.get(account=account).pk, now)
     assert jobs.create_semiannual(now) == 0
     assert Snapshot.objects.filter(account=account, version=1).count() == 1
@@ -449,8 +449,12 @@ def test_a_sealed_snapshot_is_never_changed_or_deleted(org, sealed):
     sealed.refresh_from_db()
     assert (sealed.sha256, sealed.pdf.name, sealed.register_data) == original
     assert sealed.state == State.SEALED
-    # Nor in bulk: a queryset update passes sealed (and superseded) rows by.
-    assert Snapshot.objects.filter(pk=sealed.pk).update(sha256="0" * 64, pdf="") == 0
+    # Nor in bulk: a queryset update that would touch a sealed row raises, as does the
+    # services' own path; neither drops the change silently.
+    with pytest.raises(RecordsAreKept):
+        Snapshot.objects.filter(pk=sealed.pk).update(claimed_until=None)
+    with pytest.raises(RecordsAreKept):
+        Snapshot.objects.filter(pk=sealed.pk).service_update(sha256="0" * 64, pdf="")
     sealed.refresh_from_db()
     assert (sealed.sha256, sealed.pdf.name) == original[:2]
     # Receipts and the packages they name are records too.

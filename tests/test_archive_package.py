@@ -82,8 +82,9 @@ def snapshots(org, account):
     Outside the package: a final snapshot after the period, another period's snapshot, and
     a snapshot still waiting for capture."""
     festival = other_account(org, "Årets Ölfestival i Älvsjö")
-    old = seal(account, state=State.SUPERSEDED)
+    old = seal(account)
     new = seal(account, version=2, supersedes=old, method=Method.UPLOAD)
+    old.supersede(new)  # as sealing a retake does
     festival_h2 = seal(festival)
     festival_final = seal(festival, reason=Reason.FINAL, period_key="", captured_at=IN_PERIOD)
     later = seal(festival, reason=Reason.ON_DEMAND, period_key="", captured_at=NOW)

@@ -9,6 +9,7 @@ folder ($KANALKOLL_SCREENSHOTS or tmp_path) from tests/test_browser_moderation.p
 import datetime
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import lifecycle
@@ -37,13 +38,14 @@ def winding_down(org, account):
     """The library's account: silent for 120 days, a feed that fails, its logins never
     checked, a closure proposed by medarbetare with one step of the checklist done."""
     today = timezone.localdate()
-    Account.objects.filter(pk=account.pk).update(
-        opened_on=today - datetime.timedelta(days=400),
-        last_activity_on=today - datetime.timedelta(days=120),
-        feed_url="https://bibliotek.testby.example/bloggen/feed/",
-        feed_checked_at=timezone.now(),
-        feed_error="Flödet svarade med fel 404.",
-    )
+    with transaction.atomic():  # arranging the account past its services
+        Account.objects.filter(pk=account.pk).service_update(
+            opened_on=today - datetime.timedelta(days=400),
+            last_activity_on=today - datetime.timedelta(days=120),
+            feed_url="https://bibliotek.testby.example/bloggen/feed/",
+            feed_checked_at=timezone.now(),
+            feed_error="Flödet svarade med fel 404.",
+        )
     closure = lifecycle.propose_closure(
         org.people.medarbetare,
         account.pk,

@@ -277,7 +277,7 @@ OPENED = datetime.date(2026, 1, 1)
 @pytest.fixture
 def quiet(org, account):
     """The library's account, opened on 1 January 2026 and silent since."""
-    Account.objects.filter(pk=account.pk).update(opened_on=OPENED, last_activity_on=None)
+    Account.objects.filter(pk=account.pk).service_update(opened_on=OPENED, last_activity_on=None)
     account.refresh_from_db()
     return account
 

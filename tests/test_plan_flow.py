@@ -693,7 +693,7 @@ def test_who_sees_which_plans(org, plan, colleague):
         "kommunikationschef": set(),
     }
     services.submit(p.medarbetare, plan.pk)
-    Plan.objects.filter(pk=other.pk).update(state=State.SUBMITTED)  # Skolan has no chef
+    Plan.objects.filter(pk=other.pk).service_update(state=State.SUBMITTED)  # Skolan has no chef
     visible = {role: set(Plan.objects.visible_to(getattr(p, role))) for role in ROLES[1:]}
     assert visible == {
         "medarbetare": {plan},

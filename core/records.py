@@ -1,0 +1,216 @@
+"""Records that are kept: the one set of bases every app's allmänna handlingar build on.
+
+Two kinds, plus ordinary models:
+
+- **kept** (`Kept`): never deleted, not on the instance, not on a queryset, not through a
+  cascade or any other bulk path of the ORM (a `pre_delete` guard is connected for every
+  kept model, which also turns off Django's fast delete for it). A queryset `update()`
+  may set only the model's `bulk_fields` (bookkeeping such as claims and cached dates);
+  any other field (a state, a text, a person) raises: those change through the app's
+  service, which saves the locked instance or, where it needs a conditional UPDATE of a
+  guarded field, calls `service_update()` inside its transaction.
+- **append-only** (`AppendOnly`): kept, and never changed once written: saving an existing
+  row, a queryset `update()`, `bulk_update()` and an upserting `bulk_create()` all raise.
+- **ordinary**: organisation data, settings, delivery queues and schedules.
+
+Immutability always raises; nothing here drops a change silently.
+
+Every model of the project's apps is classified below (CLASSIFICATION); a test fails
+when a model is added without a line here.
+
+| model                           | kind        | why                                                  |
+|---------------------------------|-------------|------------------------------------------------------|
+| organisation.Unit               | ordinary    | organisation data, kept by the systemadministratör   |
+| organisation.User               | ordinary    | deactivated, never deleted (PROTECT everywhere)      |
+| organisation.RoleAssignment     | ordinary    | organisation data                                    |
+| organisation.Absence            | kept        | who stood in for whom; cancelled, not deleted        |
+| organisation.Handover           | kept        | a departure and who took over                        |
+| notifications.Notification      | ordinary    | the outbox: delivery state changes by design         |
+| notifications.Reminder          | ordinary    | once-only keys of sent reminders                     |
+| accounts.Account                | kept        | the register (förteckning); closed, never deleted    |
+| accounts.HistoricalAccount      | kept        | the register's history (a recorded redaction may     |
+|                                 |             | change a row; nothing deletes one)                   |
+| accounts.HistoricalAccount_administrators | kept | the history of the administrators               |
+| accounts.PassiveRule            | ordinary    | a setting of kommunikationsavdelningen               |
+| accounts.Attestation            | append-only | the responsible person's word, as given              |
+| accounts.UsedLink               | append-only | a used one-click link stays used                     |
+| accounts.Closure                | kept        | closing an account; changes through the closure flow |
+| accounts.CredentialsRedaction   | append-only | who removed a suspected secret from the history, why |
+| activityplans.Plan              | kept        | the Aktivitetsplan; moves through the approval flow  |
+| activityplans.PlanEvent         | append-only | each decision                                        |
+| activityplans.Evaluation        | kept        | filled in once through the service                   |
+| moderation.Item                 | kept        | the moderation case; changes through the desk        |
+| moderation.ItemEvent            | append-only | each step taken on an item                           |
+| moderation.PreservedCopy        | append-only | the evidence kept before removal                     |
+| moderation.CheckIn              | append-only | "tillsyn gjord"                                      |
+| moderation.ApiToken             | kept        | who issued and revoked a key; revoked, not deleted   |
+| moderation.PendingReminder      | ordinary    | the sweep's schedule, deleted when claimed           |
+| moderation.ReminderBatch        | ordinary    | a work queue                                         |
+| archive.Snapshot                | kept        | sealed snapshots never change (see archive.models)   |
+| archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
+| archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
+"""
+
+from django.db import models, transaction
+from django.db.models.signals import class_prepared, pre_delete
+from django.utils.translation import gettext_lazy as _
+
+KEPT, APPEND_ONLY, ORDINARY = "kept", "append-only", "ordinary"
+
+CLASSIFICATION = {
+    "organisation.Unit": ORDINARY,
+    "organisation.User": ORDINARY,
+    "organisation.RoleAssignment": ORDINARY,
+    "organisation.Absence": KEPT,
+    "organisation.Handover": KEPT,
+    "notifications.Notification": ORDINARY,
+    "notifications.Reminder": ORDINARY,
+    "accounts.Account": KEPT,
+    "accounts.HistoricalAccount": KEPT,
+    "accounts.HistoricalAccount_administrators": KEPT,
+    "accounts.PassiveRule": ORDINARY,
+    "accounts.Attestation": APPEND_ONLY,
+    "accounts.UsedLink": APPEND_ONLY,
+    "accounts.Closure": KEPT,
+    "accounts.CredentialsRedaction": APPEND_ONLY,
+    "activityplans.Plan": KEPT,
+    "activityplans.PlanEvent": APPEND_ONLY,
+    "activityplans.Evaluation": KEPT,
+    "moderation.Item": KEPT,
+    "moderation.ItemEvent": APPEND_ONLY,
+    "moderation.PreservedCopy": APPEND_ONLY,
+    "moderation.CheckIn": APPEND_ONLY,
+    "moderation.ApiToken": KEPT,
+    "moderation.PendingReminder": ORDINARY,
+    "moderation.ReminderBatch": ORDINARY,
+    "archive.Snapshot": KEPT,
+    "archive.Package": APPEND_ONLY,
+    "archive.Receipt": APPEND_ONLY,
+}
+
+NEVER_DELETED = _("Det här är en handling som sparas; den tas aldrig bort.")
+NEVER_CHANGED = _("Det här är en handling som sparas; den ändras aldrig.")
+
+
+class RecordsAreKept(Exception):
+    """Raised on any attempt to delete a record that the law says must be kept, or to
+    change one that may not change (or not that way)."""
+
+
+def _deleted_message(model):
+    return getattr(model, "kept_message", None) or NEVER_DELETED
+
+
+class KeptQuerySet(models.QuerySet):
+    def delete(self):
+        raise RecordsAreKept(_deleted_message(self.model))
+
+    delete.queryset_only = True
+
+    def _raw_delete(self, using):
+        raise RecordsAreKept(_deleted_message(self.model))
+
+    def update(self, **kwargs):
+        guarded = sorted(set(kwargs) - set(getattr(self.model, "bulk_fields", ())))
+        if guarded:
+            raise RecordsAreKept(
+                _("%(fields)s ändras bara genom tjänsten, inte med en massändring.")
+                % {"fields": ", ".join(guarded)}
+            )
+        return super().update(**kwargs)
+
+    def service_update(self, **kwargs):
+        """The services' own conditional UPDATE of guarded fields (a claim, a
+        compare-and-set), inside the transaction that locks and records the change.
+        Every caller is a service (or a test arranging its data): grep for it."""
+        if not transaction.get_connection(self.db).in_atomic_block:
+            raise RecordsAreKept(_("En ändring av en handling görs i tjänstens transaktion."))
+        return super().update(**kwargs)
+
+
+class Kept(models.Model):
+    """A record never deleted: the base of every kept model (see the module's table).
+
+    `bulk_fields`: the fields a plain queryset update() may set. `kept_message`: what a
+    refused delete says."""
+
+    bulk_fields = ()
+    kept_message = None
+
+    objects = KeptQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise RecordsAreKept(_deleted_message(type(self)))
+
+
+class AppendOnlyQuerySet(KeptQuerySet):
+    def update(self, **kwargs):
+        raise RecordsAreKept(NEVER_CHANGED)
+
+    def service_update(self, **kwargs):
+        raise RecordsAreKept(NEVER_CHANGED)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise RecordsAreKept(NEVER_CHANGED)
+
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:
+            raise RecordsAreKept(NEVER_CHANGED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update_or_create(self, *args, **kwargs):
+        raise RecordsAreKept(NEVER_CHANGED)
+
+
+class AppendOnly(Kept):
+    """Rows written once and never changed or deleted (events, preserved copies,
+    check-ins, attestations, receipts)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RecordsAreKept(NEVER_CHANGED)
+        super().save(*args, **kwargs)
+
+
+def _recorded(model):
+    """The model whose records `model` holds: itself, or for one of simple_history's
+    history models the model (or the owner of the many-to-many) it records."""
+    source = getattr(model, "instance_type", None)
+    if source is None:
+        return model
+    return source._meta.auto_created or source
+
+
+def kind_of(model):
+    """KEPT, APPEND_ONLY or ORDINARY, from the bases (a history of a kept model is kept,
+    not append-only: a recorded redaction may change it)."""
+    if issubclass(model, AppendOnly):
+        return APPEND_ONLY
+    if issubclass(_recorded(model), Kept):
+        return KEPT
+    return ORDINARY
+
+
+def _refuse_delete(sender, instance, **kwargs):
+    raise RecordsAreKept(_deleted_message(sender))
+
+
+def _guard(sender, **kwargs):
+    """Connected to class_prepared: every concrete kept model (and its history) refuses
+    deletion on every path through the ORM, cascades and bulk deletes included."""
+    if sender._meta.abstract or not issubclass(_recorded(sender), Kept):
+        return
+    pre_delete.connect(
+        _refuse_delete, sender=sender, weak=False, dispatch_uid=f"kept:{sender._meta.label}"
+    )
+
+
+class_prepared.connect(_guard, dispatch_uid="core.records.guard")
