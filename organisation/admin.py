@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import ViewOnlyAdmin
@@ -75,7 +76,9 @@ class AbsenceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        saved = record_absence(obj.user, obj.starts_on, obj.ends_on, obj.substitute, obj.note)
+        saved = record_absence(
+            obj.user, obj.starts_on, obj.ends_on, obj.substitute, obj.note, now=timezone.now()
+        )
         obj.pk, obj.created_at, obj._state.adding = saved.pk, saved.created_at, False
 
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import RequestFactory
 
 from accounts import redaction, services
@@ -156,13 +156,17 @@ def test_the_description_form_accepts_a_reference(account):
 
 
 def _migrate():
-    migration = importlib.import_module("accounts.migrations.0008_replace_secrets_in_credentials")
-    migration.replace_secrets(apps, connection.schema_editor())
+    """The data migration with the models as they stood at it (as `migrate` runs it)."""
+    name = "0008_replace_secrets_in_credentials"
+    migration = importlib.import_module(f"accounts.migrations.{name}")
+    before = ("accounts", "0007_credentials_reference_and_redaction")
+    state = MigrationLoader(connection).project_state(before)
+    migration.replace_secrets(state.apps, connection.schema_editor())
 
 
 def _leak(account):
     """An old secret, written past the validator as it was before the fix."""
-    Account.objects.filter(pk=account.pk).update(credentials_location=SECRET)
+    Account.objects.filter(pk=account.pk).service_update(credentials_location=SECRET)
     account.refresh_from_db()
     account._history_user = account.responsible
     account.save()  # a history entry holding the secret, as before the fix
@@ -180,7 +184,7 @@ def test_the_migration_replaces_secrets_and_flags_the_account(org, account):
         url="https://www.instagram.com/valvkonto",
         url_key="instagram.com/valvkonto",
     )
-    Account.objects.filter(pk=other.pk).update(credentials_location=REFERENCES[0])
+    Account.objects.filter(pk=other.pk).service_update(credentials_location=REFERENCES[0])
     _leak(account)
     entries = account.history.count()
     _migrate()
@@ -202,7 +206,7 @@ def test_the_migration_replaces_secrets_and_flags_the_account(org, account):
 
 
 def test_the_flag_shows_and_goes_when_a_reference_is_given(client, org, account):
-    Account.objects.filter(pk=account.pk).update(credentials_location=REMOVED)
+    Account.objects.filter(pk=account.pk).service_update(credentials_location=REMOVED)
     client.force_login(org.people.medarbetare)
     page = client.get(f"/konton/{account.pk}/").content.decode()
     assert "ange lösenordsvalv och post" in page

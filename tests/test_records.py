@@ -77,7 +77,7 @@ def world(org, account, plan):
     history = Account.history.model
     rows = {
         "organisation.Absence": record_absence(
-            p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef
+            p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef, now=NOW
         ),
         "organisation.Handover": Handover.objects.create(user=leaving),
         "accounts.Account": account,
