@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from core import csvsafe
 from organisation.models import Unit
 
+from . import integrity
 from .models import Method, Reason, Snapshot, State
 
 METS = "http://www.loc.gov/METS/"
@@ -353,28 +354,21 @@ class _Writer:
         return Entry(path, len(data), digest, mimetype, created, fileformat)
 
     def copy_pdf(self, path, snapshot):
-        """Copy a sealed PDF from storage in chunks (PDFs are compressed already: stored)."""
+        """Copy a sealed PDF from storage in chunks (PDFs are compressed already: stored),
+        verified against its SHA-256 as it is copied (a mismatch fails the package)."""
         if not snapshot.pdf:
             raise PackageError(f"Snapshot {snapshot.pk} is sealed but has no PDF.")
         created = snapshot.sealed_at or snapshot.captured_at
-        digest, size = hashlib.sha256(), 0
-        try:
-            source = snapshot.pdf.open("rb")
-        except FileNotFoundError as exc:
-            raise PackageError(
-                f"The PDF of snapshot {snapshot.pk} is missing from storage."
-            ) from exc
         info = self._info(path, created, zipfile.ZIP_STORED)
-        large = snapshot.pdf.size > zipfile.ZIP64_LIMIT
-        with source, self.archive.open(info, "w", force_zip64=large) as target:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                target.write(chunk)
-        if digest.hexdigest() != snapshot.sha256:
-            raise PackageError(
-                f"The PDF of snapshot {snapshot.pk} does not match the SHA-256 stored when it was sealed."
-            )
+        try:
+            large = snapshot.pdf.size > zipfile.ZIP64_LIMIT
+        except FileNotFoundError:
+            large = False  # copy_sealed tells
+        try:
+            with self.archive.open(info, "w", force_zip64=large) as target:
+                size = integrity.copy_sealed(snapshot, target)
+        except integrity.SealBroken as exc:
+            raise PackageError(f"{snapshot.filename}: {exc}") from exc
         return Entry(path, size, snapshot.sha256, "application/pdf", created, PDF_A_2B)
 
 

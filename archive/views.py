@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import get_account_for_user
 from organisation.models import REGISTER_CURATORS, Role
 
-from . import services
+from . import integrity, services
 from .models import Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
@@ -152,6 +152,7 @@ def period_detail(request, key):
             "snapshot": s,
             "state": delivery_state(s, now),
             "label": STATE_LABELS[delivery_state(s, now)],
+            "seal": integrity.check(s),
         }
         for s in _period_rows(period, now)
     ]
@@ -162,6 +163,7 @@ def period_detail(request, key):
     packages = list(Package.objects.filter(period_key=period.key).select_related("built_by"))
     for package in packages:
         package.is_current = package.content_sha256 == current
+    broken = sum(1 for row in rows if row["seal"] and not row["seal"].ok)
     return render(
         request,
         "archive/period_detail.html",
@@ -171,6 +173,7 @@ def period_detail(request, key):
             "delivered": delivered,
             "missing": sum(1 for row in rows if row["state"] == "saknas"),
             "late": sum(1 for row in rows if row["state"] == "forsenad"),
+            "broken": broken,
             "progress": round(100 * delivered / len(rows)) if rows else 0,
             "receipts": Receipt.objects.filter(period_key=period.key).select_related(
                 "received_by", "package"
@@ -284,6 +287,7 @@ def snapshot_detail(request, pk):
             "snapshot": snapshot,
             "form": form,
             "versions": versions,
+            "seal": integrity.check(snapshot),
             "can_upload": services.may_upload(request.user, snapshot)
             and snapshot.state in (State.DUE, State.NEEDS_UPLOAD),
             "can_retake": services.may_request(request.user, snapshot.account)
@@ -299,8 +303,19 @@ def snapshot_pdf(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
     if not snapshot.pdf:
         raise Http404(_("Ögonblicksbilden är inte förseglad än."))
+    try:
+        verified = integrity.verified_copy(snapshot)
+    except integrity.SealBroken as exc:
+        # 409: the stored file conflicts with the record of what was sealed. Nothing is
+        # handed out; the page says so, and the error is logged for the administrator.
+        return render(
+            request,
+            "archive/seal_broken.html",
+            {"snapshot": snapshot, "reason": str(exc)},
+            status=409,
+        )
     response = FileResponse(
-        snapshot.pdf.open("rb"),
+        verified,
         content_type="application/pdf",
         as_attachment=True,
         filename=snapshot.filename,

@@ -3,15 +3,23 @@
 The renderer fetches nothing but the project's own static files and the resources a
 caller hands it (a snapshot's image): no network, no file://. Every other URL in a
 template is refused and logged, and the document is rendered without it.
+
+Static files are the ones the site itself serves: what the configured staticfiles
+storage holds (in production the collected STATIC_ROOT, with the hashed names that
+{% static %} and the manifest's rewritten url()s give), and, where whitenoise also
+serves the finders' files (WHITENOISE_USE_FINDERS, in development), those first.
 """
 
 import logging
 import mimetypes
 import os
 import threading
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
@@ -39,17 +47,35 @@ class ProjectOnlyFetcher(URLFetcher):
             return URLFetcherResponse(url, body, {"Content-Type": mime})
         static_prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
         if url.startswith(static_prefix):
-            relative = url[len(static_prefix) :].split("?")[0].split("#")[0]
-            # A relative path to a file: no "..", no absolute path, no folder.
-            if relative and not relative.startswith("/") and ".." not in relative.split("/"):
-                path = finders.find(relative)
-                if path and os.path.isfile(path):
-                    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-                    with open(path, "rb") as fh:
-                        return URLFetcherResponse(url, fh.read(), {"Content-Type": mime})
+            relative = unquote(url[len(static_prefix) :].split("?")[0].split("#")[0])
+            body = static_file(relative)
+            if body is not None:
+                mime = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body, {"Content-Type": mime})
         self.refused.append(url)
         log.warning("PDF renderer refused to fetch %s", url)
         raise ValueError(f"Kanalkoll's PDF renderer fetches only its own files, not {url}")
+
+
+def static_file(relative):
+    """The bytes of the static file the site serves at STATIC_URL + `relative`, or None.
+    Only a relative path to a file: no "..", no absolute path, no folder, nothing outside
+    the static files."""
+    parts = relative.split("/")
+    if relative.startswith("/") or {"", "..", "."} & set(parts) or set("\\\0") & set(relative):
+        return None
+    if getattr(settings, "WHITENOISE_USE_FINDERS", settings.DEBUG):
+        path = finders.find(relative)
+        if path and os.path.isfile(path):
+            with open(path, "rb") as fh:
+                return fh.read()
+    try:
+        if not staticfiles_storage.exists(relative):
+            return None
+        with staticfiles_storage.open(relative) as fh:
+            return fh.read()
+    except (SuspiciousFileOperation, OSError):  # outside the storage, a folder, gone
+        return None
 
 
 _local = threading.local()

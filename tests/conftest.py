@@ -20,6 +20,7 @@ from organisation.models import Role, Unit
 
 from .archive_helpers import fake_capture, media  # noqa: F401 - fixtures of the archive tests
 from .factories import AccountFactory, UserFactory, give_role, make_plan
+from .production_static import _production_static, live_server  # noqa: F401 - static as in production
 
 
 def pytest_configure(config):
@@ -52,12 +53,9 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Plain HTTP and unhashed static files in tests; production defaults otherwise."""
+    """Plain HTTP in tests; production defaults otherwise (static files too: see
+    tests/production_static.py)."""
     settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Platform, Status
@@ -45,18 +44,6 @@ TIMEOUT_MS = 15_000
 
 
 # -- fixtures -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _http_live_server(request):
-    """pytest-django's live server, speaking plain http.
-
-    With DEBUG off the settings redirect every http request to https. SecurityMiddleware
-    reads SECURE_SSL_REDIRECT once, when the live server builds its handler, so the
-    override is in force only while the server starts and does not leak into other
-    tests. (If another module started the live server first, `goto` says so.)"""
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        request.getfixturevalue("live_server")
 
 
 @pytest.fixture(scope="module", autouse=True)

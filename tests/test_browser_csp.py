@@ -16,7 +16,6 @@ from archive.periods import last_ended
 from .factories import AccountFactory
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
-    _http_live_server,
     assert_accessible,
     browser,
     goto,

@@ -18,7 +18,6 @@ from accounts.models import Account, Status
 from .factories import AccountFactory
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
-    _http_live_server,
     assert_accessible,
     browser,
     goto,

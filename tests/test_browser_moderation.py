@@ -18,7 +18,6 @@ from moderation.models import Kind
 
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
-    _http_live_server,
     assert_accessible,
     browser,
     goto,

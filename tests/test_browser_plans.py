@@ -17,7 +17,6 @@ from .factories import make_plan
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     TIMEOUT_MS,
     _allow_orm_beside_playwright,
-    _http_live_server,
     assert_accessible,
     browser,
     goto,
