@@ -187,8 +187,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never waits for a broker that is down: publishing fails fast and the
-# outbox sweep delivers later.
+# outbox sweep delivers later. enqueue() (config/celery.py) makes one attempt with this
+# socket timeout (seconds); after a failure it tries again only after RETRY_AFTER seconds.
 CELERY_TASK_PUBLISH_RETRY = False
+KANALKOLL_BROKER_PUBLISH_TIMEOUT = env.float("KANALKOLL_BROKER_PUBLISH_TIMEOUT", default=0.5)
+KANALKOLL_BROKER_RETRY_AFTER = env.float("KANALKOLL_BROKER_RETRY_AFTER", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Kommun-level behaviour that later issues configure.

@@ -1,6 +1,8 @@
 """The outbox: nothing lost when the broker is down, nothing sent twice."""
 
 import threading
+import time
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -10,6 +12,8 @@ from accounts.models import Account
 from notifications.jobs import deliver_one, deliver_pending
 from notifications.models import Notification
 from notifications.services import notify
+
+from .factories import UserFactory
 
 
 def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
@@ -148,3 +152,59 @@ def test_a_real_worker_delivers_what_a_commit_enqueued(org):
     assert notification.sent_at is not None, "the worker did not deliver the notification"
     assert len(mail.outbox) == 1
     assert deliver_pending(timezone.now()) == 0  # nothing left for the sweep
+
+
+def _tell_twelve(org, callbacks_capture):
+    """Notify twelve people in one transaction (one request's worth) and return the
+    on-commit hand-offs, not yet run."""
+    people = UserFactory.create_batch(12, unit=org.bibliotek)
+    with callbacks_capture() as callbacks:
+        for person in people:
+            notify(person, "absence_substitute", {"absence": _absence(org)})
+    assert len(callbacks) == 12
+    return callbacks
+
+
+def _check_all_twelve_left_for_the_sweep():
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 12
+    assert deliver_pending(timezone.now()) == 12
+    assert len(mail.outbox) == 12
+
+
+def test_a_broker_that_never_answers_is_tried_once_for_twelve_notifications(
+    org, broker_black_hole, django_capture_on_commit_callbacks
+):
+    for hand_off in _tell_twelve(org, django_capture_on_commit_callbacks):
+        hand_off()
+    assert broker_black_hole.connections == 1  # the breaker opened after the first
+    _check_all_twelve_left_for_the_sweep()
+
+
+def test_with_the_broker_refusing_one_publish_is_tried_then_the_breaker_waits(
+    org, broker_down, django_capture_on_commit_callbacks, monkeypatch
+):
+    from config.celery import breaker
+    from notifications.tasks import deliver
+
+    with mock.patch.object(deliver, "apply_async", wraps=deliver.apply_async) as publish:
+        for hand_off in _tell_twelve(org, django_capture_on_commit_callbacks):
+            hand_off()
+        assert publish.call_count == 1
+        # Once the breaker's time is up, the next hand-off tries the broker again.
+        later = time.monotonic() + 31
+        monkeypatch.setattr(breaker, "clock", lambda: later)
+        with django_capture_on_commit_callbacks(execute=True):
+            notify(org.people.chef, "absence_substitute", {"absence": _absence(org)})
+        assert publish.call_count == 2
+
+
+@pytest.mark.slow
+def test_a_broker_that_never_answers_holds_a_request_well_under_a_second(
+    org, broker_black_hole, django_capture_on_commit_callbacks
+):
+    callbacks = _tell_twelve(org, django_capture_on_commit_callbacks)
+    started = time.monotonic()
+    for hand_off in callbacks:
+        hand_off()
+    assert time.monotonic() - started < 1.5  # one attempt of 0.5 s (it took 26 s before)
+    _check_all_twelve_left_for_the_sweep()
