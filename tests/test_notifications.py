@@ -1,7 +1,11 @@
 """The outbox: nothing lost when the broker is down, nothing sent twice."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -208,3 +212,58 @@ def test_a_broker_that_never_answers_holds_a_request_well_under_a_second(
         hand_off()
     assert time.monotonic() - started < 1.5  # one attempt of 0.5 s (it took 26 s before)
     _check_all_twelve_left_for_the_sweep()
+
+
+def test_a_mail_server_that_never_answers_is_retried_and_holds_up_no_other_mail(org, settings):
+    """A mail server that accepts the connection and never greets: the send times out
+    (EMAIL_TIMEOUT, as a deployment sets it), is retried later like a failed send, and
+    the next notification goes out once a working server answers."""
+    from .servers import SmtpServer, TcpServer
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 0.5
+    hung = notify(org.people.chef, "absence_substitute", {"absence": _absence(org)})
+    following = notify(org.people.medarbetare, "absence_substitute", {"absence": _absence(org)})
+    now = timezone.now()
+    with TcpServer() as hole:
+        settings.EMAIL_PORT = hole.port
+        assert deliver_one(hung.pk, now) is False
+        assert hole.connections == 1
+    hung.refresh_from_db()
+    assert hung.sent_at is None and hung.claimed_until is None and hung.due_at > now
+    assert "timed out" in hung.last_error
+
+    with SmtpServer() as smtp:
+        settings.EMAIL_PORT = smtp.port
+        assert deliver_pending(now) == 1  # the hung one waits for its back-off
+        following.refresh_from_db()
+        assert following.sent_at == now
+        assert len(smtp.messages) == 1 and org.people.medarbetare.email in smtp.messages[0]
+        assert deliver_pending(hung.due_at) == 1
+    assert len(smtp.messages) == 2 and org.people.chef.email in smtp.messages[1]
+
+
+def test_mail_has_a_timeout_unless_the_deployment_sets_another():
+    """Without one, a mail server that never answers holds a worker until its claims
+    expire; a deployment sets EMAIL_TIMEOUT in the environment."""
+    script = "from django.conf import settings; print(settings.EMAIL_TIMEOUT)"
+    env = {k: v for k, v in os.environ.items() if k != "EMAIL_TIMEOUT"}
+    env["EMAIL_URL"] = "smtp://mail.kommun.example:25"
+    assert _settings_value(script, env) == "10.0"
+    assert _settings_value(script, {**env, "EMAIL_TIMEOUT": "3"}) == "3.0"
+
+
+def _settings_value(script, env):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own chatter
