@@ -20,10 +20,12 @@ env = environ.Env()
 env.read_env(env.str("KANALKOLL_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Development mode (make run sets it): a built-in SECRET_KEY and the demo data are allowed.
+KANALKOLL_DEV = env.bool("KANALKOLL_DEV", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and not env.bool("KANALKOLL_DEV", default=False):
+    if not DEBUG and not KANALKOLL_DEV:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
