@@ -25,7 +25,8 @@ from .models import Method, Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
 CLAIM = datetime.timedelta(minutes=10)
-logger = logging.getLogger(__name__)
+
+log = logging.getLogger(__name__)
 
 
 class SnapshotConflict(Exception):
@@ -166,9 +167,11 @@ def claim(snapshot_id, now):
 
 def capture_one(snapshot_id, now=None):
     """Capture a due snapshot automatically; on refusal or failure ask for an upload.
-    Returns the snapshot's new state, or None if someone else had claimed it."""
-    from . import capture as browser
+    Returns the snapshot's new state, or None if someone else had claimed it.
 
+    A failure of any kind (the browser's package missing from the install, a crash in
+    the browser, a PDF that cannot be rendered) is logged and asks for an upload with its
+    reason, so that archiving never stalls on a snapshot that is retried in silence."""
     now = now or timezone.now()
     if not claim(snapshot_id, now):
         return None
@@ -176,14 +179,45 @@ def capture_one(snapshot_id, now=None):
         pk=snapshot_id
     )
     try:
-        png = browser.capture(snapshot.account.url)
-    except (browser.CaptureRefused, browser.CaptureFailed) as exc:
-        return ask_for_upload(snapshot.pk, str(exc), now)
+        png = _screenshot(snapshot)
+    except _NoScreenshot as exc:
+        return ask_for_upload(snapshot.pk, exc.reason, now)
     try:
         attach(snapshot.pk, png, Method.AUTOMATIC, None, now)
     except SnapshotConflict:
         return None  # an upload sealed it while the browser was at work
+    except Exception as exc:  # noqa: BLE001 - e.g. the PDF could not be rendered
+        return ask_for_upload(snapshot.pk, _unexpected(snapshot, exc), now)
     return State.SEALED
+
+
+class _NoScreenshot(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _screenshot(snapshot):
+    """The browser's PNG of the account's start page, or _NoScreenshot with the reason."""
+    try:
+        from . import capture as browser
+    except Exception as exc:  # noqa: BLE001 - e.g. an install without the browser's package
+        raise _NoScreenshot(_unexpected(snapshot, exc)) from exc
+    try:
+        return browser.capture(snapshot.account.url)
+    except (browser.CaptureRefused, browser.CaptureFailed) as exc:
+        raise _NoScreenshot(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a crash in the browser or its driver
+        raise _NoScreenshot(_unexpected(snapshot, exc)) from exc
+
+
+def _unexpected(snapshot, exc):
+    """Log an unexpected capture failure with its traceback; the reason to show."""
+    log.exception("Capture of snapshot %s (%s) failed", snapshot.pk, snapshot.account.url)
+    with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish
+        return _("Den automatiska fångsten misslyckades av ett oväntat fel: %(error)s") % {
+            "error": f"{type(exc).__name__}: {exc}"[:500]
+        }
 
 
 def ask_for_upload(snapshot_id, reason, now):
@@ -359,7 +393,7 @@ def verify_package(package):
     except FileNotFoundError as exc:
         raise PackageError(f"The stored package {package} is missing.") from exc
     if sha != package.sha256:
-        logger.error("Archive package %s does not match its SHA-256", package.pk)
+        log.error("Archive package %s does not match its SHA-256", package.pk)
         raise PackageError(f"The stored package {package} does not match its SHA-256.")
 
 

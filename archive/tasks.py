@@ -18,9 +18,11 @@ def capture(snapshot_id):
 def capture_due():
     """Fan out: one capture task per due snapshot, so that every worker on the pdf queue
     takes a share; each task claims its snapshot, so none is captured twice."""
+    from config.celery import enqueue
+
     ids = jobs.due_ids(timezone.now())
     for snapshot_id in ids:
-        capture.delay(snapshot_id)
+        enqueue(capture, snapshot_id)  # a broker that fails leaves the rest to the next run
     return len(ids)
 
 

@@ -21,10 +21,12 @@ env = environ.Env()
 env.read_env(env.str("KANALKOLL_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Development mode (make run sets it): a built-in SECRET_KEY and the demo data are allowed.
+KANALKOLL_DEV = env.bool("KANALKOLL_DEV", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and not env.bool("KANALKOLL_DEV", default=False):
+    if not DEBUG and not KANALKOLL_DEV:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
@@ -153,6 +155,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may wait for the server (connect and every reply): a mail
+# server that never answers fails the send, which is retried later like any other.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kanalkoll@kommun.example")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -234,8 +239,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never waits for a broker that is down: publishing fails fast and the
-# outbox sweep delivers later.
+# outbox sweep delivers later. enqueue() (config/celery.py) makes one attempt with this
+# socket timeout (seconds); after a failure it tries again only after RETRY_AFTER seconds.
 CELERY_TASK_PUBLISH_RETRY = False
+KANALKOLL_BROKER_PUBLISH_TIMEOUT = env.float("KANALKOLL_BROKER_PUBLISH_TIMEOUT", default=0.5)
+KANALKOLL_BROKER_RETRY_AFTER = env.float("KANALKOLL_BROKER_RETRY_AFTER", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Kommun-level behaviour that later issues configure.

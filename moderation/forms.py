@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from config.uploads import clean_screenshot
 
-from .models import Item, Kind, RemovalReason
+from .models import BBS_OBLIGED, Item, Kind, RemovalReason
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -63,8 +63,27 @@ class PreserveForm(forms.Form):
         return clean_screenshot(upload) if upload else None
 
 
+def removal_reason_choices():
+    """No reason is preselected: the person removing chooses. The reasons the law
+    obliges come first, as a group of their own."""
+    by_law = [(c.value, c.label) for c in RemovalReason if c in BBS_OBLIGED]
+    by_policy = [(c.value, c.label) for c in RemovalReason if c not in BBS_OBLIGED]
+    return [
+        ("", _("Välj skäl …")),
+        (_("Krävs enligt lagen om elektroniska anslagstavlor"), by_law),
+        (_("Enligt kommunens riktlinjer"), by_policy),
+    ]
+
+
 class RemoveForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Skäl"), choices=RemovalReason.choices)
+    reason = forms.ChoiceField(
+        label=_("Skäl"),
+        choices=removal_reason_choices,
+        error_messages={
+            "required": _("Välj skälet till att inlägget tas bort."),
+            "invalid_choice": _("Välj ett av skälen i listan."),
+        },
+    )
     removed_at = forms.DateTimeField(
         label=_("Borttaget"),
         required=False,

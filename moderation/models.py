@@ -27,24 +27,48 @@ class Kind(models.TextChoices):
 
 
 class RemovalReason(models.TextChoices):
+    """Why a post was removed. The stored values of the first seven reasons are kept as
+    they were; BBS_OBLIGED says which reasons the law itself obliges."""
+
+    # Lag (1998:112) om ansvar för elektroniska anslagstavlor (BBS-lagen), 5 § första
+    # stycket, lydelse SFS 2018:1314: the provider must remove a message whose content is
+    # obviously
+    #   1 a) olaga hot (BrB 4 kap. 5 §)            b) olaga integritetsintrång (BrB 4:6 c)
+    #     c) uppvigling (BrB 16 kap. 5 §)          d) hets mot folkgrupp (BrB 16:8)
+    #     e) barnpornografibrott (BrB 16:10 a)     f) olaga våldsskildring (BrB 16:10 c)
+    #     g) offentlig uppmaning (3 § lagen (2010:299), since 2022-07-01 replaced by
+    #        terroristbrottslagen (2022:666): offentlig uppmaning till terrorism), or
+    #   2. an obvious infringement of upphovsrätt (lagen (1960:729), incl. its 5 kap.).
+    THREAT = "olaga_hot", _("Olaga hot")
+    INTEGRITY = "olaga_integritetsintrang", _("Olaga integritetsintrång")
+    SEDITION = "uppvigling", _("Uppvigling")
+    AGITATION = "hets_mot_folkgrupp", _("Hets mot folkgrupp")
+    CHILD_PORNOGRAPHY = "barnpornografibrott", _("Barnpornografibrott")
+    VIOLENCE = "valdsskildring", _("Olaga våldsskildring")
+    TERRORISM = "uppmaning_terrorism", _("Offentlig uppmaning till terrorism")
+    COPYRIGHT = "upphovsratt", _("Intrång i upphovsrätt")
+    # Removed under the kommun's policy. Sekretessbelagda or kränkande personuppgifter
+    # are removed at once (GDPR; IMY expects prompt removal).
+    PERSONAL_DATA = "personuppgifter", _("Sekretessbelagda eller kränkande personuppgifter")
     PERSONAL_ATTACK = "personangrepp", _("Personangrepp")
     OBSCENE = "obscena_ord", _("Obscena ord")
-    AGITATION = "hets_mot_folkgrupp", _("Hets mot folkgrupp")
-    COPYRIGHT = "upphovsratt", _("Intrång i upphovsrätt")
-    VIOLENCE = "valdsskildring", _("Våldsskildring")
     PORNOGRAPHY = "pornografi", _("Pornografi")
     ADVERTISING = "reklam", _("Kommersiell reklam")
 
 
-# Reasons where lagen (1998:112) om ansvar för elektroniska anslagstavlor itself obliges
-# removal (5 §: hets mot folkgrupp, olaga våldsskildring, barnpornografibrott,
-# upphovsrättsintrång); the others are removed under the kommun's own rules.
+# Reasons where BBS-lagen 5 § itself obliges removal (see RemovalReason); the others are
+# removed under the kommun's own rules. Each removed item stores whether its reason was
+# obliged when it was removed (Item.bbs_obliged).
 BBS_OBLIGED = frozenset(
     {
+        RemovalReason.THREAT,
+        RemovalReason.INTEGRITY,
+        RemovalReason.SEDITION,
         RemovalReason.AGITATION,
-        RemovalReason.COPYRIGHT,
+        RemovalReason.CHILD_PORNOGRAPHY,
         RemovalReason.VIOLENCE,
-        RemovalReason.PORNOGRAPHY,
+        RemovalReason.TERRORISM,
+        RemovalReason.COPYRIGHT,
     }
 )
 

@@ -68,9 +68,12 @@ def _use_broker(app, url):
     (the connection pool and the producer pool built on it). Not app.close(): that also
     takes the app off Celery's list of live apps, so that a shared task first imported
     later (moderation.tasks in a test after this one) would never be registered."""
+    from config.celery import breaker
+
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = app.conf.broker_write_url = url
+    breaker.reset()
 
 
 @pytest.fixture
@@ -82,6 +85,22 @@ def broker_down():
     _use_broker(app, UNREACHABLE_BROKER)
     yield
     _use_broker(app, before)
+
+
+@pytest.fixture
+def broker_black_hole():
+    """Point the Celery app at a port that accepts connections and never answers (the
+    worse case: nothing is refused, every read waits). Yields the server, which counts
+    the connection attempts."""
+    from config.celery import app
+
+    from .servers import TcpServer
+
+    before = app.conf.broker_url
+    with TcpServer() as hole:
+        _use_broker(app, f"redis://127.0.0.1:{hole.port}/0")
+        yield hole
+        _use_broker(app, before)
 
 
 @pytest.fixture

@@ -297,6 +297,66 @@ def test_a_refused_or_failed_capture_asks_the_responsible_person_for_an_upload(
     assert Notification.objects.filter(kind="snapshot_upload").count() == 1
 
 
+def _without_the_browser_package(monkeypatch):
+    """As in a production install without playwright: importing archive.capture fails."""
+    import sys
+
+    import archive
+
+    monkeypatch.delattr(archive, "capture")
+    monkeypatch.delitem(sys.modules, "archive.capture")
+    monkeypatch.setitem(sys.modules, "playwright", None)
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
+
+
+def _crashing_browser(monkeypatch):
+    def crash(url):
+        raise RuntimeError("Chromium exited with code 139")
+
+    monkeypatch.setattr("archive.capture.capture", crash)
+
+
+def _render_fails(monkeypatch):
+    monkeypatch.setattr("archive.capture.capture", lambda url: screenshot())
+
+    def broken(snapshot, png):
+        raise OSError("no fonts")
+
+    monkeypatch.setattr("archive.document.render_snapshot", broken)
+
+
+@pytest.mark.parametrize(
+    ("fault", "shown"),
+    [
+        (_without_the_browser_package, "ModuleNotFoundError"),
+        (_crashing_browser, "RuntimeError: Chromium exited with code 139"),
+        (_render_fails, "OSError: no fonts"),
+    ],
+)
+def test_a_capture_that_fails_unexpectedly_asks_for_an_upload_and_is_logged(
+    client, org, account, monkeypatch, media, caplog, fault, shown
+):
+    """A failure of any kind does not leave the snapshot claimed and silently retried:
+    it waits for an upload with its reason, logged, told, and seen by the arkivarie."""
+    fault(monkeypatch)
+    snapshot = semiannual(account)
+    now = at(2027, 1, 1, 3, 0)
+    with caplog.at_level("ERROR", logger="archive.services"):
+        assert services.capture_one(snapshot.pk, now) == State.NEEDS_UPLOAD
+    snapshot.refresh_from_db()
+    assert snapshot.state == State.NEEDS_UPLOAD and snapshot.claimed_until is None
+    assert snapshot.capture_error.startswith("Den automatiska fångsten misslyckades")
+    assert shown in snapshot.capture_error
+    assert f"Capture of snapshot {snapshot.pk}" in caplog.text and caplog.records[0].exc_info
+    notice = Notification.objects.get(kind="snapshot_upload")
+    assert notice.recipient == org.people.medarbetare and shown in notice.body_text
+    client.force_login(org.people.arkivarie)
+    period_page = client.get("/arkiv/period/2026-H2/").content.decode()
+    assert "Väntar på uppladdad skärmbild" in period_page
+    snapshot_page = client.get(f"/arkiv/bild/{snapshot.pk}/").content.decode()
+    assert shown in snapshot_page
+
+
 def test_a_crashed_capture_is_taken_again_when_its_claim_runs_out(org, account, fake_capture):
     snapshot = semiannual(account)
     now = at(2027, 1, 1, 3, 0)

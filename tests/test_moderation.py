@@ -462,7 +462,10 @@ def test_removal_is_refused_until_a_copy_is_preserved(team, desk):
         (RemovalReason.AGITATION, True),
         (RemovalReason.COPYRIGHT, True),
         (RemovalReason.VIOLENCE, True),
-        (RemovalReason.PORNOGRAPHY, True),
+        (RemovalReason.CHILD_PORNOGRAPHY, True),
+        (RemovalReason.THREAT, True),
+        (RemovalReason.PERSONAL_DATA, False),
+        (RemovalReason.PORNOGRAPHY, False),  # the law names barnpornografibrott only
         (RemovalReason.PERSONAL_ATTACK, False),
         (RemovalReason.OBSCENE, False),
         (RemovalReason.ADVERTISING, False),

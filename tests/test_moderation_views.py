@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import struct
 import zlib
 from zoneinfo import ZoneInfo
@@ -19,7 +20,16 @@ from PIL import Image, PngImagePlugin
 
 from config import uploads
 from moderation import jobs, services
-from moderation.models import Action, CheckIn, Item, ItemEvent, Kind, Outcome, PreservedCopy
+from moderation.models import (
+    Action,
+    CheckIn,
+    Item,
+    ItemEvent,
+    Kind,
+    Outcome,
+    PreservedCopy,
+    RemovalReason,
+)
 from notifications.models import Notification
 
 from .factories import AccountFactory
@@ -396,6 +406,70 @@ def test_removal_through_the_page_needs_a_copy_first(client, org, account):
     assert item.outcome == Outcome.REMOVED and item.bbs_obliged
     page = client.get(f"/moderering/{item.pk}/").content.decode()
     assert "krävs enligt lagen om elektroniska anslagstavlor" in page
+
+
+def _removable(client, org, account):
+    item = new_item(account, kind=Kind.INAPPROPRIATE, text="[olämpligt]")
+    client.force_login(org.people.medarbetare)
+    client.post(f"/moderering/{item.pk}/bevara/", {"bevara-text": item.text})
+    return item
+
+
+def test_the_removal_form_has_no_default_reason(client, org, account):
+    item = _removable(client, org, account)
+    page = client.get(f"/moderering/{item.pk}/").content.decode()
+    select = re.search(r'<select name="ta-bort-reason".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option value="([^"]*)"([^>]*)>', select)
+    assert options[0][0] == ""  # "Välj skäl …" comes first: nothing is chosen for you
+    assert not any("selected" in attributes for value, attributes in options if value)
+    assert "Krävs enligt lagen om elektroniska anslagstavlor" in select
+    assert {value for value, _a in options[1:]} == set(RemovalReason.values)
+
+    response = client.post(f"/moderering/{item.pk}/ta-bort/", {"ta-bort-reason": ""})
+    assert response.status_code == 400
+    assert "Välj skälet till att inlägget tas bort." in response.content.decode()
+    item.refresh_from_db()
+    assert item.is_open and item.removal_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("reason", "obliged"),
+    [
+        # BBS-lagen (1998:112) 5 § first paragraph, as worded since SFS 2018:1314.
+        ("olaga_hot", True),
+        ("olaga_integritetsintrang", True),
+        ("uppvigling", True),
+        ("hets_mot_folkgrupp", True),
+        ("barnpornografibrott", True),
+        ("valdsskildring", True),
+        ("uppmaning_terrorism", True),
+        ("upphovsratt", True),
+        # The kommun's policy: removed, but not because the law obliges it.
+        ("personuppgifter", False),
+        ("personangrepp", False),
+        ("obscena_ord", False),
+        ("pornografi", False),  # only barnpornografibrott is in the law
+        ("reklam", False),
+    ],
+)
+def test_each_removal_reason_records_whether_the_bbs_law_obliges_it(
+    client, org, account, reason, obliged
+):
+    item = _removable(client, org, account)
+    response = client.post(f"/moderering/{item.pk}/ta-bort/", {"ta-bort-reason": reason})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.outcome == Outcome.REMOVED and item.removal_reason == reason
+    assert item.bbs_obliged is obliged
+    page = client.get(f"/moderering/{item.pk}/").content.decode()
+    assert str(RemovalReason(reason).label) in page
+    assert ("krävs enligt lagen om elektroniska anslagstavlor" in page) is obliged
+
+
+def test_removal_reasons_stored_before_stay_valid():
+    stored = ["personangrepp", "obscena_ord", "hets_mot_folkgrupp", "upphovsratt"]
+    stored += ["valdsskildring", "pornografi", "reklam"]
+    assert set(stored) <= set(RemovalReason.values)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,13 @@
 """The outbox: nothing lost when the broker is down, nothing sent twice."""
 
 import datetime
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -11,6 +17,8 @@ from accounts.models import Account
 from notifications.jobs import deliver_one, deliver_pending
 from notifications.models import Notification
 from notifications.services import notify
+
+from .factories import UserFactory
 
 
 def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
@@ -233,3 +241,118 @@ def test_services_write_the_callers_now_everywhere(org):
     absence = people.cancel_absence(p.medarbetare, absence.pk, now=FAR)
     assert absence.created_at == absence.cancelled_at == FAR
     assert Notification.objects.get(kind="absence_substitute").due_at == FAR
+
+
+def _tell_twelve(org, callbacks_capture):
+    """Notify twelve people in one transaction (one request's worth) and return the
+    on-commit hand-offs, not yet run."""
+    people = UserFactory.create_batch(12, unit=org.bibliotek)
+    with callbacks_capture() as callbacks:
+        for person in people:
+            notify(person, "absence_substitute", {"absence": _absence(org)}, now=timezone.now())
+    assert len(callbacks) == 12
+    return callbacks
+
+
+def _check_all_twelve_left_for_the_sweep():
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 12
+    assert deliver_pending(timezone.now()) == 12
+    assert len(mail.outbox) == 12
+
+
+def test_a_broker_that_never_answers_is_tried_once_for_twelve_notifications(
+    org, broker_black_hole, django_capture_on_commit_callbacks
+):
+    for hand_off in _tell_twelve(org, django_capture_on_commit_callbacks):
+        hand_off()
+    assert broker_black_hole.connections == 1  # the breaker opened after the first
+    _check_all_twelve_left_for_the_sweep()
+
+
+def test_with_the_broker_refusing_one_publish_is_tried_then_the_breaker_waits(
+    org, broker_down, django_capture_on_commit_callbacks, monkeypatch
+):
+    from config.celery import breaker
+    from notifications.tasks import deliver
+
+    with mock.patch.object(deliver, "apply_async", wraps=deliver.apply_async) as publish:
+        for hand_off in _tell_twelve(org, django_capture_on_commit_callbacks):
+            hand_off()
+        assert publish.call_count == 1
+        # Once the breaker's time is up, the next hand-off tries the broker again.
+        later, later_now = time.monotonic() + 31, timezone.now()
+        monkeypatch.setattr(breaker, "clock", lambda: later)
+        with django_capture_on_commit_callbacks(execute=True):
+            notify(org.people.chef, "absence_substitute", {"absence": _absence(org)}, now=later_now)
+        assert publish.call_count == 2
+
+
+@pytest.mark.slow
+def test_a_broker_that_never_answers_holds_a_request_well_under_a_second(
+    org, broker_black_hole, django_capture_on_commit_callbacks
+):
+    callbacks = _tell_twelve(org, django_capture_on_commit_callbacks)
+    started = time.monotonic()
+    for hand_off in callbacks:
+        hand_off()
+    # One attempt of KANALKOLL_BROKER_PUBLISH_TIMEOUT (0.5 s); the slack covers the first
+    # import of the Redis transport on a busy machine. Before, this took 12 × 5 s.
+    assert time.monotonic() - started < 2
+    _check_all_twelve_left_for_the_sweep()
+
+
+def test_a_mail_server_that_never_answers_is_retried_and_holds_up_no_other_mail(org, settings):
+    """A mail server that accepts the connection and never greets: the send times out
+    (EMAIL_TIMEOUT, as a deployment sets it), is retried later like a failed send, and
+    the next notification goes out once a working server answers."""
+    from .servers import SmtpServer, TcpServer
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 0.5
+    now = timezone.now()
+    hung = notify(org.people.chef, "absence_substitute", {"absence": _absence(org)}, now=now)
+    following = notify(
+        org.people.medarbetare, "absence_substitute", {"absence": _absence(org)}, now=now
+    )
+    with TcpServer() as hole:
+        settings.EMAIL_PORT = hole.port
+        assert deliver_one(hung.pk, now) is False
+        assert hole.connections == 1
+    hung.refresh_from_db()
+    assert hung.sent_at is None and hung.claimed_until is None and hung.due_at > now
+    assert "timed out" in hung.last_error
+
+    with SmtpServer() as smtp:
+        settings.EMAIL_PORT = smtp.port
+        assert deliver_pending(now) == 1  # the hung one waits for its back-off
+        following.refresh_from_db()
+        assert following.sent_at == now
+        assert len(smtp.messages) == 1 and org.people.medarbetare.email in smtp.messages[0]
+        assert deliver_pending(hung.due_at) == 1
+    assert len(smtp.messages) == 2 and org.people.chef.email in smtp.messages[1]
+
+
+def test_mail_has_a_timeout_unless_the_deployment_sets_another():
+    """Without one, a mail server that never answers holds a worker until its claims
+    expire; a deployment sets EMAIL_TIMEOUT in the environment."""
+    script = "from django.conf import settings; print(settings.EMAIL_TIMEOUT)"
+    env = {k: v for k, v in os.environ.items() if k != "EMAIL_TIMEOUT"}
+    env["EMAIL_URL"] = "smtp://mail.kommun.example:25"
+    assert _settings_value(script, env) == "10.0"
+    assert _settings_value(script, {**env, "EMAIL_TIMEOUT": "3"}) == "3.0"
+
+
+def _settings_value(script, env):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own chatter

@@ -87,7 +87,33 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent():
+def test_seed_demo_is_refused_under_production_settings(settings):
+    from django.core.management.base import CommandError
+
+    assert not settings.DEBUG and not settings.KANALKOLL_DEV  # as deployed
+    with pytest.raises(CommandError, match="development mode"):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert not User.objects.exists()
+
+
+def test_seed_demo_is_refused_by_manage_py_in_production(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "KANALKOLL_DEV")}
+    env.update(DEBUG="0", DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "CommandError: seed_demo" in result.stderr and "KANALKOLL_DEV=1" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(settings):
+    settings.KANALKOLL_DEV = True  # as scripts/run.sh runs it
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     counts = (User.objects.count(), Account.objects.count(), Account.history.count())
     call_command("seed_demo", stdout=open(os.devnull, "w"))

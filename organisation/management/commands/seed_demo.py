@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
 
@@ -9,6 +9,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # The demo people share a published password and one of them is a superuser:
+        # never in a deployment, only where the app runs in development mode.
+        if not (settings.DEBUG or settings.KANALKOLL_DEV):
+            raise CommandError(
+                "seed_demo loads people with the public demo password (and a superuser), "
+                "so it runs only in development mode: set KANALKOLL_DEV=1 or DEBUG=1 "
+                "(make run does). Refused under production settings."
+            )
         for dotted in settings.KANALKOLL_DEMO_SEEDERS:
             import_string(dotted)(stdout=self.stdout)
         from organisation.demo import DEMO_PASSWORD, PEOPLE
