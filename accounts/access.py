@@ -2,8 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation.deputies import Deputies
 from organisation.models import REGISTER_CURATORS, Role
 
 from .models import Account
@@ -27,10 +29,17 @@ def edit_level(user, account):
     return None
 
 
-def get_account_for_user(user, pk, queryset=None):
-    """The account if the user may see it; 404 for everyone else."""
+def get_account_for_user(user, pk, queryset=None, deputies=None):
+    """The account if the user may see it, also as someone's substitute today (the
+    views' day unless `deputies` are given); 404 for everyone else."""
     qs = queryset if queryset is not None else Account.objects.all()
-    account = qs.visible_to(user).filter(pk=pk).select_related("unit", "unit__forvaltning").first()
+    deputies = deputies or Deputies.for_day(timezone.localdate())
+    account = (
+        qs.visible_to(user, deputies)
+        .filter(pk=pk)
+        .select_related("unit", "unit__forvaltning")
+        .first()
+    )
     if account is None:
         raise Http404(_("Kontot finns inte eller så saknar du behörighet att se det."))
     return account

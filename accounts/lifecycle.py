@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from notifications.services import notify, notify_once
+from organisation.deputies import Deputies
 from organisation.models import Role, User, communicator_of
 
 from .models import (
@@ -40,10 +41,13 @@ def account_url(account):
     return reverse("accounts:detail", args=[account.pk])
 
 
-def is_team(user, account):
-    if user.pk in (account.responsible_id, account.substitute_id):
+def is_team(user, account, deputies=None):
+    """The responsible person, the substitute and the administrators; with the day's
+    deputies, also whoever stands in for one of them."""
+    people = deputies.acts_as(user) if deputies is not None else {user.pk}
+    if people & {account.responsible_id, account.substitute_id}:
         return True
-    return account.administrators.filter(pk=user.pk).exists()
+    return account.administrators.filter(pk__in=people).exists()
 
 
 # -- activity ----------------------------------------------------------------------------
@@ -56,7 +60,7 @@ def attest_activity(actor, account_id, day, via_link=False, now=None):
     today = timezone.localdate(now)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
-        if not is_team(actor, account):
+        if not is_team(actor, account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Bara den ansvarige och kontots administratörer kan intyga aktivitet.")
             )
@@ -126,7 +130,7 @@ def attest_credentials(actor, account_id, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
-        if not is_team(actor, account):
+        if not is_team(actor, account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Bara den ansvarige och kontots administratörer kan intyga detta.")
             )
@@ -176,6 +180,7 @@ def remind_passive(now):
     set another): remind the responsible person. 30 days later: tell the
     förvaltningskommunikatör, with a proposal to close. Each once per passive spell."""
     today = timezone.localdate(now)
+    deputies = Deputies.for_day(today)
     sent = 0
     for account, days, limit in passive_accounts(today):
         spell = f"passive:{account.pk}:{activity_date(account).isoformat()}"
@@ -199,7 +204,7 @@ def remind_passive(now):
                 if notify_once(
                     spell,
                     "propose_close",
-                    [communicator_of(account.unit)],
+                    [deputies.acting_for(communicator_of(account.unit))],
                     "account_passive_close",
                     {"account": account, "days": days},
                     account_url(account),
@@ -237,6 +242,7 @@ def remind_coverage(now):
     """Fewer than two administrators plus the communicator, no substitute, or a lapsed
     credentials check: remind the responsible person, once a quarter per problem."""
     today = timezone.localdate(now)
+    deputies = Deputies.for_day(today)
     quarter = quarter_key(today)
     sent = 0
     for problem in COVERAGE_PROBLEMS:
@@ -245,7 +251,7 @@ def remind_coverage(now):
                 if notify_once(
                     f"coverage:{account.pk}:{problem.value}",
                     quarter,
-                    [account.responsible],
+                    [deputies.acting_for(account.responsible)],
                     "account_coverage",
                     {"account": account, "problem": problem.label},
                     account_url(account),
@@ -257,7 +263,7 @@ def remind_coverage(now):
             if notify_once(
                 f"credentials:{account.pk}",
                 quarter,
-                [account.responsible],
+                [deputies.acting_for(account.responsible)],
                 "account_credentials",
                 {"account": account},
                 account_url(account),
@@ -270,15 +276,19 @@ def remind_coverage(now):
 # -- closure -----------------------------------------------------------------------------
 
 
-def may_propose_closure(user, account):
-    roles = user.roles_over(account.unit)
-    return user.pk == account.responsible_id or bool(
+def may_propose_closure(user, account, deputies):
+    """The responsible person, the communicator and the kommunikationschef, and whoever
+    stands in for one of them on the deputies' day."""
+    roles = deputies.roles_over(user, account.unit)
+    return account.responsible_id in deputies.acts_as(user) or bool(
         roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF}
     )
 
 
-def may_confirm_closure(user, account):
-    roles = user.roles_over(account.unit)
+def may_confirm_closure(user, account, deputies):
+    """The communicator and the kommunikationschef, and whoever stands in for one of
+    them on the deputies' day."""
+    roles = deputies.roles_over(user, account.unit)
     return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
 
 
@@ -289,7 +299,7 @@ def propose_closure(actor, account_id, reason, now=None):
         raise ValidationError({"reason": _("Skriv varför kontot ska avslutas.")})
     with transaction.atomic():
         account = Account.objects.select_for_update().select_related("unit").get(pk=account_id)
-        if not may_propose_closure(actor, account):
+        if not may_propose_closure(actor, account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen.")
             )
@@ -302,7 +312,7 @@ def propose_closure(actor, account_id, reason, now=None):
         closure = Closure.objects.create(
             account=account, reason=reason, proposed_by=actor, proposed_at=now
         )
-        for person in {p.pk: p for p in _confirmers(account) if p.pk != actor.pk}.values():
+        for person in {p.pk: p for p in _confirmers(account, now) if p.pk != actor.pk}.values():
             notify(
                 person,
                 "closure_proposed",
@@ -313,12 +323,15 @@ def propose_closure(actor, account_id, reason, now=None):
     return closure
 
 
-def _confirmers(account):
+def _confirmers(account, now):
+    """Who is asked to confirm: the communicator and the kommunikationschef, each
+    through whoever does their work today."""
     people = [communicator_of(account.unit)]
     people += list(
         User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
     )
-    return [p for p in people if p is not None]
+    deputies = Deputies.at(now)
+    return [deputies.acting_for(p) for p in people if p is not None]
 
 
 def confirm_closure(actor, closure_id, now=None):
@@ -339,7 +352,7 @@ def confirm_closure(actor, closure_id, now=None):
                     % {"state": closure.get_state_display().lower()}
                 }
             )
-        if not may_confirm_closure(actor, account):
+        if not may_confirm_closure(actor, account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen.")
             )
@@ -355,7 +368,7 @@ def confirm_closure(actor, closure_id, now=None):
         for hook in settings.KANALKOLL_ON_CLOSURE_CONFIRMED:
             import_string(hook)(actor, account, now=now)
         notify(
-            account.responsible,
+            Deputies.at(now).acting_for(account.responsible),
             "closure_confirmed",
             {"account": account, "closure": closure, "actor": actor},
             account_url(account),
@@ -405,7 +418,8 @@ def record_closure_step(actor, closure_id, step, now=None):
             .get(pk=closure_id)
         )
         account = closure.account
-        if not (may_propose_closure(actor, account) or is_team(actor, account)):
+        deputies = Deputies.at(now)
+        if not (may_propose_closure(actor, account, deputies) or is_team(actor, account, deputies)):
             raise PermissionDenied(_("Du kan inte ändra det här avslutet."))
         if closure.state == Closure.State.CANCELLED:
             raise ValidationError({"__all__": _("Avslutet är avbrutet.")})
@@ -433,7 +447,11 @@ def cancel_closure(actor, closure_id, now=None):
         )
         if closure.state not in (Closure.State.PROPOSED, Closure.State.CONFIRMED):
             raise ValidationError({"__all__": _("Avslutet kan inte avbrytas.")})
-        if not (may_confirm_closure(actor, closure.account) or actor.pk == closure.proposed_by_id):
+        deputies = Deputies.at(now)
+        if not (
+            may_confirm_closure(actor, closure.account, deputies)
+            or actor.pk == closure.proposed_by_id
+        ):
             raise PermissionDenied(_("Du kan inte avbryta det här avslutet."))
         closure.state = Closure.State.CANCELLED
         closure.cancelled_by, closure.cancelled_at = actor, now

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from organisation.deputies import Deputies
+
 from . import access, lifecycle
 from .models import (
     PASSIVE_DAYS_MAX,
@@ -42,6 +44,7 @@ class ClosureForm(forms.Form):
 def detail_context(user, account):
     """What the account page shows about activity, logins and closure."""
     today = timezone.localdate()
+    deputies = Deputies.for_day(today)
     closure = (
         account.closures.exclude(state=Closure.State.CANCELLED).order_by("-proposed_at").first()
     )
@@ -51,20 +54,26 @@ def detail_context(user, account):
         "activity_form": ActivityForm(initial={"activity_on": today}),
         "closure_form": ClosureForm(),
         "closure": closure,
-        "is_team": lifecycle.is_team(user, account),
+        "is_team": lifecycle.is_team(user, account, deputies),
         "can_propose_closure": account.status != Status.CLOSED
         and (closure is None or closure.state == Closure.State.CLOSED)
-        and lifecycle.may_propose_closure(user, account),
+        and lifecycle.may_propose_closure(user, account, deputies),
         "can_confirm_closure": closure is not None
         and closure.state == Closure.State.PROPOSED
         and closure.proposed_by_id != user.pk
-        and lifecycle.may_confirm_closure(user, account),
+        and lifecycle.may_confirm_closure(user, account, deputies),
         # Only those who may act are offered the buttons (others would get 403).
         "can_act_on_closure": closure is not None
-        and (lifecycle.may_propose_closure(user, account) or lifecycle.is_team(user, account)),
+        and (
+            lifecycle.may_propose_closure(user, account, deputies)
+            or lifecycle.is_team(user, account, deputies)
+        ),
         "can_cancel_closure": closure is not None
         and closure.state in (Closure.State.PROPOSED, Closure.State.CONFIRMED)
-        and (closure.proposed_by_id == user.pk or lifecycle.may_confirm_closure(user, account)),
+        and (
+            closure.proposed_by_id == user.pk
+            or lifecycle.may_confirm_closure(user, account, deputies)
+        ),
         "last_credentials": last_credentials,
         "credentials_lapsed": last_credentials is None
         or last_credentials.at < timezone.now() - lifecycle.CREDENTIALS_VALID,

@@ -79,21 +79,35 @@ class AccountQuerySet(KeptQuerySet):
     def open(self):
         return self.exclude(status=Status.CLOSED)
 
-    def visible_to(self, user):
+    def visible_to(self, user, deputies=None):
         """Accounts in the units where the user holds a role (and below), in their own
-        unit, and those they answer for or administer."""
+        unit, and those they answer for or administer; with the day's `deputies`
+        (organisation.deputies), also those of the people they stand in for: the
+        accounts those people answer for or administer, and the units where they hold
+        a role."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
+        others = deputies.others_acted_for(user) if deputies is not None else set()
+        people = {user.pk} | others
         q = (
-            Q(responsible=user)
-            | Q(substitute=user)
+            Q(responsible__in=people)
+            | Q(substitute__in=people)
             | Q(
                 Exists(
-                    Account.administrators.through.objects.filter(account=OuterRef("pk"), user=user)
+                    Account.administrators.through.objects.filter(
+                        account=OuterRef("pk"), user__in=people
+                    )
                 )
             )
         )
-        for path in user.scope_paths():
+        paths = set(user.scope_paths())
+        if others:
+            paths |= set(
+                RoleAssignment.objects.filter(user__in=others, user__is_active=True).values_list(
+                    "unit__path", flat=True
+                )
+            )
+        for path in paths:
             q |= Q(unit__path__startswith=path)
         return self.filter(q)
 

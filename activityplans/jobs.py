@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.services import notify_once
+from organisation.deputies import Deputies
 
 from . import routing
 from .models import Evaluation, Plan, State
@@ -22,7 +23,8 @@ def _step_key(plan):
 def remind_waiting_plans(now):
     """5 working days in a step: remind whoever the plan waits for. 10 working days:
     tell the förvaltningskommunikatör (or the kommunikationschef, if the plan waits for
-    the communicator)."""
+    the communicator). Each through whoever does their work today."""
+    deputies = Deputies.at(now)
     sent = 0
     for field, stage in (("remind_at", "remind"), ("escalate_at", "escalate")):
         due = Plan.objects.waiting().filter(**{f"{field}__lte": now}).values_list("pk", flat=True)
@@ -41,14 +43,14 @@ def remind_waiting_plans(now):
                 )
                 if plan is None:
                     continue
-                actor = routing.current_actor(plan, now)
+                actor = routing.current_actor(plan, deputies=deputies)
                 if stage == "remind":
                     recipients, kind = [actor], "plan_reminder"
                 else:
                     communicator = routing.communicator_for(plan)
                     if communicator is None or (actor is not None and communicator.pk == actor.pk):
                         communicator = routing.kommunikationschef(exclude=plan.applicant)
-                    recipients, kind = [communicator], "plan_escalation"
+                    recipients, kind = [deputies.acting_for(communicator)], "plan_escalation"
                 context = {"plan": plan, "waiting_for": actor, "since": plan.state_changed_at}
                 if notify_once(
                     _step_key(plan), stage, recipients, kind, context, plan_url(plan), now=now

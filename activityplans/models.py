@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Kind, Platform
 from core.records import AppendOnly, Kept, KeptQuerySet
-from organisation.models import Absence, Role, Unit
+from organisation.deputies import Deputies
+from organisation.models import Role, RoleAssignment, Unit
 
 
 class Assignment(models.TextChoices):
@@ -55,36 +56,33 @@ class Duration(models.TextChoices):
 
 
 class PlanQuerySet(KeptQuerySet):
-    def visible_to(self, user, day=None):
+    def visible_to(self, user, day=None, deputies=None):
         """Own plans (as applicant or as the one who drafted them), drafts included; once
-        submitted, plans of the units
-        where the user is chef or förvaltningskommunikatör, also while standing in for
-        an absent chef or communicator; all plans for kommunikationschef and
-        kommunikationsavdelningen."""
+        submitted, plans of the units where the user is chef or förvaltningskommunikatör,
+        also while standing in for an absent chef or communicator (organisation.deputies:
+        down the whole chain of substitutes); all plans for kommunikationschef and
+        kommunikationsavdelningen, and for whoever stands in for one. `deputies` (or
+        `day`) is the day asked about; without either, today."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         own = Q(applicant=user) | Q(created_by=user)
         submitted = ~Q(state=State.DRAFT)  # a draft is its author's until it is sent
         if user.has_role(Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN):
             return self.filter(own | submitted)
-        q = Q(pk__in=[])
         paths = {path for role, _uid, path in user._assignments if role in SCOPE_ROLES}
-        day = day or timezone.localdate()
-        # Whom the user stands in for, also down a chain (the substitute of an absent
-        # substitute), as organisation.models.acting_chain routes decisions.
-        standing_in_for, found = set(), {user.pk}
-        while found:
-            away = Absence.objects.on(day).filter(substitute__in=found)
-            found = set(away.values_list("user", flat=True)) - standing_in_for - {user.pk}
-            standing_in_for |= found
-        from organisation.models import RoleAssignment
-
-        for role, path in RoleAssignment.objects.filter(
-            user__in=standing_in_for, role__in=SCOPE_ROLES | {Role.KOMMUNIKATIONSCHEF}
-        ).values_list("role", "unit__path"):
-            if role == Role.KOMMUNIKATIONSCHEF:
-                return self.filter(own | submitted)
-            paths.add(path)
+        if deputies is None:
+            deputies = Deputies.for_day(day or timezone.localdate())
+        standing_in_for = deputies.others_acted_for(user)
+        if standing_in_for:
+            for role, path in RoleAssignment.objects.filter(
+                user__in=standing_in_for,
+                user__is_active=True,
+                role__in=SCOPE_ROLES | {Role.KOMMUNIKATIONSCHEF},
+            ).values_list("role", "unit__path"):
+                if role == Role.KOMMUNIKATIONSCHEF:
+                    return self.filter(own | submitted)
+                paths.add(path)
+        q = Q(pk__in=[])
         for path in paths:
             q |= Q(unit__path__startswith=path)
         return self.filter(own | (q & submitted))

@@ -2,13 +2,18 @@
 
 The chef of the applicant's unit (nearest unit up the tree with a chef other than the
 applicant, so a chef who applies goes to the chef above), then the förvaltning's
-communicator, then the kommunikationschef; during a recorded absence, their substitute.
-Nobody decides their own plan.
+communicator, then the kommunikationschef; during a recorded absence, whoever does their
+work that day (organisation.deputies). Nobody decides their own plan.
+
+`at` is the moment asked about (an aware datetime; None means now, for the views);
+`deputies` may be passed instead, to answer many plans from the day's one query.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organisation.models import Role, User, acting_chain, chef_of_unit, communicator_of
+from organisation.deputies import Deputies
+from organisation.models import Role, User, chef_of_unit, communicator_of
 
 from .models import WAITING
 
@@ -45,21 +50,34 @@ def designated(plan, state=None):
     return None
 
 
-def deciders(plan, at=None):
-    """Everyone who may decide the current step: the designated person and whoever
-    stands in for them during an absence. Never the applicant."""
+def _deputies(at, deputies):
+    return deputies or Deputies.at(at or timezone.now())
+
+
+def deciders(plan, at=None, deputies=None):
+    """Everyone who may decide the current step: the designated person and the chain of
+    substitutes that leads to whoever does their work today (an absent person is not
+    locked out). Never the applicant."""
     person = designated(plan)
-    return [p for p in acting_chain(person, at) if p.pk != plan.applicant_id]
+    chain = _deputies(at, deputies).chain(person)
+    return [p for p in chain if p.pk != plan.applicant_id]
 
 
-def current_actor(plan, at=None):
-    """The one person the plan waits for now (notified, reminded, shown in Att göra)."""
-    people = deciders(plan, at)
+def current_actor(plan, at=None, deputies=None):
+    """The one person the plan waits for now (notified, reminded, shown in Att göra):
+    whoever does the designated person's work today; if that is the applicant, the last
+    one before them in the chain."""
+    deputies = _deputies(at, deputies)
+    person = designated(plan)
+    acting = deputies.acting_for(person)
+    if acting is None or acting.pk != plan.applicant_id:
+        return acting
+    people = [p for p in deputies.chain(person) if p.pk != plan.applicant_id]
     return people[-1] if people else None
 
 
-def may_decide(user, plan, at=None):
-    return plan.is_waiting and any(p.pk == user.pk for p in deciders(plan, at))
+def may_decide(user, plan, at=None, deputies=None):
+    return plan.is_waiting and any(p.pk == user.pk for p in deciders(plan, at, deputies))
 
 
 def role_label(user, plan, at=None):

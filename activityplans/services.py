@@ -16,7 +16,8 @@ from accounts.models import Account, Kind, Status
 from accounts.services import PLAN_FIELDS, register_account, update_account
 from accounts.urlkeys import InvalidAccountURL, url_key
 from notifications.services import notify
-from organisation.models import Role, acting_for
+from organisation.deputies import Deputies
+from organisation.models import Role
 from organisation.workdays import add_working_days
 
 from . import routing
@@ -277,7 +278,7 @@ def submit(actor, plan_id, now=None):
         role = _role_as_drafter(actor, plan)
         if plan.assignment == Assignment.MONITORING:
             _move(plan, actor, Action.NOTED, State.NOTED, now, role)
-            chef = acting_for(routing.designated(plan, State.SUBMITTED), now)
+            chef = Deputies.at(now).acting_for(routing.designated(plan, State.SUBMITTED))
             notify(
                 chef, "plan_monitoring", {"plan": plan, "actor": actor}, url=plan_url(plan), now=now
             )
@@ -596,7 +597,7 @@ def submit_evaluation(actor, evaluation_id, data, now=None):
             evaluation.get_outcome_display(),
             at=now,
         )
-        communicator = routing.communicator_for(plan)
+        communicator = Deputies.at(now).acting_for(routing.communicator_for(plan))
         if communicator is not None:
             notify(
                 communicator,

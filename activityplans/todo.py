@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from organisation.deputies import Deputies
+
 from . import routing
 from .models import Evaluation, Plan, State
 from .services import responsible_for
@@ -13,14 +15,15 @@ from .services import responsible_for
 
 def waiting_for(user, at=None):
     """Plans whose current step the user may decide, oldest first."""
+    deputies = Deputies.at(at or timezone.now())
     candidates = (
         Plan.objects.waiting()
-        .visible_to(user)
+        .visible_to(user, deputies=deputies)
         .exclude(applicant=user)
         .select_related("applicant", "unit", "account")
         .order_by("state_changed_at", "id")
     )
-    return [plan for plan in candidates if routing.may_decide(user, plan, at)]
+    return [plan for plan in candidates if routing.may_decide(user, plan, deputies=deputies)]
 
 
 def items(user):

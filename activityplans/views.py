@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.pdf import render_pdf
+from organisation.deputies import Deputies
 from organisation.models import Unit
 
 from . import presentation, routing, services
@@ -153,7 +154,8 @@ def plan_detail(request, pk):
 
 def _render_detail(request, plan, decision_form=None, status=200):
     user = request.user
-    can_decide = routing.may_decide(user, plan)
+    deputies = Deputies.at(timezone.now())
+    can_decide = routing.may_decide(user, plan, deputies=deputies)
     if can_decide and decision_form is None:
         decision_form = DecisionForm(initial={"expected_state": plan.state, "decision": "approve"})
     last_step = plan.is_waiting and services.next_state(plan) == State.ESTABLISHED
@@ -174,7 +176,9 @@ def _render_detail(request, plan, decision_form=None, status=200):
             "can_decide": can_decide,
             "decision_form": decision_form,
             "needs_url": last_step and not plan.url and plan.account_id is None,
-            "waiting_for": routing.current_actor(plan) if plan.is_waiting else None,
+            "waiting_for": routing.current_actor(plan, deputies=deputies)
+            if plan.is_waiting
+            else None,
             "can_new_version": services.may_start_new_version(user, plan),
             "changes": services.changes_since_approved(plan),
             "evaluations": plan.evaluations.select_related("submitted_by"),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from notifications.services import notify_once
+from organisation.deputies import Deputies
 from organisation.models import communicator_of
 
 from . import services
@@ -46,12 +47,13 @@ def remind_uploads(now):
     waiting = Snapshot.objects.filter(
         state=State.NEEDS_UPLOAD, needs_upload_since__lte=now - UPLOAD_REMINDER
     )
+    deputies = Deputies.at(now)  # each told through whoever does their work today
     for snapshot in waiting.select_related("account", "account__responsible", "account__unit"):
-        stages = [("7d", [snapshot.account.responsible], "snapshot_upload_reminder")]
+        responsible = deputies.acting_for(snapshot.account.responsible)
+        stages = [("7d", [responsible], "snapshot_upload_reminder")]
         if snapshot.needs_upload_since <= now - UPLOAD_ESCALATION:
-            stages.append(
-                ("14d", [communicator_of(snapshot.account.unit)], "snapshot_upload_escalation")
-            )
+            communicator = deputies.acting_for(communicator_of(snapshot.account.unit))
+            stages.append(("14d", [communicator], "snapshot_upload_escalation"))
         for stage, recipients, kind in stages:
             with transaction.atomic():
                 if notify_once(

@@ -19,6 +19,7 @@ from accounts.lifecycle import finish_closure
 from accounts.models import Account, Status
 from config.uploads import clean_screenshot
 from notifications.services import notify
+from organisation.deputies import Deputies
 from organisation.models import REGISTER_CURATORS, Role
 
 from .models import Method, Package, Reason, Receipt, Snapshot, State
@@ -67,11 +68,13 @@ def create_semiannual(now):
     return Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL).count() - before
 
 
-def may_request(user, account):
+def may_request(user, account, deputies):
     """The responsible person and kommunikationsavdelningen (and the kommunikationschef)
-    take snapshots on demand."""
+    take snapshots on demand, and whoever stands in for one of them on the deputies'
+    day (organisation.deputies)."""
     return user.is_active and (
-        account.responsible_id == user.pk or bool(user.roles_over(account.unit) & REGISTER_CURATORS)
+        account.responsible_id in deputies.acts_as(user)
+        or bool(deputies.roles_over(user, account.unit) & REGISTER_CURATORS)
     )
 
 
@@ -94,7 +97,7 @@ def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check
     now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
-        if check and not may_request(actor, account):
+        if check and not may_request(actor, account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
             )
@@ -125,7 +128,7 @@ def new_version(actor, snapshot_id, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         old = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
-        if not may_request(actor, old.account):
+        if not may_request(actor, old.account, Deputies.at(now)):
             raise PermissionDenied(
                 _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
             )
@@ -235,7 +238,7 @@ def ask_for_upload(snapshot_id, reason, now):
         snapshot.claimed_until = None
         snapshot.save()
         notify(
-            snapshot.account.responsible,
+            Deputies.at(now).acting_for(snapshot.account.responsible),
             "snapshot_upload",
             {"snapshot": snapshot, "account": snapshot.account, "reason": reason},
             url=snapshot_url(snapshot),
@@ -244,15 +247,15 @@ def ask_for_upload(snapshot_id, reason, now):
     return State.NEEDS_UPLOAD
 
 
-def may_upload(user, snapshot):
-    return may_request(user, snapshot.account)
+def may_upload(user, snapshot, deputies):
+    return may_request(user, snapshot.account, deputies)
 
 
 def upload(actor, snapshot_id, file, now=None):
     """The responsible person's screenshot when the automatic capture could not be made."""
     now = now or timezone.now()
     snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
-    if not may_upload(actor, snapshot):
+    if not may_upload(actor, snapshot, Deputies.at(now)):
         raise PermissionDenied(
             _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_account_for_user
+from organisation.deputies import Deputies
 from organisation.models import REGISTER_CURATORS, Role
 
 from . import integrity, services
@@ -234,12 +235,12 @@ def period_receipt(request, key):
     return redirect("archive:period", period.key)
 
 
-def get_snapshot_for_user(user, pk):
+def get_snapshot_for_user(user, pk, deputies=None):
     snapshot = Snapshot.objects.filter(pk=pk).select_related("account").first()
     if snapshot is None:
         raise Http404(_("Ögonblicksbilden finns inte."))
     if not user.has_role(*ARCHIVE_ROLES):
-        get_account_for_user(user, snapshot.account_id)  # 404 for outsiders
+        get_account_for_user(user, snapshot.account_id, deputies=deputies)  # 404 for outsiders
     return snapshot
 
 
@@ -252,12 +253,13 @@ class UploadForm(forms.Form):
 
 @login_required
 def snapshot_detail(request, pk):
-    snapshot = get_snapshot_for_user(request.user, pk)
+    deputies = Deputies.at(timezone.now())
+    snapshot = get_snapshot_for_user(request.user, pk, deputies)
     # Bound on every POST, even an empty one, so that a missing file is shown as an error.
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     status = 200
     if request.method == "POST":
-        if not services.may_upload(request.user, snapshot):
+        if not services.may_upload(request.user, snapshot, deputies):
             raise PermissionDenied(
                 _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
             )
@@ -288,9 +290,9 @@ def snapshot_detail(request, pk):
             "form": form,
             "versions": versions,
             "seal": integrity.check(snapshot),
-            "can_upload": services.may_upload(request.user, snapshot)
+            "can_upload": services.may_upload(request.user, snapshot, deputies)
             and snapshot.state in (State.DUE, State.NEEDS_UPLOAD),
-            "can_retake": services.may_request(request.user, snapshot.account)
+            "can_retake": services.may_request(request.user, snapshot.account, deputies)
             and snapshot.state == State.SEALED
             and not hasattr(snapshot, "superseded_by"),
         },
@@ -339,14 +341,15 @@ def snapshot_retake(request, pk):
 
 @login_required
 def account_snapshots(request, account_pk):
-    account = get_account_for_user(request.user, account_pk)
+    deputies = Deputies.at(timezone.now())
+    account = get_account_for_user(request.user, account_pk, deputies=deputies)
     return render(
         request,
         "archive/account_snapshots.html",
         {
             "account": account,
             "snapshots": account.snapshots.order_by("-created_at", "-id"),
-            "can_request": services.may_request(request.user, account),
+            "can_request": services.may_request(request.user, account, deputies),
             "final_sealed": account.snapshots.filter(
                 reason=Reason.FINAL, state=State.SEALED
             ).exists(),

@@ -17,13 +17,13 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Account
 from config.celery import enqueue
 from notifications.models import Notification, Reminder
 from notifications.services import enqueue_many, notify_once
-from organisation.models import Absence, Role, RoleAssignment
+from organisation.deputies import Deputies
+from organisation.models import RoleHolders
 
 from .models import (
     STAGE_KINDS,
@@ -210,26 +210,16 @@ def reminder_contexts(contexts):
 
 
 class _Recipients:
-    """Who is told of a batch of reminders, from what is looked up once: absences on
-    the day, the accounts of the items and the holders of roles in their units."""
+    """Who is told of a batch of reminders, from what is looked up once: the day's
+    deputies (organisation.deputies), the accounts of the items and the holders of
+    roles in their units (organisation.models.RoleHolders, the rule of chef_of_unit
+    and communicator_of)."""
 
     def __init__(self, now):
-        day = timezone.localdate(now)
-        self.away = {}
-        for user_id, substitute_id in (
-            Absence.objects.on(day).order_by("-starts_on", "pk").values_list("user", "substitute")
-        ):
-            self.away.setdefault(user_id, substitute_id)
+        self.deputies = Deputies.at(now)
+        self.roles = RoleHolders()
         self.accounts = {}  # id -> (substitute id, unit ids from the unit up, förvaltning id)
-        self.holders = {}  # (role, unit id) -> first active holder's id, or None
         self.url = reverse("moderation:detail", args=[987654321]).replace("987654321", "{}")
-
-    def acting(self, user_id):
-        """organisation.models.acting_for, from the absences loaded once."""
-        chain = [user_id]
-        while (substitute := self.away.get(chain[-1])) is not None and substitute not in chain:
-            chain.append(substitute)
-        return chain[-1]
 
     def _load_accounts(self, account_ids):
         missing = set(account_ids) - self.accounts.keys()
@@ -241,37 +231,21 @@ class _Recipients:
             up = [int(u) for u in reversed(path.strip("/").split("/"))]
             self.accounts[pk] = (substitute_id, up, forvaltning_id)
 
-    def _load_holders(self, unit_ids):
-        missing = {(role, u) for u in unit_ids for role in (Role.CHEF, Role.KOMMUNIKATOR)}
-        missing -= self.holders.keys()
-        if not missing:
-            return
-        for key in missing:
-            self.holders[key] = None
-        for role, unit_id, user_id in (
-            RoleAssignment.objects.filter(
-                role__in=[Role.CHEF, Role.KOMMUNIKATOR],
-                unit_id__in={u for _r, u in missing},
-                user__is_active=True,
-            )
-            .order_by("-id")  # the first assignment wins: write it last
-            .values_list("role", "unit_id", "user_id")
-        ):
-            self.holders[(role, unit_id)] = user_id
-
-    def _nearest(self, role, unit_ids):
-        return next((self.holders[(role, u)] for u in unit_ids if self.holders[(role, u)]), None)
+    def _pk(self, person):
+        return person.pk if person is not None else None
 
     def recipients(self, item, stage):
-        """Ids, as _recipients in organisation terms: chef_of_unit, communicator_of."""
-        handler = self.acting(item["assignee_id"])
+        """Ids: the handler (whoever does the assignee's work today); at the deadline
+        also the account's substitute and the chef; then the communicator. Each of
+        them, if away, through their own deputy."""
+        handler = self.deputies.acting_for_id(item["assignee_id"])
         if stage == Stage.TWELVE_HOURS_LEFT:
             return [handler]
         substitute_id, up, forvaltning = self.accounts[item["account_id"]]
         if stage == Stage.DEADLINE:
-            return [handler, substitute_id, self._nearest(Role.CHEF, up)]
-        start = up[up.index(forvaltning) :] if forvaltning in up else up
-        return [self._nearest(Role.KOMMUNIKATOR, start)]
+            chef = self._pk(self.roles.chef_of(up))
+            return [handler] + [self.deputies.acting_for_id(p) for p in (substitute_id, chef)]
+        return [self.deputies.acting_for_id(self._pk(self.roles.communicator_of(up, forvaltning)))]
 
     def notifications(self, reminders):
         """(recipient id, kind, link, context) of each notification of these
@@ -279,7 +253,7 @@ class _Recipients:
         if not reminders:
             return []
         self._load_accounts({item["account_id"] for item, _stage in reminders})
-        self._load_holders({u for _s, up, _f in self.accounts.values() for u in up})
+        self.roles.load({u for _s, up, _f in self.accounts.values() for u in up})
         rows = []
         for item, stage in reminders:
             url, context = self.url.format(item["pk"]), {"item": item["pk"]}

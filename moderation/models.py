@@ -85,9 +85,10 @@ class ItemQuerySet(KeptQuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
 
-    def visible_to(self, user):
-        """Items on the accounts the user may see (accounts.visible_to)."""
-        return self.filter(account__in=Account.objects.visible_to(user))
+    def visible_to(self, user, deputies=None):
+        """Items on the accounts the user may see (accounts.visible_to, with the day's
+        deputies if given)."""
+        return self.filter(account__in=Account.objects.visible_to(user, deputies))
 
     def by_urgency(self):
         return self.order_by(models.F("resolved_at").asc(nulls_first=True), "due_at", "id")

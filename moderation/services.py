@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Status
 from notifications.services import notify
-from organisation.models import REGISTER_CURATORS, Role, Unit, acting_for, chef_of_unit
+from organisation.deputies import Deputies
+from organisation.models import REGISTER_CURATORS, Role, Unit, chef_of_unit
 from organisation.workdays import add_working_time
 
 from .models import (
@@ -47,9 +49,11 @@ def item_url(item):
     return reverse("moderation:detail", args=[item.pk])
 
 
-def handler(item, at=None):
-    """Who works on the item now: the assignee, or their substitute during an absence."""
-    return acting_for(item.assignee, at)
+def handler(item, at=None, deputies=None):
+    """Who works on the item now: whoever does the assignee's work on the day of `at`
+    (organisation.deputies: the assignee, or the substitute at the end of their chain)."""
+    deputies = deputies or Deputies.at(at or timezone.now())
+    return deputies.acting_for(item.assignee)
 
 
 def team(account):
@@ -60,13 +64,25 @@ def team(account):
     return people - {None}
 
 
-def may_handle(user, item, at=None):
+def may_handle(user, item, at=None, deputies=None):
+    """The account's team and whoever stands in for one of them today (the whole chain
+    of substitutes), and the communicator and the register's curators over the unit,
+    also as someone's substitute."""
     if not user.is_active:
         return False
-    if user.pk in team(item.account) or user.pk == handler(item, at).pk:
+    deputies = deputies or Deputies.at(at or timezone.now())
+    if deputies.acts_as(user) & (team(item.account) | {item.assignee_id}):
         return True
-    roles = user.roles_over(item.account.unit)
+    roles = deputies.roles_over(user, item.account.unit)
     return bool(roles & (REGISTER_CURATORS | {Role.KOMMUNIKATOR}))
+
+
+def may_check_in(user, account, deputies):
+    """ "Tillsyn gjord" is recorded by those who watch an open account: its team, and
+    whoever stands in for one of them on the deputies' day."""
+    if not user.is_active or account.status == Status.CLOSED:
+        return False
+    return bool(deputies.acts_as(user) & team(account))
 
 
 # -- creating ------------------------------------------------------------------------
@@ -237,7 +253,7 @@ def flag_crime(actor, item_id, comment="", now=None):
         item.crime_flagged = True
         item.save(update_fields=["crime_flagged"])
         _event(item, actor, Action.CRIME, now, text=(comment or "").strip())
-        chef = chef_of_unit(item.account.unit)
+        chef = Deputies.at(now).acting_for(chef_of_unit(item.account.unit))
         if chef is not None:
             notify(
                 chef,

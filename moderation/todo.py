@@ -5,6 +5,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from organisation.deputies import Deputies
+
 from .models import Item
 from .views import my_accounts
 
@@ -14,7 +16,7 @@ def items(user):
     found = []
     for item in (
         Item.objects.open()
-        .filter(account__in=my_accounts(user))
+        .filter(account__in=my_accounts(user, Deputies.at(now)))
         .select_related("account")
         .order_by("due_at")[:100]
     ):

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
 from core import csvsafe
-from organisation.models import Absence, User
+from organisation.deputies import Deputies
+from organisation.models import User
 
 from . import services, tokens
 from .forms import (
@@ -38,27 +39,28 @@ from .forms import (
 from .models import ApiToken, Item, Kind, Outcome, PreservedCopy
 
 
-def my_accounts(user, day=None):
-    """Accounts whose moderation falls to the user: responsible, substitute,
-    administrator, or standing in for an absent responsible person."""
-    day = day or timezone.localdate()
-    away = Absence.objects.on(day).filter(substitute=user).values("user")
+def my_accounts(user, deputies):
+    """Accounts whose moderation falls to the user on the deputies' day: those they
+    are responsible for, substitute on or administer, and those of everyone whose
+    work they do that day (organisation.deputies: down the whole chain of
+    substitutes). Someone away keeps their own accounts in view; the desk shows who
+    handles each item now."""
     return (
         Account.objects.open()
         .filter(
             Q(responsible=user)
             | Q(substitute=user)
             | Q(administrators=user)
-            | Q(responsible__in=away)
+            | deputies.q(user, "responsible")
         )
         .distinct()
         .order_by("display_name", "id")
     )
 
 
-def get_item_for_user(user, pk):
+def get_item_for_user(user, pk, deputies):
     item = (
-        Item.objects.visible_to(user)
+        Item.objects.visible_to(user, deputies)
         .filter(pk=pk)
         .select_related("account", "account__unit", "assignee")
         .first()
@@ -70,13 +72,15 @@ def get_item_for_user(user, pk):
 
 @login_required
 def item_list(request):
-    accounts = my_accounts(request.user)
+    now = timezone.now()
+    deputies = Deputies.at(now)
+    accounts = my_accounts(request.user, deputies)
     form = ItemForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         account = data.pop("account")
         try:
-            item, _created = services.create_item(request.user, account, data, now=timezone.now())
+            item, _created = services.create_item(request.user, account, data, now=now)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -102,15 +106,9 @@ def item_list(request):
     elif show == "hanterade":
         items = items.filter(resolved_at__isnull=False)
     items = list(items.by_urgency()[:300])
-    # Who works on each item today: the assignee, or their substitute during an absence.
-    away = {
-        absence.user_id: absence.substitute
-        for absence in Absence.objects.on(timezone.localdate())
-        .filter(user__in={item.assignee_id for item in items})
-        .select_related("substitute")
-    }
+    # Who works on each item today: whoever does the assignee's work.
     for item in items:
-        item.handler = away.get(item.assignee_id, item.assignee)
+        item.handler = deputies.acting_for(item.assignee)
     return render(
         request,
         "moderation/item_list.html",
@@ -118,7 +116,7 @@ def item_list(request):
             "form": form,
             "filters": filters,
             "items": items,
-            "now": timezone.now(),
+            "now": now,
             "accounts": accounts,
             "can_manage_tokens": can_register(request.user),
         },
@@ -197,8 +195,9 @@ def _forms(item, data=None, files=None, action=None):
 @login_required
 def item_detail(request, pk, action=None):
     now = timezone.now()
-    item = get_item_for_user(request.user, pk)
-    can_handle = services.may_handle(request.user, item, now)
+    deputies = Deputies.at(now)
+    item = get_item_for_user(request.user, pk, deputies)
+    can_handle = services.may_handle(request.user, item, deputies=deputies)
     forms = _forms(item)
     if request.method == "POST":
         if not can_handle:
@@ -234,7 +233,7 @@ def item_detail(request, pk, action=None):
             "item": item,
             "events": item.events.select_related("actor"),
             "copies": item.copies.select_related("created_by"),
-            "handler": services.handler(item, now),
+            "handler": services.handler(item, deputies=deputies),
             "can_handle": can_handle,
             "forms": forms,
             "open_action": action,
@@ -250,7 +249,7 @@ def copy_image(request, pk):
     copy = PreservedCopy.objects.filter(pk=pk).select_related("item").first()
     if copy is None or not copy.image:
         raise Http404(_("Bilden finns inte."))
-    get_item_for_user(request.user, copy.item_id)
+    get_item_for_user(request.user, copy.item_id, Deputies.at(timezone.now()))
     response = FileResponse(copy.image.open("rb"), content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="kopia-{copy.item_id}-{copy.pk}.png"'
@@ -260,10 +259,12 @@ def copy_image(request, pk):
 @login_required
 @require_POST
 def check_in(request, account_pk):
-    account = get_account_for_user(request.user, account_pk)
-    if account.pk not in my_accounts(request.user).values_list("pk", flat=True):
+    now = timezone.now()
+    deputies = Deputies.at(now)
+    account = get_account_for_user(request.user, account_pk, deputies=deputies)
+    if not services.may_check_in(request.user, account, deputies):
         raise PermissionDenied(_("Bara den som bevakar kontot kan registrera tillsyn."))
-    services.check_in(request.user, account, now=timezone.now())
+    services.check_in(request.user, account, now=now)
     messages.success(
         request, _("Tillsyn registrerad för %(account)s.") % {"account": account.display_name}
     )

@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 
 from notifications.services import notify
 
-from .models import REGISTER_CURATORS, Handover, Role, User, communicator_of
+from .deputies import Deputies
+from .models import REGISTER_CURATORS, Handover, Role, RoleAssignment, User, communicator_of
 
 
 def responsibilities(user):
@@ -24,25 +25,36 @@ def responsibilities(user):
     return found
 
 
-def deciders(user):
+def deciders(user, deputies):
     """Who names the successor: the communicator of the person's unit, else the
-    kommunikationschef."""
+    kommunikationschef; each through whoever does their work on the deputies' day."""
     people = []
     if user.unit_id:
         people.append(communicator_of(user.unit))
     people += list(
         User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
     )
-    return [p for p in {p.pk: p for p in people if p is not None}.values()]
+    people = [deputies.acting_for(p) for p in people if p is not None]
+    return list({p.pk: p for p in people}.values())
 
 
-def may_decide(actor, handover):
+def may_decide(actor, handover, deputies):
+    """The register's curators and the communicator over the person's unit, and whoever
+    stands in for one of them on the deputies' day."""
     if not actor.is_active:
         return False
     if actor.has_role(*REGISTER_CURATORS):
         return True
-    return handover.user.unit_id is not None and Role.KOMMUNIKATOR in actor.roles_over(
-        handover.user.unit
+    others = deputies.others_acted_for(actor)
+    if (
+        others
+        and RoleAssignment.objects.filter(
+            user__in=others, user__is_active=True, role__in=REGISTER_CURATORS
+        ).exists()
+    ):
+        return True
+    return handover.user.unit_id is not None and Role.KOMMUNIKATOR in deputies.roles_over(
+        actor, handover.user.unit
     )
 
 
@@ -57,7 +69,7 @@ def open_handover(user, now):
             handover = Handover.objects.create(user=user, created_at=now)
     except IntegrityError:
         return None
-    for person in deciders(user):
+    for person in deciders(user, Deputies.at(now)):
         notify(
             person,
             "handover",
@@ -76,7 +88,7 @@ def hand_over(actor, handover_id, successor, now=None):
             .select_related("user", "user__unit")
             .get(pk=handover_id)
         )
-        if not may_decide(actor, handover):
+        if not may_decide(actor, handover, Deputies.at(now)):
             raise PermissionDenied(
                 _(
                     "Efterträdare utses av förvaltningskommunikatören eller kommunikationsavdelningen."
@@ -125,7 +137,8 @@ def connect():
 
 def compliance_sections(user):
     pending = Handover.objects.filter(resolved_at__isnull=True).select_related("user", "user__unit")
-    visible = [h for h in pending if may_decide(user, h)]
+    deputies = Deputies.for_day(timezone.localdate())
+    visible = [h for h in pending if may_decide(user, h, deputies)]
     items = [
         {
             "url": reverse("organisation:handover", args=[h.pk]),
@@ -154,6 +167,7 @@ def compliance_sections(user):
 
 
 def todo_items(user):
+    deputies = Deputies.for_day(timezone.localdate())
     return [
         {
             "sort": (0, h.created_at.timestamp()),
@@ -170,5 +184,5 @@ def todo_items(user):
         for h in Handover.objects.filter(resolved_at__isnull=True).select_related(
             "user", "user__unit"
         )
-        if may_decide(user, h)
+        if may_decide(user, h, deputies)
     ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import handovers, services
+from .deputies import Deputies
 from .forms import AbsenceForm
 from .models import Absence, Handover, User
 
@@ -53,7 +54,7 @@ class SuccessorForm(forms.Form):
 @login_required
 def handover(request, pk):
     item = Handover.objects.filter(pk=pk).select_related("user", "successor", "resolved_by").first()
-    if item is None or not handovers.may_decide(request.user, item):
+    if item is None or not handovers.may_decide(request.user, item, Deputies.at(timezone.now())):
         raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
     form = SuccessorForm(request.POST or None)
     status = 200
