@@ -14,13 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_account_for_user
-from organisation.models import REGISTER_CURATORS, Role
 
 from . import services
+from .access import ARCHIVE_ROLES
 from .models import Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
-ARCHIVE_ROLES = REGISTER_CURATORS | {Role.ARKIVARIE}
 LATE_AFTER = datetime.timedelta(days=30)
 
 

@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils.module_loading import import_string
+
+from core import registry
+from organisation.demo import DEMO_PASSWORD, PEOPLE
 
 
 class Command(BaseCommand):
@@ -9,10 +10,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        for dotted in settings.KANALKOLL_DEMO_SEEDERS:
-            import_string(dotted)(stdout=self.stdout)
-        from organisation.demo import DEMO_PASSWORD, PEOPLE
-
+        for seed in registry.demo_seeders:  # organisation first, archive last
+            seed(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/logga-in/ as:")
         )
