@@ -31,6 +31,10 @@ class Registry:
     def names(self):
         return list(self._hooks)
 
+    def items(self):
+        """(name, hook) pairs, in registration order."""
+        return list(self._hooks.items())
+
     def missing(self):
         return [name for name in self.required if name not in self._hooks]
 

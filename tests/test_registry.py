@@ -50,43 +50,43 @@ def at(*args):
 
 
 def test_each_app_registers_its_hooks_from_ready():
-    assert dict(registry.close_checks._hooks) == {
+    assert dict(registry.close_checks.items()) == {
         "archive.final_snapshot_sealed": archive_services.final_snapshot_sealed
     }
-    assert dict(registry.on_closure_confirmed._hooks) == {
+    assert dict(registry.on_closure_confirmed.items()) == {
         "archive.start_final_snapshot": archive_services.start_final_snapshot
     }
-    assert dict(registry.responsibilities._hooks) == {
+    assert dict(registry.responsibilities.items()) == {
         "accounts": lifecycle.responsibilities,
         "activityplans": plan_services.responsibilities,
         "moderation": moderation_services.responsibilities,
     }
-    assert dict(registry.handovers._hooks) == {
+    assert dict(registry.handovers.items()) == {
         "accounts": lifecycle.hand_over,
         "activityplans": plan_services.hand_over,
         "moderation": moderation_services.hand_over,
     }
-    assert dict(registry.todo_sources._hooks) == {
+    assert dict(registry.todo_sources.items()) == {
         "organisation": handovers.todo_items,
         "accounts": accounts_todo.items,
         "activityplans": plans_todo.items,
         "moderation": moderation_todo.items,
     }
-    assert dict(registry.compliance_sources._hooks) == {
+    assert dict(registry.compliance_sources.items()) == {
         "organisation": handovers.compliance_sections,
         "accounts": accounts_compliance.sections,
         "activityplans": plans_compliance.sections,
         "moderation": moderation_compliance.sections,
     }
     # The order matters here: each app seeds on top of the ones below it.
-    assert list(registry.demo_seeders._hooks.items()) == [
+    assert registry.demo_seeders.items() == [
         ("organisation", organisation_demo.seed),
         ("accounts", accounts_demo.seed),
         ("activityplans", plans_demo.seed),
         ("moderation", moderation_demo.seed),
         ("archive", archive_demo.seed),
     ]
-    assert dict(registry.notification_loaders._hooks) == {
+    assert dict(registry.notification_loaders.items()) == {
         kind: moderation_jobs.reminder_contexts for kind in moderation_jobs.REMINDER_KINDS
     }
 
