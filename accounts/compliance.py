@@ -4,12 +4,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.worklist import ComplianceEntry, ComplianceSection
+
 from . import lifecycle
 from .models import Account
 
 
-def sections(user):
-    today = timezone.localdate()
+def sections(user, now):
+    today = timezone.localdate(now)
     visible = Account.objects.visible_to(user)
     passive = lifecycle.passive_accounts(today, visible)
     lapsed = (
@@ -18,33 +20,33 @@ def sections(user):
         .order_by("last_credentials", "display_name")
     )
     return [
-        {
-            "id": "passiva",
-            "title": _("Passiva konton"),
-            "count": len(passive),
-            "items": [
-                {
-                    "url": reverse("accounts:detail", args=[account.pk]),
-                    "text": account.display_name,
-                    "detail": _(
+        ComplianceSection(
+            id="passiva",
+            title=_("Passiva konton"),
+            count=len(passive),
+            entries=[
+                ComplianceEntry(
+                    url=reverse("accounts:detail", args=[account.pk]),
+                    text=account.display_name,
+                    detail=_(
                         "%(days)s dagar sedan senaste aktivitet (gräns %(limit)s), ansvarig %(person)s"
                     )
                     % {"days": days, "limit": limit, "person": account.responsible},
-                }
+                )
                 for account, days, limit in passive[:200]
             ],
-            "empty": _("Inga passiva konton."),
-        },
-        {
-            "id": "inloggning",
-            "title": _("Kvartalskontroll av inloggning och lösenordsförvaring saknas"),
-            "count": lapsed.count(),
-            "danger": True,
-            "items": [
-                {
-                    "url": reverse("accounts:detail", args=[account.pk]),
-                    "text": account.display_name,
-                    "detail": _("senast kontrollerad %(date)s, ansvarig %(person)s")
+            empty=_("Inga passiva konton."),
+        ),
+        ComplianceSection(
+            id="inloggning",
+            title=_("Kvartalskontroll av inloggning och lösenordsförvaring saknas"),
+            count=lapsed.count(),
+            danger=True,
+            entries=[
+                ComplianceEntry(
+                    url=reverse("accounts:detail", args=[account.pk]),
+                    text=account.display_name,
+                    detail=_("senast kontrollerad %(date)s, ansvarig %(person)s")
                     % {
                         "date": formats.date_format(
                             timezone.localtime(account.last_credentials), "Y-m-d"
@@ -53,9 +55,9 @@ def sections(user):
                         else _("aldrig"),
                         "person": account.responsible,
                     },
-                }
+                )
                 for account in lapsed[:200]
             ],
-            "empty": _("Alla konton har kontrollerats det senaste kvartalet."),
-        },
+            empty=_("Alla konton har kontrollerats det senaste kvartalet."),
+        ),
     ]

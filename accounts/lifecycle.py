@@ -5,16 +5,15 @@ the row locked, a record kept, notifications through the outbox."""
 import datetime
 import secrets
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from core import registry
 from notifications.services import notify, notify_once
 from organisation.deputies import Deputies
 from organisation.models import Role, User, communicator_of
@@ -365,8 +364,8 @@ def confirm_closure(actor, closure_id, now=None):
             update_account(
                 actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",), now=now
             )
-        for hook in settings.KANALKOLL_ON_CLOSURE_CONFIRMED:
-            import_string(hook)(actor, account, now=now)
+        for hook in registry.on_closure_confirmed:
+            hook(actor, account, now=now)
         notify(
             Deputies.at(now).acting_for(account.responsible),
             "closure_confirmed",

@@ -3,15 +3,14 @@ account's history, and announced through the outbox in the same transaction."""
 
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import registry
 from notifications.services import notify
 
 from .credentials import validate_reference
@@ -76,8 +75,8 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
         _check_credentials(account)
         _apply_status_dates(account, previous_status, now=now)
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
-            for check in settings.KANALKOLL_CLOSE_CHECKS:
-                import_string(check)(account)  # raises ValidationError with the reason
+            for check in registry.close_checks:
+                check(account)  # raises ValidationError with the reason
         account.url_key = _url_key(account.url)
         with _one_history_record(account, actor, now):
             _save_unique(account)

@@ -6,11 +6,10 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import csvsafe, pages
+from core import csvsafe, pages, registry
 
 from . import access, lifecycle_views, services
 from .credentials import looks_like_secret
@@ -126,8 +125,9 @@ def compliance_overview(request):
         )
         sections.append({"problem": problem, "accounts": accounts[:200], "count": accounts.count()})
     other_sections = []
-    for dotted in settings.KANALKOLL_COMPLIANCE_SOURCES:
-        other_sections.extend(import_string(dotted)(request.user))
+    now = timezone.now()
+    for source in registry.compliance_sources:
+        other_sections.extend(source(request.user, now))
     return render(
         request,
         "accounts/compliance.html",

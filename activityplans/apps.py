@@ -1,7 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import registry
+
 
 class ActivityplansConfig(AppConfig):
     name = "activityplans"
     verbose_name = _("Aktivitetsplaner")
+
+    def ready(self):
+        from . import compliance, demo, services, todo
+
+        registry.register(
+            "activityplans",
+            todo_sources=todo.items,
+            compliance_sources=compliance.sections,
+            responsibilities=services.responsibilities,
+            handovers=services.hand_over,
+            demo_seeders=demo.seed,
+        )

@@ -4,12 +4,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.worklist import ComplianceEntry, ComplianceSection
+
 from .models import Evaluation, Plan, State
 from .services import responsible_for
 
 
-def sections(user):
-    today = timezone.localdate()
+def sections(user, now):
+    today = timezone.localdate(now)
     visible = Plan.objects.visible_to(user).filter(state=State.ESTABLISHED)
     overdue = (
         Evaluation.objects.overdue(today)
@@ -19,21 +21,21 @@ def sections(user):
         )
         .order_by("due_on", "id")
     )
-    items = [
-        {
-            "url": reverse("activityplans:detail", args=[e.plan_id]),
-            "text": e.plan.title,
-            "detail": _("skulle lämnas %(date)s, ansvarig %(person)s")
+    entries = [
+        ComplianceEntry(
+            url=reverse("activityplans:detail", args=[e.plan_id]),
+            text=e.plan.title,
+            detail=_("skulle lämnas %(date)s, ansvarig %(person)s")
             % {"date": formats.date_format(e.due_on, "Y-m-d"), "person": responsible_for(e.plan)},
-        }
+        )
         for e in overdue[:200]
     ]
     return [
-        {
-            "id": "utvardering",
-            "title": _("Utvärdering av uppdraget är försenad"),
-            "count": overdue.count(),
-            "items": items,
-            "empty": _("Inga försenade utvärderingar."),
-        }
+        ComplianceSection(
+            id="utvardering",
+            title=_("Utvärdering av uppdraget är försenad"),
+            count=overdue.count(),
+            entries=entries,
+            empty=_("Inga försenade utvärderingar."),
+        )
     ]

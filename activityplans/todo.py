@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.worklist import TodoItem, start_of_day
 from organisation.deputies import Deputies
 
 from . import routing
@@ -26,36 +27,38 @@ def waiting_for(user, at=None):
     return [plan for plan in candidates if routing.may_decide(user, plan, deputies=deputies)]
 
 
-def items(user):
+def items(user, now):
+    """A plan waiting for a decision, or returned to its applicant, is due since it
+    began to wait; an evaluation on its date (shown from 30 days before)."""
     found = []
-    for plan in waiting_for(user):
+    for plan in waiting_for(user, now):
         found.append(
-            {
-                "sort": (0, plan.state_changed_at.timestamp()),
-                "title": _("Beslut: %(plan)s") % {"plan": plan.title},
-                "detail": _("%(state)s sedan %(date)s, sökande %(applicant)s")
+            TodoItem(
+                title=_("Beslut: %(plan)s") % {"plan": plan.title},
+                detail=_("%(state)s sedan %(date)s, sökande %(applicant)s")
                 % {
                     "state": plan.get_state_display(),
                     "date": formats.date_format(timezone.localtime(plan.state_changed_at), "j F Y"),
                     "applicant": plan.applicant,
                 },
-                "url": reverse("activityplans:detail", args=[plan.pk]),
-                "kind": _("Aktivitetsplan"),
-            }
+                url=reverse("activityplans:detail", args=[plan.pk]),
+                kind=_("Aktivitetsplan"),
+                due_at=plan.state_changed_at,
+            )
         )
     for plan in Plan.objects.filter(state=State.RETURNED, applicant=user).order_by(
         "state_changed_at"
     ):
         found.append(
-            {
-                "sort": (1, plan.state_changed_at.timestamp()),
-                "title": _("Komplettera och skicka in: %(plan)s") % {"plan": plan.title},
-                "detail": _("Planen har skickats tillbaka för komplettering."),
-                "url": reverse("activityplans:detail", args=[plan.pk]),
-                "kind": _("Aktivitetsplan"),
-            }
+            TodoItem(
+                title=_("Komplettera och skicka in: %(plan)s") % {"plan": plan.title},
+                detail=_("Planen har skickats tillbaka för komplettering."),
+                url=reverse("activityplans:detail", args=[plan.pk]),
+                kind=_("Aktivitetsplan"),
+                due_at=plan.state_changed_at,
+            )
         )
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     evaluations = (
         Evaluation.objects.pending()
         .filter(plan__state=State.ESTABLISHED, due_on__lte=today + datetime.timedelta(days=30))
@@ -65,13 +68,13 @@ def items(user):
         if responsible_for(evaluation.plan).pk != user.pk:
             continue
         found.append(
-            {
-                "sort": (1, evaluation.due_on.toordinal()),
-                "title": _("Utvärdera uppdraget: %(plan)s") % {"plan": evaluation.plan.title},
-                "detail": _("Ska lämnas senast %(date)s")
+            TodoItem(
+                title=_("Utvärdera uppdraget: %(plan)s") % {"plan": evaluation.plan.title},
+                detail=_("Ska lämnas senast %(date)s")
                 % {"date": formats.date_format(evaluation.due_on, "j F Y")},
-                "url": reverse("activityplans:evaluate", args=[evaluation.pk]),
-                "kind": _("Utvärdering"),
-            }
+                url=reverse("activityplans:evaluate", args=[evaluation.pk]),
+                kind=_("Utvärdering"),
+                due_at=start_of_day(evaluation.due_on),
+            )
         )
     return found

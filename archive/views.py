@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_account_for_user
 from organisation.deputies import Deputies
-from organisation.models import REGISTER_CURATORS, Role
 
 from . import integrity, services
+from .access import ARCHIVE_ROLES
 from .models import Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 
-ARCHIVE_ROLES = REGISTER_CURATORS | {Role.ARKIVARIE}
 LATE_AFTER = datetime.timedelta(days=30)
 
 

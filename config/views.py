@@ -5,9 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.module_loading import import_string
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core import registry
+from core.worklist import by_urgency
 
 
 def home(request):
@@ -19,11 +22,9 @@ def home(request):
 @login_required
 def todo(request):
     """ "Att göra": what waits for the signed-in user, most urgent first."""
-    items = []
-    for dotted in settings.KANALKOLL_TODO_SOURCES:
-        items.extend(import_string(dotted)(request.user))
-    items.sort(key=lambda item: item["sort"])
-    return render(request, "todo.html", {"items": items})
+    now = timezone.now()
+    items = [item for source in registry.todo_sources for item in source(request.user, now)]
+    return render(request, "todo.html", {"items": by_urgency(items)})
 
 
 def _database_ok():

@@ -1,15 +1,24 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import registry
+
 
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderering")
 
     def ready(self):
-        from notifications.rendering import register
+        from . import compliance, demo, jobs, services, todo
 
-        from .jobs import REMINDER_KINDS, reminder_contexts
-
+        registry.register(
+            "moderation",
+            todo_sources=todo.items,
+            compliance_sources=compliance.sections,
+            responsibilities=services.responsibilities,
+            handovers=services.hand_over,
+            demo_seeders=demo.seed,
+        )
         # The reminder sweep writes its notifications unrendered, with {"item": pk}.
-        register(REMINDER_KINDS, reminder_contexts)
+        for kind in jobs.REMINDER_KINDS:
+            registry.notification_loaders.register(kind, jobs.reminder_contexts)

@@ -5,38 +5,38 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
+from core.worklist import ComplianceEntry, ComplianceSection
 
 from .jobs import UNWATCHED_AFTER, unwatched_accounts
 
 
-def sections(user):
-    now = timezone.now()
+def sections(user, now):
     accounts = (
         unwatched_accounts(now)
         .filter(pk__in=Account.objects.visible_to(user))
         .select_related("responsible", "unit")
         .order_by("watched_since", "id")
     )
-    items = [
-        {
-            "url": reverse("accounts:detail", args=[a.pk]),
-            "text": a.display_name,
-            "detail": _("senaste tillsyn %(date)s, ansvarig %(person)s")
+    entries = [
+        ComplianceEntry(
+            url=reverse("accounts:detail", args=[a.pk]),
+            text=a.display_name,
+            detail=_("senaste tillsyn %(date)s, ansvarig %(person)s")
             % {
                 "date": formats.date_format(timezone.localtime(a.last_check_in), "Y-m-d")
                 if a.last_check_in
                 else _("aldrig"),
                 "person": a.responsible,
             },
-        }
+        )
         for a in accounts[:200]
     ]
     return [
-        {
-            "id": "tillsyn",
-            "title": _("Ingen tillsyn på %(days)s dagar") % {"days": UNWATCHED_AFTER.days},
-            "count": accounts.count(),
-            "items": items,
-            "empty": _("Alla aktiva konton har haft tillsyn den senaste veckan."),
-        }
+        ComplianceSection(
+            id="tillsyn",
+            title=_("Ingen tillsyn på %(days)s dagar") % {"days": UNWATCHED_AFTER.days},
+            count=accounts.count(),
+            entries=entries,
+            empty=_("Alla aktiva konton har haft tillsyn den senaste veckan."),
+        )
     ]

@@ -5,14 +5,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.worklist import TodoItem
 from organisation.deputies import Deputies
 
 from .models import Item
 from .views import my_accounts
 
 
-def items(user):
-    now = timezone.now()
+def items(user, now):
+    """Due at the item's deadline."""
     found = []
     for item in (
         Item.objects.open()
@@ -36,17 +37,17 @@ def items(user):
                 hours,
             )
         found.append(
-            {
-                "sort": (-1, item.due_at.timestamp()),
-                "title": _("%(kind)s på %(account)s")
+            TodoItem(
+                title=_("%(kind)s på %(account)s")
                 % {"kind": item.get_kind_display(), "account": item.account.display_name},
-                "detail": detail
+                detail=detail
                 % {
                     "hours": hours,
                     "due": formats.date_format(timezone.localtime(item.due_at), "j F H:i"),
                 },
-                "url": reverse("moderation:detail", args=[item.pk]),
-                "kind": _("Moderering"),
-            }
+                url=reverse("moderation:detail", args=[item.pk]),
+                kind=_("Moderering"),
+                due_at=item.due_at,
+            )
         )
     return found

@@ -5,9 +5,10 @@ at once stores only a `context` of ids and leaves them unrendered, and render_pe
 renders them, a batch at a time, before they are sent (notifications.jobs) and before
 they are shown in the list (notifications.views).
 
-An app that writes unrendered notifications registers a loader for their kinds: a
-function that turns a list of stored contexts into template contexts, loading what they
-refer to in bulk. notifications depends on no other app; the other apps register here.
+An app that writes unrendered notifications registers a loader for each of their kinds
+in core.registry.notification_loaders: a function that turns a list of stored contexts
+into template contexts, loading what they refer to in bulk. notifications depends on no
+other app; the other apps register there from their AppConfig.ready().
 """
 
 from collections import defaultdict
@@ -17,16 +18,9 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core import registry
+
 from .models import Notification
-
-_loaders = {}
-
-
-def register(kinds, load):
-    """`load(contexts)` gets the stored contexts of notifications of these kinds and
-    returns a template context for each, in the same order."""
-    for kind in kinds:
-        _loaders[kind] = load
 
 
 def render(kind, context, recipient, url):
@@ -53,7 +47,7 @@ def render_pending(notifications, now):
         by_kind[notification.kind].append(notification)
     for kind, group in by_kind.items():
         stored = [n.context for n in group]
-        load = _loaders.get(kind)
+        load = registry.notification_loaders.get(kind)
         for notification, context in zip(group, load(stored) if load else stored, strict=True):
             notification.subject, notification.body_text, notification.body_html = render(
                 kind, context, notification.recipient, notification.url

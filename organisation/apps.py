@@ -1,12 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import registry
+
 
 class OrganisationConfig(AppConfig):
     name = "organisation"
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import handovers
+        from . import demo, handovers
 
         handovers.connect()
+        registry.register(
+            "organisation",
+            todo_sources=handovers.todo_items,
+            compliance_sources=handovers.compliance_sections,
+            demo_seeders=demo.seed,
+        )

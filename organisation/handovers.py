@@ -1,16 +1,16 @@
 """When someone leaves (their user is deactivated, in the admin or anywhere else), what
 they answered for is flagged and the communicator is asked to name a successor."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save, pre_save
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import registry
+from core.worklist import ComplianceEntry, ComplianceSection, TodoItem
 from notifications.services import notify
 
 from .deputies import Deputies
@@ -20,8 +20,8 @@ from .models import REGISTER_CURATORS, Handover, Role, RoleAssignment, User, com
 def responsibilities(user):
     """Everything the apps list for this person: [{"kind", "title", "url"}]."""
     found = []
-    for dotted in settings.KANALKOLL_RESPONSIBILITIES:
-        found.extend(import_string(dotted)(user))
+    for source in registry.responsibilities:
+        found.extend(source(user))
     return found
 
 
@@ -100,8 +100,8 @@ def hand_over(actor, handover_id, successor, now=None):
             raise ValidationError(
                 {"successor": _("Välj en aktiv person som inte är den som slutat.")}
             )
-        for dotted in settings.KANALKOLL_HANDOVER:
-            import_string(dotted)(actor, handover.user, successor, now=now)
+        for hook in registry.handovers:
+            hook(actor, handover.user, successor, now=now)
         handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
         handover.save()
         notify(
@@ -135,15 +135,15 @@ def connect():
     post_save.connect(_flag_departure, sender=User, dispatch_uid="handover_flag_departure")
 
 
-def compliance_sections(user):
+def compliance_sections(user, now):
     pending = Handover.objects.filter(resolved_at__isnull=True).select_related("user", "user__unit")
-    deputies = Deputies.for_day(timezone.localdate())
+    deputies = Deputies.for_day(timezone.localdate(now))
     visible = [h for h in pending if may_decide(user, h, deputies)]
-    items = [
-        {
-            "url": reverse("organisation:handover", args=[h.pk]),
-            "text": str(h.user),
-            "detail": ngettext(
+    entries = [
+        ComplianceEntry(
+            url=reverse("organisation:handover", args=[h.pk]),
+            text=str(h.user),
+            detail=ngettext(
                 "slutade %(date)s, %(n)s sak utan ansvarig",
                 "slutade %(date)s, %(n)s saker utan ansvarig",
                 len(responsibilities(h.user)),
@@ -152,35 +152,36 @@ def compliance_sections(user):
                 "date": timezone.localtime(h.created_at).strftime("%Y-%m-%d"),
                 "n": len(responsibilities(h.user)),
             },
-        }
+        )
         for h in visible
     ]
     return [
-        {
-            "id": "overlamning",
-            "title": _("Personer som slutat: efterträdare saknas"),
-            "count": len(items),
-            "items": items,
-            "empty": _("Ingen överlämning väntar."),
-        }
+        ComplianceSection(
+            id="overlamning",
+            title=_("Personer som slutat: efterträdare saknas"),
+            count=len(entries),
+            entries=entries,
+            empty=_("Ingen överlämning väntar."),
+        )
     ]
 
 
-def todo_items(user):
-    deputies = Deputies.for_day(timezone.localdate())
+def todo_items(user, now):
+    """A successor to name: due since the person left."""
+    deputies = Deputies.for_day(timezone.localdate(now))
     return [
-        {
-            "sort": (0, h.created_at.timestamp()),
-            "title": _("Utse efterträdare för %(person)s") % {"person": h.user},
-            "detail": ngettext(
+        TodoItem(
+            title=_("Utse efterträdare för %(person)s") % {"person": h.user},
+            detail=ngettext(
                 "%(n)s konto, plan eller ärende saknar ansvarig.",
                 "%(n)s konton, planer eller ärenden saknar ansvarig.",
                 len(responsibilities(h.user)),
             )
             % {"n": len(responsibilities(h.user))},
-            "url": reverse("organisation:handover", args=[h.pk]),
-            "kind": _("Överlämning"),
-        }
+            url=reverse("organisation:handover", args=[h.pk]),
+            kind=_("Överlämning"),
+            due_at=h.created_at,
+        )
         for h in Handover.objects.filter(resolved_at__isnull=True).select_related(
             "user", "user__unit"
         )

@@ -542,8 +542,8 @@ def test_an_unwatched_account_is_reminded_once_and_listed_in_the_compliance_over
         with time_machine.travel(moment, tick=False):
             client.force_login(user)
             response = client.get("/konton/efterlevnad/")
-        [section] = [s for s in response.context["other_sections"] if s["id"] == "tillsyn"]
-        return [i["text"] for i in section["items"]]
+        [section] = [s for s in response.context["other_sections"] if s.id == "tillsyn"]
+        return [i.text for i in section.entries]
 
     def remind(moment):
         with time_machine.travel(moment, tick=False):

@@ -605,7 +605,9 @@ def test_the_substitute_of_an_absent_chef_decides(org, plan, colleague):
     assert routing.current_actor(plan) == stand_in
     assert kinds_for(stand_in) == ["plan_waiting"] and kinds_for(p.chef) == []
     assert Plan.objects.visible_to(stand_in).filter(pk=plan.pk).exists()
-    assert [item["title"] for item in todo.items(stand_in)] == [f"Beslut: {plan.title}"]
+    assert [item.title for item in todo.items(stand_in, timezone.now())] == [
+        f"Beslut: {plan.title}"
+    ]
     assert todo.waiting_for(stand_in) == [plan]
     assert routing.may_decide(stand_in, plan) and routing.may_decide(p.chef, plan)
 

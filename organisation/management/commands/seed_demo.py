@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
+
+from core import registry
+from organisation.demo import DEMO_PASSWORD, PEOPLE
 
 
 class Command(BaseCommand):
@@ -17,10 +19,8 @@ class Command(BaseCommand):
                 "so it runs only in development mode: set KANALKOLL_DEV=1 or DEBUG=1 "
                 "(make run does). Refused under production settings."
             )
-        for dotted in settings.KANALKOLL_DEMO_SEEDERS:
-            import_string(dotted)(stdout=self.stdout)
-        from organisation.demo import DEMO_PASSWORD, PEOPLE
-
+        for seed in registry.demo_seeders:  # organisation first, archive last
+            seed(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/logga-in/ as:")
         )

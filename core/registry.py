@@ -1,0 +1,131 @@
+"""The hook points where a lower app asks the apps above it for their part, and the one
+mechanism that fills them: each app registers its hooks, by name, from its
+`AppConfig.ready()`. Nothing here imports a domain app; the apps import this module.
+
+A hook point that a legal or workflow invariant depends on names the hooks it requires
+(`required`); core.checks fails `manage.py check` (and so every start) when one is
+missing, instead of the invariant being lost in silence.
+"""
+
+from contextlib import contextmanager
+
+
+class Registry:
+    """Named hooks in registration order (the order of INSTALLED_APPS, as ready() runs)."""
+
+    def __init__(self, name, doc, required=()):
+        self.name = name
+        self.__doc__ = doc
+        self.required = tuple(required)
+        self._hooks = {}
+
+    def register(self, name, hook):
+        """Register `hook` under `name` ("app.what"). Registering a name again replaces
+        its hook in place, so a second ready() (a test that reloads the apps) is harmless."""
+        self._hooks[name] = hook
+        return hook
+
+    def get(self, name, default=None):
+        return self._hooks.get(name, default)
+
+    def names(self):
+        return list(self._hooks)
+
+    def items(self):
+        """(name, hook) pairs, in registration order."""
+        return list(self._hooks.items())
+
+    def missing(self):
+        return [name for name in self.required if name not in self._hooks]
+
+    def __iter__(self):
+        return iter(list(self._hooks.values()))
+
+    def __len__(self):
+        return len(self._hooks)
+
+    def __contains__(self, name):
+        return name in self._hooks
+
+    def __repr__(self):
+        return f"<Registry {self.name}: {', '.join(self._hooks) or 'empty'}>"
+
+    @contextmanager
+    def without(self, *names):
+        """For tests: the registry with these hooks taken out, restored afterwards."""
+        saved = dict(self._hooks)
+        for name in names:
+            if name not in self._hooks:
+                raise KeyError(f"{name} is not registered in {self.name}")
+            del self._hooks[name]
+        try:
+            yield self
+        finally:
+            self._hooks = saved
+
+
+close_checks = Registry(
+    "close_checks",
+    """What must be true before an account is closed: `check(account)` raises
+    ValidationError with the reason (accounts.services.update_account calls them).""",
+    required=["archive.final_snapshot_sealed"],
+)
+on_closure_confirmed = Registry(
+    "on_closure_confirmed",
+    """What happens when a closure is confirmed: `hook(actor, account, now=now)`, inside
+    the confirming transaction (accounts.lifecycle.confirm_closure).""",
+    required=["archive.start_final_snapshot"],
+)
+responsibilities = Registry(
+    "responsibilities",
+    """What a person who left answered for, each app's part: `source(user)` returns
+    [{"kind", "title", "url"}] (organisation.handovers). Registered under the app's label;
+    each needs a `handovers` hook of the same name.""",
+)
+handovers = Registry(
+    "handovers",
+    """Who takes over what a person who left answered for: `hook(actor, old, successor,
+    now=now)`, inside the handover's transaction (organisation.handovers.hand_over).""",
+)
+todo_sources = Registry(
+    "todo_sources",
+    """"Att göra": `source(user, now)` returns a list of core.worklist.TodoItem.""",
+)
+compliance_sources = Registry(
+    "compliance_sources",
+    """The compliance overview, beside the register's own problems: `source(user, now)`
+    returns a list of core.worklist.ComplianceSection.""",
+)
+demo_seeders = Registry(
+    "demo_seeders",
+    """Demo data (manage.py seed_demo): `seed(stdout=...)`, each app its own part, in the
+    order of INSTALLED_APPS (organisation first, archive last).""",
+)
+notification_loaders = Registry(
+    "notification_loaders",
+    """Notifications written unrendered by a sweep, one name per notification kind:
+    `load(contexts)` turns their stored contexts into template contexts, in the same
+    order (notifications.rendering.render_pending).""",
+)
+
+ALL = [
+    close_checks,
+    on_closure_confirmed,
+    responsibilities,
+    handovers,
+    todo_sources,
+    compliance_sources,
+    demo_seeders,
+    notification_loaders,
+]
+BY_NAME = {hook_point.name: hook_point for hook_point in ALL}
+
+
+def register(name, **hooks):
+    """Register one app's hooks under `name`, one keyword per hook point:
+    `register("accounts", todo_sources=todo.items, handovers=lifecycle.hand_over)`."""
+    unknown = set(hooks) - set(BY_NAME)
+    if unknown:
+        raise TypeError(f"No such hook point: {', '.join(sorted(unknown))}")
+    for point, hook in hooks.items():
+        BY_NAME[point].register(name, hook)

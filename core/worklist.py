@@ -1,0 +1,74 @@
+"""What the apps hand to "Att göra" and to the compliance overview: typed items, so that
+every source says the same things in the same shape and "Att göra" sorts them by one
+real urgency."""
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+# The kommun's day: a thing due on a date is due from the start of that day there.
+KOMMUN_TIME_ZONE = ZoneInfo("Europe/Stockholm")
+
+
+def start_of_day(day):
+    """The aware moment a date begins in Stockholm (midnight exists on every Swedish
+    day: the clocks change at 02:00/03:00)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=KOMMUN_TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing that waits for a user.
+
+    `due_at` is the moment it is (or was) due: a deadline where the work has one (a
+    moderation item, an evaluation, whose date counts from the start of that day in
+    Stockholm), else the moment it started to wait (a plan waiting for a decision, a
+    handover), or the moment the list was made for a problem that is due now.
+    """
+
+    title: str
+    url: str
+    kind: str  # the badge: what kind of thing this is ("Aktivitetsplan", "Moderering", …)
+    due_at: datetime.datetime
+    detail: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.due_at, datetime.date) and not isinstance(
+            self.due_at, datetime.datetime
+        ):
+            object.__setattr__(self, "due_at", start_of_day(self.due_at))
+        if timezone.is_naive(self.due_at):
+            raise ValueError(f"TodoItem.due_at must be aware, got {self.due_at!r}")
+
+    def sort_key(self):
+        return (self.due_at, str(self.title), self.url)
+
+
+def by_urgency(items):
+    """Overdue first (the longest overdue first), then the soonest due."""
+    return sorted(items, key=TodoItem.sort_key)
+
+
+@dataclass(frozen=True)
+class ComplianceEntry:
+    url: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ComplianceSection:
+    """One section of the compliance overview: what is wrong, how often, the first
+    entries (`count` may be larger than the entries shown)."""
+
+    id: str  # the HTML anchor
+    title: str
+    count: int
+    entries: tuple = field(default_factory=tuple)
+    empty: str = ""  # shown when nothing is wrong
+    danger: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "entries", tuple(self.entries))
