@@ -62,7 +62,7 @@ class Problem(models.TextChoices):
     NO_SUBSTITUTE = "ersattare", _("Ingen ersättare")
     GRAPHIC_PROFILE = "grafisk_profil", _("Grafiska profilen är inte uppfylld")
     CREDENTIALS = (
-        "inloggning",
+        "inloggningsuppgift",
         _("Uppgiften om var inloggningen förvaras är borttagen; ange lösenordsvalv och post"),
     )
 

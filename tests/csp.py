@@ -78,3 +78,27 @@ def assert_strict_csp(response):
     ):
         found = inline_code(response.content.decode())
         assert not found, f"refused by the policy: {found}"
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids += [value for name, value in attrs if name == "id" and value]
+
+
+def assert_unique_ids(response):
+    """No id twice on an HTML page: labels, aria-labelledby and the skip link point at
+    one element each (two compliance sections once shared an id)."""
+    if not response.get("Content-Type", "").startswith("text/html") or getattr(
+        response, "streaming", False
+    ):
+        return
+    collector = _IdCollector()
+    collector.feed(response.content.decode())
+    seen, twice = set(), set()
+    for value in collector.ids:
+        (twice if value in seen else seen).add(value)
+    assert not twice, f"ids used more than once: {sorted(twice)}"

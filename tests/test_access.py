@@ -2,7 +2,7 @@
 
 import pytest
 
-from .csp import assert_strict_csp
+from .csp import assert_strict_csp, assert_unique_ids
 
 ROLES = [
     "anonymous",
@@ -325,6 +325,7 @@ def test_url_role_table(client, org, account, request, no_pdf_rendering, url, ro
     response = client.get(url)
     assert response.status_code == expected, response.content[:300]
     assert_strict_csp(response)  # every answer, whatever its status
+    assert_unique_ids(response)
     if expected == 302 and role == "anonymous":
         assert response["Location"].startswith(("/logga-in/", "/admin/login/"))
 

@@ -307,6 +307,7 @@ def _without_the_browser_package(monkeypatch):
     monkeypatch.delitem(sys.modules, "archive.capture")
     monkeypatch.setitem(sys.modules, "playwright", None)
     monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
+    monkeypatch.setitem(sys.modules, "playwright.async_api", None)
 
 
 def _crashing_browser(monkeypatch):

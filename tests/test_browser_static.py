@@ -32,6 +32,7 @@ def test_pages_are_styled_by_the_hashed_static_files(page, live_server, org):  #
     names = sorted(re.sub(r".*/static/", "", url) for url, _, _ in static)
     assert [re.sub(r"\.[0-9a-f]{12}\.", ".", n) for n in names] == [
         "css/kanalkoll.css",
+        "css/progress.css",
         "vendor/bootstrap/bootstrap.bundle.min.js",
         "vendor/bootstrap/bootstrap.min.css",
     ], names

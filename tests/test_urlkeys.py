@@ -6,7 +6,8 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,7 +185,11 @@ def test_the_migration_recomputes_stored_keys_and_reports_collisions(account):
     second = AccountFactory(url="https://x.com/ekdala", url_key="x.com/ekdala", **place)
     third = AccountFactory(url="https://fb.com/ekdala", url_key="fb.com/ekdala", **place)
     out = io.StringIO()
-    report = migration.recompute_url_keys(apps, None, out=out)
+    # The models as they stood before the migration, as `migrate` runs it.
+    state = MigrationLoader(connection).project_state(
+        ("accounts", "0005_created_at_from_the_caller")
+    )
+    report = migration.recompute_url_keys(state.apps, None, out=out)
     keys = dict(Account.objects.values_list("pk", "url_key"))
     assert keys[third.pk] == "facebook.com/ekdala"
     assert keys[second.pk] == "x.com/ekdala" and keys[first.pk] == "twitter.com/ekdala"
