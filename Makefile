@@ -17,9 +17,13 @@ test: install
 test-slow: install
 	$(TEST_ENV) .venv/bin/pytest -n 2 -m slow $(ARGS)
 
+# Lint only: djLint's formatter would change the msgids inside {% blocktranslate %}.
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/djlint --lint templates */templates
 	$(TEST_ENV) .venv/bin/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) .venv/bin/python manage.py check --fail-level WARNING
 
 bench-register: install
 	KANALKOLL_DEV=1 .venv/bin/python bench/register.py

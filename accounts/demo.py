@@ -1,4 +1,8 @@
-"""About 30 demo accounts on every platform and in every status, with some compliance gaps."""
+"""About 30 demo accounts on every platform and in every status, with some compliance gaps.
+
+Size: nearly all of it is the ACCOUNTS table, one tuple of ten values per demo account;
+the code that seeds them is the last fifty lines.
+"""
 
 import datetime
 

@@ -1,6 +1,11 @@
 """The account's life after registration: activity, passivity, administration coverage,
 closure and handover. State changes here follow the services' rules: one transaction,
-the row locked, a record kept, notifications through the outbox."""
+the row locked, a record kept, notifications through the outbox.
+
+Size: a second services module of the accounts app (activity, the passivity and coverage
+sweeps, closure, handover); it is to be folded into the workflow kernel with closures and
+handovers, and is not split before that so that the move happens once.
+"""
 
 import datetime
 import secrets

@@ -1,4 +1,8 @@
-"""The register of the kommun's official social media accounts (förteckning)."""
+"""The register of the kommun's official social media accounts (förteckning).
+
+Size: the register's six models and their choices, most of it the Account and its queryset
+and about sixty fields in all; the models refer to each other.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -3,6 +3,9 @@
 A plan moves utkast → inskickad → uppdrag godkänt av chef → förankrad → fastställd;
 every decision is an append-only PlanEvent. Plans are allmänna handlingar and are
 never deleted: they are withdrawn, rejected or superseded by a new version.
+
+Size: the Plan model carries every field of the Aktivitetsplan form (about fifty over
+the plan, its events and its evaluations); they belong to the one record.
 """
 
 from django.conf import settings

@@ -4,6 +4,10 @@ Each function runs in one transaction, locks the plan row, re-checks its state, 
 an append-only PlanEvent and writes its notifications to the outbox. A second identical
 request (double click, two tabs, two substitutes) finds the state changed and gets a
 PlanConflict, never a second transition.
+
+Size: every transition of the plan and its evaluation, with submission_errors' list of
+the form's rules; the workflow kernel is to take the transitions over, and the module is
+not split before then so that the code moves once.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError

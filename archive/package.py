@@ -16,6 +16,9 @@ package's OBJID ("sm-testby-kommun-2026H2"):
 The PDFs are copied into the zip from storage in chunks while their SHA-256 is computed,
 so memory stays flat however many there are. A copy that does not match the checksum
 stored at sealing stops the build: a package never vouches for a changed file.
+
+Size: one delivery format (FGS Paketstruktur 2.0: the zip, both METS files, the register
+in CSV and XML, the delivery description), read against the specification as a whole.
 """
 
 import datetime

@@ -1,5 +1,10 @@
 """Every change to a snapshot goes through here: created once per account and period,
-captured (automatically or by upload), rendered to PDF/A-2b and sealed."""
+captured (automatically or by upload), rendered to PDF/A-2b and sealed.
+
+Size: the snapshot's whole life and the package's hand-out and receipt, each a short
+transaction; the workflow kernel is to take the transitions over, and the module is not
+split before then so that the code moves once.
+"""
 
 import datetime
 import hashlib

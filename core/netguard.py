@@ -24,6 +24,9 @@ setting that turns the guard off.
 
 Errors carry a plain Swedish message for the user; the technical detail (the socket
 error) is logged, never shown.
+
+Size: one security boundary, read and reviewed as a whole; the address rules, the pinned
+connections and the deadline depend on each other and are not used apart.
 """
 
 import http.client

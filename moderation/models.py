@@ -2,6 +2,9 @@
 
 Items, their events and their preserved copies are allmänna handlingar: nothing here is
 ever deleted. The deadline is data (`due_at`, UTC, indexed) and a sweep finds what is due.
+
+Size: the desk's records (items, their events, copies, check-ins, reminders, API keys)
+with their choices, most of it fields; they refer to each other.
 """
 
 import datetime

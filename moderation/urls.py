@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "moderation"
 
@@ -13,6 +13,6 @@ urlpatterns = [
     path("kopia/<int:pk>/bild/", views.copy_image, name="copy_image"),
     path("konto/<int:account_pk>/tillsyn/", views.check_in, name="check_in"),
     path("konto/<int:account_pk>/statistik/", views.account_stats, name="stats"),
-    path("nycklar/", views.token_list, name="tokens"),
-    path("nycklar/<int:pk>/aterkalla/", views.token_revoke, name="token_revoke"),
+    path("nycklar/", token_views.token_list, name="tokens"),
+    path("nycklar/<int:pk>/aterkalla/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -8,12 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.access import can_register, get_account_for_user
@@ -22,7 +20,7 @@ from core import csvsafe
 from organisation.deputies import Deputies
 from organisation.models import User
 
-from . import services, tokens
+from . import services
 from .forms import (
     AnswerForm,
     CrimeForm,
@@ -34,9 +32,8 @@ from .forms import (
     ReferForm,
     RegisterForm,
     RemoveForm,
-    TokenForm,
 )
-from .models import ApiToken, Item, Kind, Outcome, PreservedCopy
+from .models import Item, Kind, Outcome, PreservedCopy
 
 
 def my_accounts(user, deputies):
@@ -371,65 +368,3 @@ def export_csv(request):
     for row in _export_rows(request.user):
         writer.writerow(row)
     return response
-
-
-# -- API keys for monitoring tools ---------------------------------------------------
-
-
-def _curators_only(user):
-    if not can_register(user):
-        raise PermissionDenied(
-            _("Bara kommunikationsavdelningen och kommunikationschefen hanterar API-nycklar.")
-        )
-
-
-@login_required
-@never_cache
-def token_list(request):
-    """Keys for monitoring tools: the list, and a form to issue one. A new key is shown
-    in this response only; it is not stored."""
-    _curators_only(request.user)
-    form = TokenForm(request.POST or None)
-    issued = key = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued, key = tokens.issue(
-                request.user, form.cleaned_data["account"], form.cleaned_data["name"]
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form = TokenForm()
-    return render(
-        request,
-        "moderation/token_list.html",
-        {
-            "form": form,
-            "issued": issued,
-            "key": key,
-            "tokens": ApiToken.objects.select_related("account", "created_by", "revoked_by"),
-            "api_url": request.build_absolute_uri(reverse("api:items")),
-            "schema_url": reverse("api:openapi"),
-        },
-        status=400 if request.method == "POST" and issued is None else 200,
-    )
-
-
-@login_required
-@require_POST
-def token_revoke(request, pk):
-    _curators_only(request.user)
-    if not ApiToken.objects.filter(pk=pk).exists():
-        raise Http404(_("Nyckeln finns inte."))
-    try:
-        token = tokens.revoke(request.user, pk)
-    except tokens.TokenConflict as exc:
-        messages.warning(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("Nyckeln %(prefix)s… för %(name)s är återkallad.")
-            % {"prefix": token.prefix, "name": token.name},
-        )
-    return redirect("moderation:tokens")

@@ -1,5 +1,7 @@
-"""Setup-level promises: health check, deploy check, demo data, sweeps, one h1 per page."""
+"""Setup-level promises: health check, deploy check, demo data, sweeps, one h1 per page,
+the size of the app modules."""
 
+import ast
 import os
 import re
 import subprocess
@@ -182,3 +184,33 @@ def test_every_page_has_exactly_one_h1_a_skip_link_and_landmarks(client, org, ac
         assert '<html lang="sv">' in html, url
         assert 'href="#main-content"' in html and '<main id="main-content"' in html, url
         assert "<nav" in html and "<header" in html and "<footer" in html, url
+
+
+MAX_LINES = 400
+
+
+def test_no_app_module_is_over_400_lines_without_a_reason():
+    """A module of an app (migrations and tests aside) over MAX_LINES lines gives the
+    reason in its opening docstring, on a line that starts with "Size:"; otherwise it is
+    split (forms to forms.py, a package where a module outgrows one file)."""
+    from django.apps import apps
+
+    unexplained = []
+    for config in apps.get_app_configs():
+        folder = Path(config.path)
+        if folder.parent != ROOT:  # Django's and the installed packages' apps
+            continue
+        for path in sorted(folder.rglob("*.py")):
+            if {"migrations", "tests"} & set(path.relative_to(folder).parts):
+                continue
+            text = path.read_text(encoding="utf-8")
+            lines = len(text.splitlines())
+            if lines <= MAX_LINES:
+                continue
+            docstring = ast.get_docstring(ast.parse(text)) or ""
+            if not any(line.startswith("Size:") for line in docstring.splitlines()):
+                unexplained.append(f"{path.relative_to(ROOT)} ({lines} lines)")
+    assert not unexplained, (
+        f"Over {MAX_LINES} lines with no 'Size:' reason in the module docstring: "
+        + ", ".join(unexplained)
+    )

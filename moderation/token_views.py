@@ -1,0 +1,77 @@
+"""Pages for the API keys of monitoring tools: the list, issuing a key, revoking one.
+The keys themselves are made and revoked in tokens.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.access import can_register
+
+from . import tokens
+from .forms import TokenForm
+from .models import ApiToken
+
+
+def _curators_only(user):
+    if not can_register(user):
+        raise PermissionDenied(
+            _("Bara kommunikationsavdelningen och kommunikationschefen hanterar API-nycklar.")
+        )
+
+
+@login_required
+@never_cache
+def token_list(request):
+    """Keys for monitoring tools: the list, and a form to issue one. A new key is shown
+    in this response only; it is not stored."""
+    _curators_only(request.user)
+    form = TokenForm(request.POST or None)
+    issued = key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued, key = tokens.issue(
+                request.user, form.cleaned_data["account"], form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "moderation/token_list.html",
+        {
+            "form": form,
+            "issued": issued,
+            "key": key,
+            "tokens": ApiToken.objects.select_related("account", "created_by", "revoked_by"),
+            "api_url": request.build_absolute_uri(reverse("api:items")),
+            "schema_url": reverse("api:openapi"),
+        },
+        status=400 if request.method == "POST" and issued is None else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    _curators_only(request.user)
+    if not ApiToken.objects.filter(pk=pk).exists():
+        raise Http404(_("Nyckeln finns inte."))
+    try:
+        token = tokens.revoke(request.user, pk)
+    except tokens.TokenConflict as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Nyckeln %(prefix)s… för %(name)s är återkallad.")
+            % {"prefix": token.prefix, "name": token.name},
+        )
+    return redirect("moderation:tokens")
