@@ -77,9 +77,13 @@ def test_the_last_ended_period_at_the_turns(moment, ended):
         assert last_ended(timezone.now()).key == ended
 
 
+LONG_AGO = datetime.date(2025, 1, 1)
+
+
 def opened_long_ago(account):
-    """The `account` fixture is registered today; these tests need it active earlier."""
-    account.opened_on = datetime.date(2025, 1, 1)
+    """The `account` fixture is registered today (whatever day the suite runs on); these
+    tests need it active in 2026."""
+    account.opened_on = LONG_AGO
     account.save()
     return account
 
@@ -161,7 +165,8 @@ def test_which_accounts_get_a_half_year_snapshot(org):
 
 
 def test_the_sweep_run_twice_makes_each_snapshot_once(org, account):
-    AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare)
+    opened_long_ago(account)
+    AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare, opened_on=LONG_AGO)
     now = at(2027, 1, 1, 0, 10)
     assert jobs.create_semiannual(now) == 2
     assert jobs.create_semiannual(now) == 0
@@ -180,7 +185,10 @@ def test_parallel_sweeps_make_each_snapshot_once(org):
         pytest.skip("needs PostgreSQL")
     for i in range(40):
         AccountFactory(
-            display_name=f"Konto {i:02}", unit=org.bibliotek, responsible=org.people.medarbetare
+            display_name=f"Konto {i:02}",
+            unit=org.bibliotek,
+            responsible=org.people.medarbetare,
+            opened_on=LONG_AGO,
         )
     now = at(2027, 1, 1, 0, 0, 5)
     results = race(4, lambda i: jobs.create_semiannual(now))
@@ -201,6 +209,7 @@ def test_a_captured_snapshot_is_sealed_with_its_pdf_frozen_data_and_checksum(
     client, org, account, fake_capture
 ):
     p = org.people
+    opened_long_ago(account)
     moment = at(2027, 1, 1, 0, 5)  # still 2026 in UTC
     with time_machine.travel(moment, tick=False):
         jobs.create_semiannual(timezone.now())
@@ -230,7 +239,7 @@ def test_a_captured_snapshot_is_sealed_with_its_pdf_frozen_data_and_checksum(
         "purpose": account.purpose,
         "audience": account.audience,
         "status": "Aktivt",
-        "opened_on": None,
+        "opened_on": "2025-01-01",
         "plan_reference": "",
     }
     frozen = dict(snapshot.register_data)
@@ -416,6 +425,7 @@ def test_two_capture_sweeps_share_the_work_and_capture_each_once(org, fake_captu
             url=f"https://www.facebook.com/testby{i}",
             unit=org.bibliotek,
             responsible=org.people.medarbetare,
+            opened_on=LONG_AGO,
         )
     now = at(2027, 1, 1, 1, 0)
     jobs.create_semiannual(now)

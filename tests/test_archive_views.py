@@ -125,26 +125,28 @@ def test_a_jpeg_upload_seals_the_snapshot_and_the_pdf_downloads(client, org, wai
     assert snapshot.sealed_at == at(2027, 1, 9, 14, 30)
     with snapshot.image.open("rb") as fh:
         assert fh.read().startswith(b"\x89PNG\r\n\x1a\n")  # re-encoded
-    page = client.get(response["Location"])
-    text = page_text(page)
-    assert "Skärmbilden är uppladdad och ögonblicksbilden förseglad." in text
-    assert snapshot.sha256 in text and 'name="image"' not in page.content.decode()
+    # A minute later, in the session signed in at the upload.
+    with time_machine.travel(at(2027, 1, 9, 14, 31), tick=False):
+        page = client.get(response["Location"])
+        text = page_text(page)
+        assert "Skärmbilden är uppladdad och ögonblicksbilden förseglad." in text
+        assert snapshot.sha256 in text and 'name="image"' not in page.content.decode()
 
-    response = client.get(f"/arkiv/bild/{snapshot.pk}/pdf/")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"] == (
-        'attachment; filename="instagram_biblioteket-i-testby_2026-H2_v1.pdf"'
-    )
-    body = b"".join(response.streaming_content)
-    assert hashlib.sha256(body).hexdigest() == snapshot.sha256
+        response = client.get(f"/arkiv/bild/{snapshot.pk}/pdf/")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Disposition"] == (
+            'attachment; filename="instagram_biblioteket-i-testby_2026-H2_v1.pdf"'
+        )
+        body = b"".join(response.streaming_content)
+        assert hashlib.sha256(body).hexdigest() == snapshot.sha256
 
-    # A second upload to the sealed snapshot changes nothing.
-    response = client.post(
-        f"/arkiv/bild/{snapshot.pk}/", {"image": upload(image_bytes("PNG"))}, follow=True
-    )
-    assert "redan förseglad" in page_text(response)
+        # A second upload to the sealed snapshot changes nothing.
+        response = client.post(
+            f"/arkiv/bild/{snapshot.pk}/", {"image": upload(image_bytes("PNG"))}, follow=True
+        )
+        assert "redan förseglad" in page_text(response)
     assert Snapshot.objects.get(pk=snapshot.pk).sha256 == snapshot.sha256
 
 
@@ -260,8 +262,10 @@ def test_a_running_period_shows_how_many_are_made_yet(client, org, period):
 def test_a_pending_retake_does_not_undo_the_delivery(client, org, period, fake_capture):
     p = org.people
     sealed = period["Biblioteket i Testby"]
-    client.force_login(p.kommunikationsavdelningen)
-    response = client.post(f"/arkiv/bild/{sealed.pk}/ny-version/", follow=True)
+    retake = f"/arkiv/bild/{sealed.pk}/ny-version/"
+    response = at_moment(
+        client, p.kommunikationsavdelningen, at(2027, 1, 31, 15, 0), retake, "post", follow=True
+    )
     v2 = Snapshot.objects.get(account=sealed.account, version=2)
     assert response.redirect_chain == [(f"/arkiv/bild/{v2.pk}/", 302)]
     assert "En ny version fångas." in page_text(response)
@@ -279,8 +283,7 @@ def test_a_pending_retake_does_not_undo_the_delivery(client, org, period, fake_c
     assert f'href="/arkiv/bild/{v2.pk}/pdf/"' in response.content.decode()
     assert f'href="/arkiv/bild/{sealed.pk}/pdf/"' not in response.content.decode()
     # A second retake of the old version is refused with a message.
-    client.force_login(p.medarbetare)
-    response = client.post(f"/arkiv/bild/{sealed.pk}/ny-version/", follow=True)
+    response = at_moment(client, p.medarbetare, at(2027, 2, 1, 12, 0), retake, "post", follow=True)
     assert "Bara den senaste förseglade versionen kan tas om." in page_text(response)
     assert Snapshot.objects.filter(account=sealed.account).count() == 2
 
@@ -341,18 +344,25 @@ def test_the_archivist_acknowledges_the_downloaded_package_as_partial(client, or
     again = post({"package": package.pk, "partial": "on", "note": "Igen"})
     assert "Paketet version 1 är redan kvitterat." in page_text(again)
     assert Receipt.objects.count() == 1
+    a_minute_later = at(2027, 2, 4, 8, 1)
     assert "Kvitterad 2027-02-03" in page_text(
-        at_moment(client, arkivarie, at(2027, 2, 4), "/arkiv/")
+        at_moment(client, arkivarie, a_minute_later, "/arkiv/")
     )
 
-    assert client.post("/arkiv/period/2026-H9/kvittens/").status_code == 404
+    bad_period = "/arkiv/period/2026-H9/kvittens/"
+    assert (
+        at_moment(client, org.people.arkivarie, a_minute_later, bad_period, "post").status_code
+        == 404
+    )
     late = at(2027, 6, 30, 23, 59)
     response = at_moment(client, arkivarie, late, "/arkiv/period/2027-H1/kvittens/", "post")
     assert response.status_code == 302
     response = at_moment(client, arkivarie, late, response["Location"])
     assert "Perioden 2027-H1 är inte slut än." in page_text(response)
-    client.force_login(org.people.kommunikationschef)
-    assert client.post("/arkiv/period/2027-H1/kvittens/").status_code == 403
+    response = at_moment(
+        client, org.people.kommunikationschef, late, "/arkiv/period/2027-H1/kvittens/", "post"
+    )
+    assert response.status_code == 403
     assert Receipt.objects.count() == 1
 
 
