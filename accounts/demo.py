@@ -7,8 +7,10 @@ the code that seeds them is the last fifty lines.
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from organisation.models import Unit, User
+from organisation.services import deactivate_user
 
 from .models import Account, Kind, Platform, Status
 from .services import register_account
@@ -214,9 +216,9 @@ ACCOUNTS = [
         "https://www.youtube.com/@kulturhusetekdala",
         Kind.SERVICE,
         "Kulturhuset",
-        "eva.berg",
+        "johan.falk",  # who has left (see seed)
         "kommunikator",
-        ["eva.berg", "kommunikator"],
+        ["johan.falk", "eva.berg", "kommunikator"],
         Status.ACTIVE,
         True,
     ),
@@ -448,5 +450,8 @@ def seed(stdout=None):
             administrators=[users[a] for a in admins],
         )
         created += 1
+    departed = users["johan.falk"]
+    if departed.is_active:  # has left: the communicator is to name a successor
+        deactivate_user(users["admin"], departed, timezone.now(), reason="Slutade på egen begäran.")
     if stdout:
         stdout.write(f"accounts: {Account.objects.count()} in the register ({created} new)")

@@ -1,12 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.admin import ViewOnlyAdmin
 
 from .models import Absence, Handover, RoleAssignment, Unit, User
-from .services import record_absence
+from .services import deactivate_user, reactivate_user, record_absence
 
 
 class RoleInline(admin.TabularInline):
@@ -41,6 +43,10 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class KanalkollUserAdmin(UserAdmin):
+    """People are deactivated and reactivated only through the actions on the list
+    (organisation.services), which open the handover of a departure; `is_active` is
+    read-only on the change form."""
+
     list_display = ["username", "first_name", "last_name", "title", "unit", "is_active"]
     list_filter = ["is_active", "role_assignments__role"]
     autocomplete_fields = ["unit"]
@@ -49,6 +55,53 @@ class KanalkollUserAdmin(UserAdmin):
         (_("I kommunen"), {"fields": ["first_name", "last_name", "email", "unit", "title"]}),
     )
     inlines = [RoleInline]
+    actions = ["deactivate", "reactivate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "is_active"]
+
+    def _each(self, request, queryset, service):
+        """Call the service for each selected person, the admin user as actor; a refusal
+        is shown and the others go on (each in its own transaction)."""
+        now = timezone.now()
+        results = []
+        for user in queryset.order_by("pk"):
+            try:
+                results.append(service(request.user, user, now))
+            except ValidationError as refused:
+                self.message_user(request, " ".join(refused.messages), messages.WARNING)
+        return results
+
+    @admin.action(description=_("Avaktivera markerade personer"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        handovers = self._each(request, queryset, deactivate_user)
+        if not handovers:
+            return
+        opened = sum(h is not None for h in handovers)
+        self.message_user(
+            request,
+            ngettext("%(n)s person avaktiverad.", "%(n)s personer avaktiverade.", len(handovers))
+            % {"n": len(handovers)}
+            + " "
+            + ngettext(
+                "%(n)s överlämning öppnad; kommunikatören ombeds utse efterträdare.",
+                "%(n)s överlämningar öppnade; kommunikatören ombeds utse efterträdare.",
+                opened,
+            )
+            % {"n": opened},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Återaktivera markerade personer"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        done = len(self._each(request, queryset, reactivate_user))
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(n)s person återaktiverad.", "%(n)s personer återaktiverade.", done)
+                % {"n": done},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Absence)
@@ -84,7 +137,7 @@ class AbsenceAdmin(admin.ModelAdmin):
 
 @admin.register(Handover)
 class HandoverAdmin(ViewOnlyAdmin):
-    """Read-only: a handover opens when a user is deactivated and is resolved on its
-    page by the communicator, where the successor takes over."""
+    """Read-only: a handover opens when a user is deactivated (the user list's action)
+    and is resolved on its page by the communicator, where the successor takes over."""
 
-    list_display = ["user", "created_at", "successor", "resolved_at"]
+    list_display = ["user", "created_at", "created_by", "successor", "resolved_at"]

@@ -11,7 +11,6 @@ class OrganisationConfig(AppConfig):
     def ready(self):
         from . import demo, handovers
 
-        handovers.connect()
         registry.register(
             "organisation",
             todo_sources=handovers.todo_items,

@@ -160,6 +160,16 @@ PEOPLE = [
         [(Role.CHEF, "Kultur- och fritidsförvaltningen")],
     ),
     ("sofia.lund", "Sofia", "Lund", "Rektor", "Ekdalaskolan", [(Role.CHEF, "Ekdalaskolan")]),
+    # Has left: accounts.demo deactivates him once his account is on the register, which
+    # opens the handover the communicator is asked to resolve.
+    (
+        "johan.falk",
+        "Johan",
+        "Falk",
+        "Kulturproducent",
+        "Kulturhuset",
+        [(Role.MEDARBETARE, "Kulturhuset")],
+    ),
 ]
 
 

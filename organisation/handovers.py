@@ -1,9 +1,8 @@
-"""When someone leaves (their user is deactivated, in the admin or anywhere else), what
-they answered for is flagged and the communicator is asked to name a successor."""
+"""When someone leaves (organisation.services.deactivate_user, from the admin's action),
+what they answered for is flagged and the communicator is asked to name a successor."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save, pre_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,17 +57,19 @@ def may_decide(actor, handover, deputies):
     )
 
 
-def open_handover(user, now):
+def open_handover(user, now, *, actor=None, reason=""):
     """Flag what a person who left answered for; once per departure, and only if they
-    answered for something."""
+    answered for something. Called by deactivate_user, inside its transaction."""
     items = responsibilities(user)
     if not items:
         return None
     try:
         with transaction.atomic():
-            handover = Handover.objects.create(user=user, created_at=now)
+            handover = Handover.objects.create(
+                user=user, created_at=now, created_by=actor, reason=reason
+            )
     except IntegrityError:
-        return None
+        return None  # still open from an earlier departure: one per departure
     for person in deciders(user, Deputies.at(now)):
         notify(
             person,
@@ -112,27 +113,6 @@ def hand_over(actor, handover_id, successor, now=None):
             now=now,
         )
     return handover
-
-
-def _remember_active(sender, instance, **kwargs):
-    if instance.pk:
-        instance._was_active = (
-            type(instance)
-            .objects.filter(pk=instance.pk)
-            .values_list("is_active", flat=True)
-            .first()
-        )
-
-
-def _flag_departure(sender, instance, created, **kwargs):
-    if not created and getattr(instance, "_was_active", False) and not instance.is_active:
-        # A signal has no caller to pass the time: this is where the clock is read.
-        open_handover(instance, timezone.now())
-
-
-def connect():
-    pre_save.connect(_remember_active, sender=User, dispatch_uid="handover_remember_active")
-    post_save.connect(_flag_departure, sender=User, dispatch_uid="handover_flag_departure")
 
 
 def compliance_sections(user, now):

@@ -357,8 +357,8 @@ class Absence(Kept):
 
 
 class Handover(Kept):
-    """Someone left (their user was deactivated): what they were responsible for is
-    flagged, and the communicator names a successor."""
+    """Someone left (organisation.services.deactivate_user): what they were responsible
+    for is flagged, and the communicator names a successor."""
 
     kept_message = _("Överlämningar tas aldrig bort.")
 
@@ -366,6 +366,15 @@ class Handover(Kept):
         User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handovers"
     )
     created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("avaktiverad av"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("anledning"), blank=True)
     successor = models.ForeignKey(
         User,
         verbose_name=_("efterträdare"),

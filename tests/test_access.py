@@ -266,15 +266,17 @@ def _fill(url, request, account):
 def _lifecycle(request, account):
     """A closure proposed by medarbetare, medarbetare's one-click link, and the handover
     after someone who answered for another account of the library."""
+    from django.utils import timezone
+
     from accounts import lifecycle
+    from organisation.services import deactivate_user
 
     from .factories import AccountFactory, UserFactory
 
     org = request.getfixturevalue("org")
     leaver = UserFactory(username="slutat", unit=org.bibliotek)
     AccountFactory(unit=org.bibliotek, responsible=leaver)
-    leaver.is_active = False
-    leaver.save()
+    deactivate_user(org.people.admin, leaver, timezone.now())
     return {
         "closure": lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.").pk,
         "link": lifecycle.activity_link(account, org.people.medarbetare).split("/")[-2],

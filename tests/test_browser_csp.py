@@ -76,6 +76,22 @@ def test_the_admin_works_under_the_policy(page, live_server, org, account, shots
     assert page.locator("#result_list tbody tr").count() == 1
 
 
+def test_the_admin_deactivates_a_person_under_the_policy(page, live_server, org, account, shots):  # noqa: F811
+    """The user list's action (organisation.services.deactivate_user), with the admin's
+    own actions script running: ticking a row counts it."""
+    leaver = org.people.medarbetare
+    sign_in(page, live_server, "admin")
+    goto(page, live_server, "/admin/organisation/user/")
+    page.locator(f"#result_list input.action-select[value='{leaver.pk}']").check()
+    page.locator(".action-counter", has_text="1 av").wait_for()
+    page.locator("select[name='action']").select_option("deactivate")
+    page.locator("button[name='index']").click()
+    page.locator(".messagelist", has_text="1 person avaktiverad.").wait_for()
+    page.screenshot(path=str(shots / "admin-user-deactivated.png"))
+    leaver.refresh_from_db()
+    assert not leaver.is_active and leaver.handovers.get().created_by == org.people.admin
+
+
 def _snapshot(account, key, state):
     period = Snapshot(
         account=account,

@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import lifecycle
@@ -23,9 +25,11 @@ from archive.models import State as SnapshotState
 from moderation import services as moderation_services
 from moderation.models import Action as ItemAction
 from notifications.models import Notification, Reminder
-from organisation.models import Handover
+from organisation.models import Handover, User
+from organisation.services import deactivate_user, reactivate_user
 
 from .archive_helpers import screenshot
+from .csp import assert_strict_csp
 from .factories import AccountFactory, make_plan, race
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -264,8 +268,7 @@ def test_the_link_of_someone_who_left_or_was_replaced(client, org, account, coll
     assert response.status_code == 403
     assert "Bara den ansvarige" in response.content.decode()
     assert not Attestation.objects.exists() and not UsedLink.objects.exists()
-    org.people.medarbetare.is_active = False
-    org.people.medarbetare.save()
+    deactivate(org.people.medarbetare)
     assert client.get(link).status_code == 400
 
 
@@ -828,8 +831,8 @@ def leaving(org, account, colleague):
 
 
 def deactivate(user):
-    user.is_active = False
-    user.save()
+    """The systemadministratör deactivates `user`, as the admin's action does."""
+    return deactivate_user(User.objects.get(username="admin"), user, timezone.now())
 
 
 def test_deactivation_opens_one_handover_and_tells_the_communicator(org, leaving):
@@ -845,7 +848,8 @@ def test_deactivation_opens_one_handover_and_tells_the_communicator(org, leaving
     # Saving again, or another change, opens nothing new.
     p.medarbetare.title = "Slutat"
     p.medarbetare.save()
-    deactivate(p.medarbetare)
+    with pytest.raises(ValidationError):
+        deactivate(p.medarbetare)
     assert Handover.objects.count() == 1 and sent(p.kommunikator, "handover") == 1
 
 
@@ -858,6 +862,36 @@ def test_nobody_is_asked_about_someone_who_answered_for_nothing(client, org):
 
 
 def test_deactivation_in_the_admin_opens_a_handover(client, org, leaving):
+    p = org.people
+    client.force_login(p.admin)
+    changelist = "/admin/organisation/user/"
+    page = client.get(changelist)
+    assert page.status_code == 200
+    assert "Avaktivera markerade personer" in page.content.decode()
+    assert_strict_csp(page)
+    action = {"action": "deactivate", "_selected_action": [p.medarbetare.pk]}
+    response = client.post(changelist, action, follow=True)
+    assert response.status_code == 200
+    assert "1 person avaktiverad. 1 överlämning öppnad" in " ".join(messages_of(response))
+    p.medarbetare.refresh_from_db()
+    assert p.medarbetare.is_active is False
+    handover = Handover.objects.get(user=p.medarbetare)
+    assert handover.created_by == p.admin
+    assert sent(p.kommunikator, "handover") == 1
+    # Again: refused with the reason, and nothing new.
+    response = client.post(changelist, action, follow=True)
+    assert messages_of(response) == [f"{p.medarbetare} är redan avaktiverad."]
+    assert Handover.objects.count() == 1 and sent(p.kommunikator, "handover") == 1
+    # Back again: active, and the handover is still the communicator's to resolve.
+    response = client.post(changelist, {**action, "action": "reactivate"}, follow=True)
+    assert messages_of(response) == ["1 person återaktiverad."]
+    p.medarbetare.refresh_from_db()
+    assert p.medarbetare.is_active is True
+    assert Handover.objects.get().resolved_at is None
+
+
+def test_the_admin_change_form_cannot_deactivate(client, org, leaving):
+    """`is_active` is read-only there: the action (and its service) is the only way."""
     from lxml import html as lxml_html
 
     p = org.people
@@ -865,6 +899,7 @@ def test_deactivation_in_the_admin_opens_a_handover(client, org, leaving):
     url = f"/admin/organisation/user/{p.medarbetare.pk}/change/"
     page = client.get(url).content.decode()
     form = lxml_html.fromstring(page).get_element_by_id("user_form")
+    assert not form.xpath(".//input[@name='is_active']")
     data = {}
     for field in form.inputs:
         name = field.get("name")
@@ -879,13 +914,68 @@ def test_deactivation_in_the_admin_opens_a_handover(client, org, leaving):
                 data[name] = chosen
         else:
             data[name] = field.value or ""
-    data.pop("is_active", None)
-    response = client.post(url, data)
+    data["title"] = "Bibliotekarie"
+    response = client.post(url, data)  # without is_active, which once unticked it
     assert response.status_code == 302, response.context["adminform"].form.errors
     p.medarbetare.refresh_from_db()
-    assert p.medarbetare.is_active is False
-    assert Handover.objects.filter(user=p.medarbetare).count() == 1
-    assert sent(p.kommunikator, "handover") == 1
+    assert p.medarbetare.is_active is True and p.medarbetare.title == "Bibliotekarie"
+    assert not Handover.objects.exists()
+
+
+def test_deactivation_is_a_service_with_the_callers_time(org, leaving):
+    p = org.people
+    then = at(2026, 3, 2, 9, 0)
+    with time_machine.travel(at(2026, 3, 5, 12, 0), tick=False):
+        handover = deactivate_user(p.admin, p.medarbetare, then, reason="Ny tjänst i Malmö.")
+        assert p.medarbetare.is_active is False
+        p.medarbetare.refresh_from_db()
+        assert p.medarbetare.is_active is False
+        assert Handover.objects.get() == handover
+        assert (handover.created_at, handover.created_by) == (then, p.admin)
+        assert handover.reason == "Ny tjänst i Malmö."
+        told = Notification.objects.filter(kind="handover")
+        assert {n.recipient for n in told} == {p.kommunikator, p.kommunikationschef}
+        assert {n.created_at for n in told} == {then}
+        # A second call is refused with the reason and changes nothing.
+        with pytest.raises(ValidationError) as refused:
+            deactivate_user(p.admin, p.medarbetare, at(2026, 3, 6, 9, 0))
+        assert refused.value.messages == [f"{p.medarbetare} är redan avaktiverad."]
+        assert Handover.objects.get() == handover and told.count() == 2
+
+
+def test_leaving_again_before_the_handover_is_done_opens_no_second_one(org, leaving):
+    p = org.people
+    deactivate(p.medarbetare)
+    reactivate_user(p.admin, p.medarbetare, timezone.now())
+    p.medarbetare.refresh_from_db()
+    assert p.medarbetare.is_active is True
+    with pytest.raises(ValidationError) as refused:
+        reactivate_user(p.admin, p.medarbetare, timezone.now())
+    assert refused.value.messages == [f"{p.medarbetare} är redan aktiv."]
+    assert deactivate(p.medarbetare) is None
+    assert Handover.objects.count() == 1 and sent(p.kommunikator, "handover") == 1
+
+
+def test_saving_a_user_and_signing_in_ask_nothing_about_departures(
+    client, org, django_assert_num_queries
+):
+    """Deactivation was a pre_save/post_save pair that read the old is_active on every
+    save of a user, each sign-in's last_login included."""
+    user = org.people.medarbetare
+    user.last_login = timezone.now()
+    with django_assert_num_queries(1):  # the UPDATE
+        user.save(update_fields=["last_login"])
+    with django_assert_num_queries(1):
+        user.save()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/logga-in/", {"username": "medarbetare", "password": "test-password"}
+        )
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+    reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "organisation_user"."is_active"')
+    ]
+    assert reads == []
 
 
 def test_the_handover_page_lists_what_was_left(client, org, leaving):

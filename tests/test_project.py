@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Account
-from organisation.models import User
+from organisation.models import Handover, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,6 +145,11 @@ def test_seed_demo_is_idempotent(settings):
         "admin",
     ]:
         assert User.objects.get(username=username).check_password("kanalkoll-demo")
+    # Someone has left, through the deactivation service: one open handover, once.
+    departed = User.objects.get(username="johan.falk")
+    assert not departed.is_active
+    handover = Handover.objects.get(user=departed)
+    assert handover.resolved_at is None and handover.created_by.username == "admin"
 
 
 @pytest.mark.django_db
