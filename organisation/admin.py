@@ -60,6 +60,9 @@ class KanalkollUserAdmin(UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "is_active"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # people are deactivated, never deleted: records point at them
+
     def _each(self, request, queryset, service):
         """Call the service for each selected person, the admin user as actor; a refusal
         is shown and the others go on (each in its own transaction)."""

@@ -1100,3 +1100,13 @@ def test_someone_who_left_no_longer_counts_as_an_administrator(org, account):
     assert Account.objects.with_problem(Problem.NO_COMMUNICATOR).filter(pk=account.pk).exists()
     # The responsible person has left: nobody is reminded (the handover names who takes over).
     assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) == 0
+
+
+def test_the_admin_never_deletes_a_person(client, org):
+    """People are deactivated, never deleted: plans, events and history point at them."""
+    p = org.people
+    client.force_login(p.admin)
+    assert client.get(f"/admin/organisation/user/{p.medarbetare.pk}/delete/").status_code == 403
+    listing = client.get("/admin/organisation/user/").content.decode()
+    assert 'value="delete_selected"' not in listing
+    assert type(p.medarbetare).objects.filter(pk=p.medarbetare.pk).exists()
