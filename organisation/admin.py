@@ -3,9 +3,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ViewOnlyAdmin
+from config.admin import ViewOnlyAdmin, events_of
 
-from .models import Absence, Handover, RoleAssignment, Unit, User
+from .models import Absence, Handover, HandoverEvent, RoleAssignment, Unit, User
 from .services import record_absence
 
 
@@ -88,3 +88,4 @@ class HandoverAdmin(ViewOnlyAdmin):
     page by the communicator, where the successor takes over."""
 
     list_display = ["user", "created_at", "successor", "resolved_at"]
+    inlines = [events_of(HandoverEvent)]

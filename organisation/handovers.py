@@ -14,7 +14,15 @@ from core.worklist import ComplianceEntry, ComplianceSection, TodoItem
 from notifications.services import notify
 
 from .deputies import Deputies
-from .models import REGISTER_CURATORS, Handover, Role, RoleAssignment, User, communicator_of
+from .models import (
+    REGISTER_CURATORS,
+    Handover,
+    HandoverEvent,
+    Role,
+    RoleAssignment,
+    User,
+    communicator_of,
+)
 
 
 def responsibilities(user):
@@ -58,15 +66,22 @@ def may_decide(actor, handover, deputies):
     )
 
 
-def open_handover(user, now):
+def open_handover(user, now, actor=None):
     """Flag what a person who left answered for; once per departure, and only if they
-    answered for something."""
+    answered for something. `actor`: who deactivated them (None: not known)."""
     items = responsibilities(user)
     if not items:
         return None
     try:
         with transaction.atomic():
             handover = Handover.objects.create(user=user, created_at=now)
+            HandoverEvent.write(
+                handover,
+                HandoverEvent.Action.OPENED,
+                actor=actor,
+                at=now,
+                data={"responsibilities": len(items)},
+            )
     except IntegrityError:
         return None
     for person in deciders(user, Deputies.at(now)):
@@ -104,6 +119,14 @@ def hand_over(actor, handover_id, successor, now=None):
             hook(actor, handover.user, successor, now=now)
         handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
         handover.save()
+        HandoverEvent.write(
+            handover,
+            HandoverEvent.Action.RESOLVED,
+            actor=actor,
+            at=now,
+            comment=str(successor),
+            data={"successor": successor.pk},
+        )
         notify(
             successor,
             "handover_successor",
