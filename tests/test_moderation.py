@@ -544,7 +544,7 @@ def test_each_action_closes_the_item_with_its_event(team, desk, name):
     assert item.outcome == outcome and item.resolved_at == when
     assert pending(item) == {}
     event = item.events.last()
-    assert (event.action, event.actor, event.at, event.text, event.link) == (
+    assert (event.action, event.actor, event.at, event.comment, event.link) == (
         action,
         team.kollega,
         when,
