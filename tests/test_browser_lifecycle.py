@@ -125,9 +125,7 @@ def test_closed_accounts_list_passes_axe(page, live_server, org, shots):  # noqa
     page.screenshot(path=str(shots / "avslutade.png"), full_page=True)
 
 
-def test_the_snapshot_and_handover_timelines_pass_axe(
-    page, browser, live_server, org, account, shots
-):  # noqa: F811
+def test_snapshot_and_handover_timelines(page, browser, live_server, org, account, shots):  # noqa: F811
     """The one timeline include on the snapshot page and the handover page."""
     from archive import services as archive
     from organisation import handovers
