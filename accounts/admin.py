@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import ViewOnly, ViewOnlyAdmin
+from config.admin import ViewOnly, ViewOnlyAdmin, events_of
 
-from .models import Account, Attestation, Closure, PassiveRule
+from .models import Account, Attestation, Closure, ClosureEvent, PassiveRule
 
 
 @admin.register(Account)
@@ -35,6 +35,7 @@ class ClosureAdmin(ViewOnlyAdmin):
 
     list_display = ["account", "state", "proposed_by", "proposed_at", "confirmed_by", "closed_at"]
     list_filter = ["state"]
+    inlines = [events_of(ClosureEvent)]
 
 
 @admin.register(Attestation)

@@ -52,14 +52,16 @@ def timeline(account, limit=100):
                     old = _display(previous, field, change.old)
                     new = _display(record, field, change.new)
                 changes.append({"label": field.verbose_name, "old": old, "new": new})
-        entries.append(
+        suspect = looks_like_secret(record.credentials_location)
+        entries.append(  # shaped like an event for includes/timeline.html
             {
-                "when": record.history_date,
-                "who": record.history_user,
-                "created": previous is None,
+                "label": _("Registrerat") if previous is None else _("Ändrat"),
+                "at": record.history_date,
+                "actor": record.history_user,
                 "changes": changes,
                 "id": record.history_id,
-                "suspect": looks_like_secret(record.credentials_location),
+                "suspect": suspect,
+                "flag": _("Misstänkt lösenord") if suspect else "",
             }
         )
     return entries

@@ -28,6 +28,7 @@ from .models import (
     Account,
     Attestation,
     Closure,
+    ClosureEvent,
     PassiveRule,
     Problem,
     Status,
@@ -316,6 +317,9 @@ def propose_closure(actor, account_id, reason, now=None):
         closure = Closure.objects.create(
             account=account, reason=reason, proposed_by=actor, proposed_at=now
         )
+        ClosureEvent.write(
+            closure, ClosureEvent.Action.PROPOSED, actor=actor, at=now, comment=reason
+        )
         for person in {p.pk: p for p in _confirmers(account, now) if p.pk != actor.pk}.values():
             notify(
                 person,
@@ -365,6 +369,7 @@ def confirm_closure(actor, closure_id, now=None):
         closure.state = Closure.State.CONFIRMED
         closure.confirmed_by, closure.confirmed_at = actor, now
         closure.save()
+        ClosureEvent.write(closure, ClosureEvent.Action.CONFIRMED, actor=actor, at=now)
         if account.status != Status.WINDING_DOWN:
             update_account(
                 actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",), now=now
@@ -378,13 +383,14 @@ def confirm_closure(actor, closure_id, now=None):
             account_url(account),
             now=now,
         )
-    finish_closure(account.pk, now)
+    finish_closure(account.pk, now, actor=actor)
     return closure
 
 
-def finish_closure(account_id, now=None):
+def finish_closure(account_id, now=None, actor=None):
     """Close the account if its closure is confirmed and its final snapshot is sealed
-    (called again by the archive when the snapshot is sealed). Returns True if closed."""
+    (called again by the archive when the snapshot is sealed, `actor` the one who sealed
+    it, None for the automatic capture). Returns True if closed."""
     now = now or timezone.now()
     with transaction.atomic():
         closure = (
@@ -408,6 +414,7 @@ def finish_closure(account_id, now=None):
         closure.state = Closure.State.CLOSED
         closure.closed_at = now
         closure.save()
+        ClosureEvent.write(closure, ClosureEvent.Action.CLOSED, actor=actor, at=now)
     return True
 
 
@@ -433,11 +440,14 @@ def record_closure_step(actor, closure_id, step, now=None):
                 now,
                 actor,
             )
+            action = ClosureEvent.Action(step)
         elif step == "links":
             closure.links_updated_at, closure.links_updated_by = now, actor
+            action = ClosureEvent.Action.LINKS_UPDATED
         else:
             raise ValidationError({"__all__": _("Okänt steg.")})
         closure.save()
+        ClosureEvent.write(closure, action, actor=actor, at=now)
     return closure
 
 
@@ -460,6 +470,7 @@ def cancel_closure(actor, closure_id, now=None):
         closure.state = Closure.State.CANCELLED
         closure.cancelled_by, closure.cancelled_at = actor, now
         closure.save()
+        ClosureEvent.write(closure, ClosureEvent.Action.CANCELLED, actor=actor, at=now)
         if closure.account.status == Status.WINDING_DOWN:
             update_account(
                 actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",), now=now

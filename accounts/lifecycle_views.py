@@ -54,6 +54,7 @@ def detail_context(user, account):
         "activity_form": ActivityForm(initial={"activity_on": today}),
         "closure_form": ClosureForm(),
         "closure": closure,
+        "closure_events": closure.events.select_related("actor") if closure else [],
         "is_team": lifecycle.is_team(user, account, deputies),
         "can_propose_closure": account.status != Status.CLOSED
         and (closure is None or closure.state == Closure.State.CLOSED)

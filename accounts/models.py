@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.events import Event, action_field
 from core.records import (  # noqa: F401 - RecordsAreKept and AppendOnly: imported from here
     AppendOnly,
     AppendOnlyQuerySet,
@@ -440,6 +441,33 @@ class Closure(Kept):
 
     def __str__(self):
         return f"{self.account}: {self.get_state_display()}"
+
+
+class ClosureEvent(Event):
+    """Each step of a closure: proposed, confirmed, a step ticked off, cancelled, closed."""
+
+    class Action(models.TextChoices):
+        PROPOSED = "foreslaget", _("Avslut föreslaget")
+        CONFIRMED = "bekraftat", _("Avslut bekräftat")
+        CONTENT_REMOVED = (
+            Closure.PlatformStep.CONTENT_REMOVED.value,
+            _("Innehållet borttaget på plattformen"),
+        )
+        ACCOUNT_DELETED = (
+            Closure.PlatformStep.ACCOUNT_DELETED.value,
+            _("Kontot raderat på plattformen"),
+        )
+        LINKS_UPDATED = "lankar", _("Kommunens länkar uppdaterade")
+        CANCELLED = "avbrutet", _("Avslut avbrutet")
+        CLOSED = "avslutat", _("Kontot avslutat")
+
+    subject_field = "closure"
+
+    closure = models.ForeignKey(Closure, on_delete=models.PROTECT, related_name="events")
+    action = action_field(Action.choices)
+
+    class Meta(Event.Meta):
+        pass
 
 
 class CredentialsRedaction(AppendOnly):

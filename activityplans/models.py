@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Kind, Platform
-from core.records import AppendOnly, Kept, KeptQuerySet
+from core.events import Event, action_field
+from core.records import Kept, KeptQuerySet
 from organisation.deputies import Deputies
 from organisation.models import Role, RoleAssignment, Unit
 
@@ -363,25 +364,17 @@ class Action(models.TextChoices):
     EVALUATED = "utvarderad", _("Utvärdering lämnad")
 
 
-class PlanEvent(AppendOnly):
+class PlanEvent(Event):
+    subject_field = "plan"
+
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("händelse"), max_length=20, choices=Action.choices)
+    action = action_field(Action.choices, max_length=20)
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("av"), on_delete=models.PROTECT, related_name="+"
-    )
     role = models.CharField(_("i egenskap av"), max_length=200, blank=True)
-    at = models.DateTimeField(_("tid"), default=timezone.now)
-    comment = models.TextField(_("kommentar"), blank=True)
 
-    class Meta:
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+    class Meta(Event.Meta):
+        pass
 
 
 class Outcome(models.TextChoices):

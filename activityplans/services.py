@@ -657,15 +657,15 @@ def _role_as_drafter(actor, plan):
 
 
 def _event(plan, actor, action, from_state, to_state, role, comment="", *, at):
-    return PlanEvent.objects.create(
-        plan=plan,
+    return PlanEvent.write(
+        plan,
+        action,
         actor=actor,
-        action=action,
+        at=at,
+        comment=comment,
         from_state=from_state,
         to_state=to_state,
         role=role,
-        comment=comment,
-        at=at,
     )
 
 

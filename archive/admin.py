@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from config.admin import ViewOnlyAdmin
+from config.admin import ViewOnlyAdmin, events_of
 
-from .models import Receipt, Snapshot
+from .models import Receipt, Snapshot, SnapshotEvent
 
 
 @admin.register(Snapshot)
@@ -12,6 +12,7 @@ class SnapshotAdmin(ViewOnlyAdmin):
     list_display = ["account", "period_key", "reason", "version", "state", "sealed_at"]
     list_filter = ["state", "reason", "period_key"]
     search_fields = ["account__display_name", "sha256"]
+    inlines = [events_of(SnapshotEvent)]
 
 
 @admin.register(Receipt)

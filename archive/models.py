@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.events import Event, action_field
 from core.records import AppendOnly, Kept, KeptQuerySet, RecordsAreKept
 
 
@@ -186,6 +187,33 @@ class Snapshot(Kept):
         return (
             f"{self.account.platform}_{slug}_{self.period_key or self.reason}_v{self.version}.pdf"
         )
+
+
+class SnapshotEvent(Event):
+    """Each step of a snapshot, from due to sealed (and superseded by its next version)."""
+
+    class Action(models.TextChoices):
+        CREATED = "skapad", _("Ögonblicksbild skapad")
+        NEW_VERSION = "ny_version", _("Ny version begärd")
+        CLAIMED = "fangst", _("Automatisk fångst påbörjad")
+        NEEDS_UPLOAD = "uppladdning", _("Automatisk fångst misslyckades, skärmbild behövs")
+        CAPTURED = "fangad", _("Fångad automatiskt och förseglad")
+        UPLOADED = "uppladdad", _("Skärmbild uppladdad och förseglad")
+        SUPERSEDED = "ersatt", _("Ersatt av ny version")
+
+    subject_field = "snapshot"
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="events")
+    action = action_field(Action.choices)
+
+    class Meta(Event.Meta):
+        constraints = [
+            # A snapshot is created once: the half-year sweep, however often it runs,
+            # writes its "created" event once.
+            models.UniqueConstraint(
+                fields=["snapshot"], condition=Q(action="skapad"), name="one_created_event"
+            ),
+        ]
 
 
 def package_path(instance, filename):

@@ -27,7 +27,7 @@ from notifications.services import notify
 from organisation.deputies import Deputies
 from organisation.models import REGISTER_CURATORS, Role
 
-from .models import Method, Package, Reason, Receipt, Snapshot, State
+from .models import Method, Package, Reason, Receipt, Snapshot, SnapshotEvent, State
 from .periods import Period, last_ended
 
 CLAIM = datetime.timedelta(minutes=10)
@@ -68,9 +68,29 @@ def create_semiannual(now):
         )
         for pk in accounts
     ]
-    before = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL).count()
-    Snapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL).count() - before
+    made = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL)
+    with transaction.atomic():
+        before = made.count()
+        Snapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        # Each new snapshot's "created" event, once (a unique constraint): a parallel run
+        # that made none of them writes none.
+        SnapshotEvent.objects.bulk_create(
+            [
+                SnapshotEvent(
+                    snapshot_id=pk,
+                    action=SnapshotEvent.Action.CREATED,
+                    actor=None,
+                    at=now,
+                    data={"reason": Reason.SEMIANNUAL, "period": period.key},
+                )
+                for pk in made.exclude(events__action=SnapshotEvent.Action.CREATED).values_list(
+                    "pk", flat=True
+                )
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        return made.count() - before
 
 
 def may_request(user, account, deputies):
@@ -124,6 +144,13 @@ def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check
             created_at=now,
             requested_by=actor,
         )
+        SnapshotEvent.write(
+            snapshot,
+            SnapshotEvent.Action.CREATED,
+            actor=actor,
+            at=now,
+            data={"reason": reason, "period": snapshot.period_key},
+        )
         transaction.on_commit(lambda: _enqueue(snapshot.pk))
     return snapshot
 
@@ -149,6 +176,13 @@ def new_version(actor, snapshot_id, now=None):
             created_at=now,
             requested_by=actor,
         )
+        SnapshotEvent.write(
+            snapshot,
+            SnapshotEvent.Action.NEW_VERSION,
+            actor=actor,
+            at=now,
+            data={"supersedes": old.pk, "version": snapshot.version},
+        )
         transaction.on_commit(lambda: _enqueue(snapshot.pk))
     return snapshot
 
@@ -165,12 +199,24 @@ def _enqueue(snapshot_id):
 
 
 def claim(snapshot_id, now):
-    """Claim a due snapshot for capture with a conditional UPDATE; True if this caller won."""
-    return bool(
-        Snapshot.objects.filter(pk=snapshot_id, state=State.DUE)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
-    )
+    """Claim a due snapshot for capture with a conditional UPDATE; True if this caller won
+    (and then the attempt is an event)."""
+    with transaction.atomic():
+        won = bool(
+            Snapshot.objects.filter(pk=snapshot_id, state=State.DUE)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+        )
+        if won:
+            attempts = Snapshot.objects.values_list("attempts", flat=True).get(pk=snapshot_id)
+            SnapshotEvent.objects.create(
+                snapshot_id=snapshot_id,
+                action=SnapshotEvent.Action.CLAIMED,
+                actor=None,
+                at=now,
+                data={"attempt": attempts},
+            )
+    return won
 
 
 def capture_one(snapshot_id, now=None):
@@ -242,6 +288,9 @@ def ask_for_upload(snapshot_id, reason, now):
         snapshot.needs_upload_since = now
         snapshot.claimed_until = None
         snapshot.save()
+        SnapshotEvent.write(
+            snapshot, SnapshotEvent.Action.NEEDS_UPLOAD, actor=None, at=now, comment=reason
+        )
         notify(
             Deputies.at(now).acting_for(snapshot.account.responsible),
             "snapshot_upload",
@@ -314,10 +363,27 @@ def attach(snapshot_id, png, method, actor, now):
         snapshot.claimed_until = None
         snapshot.capture_error = ""
         snapshot.save()
+        SnapshotEvent.write(
+            snapshot,
+            SnapshotEvent.Action.UPLOADED
+            if method == Method.UPLOAD
+            else SnapshotEvent.Action.CAPTURED,
+            actor=actor,
+            at=now,
+            data={"method": method, "sha256": snapshot.sha256},
+        )
         if snapshot.supersedes_id:
-            Snapshot.objects.get(pk=snapshot.supersedes_id).supersede(snapshot)
+            old = Snapshot.objects.get(pk=snapshot.supersedes_id)
+            old.supersede(snapshot)
+            SnapshotEvent.write(
+                old,
+                SnapshotEvent.Action.SUPERSEDED,
+                actor=actor,
+                at=now,
+                data={"superseded_by": snapshot.pk, "version": snapshot.version},
+            )
         if snapshot.reason == Reason.FINAL:
-            finish_closure(account.pk, now)  # a confirmed closure ends with this seal
+            finish_closure(account.pk, now, actor=actor)  # a confirmed closure ends with this seal
         day = timezone.localdate(now)
         Account.objects.filter(pk=account.pk).filter(
             Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)

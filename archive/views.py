@@ -288,6 +288,7 @@ def snapshot_detail(request, pk):
             "snapshot": snapshot,
             "form": form,
             "versions": versions,
+            "events": snapshot.events.select_related("actor"),
             "seal": integrity.check(snapshot),
             "can_upload": services.may_upload(request.user, snapshot, deputies)
             and snapshot.state in (State.DUE, State.NEEDS_UPLOAD),

@@ -47,5 +47,17 @@ class ViewOnlyInline(ViewOnly, admin.TabularInline):
     can_delete = False
 
 
+class EventInline(ViewOnlyInline):
+    """A record's events (core.events.Event), shown with it."""
+
+    fields = ["at", "action", "actor", "comment", "data"]
+    readonly_fields = fields
+
+
+def events_of(model):
+    """The inline of one event model."""
+    return type(f"{model.__name__}Inline", (EventInline,), {"model": model})
+
+
 class KanalkollAdminConfig(AdminConfig):
     default_site = "config.admin.KanalkollAdminSite"

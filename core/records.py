@@ -13,7 +13,8 @@ Two kinds, plus ordinary models:
   row, a queryset `update()`, `bulk_update()` and an upserting `bulk_create()` all raise.
 - **ordinary**: organisation data, settings, delivery queues and schedules.
 
-Immutability always raises; nothing here drops a change silently.
+Immutability always raises; nothing here drops a change silently. The events of every
+workflow are append-only rows on one base, core.events.Event.
 
 Every model of the project's apps is classified below (CLASSIFICATION); a test fails
 when a model is added without a line here.
@@ -25,6 +26,7 @@ when a model is added without a line here.
 | organisation.RoleAssignment     | ordinary    | organisation data                                    |
 | organisation.Absence            | kept        | who stood in for whom; cancelled, not deleted        |
 | organisation.Handover           | kept        | a departure and who took over                        |
+| organisation.HandoverEvent      | append-only | each step of a handover                              |
 | notifications.Notification      | ordinary    | the outbox: delivery state changes by design         |
 | notifications.Reminder          | ordinary    | once-only keys of sent reminders                     |
 | accounts.Account                | kept        | the register (förteckning); closed, never deleted    |
@@ -35,6 +37,7 @@ when a model is added without a line here.
 | accounts.Attestation            | append-only | the responsible person's word, as given              |
 | accounts.UsedLink               | append-only | a used one-click link stays used                     |
 | accounts.Closure                | kept        | closing an account; changes through the closure flow |
+| accounts.ClosureEvent           | append-only | each step of a closure                               |
 | accounts.CredentialsRedaction   | append-only | who removed a suspected secret from the history, why |
 | activityplans.Plan              | kept        | the Aktivitetsplan; moves through the approval flow  |
 | activityplans.PlanEvent         | append-only | each decision                                        |
@@ -47,6 +50,7 @@ when a model is added without a line here.
 | moderation.PendingReminder      | ordinary    | the sweep's schedule, deleted when claimed           |
 | moderation.ReminderBatch        | ordinary    | a work queue                                         |
 | archive.Snapshot                | kept        | sealed snapshots never change (see archive.models)   |
+| archive.SnapshotEvent           | append-only | each step of a snapshot, from due to sealed          |
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
 | archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
 """
@@ -63,6 +67,7 @@ CLASSIFICATION = {
     "organisation.RoleAssignment": ORDINARY,
     "organisation.Absence": KEPT,
     "organisation.Handover": KEPT,
+    "organisation.HandoverEvent": APPEND_ONLY,
     "notifications.Notification": ORDINARY,
     "notifications.Reminder": ORDINARY,
     "accounts.Account": KEPT,
@@ -72,6 +77,7 @@ CLASSIFICATION = {
     "accounts.Attestation": APPEND_ONLY,
     "accounts.UsedLink": APPEND_ONLY,
     "accounts.Closure": KEPT,
+    "accounts.ClosureEvent": APPEND_ONLY,
     "accounts.CredentialsRedaction": APPEND_ONLY,
     "activityplans.Plan": KEPT,
     "activityplans.PlanEvent": APPEND_ONLY,
@@ -84,6 +90,7 @@ CLASSIFICATION = {
     "moderation.PendingReminder": ORDINARY,
     "moderation.ReminderBatch": ORDINARY,
     "archive.Snapshot": KEPT,
+    "archive.SnapshotEvent": APPEND_ONLY,
     "archive.Package": APPEND_ONLY,
     "archive.Receipt": APPEND_ONLY,
 }

@@ -7,7 +7,7 @@ from .models import ApiToken, CheckIn, Item, ItemEvent, PreservedCopy
 
 class ItemEventInline(ViewOnlyInline):
     model = ItemEvent
-    fields = ["at", "action", "actor", "text", "link"]
+    fields = ["at", "action", "actor", "comment", "link"]
     readonly_fields = fields
 
 

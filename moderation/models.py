@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.events import Event, action_field
 from core.records import AppendOnly, Kept, KeptQuerySet
 
 
@@ -285,27 +286,15 @@ class Action(models.TextChoices):
     NO_ACTION = "ingen_atgard", _("Ingen åtgärd behövs")
 
 
-class ItemEvent(AppendOnly):
+class ItemEvent(Event):
+    subject_field = "item"
+
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("händelse"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("av"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("tid"), default=timezone.now)
-    text = models.TextField(_("text"), blank=True)
+    action = action_field(Action.choices, max_length=20)
     link = models.URLField(_("länk"), max_length=2000, blank=True)
 
-    class Meta:
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+    class Meta(Event.Meta):
+        pass
 
 
 def evidence_path(instance, filename):

@@ -309,9 +309,7 @@ def _locked(actor, item_id, now, open_only=True):
 
 
 def _event(item, actor, action, at, text="", link=""):
-    return ItemEvent.objects.create(
-        item=item, actor=actor, action=action, at=at, text=text, link=link
-    )
+    return ItemEvent.write(item, action, actor=actor, at=at, comment=text, link=link)
 
 
 # -- handover ----------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.admin import ViewOnlyAdmin
+from config.admin import ViewOnlyAdmin, events_of
 
-from .models import Absence, Handover, RoleAssignment, Unit, User
+from .models import Absence, Handover, HandoverEvent, RoleAssignment, Unit, User
 from .services import deactivate_user, reactivate_user, record_absence
 
 
@@ -144,3 +144,4 @@ class HandoverAdmin(ViewOnlyAdmin):
     and is resolved on its page by the communicator, where the successor takes over."""
 
     list_display = ["user", "created_at", "created_by", "successor", "resolved_at"]
+    inlines = [events_of(HandoverEvent)]

@@ -13,7 +13,15 @@ from core.worklist import ComplianceEntry, ComplianceSection, TodoItem
 from notifications.services import notify
 
 from .deputies import Deputies
-from .models import REGISTER_CURATORS, Handover, Role, RoleAssignment, User, communicator_of
+from .models import (
+    REGISTER_CURATORS,
+    Handover,
+    HandoverEvent,
+    Role,
+    RoleAssignment,
+    User,
+    communicator_of,
+)
 
 
 def responsibilities(user):
@@ -68,6 +76,14 @@ def open_handover(user, now, *, actor=None, reason=""):
             handover = Handover.objects.create(
                 user=user, created_at=now, created_by=actor, reason=reason
             )
+            HandoverEvent.write(
+                handover,
+                HandoverEvent.Action.OPENED,
+                actor=actor,
+                at=now,
+                comment=reason,
+                data={"responsibilities": len(items)},
+            )
     except IntegrityError:
         return None  # still open from an earlier departure: one per departure
     for person in deciders(user, Deputies.at(now)):
@@ -105,6 +121,14 @@ def hand_over(actor, handover_id, successor, now=None):
             hook(actor, handover.user, successor, now=now)
         handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
         handover.save()
+        HandoverEvent.write(
+            handover,
+            HandoverEvent.Action.RESOLVED,
+            actor=actor,
+            at=now,
+            comment=str(successor),
+            data={"successor": successor.pk},
+        )
         notify(
             successor,
             "handover_successor",

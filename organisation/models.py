@@ -2,6 +2,9 @@
 
 "Who is the chef of this person" and "who is the communicator of this unit" are
 answered here, and only here; "who acts for this person today" in organisation.deputies.
+
+Size: the organisation's six models (units, users, roles, absences, handovers and their
+events) and the one RoleHolders rule that reads them together.
 """
 
 from django.contrib.auth.models import AbstractUser
@@ -11,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.events import Event, action_field
 from core.records import Kept, KeptQuerySet
 
 
@@ -402,3 +406,19 @@ class Handover(Kept):
 
     def __str__(self):
         return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+
+class HandoverEvent(Event):
+    """A departure flagged, and the successor named."""
+
+    class Action(models.TextChoices):
+        OPENED = "registrerad", _("Överlämning registrerad")
+        RESOLVED = "overlamnad", _("Efterträdare utsedd")
+
+    subject_field = "handover"
+
+    handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
+    action = action_field(Action.choices)
+
+    class Meta(Event.Meta):
+        pass

@@ -73,6 +73,11 @@ def handover(request, pk):
     return render(
         request,
         "organisation/handover.html",
-        {"handover": item, "items": handovers.responsibilities(item.user), "form": form},
+        {
+            "handover": item,
+            "items": handovers.responsibilities(item.user),
+            "form": form,
+            "events": item.events.select_related("actor"),
+        },
         status=status,
     )

@@ -123,3 +123,32 @@ def test_closed_accounts_list_passes_axe(page, live_server, org, shots):  # noqa
     expect(page.get_by_role("cell", name="Sommarlovet 2025")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=str(shots / "avslutade.png"), full_page=True)
+
+
+def test_snapshot_and_handover_timelines(page, browser, live_server, org, account, shots):  # noqa: F811
+    """The one timeline include on the snapshot page and the handover page."""
+    from archive import services as archive
+    from organisation import handovers
+
+    from .archive_helpers import semiannual
+
+    snapshot = semiannual(account)
+    archive.claim(snapshot.pk, timezone.now())
+    archive.ask_for_upload(snapshot.pk, "Sidan svarade inte inom 30 sekunder.", timezone.now())
+    handover = handovers.open_handover(org.people.medarbetare, timezone.now())
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, f"/arkiv/bild/{snapshot.pk}/")
+    timeline = page.locator("ol.timeline > li")
+    expect(timeline).to_have_count(2)  # the capture started, and failed
+    expect(timeline.last).to_contain_text("Sidan svarade inte inom 30 sekunder.")
+    assert_accessible(page)
+    page.screenshot(path=str(shots / "ogonblicksbild-tidslinje.png"), full_page=True)
+    context = browser.new_context(locale="sv-SE")
+    try:
+        other = context.new_page()
+        sign_in(other, live_server, "kommunikator")
+        goto(other, live_server, f"/overlamning/{handover.pk}/")
+        expect(other.locator("ol.timeline > li")).to_have_count(1)
+        assert_accessible(other)
+    finally:
+        context.close()

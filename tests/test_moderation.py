@@ -453,7 +453,7 @@ def test_removal_is_refused_until_a_copy_is_preserved(team, desk):
     assert item.removal_reason == RemovalReason.AGITATION and item.bbs_obliged
     assert item.removed_at == removed_at and pending(item) == {}
     assert events(item) == [Action.CREATED, Action.PRESERVED, Action.REMOVED]
-    assert ItemEvent.objects.get(item=item, action=Action.REMOVED).text == "Polisanmäls"
+    assert ItemEvent.objects.get(item=item, action=Action.REMOVED).comment == "Polisanmäls"
 
 
 @pytest.mark.parametrize(
@@ -544,7 +544,7 @@ def test_each_action_closes_the_item_with_its_event(team, desk, name):
     assert item.outcome == outcome and item.resolved_at == when
     assert pending(item) == {}
     event = item.events.last()
-    assert (event.action, event.actor, event.at, event.text, event.link) == (
+    assert (event.action, event.actor, event.at, event.comment, event.link) == (
         action,
         team.kollega,
         when,
@@ -609,7 +609,7 @@ def test_a_possible_crime_notifies_the_chef_and_keeps_a_copy(team, desk):
     copy = item.copies.get()
     assert copy.text == "Jag vet var du bor." and copy.created_by == team.kollega
     assert events(item) == [Action.CREATED, Action.PRESERVED, Action.CRIME]
-    assert item.events.last().text == "Hot mot personal"
+    assert item.events.last().comment == "Hot mot personal"
     assert recipients("moderation_crime") == ["chef"]
     body = Notification.objects.get(kind="moderation_crime").body_text
     assert "möjligt brott" in body and str(team.kollega) in body

@@ -379,7 +379,7 @@ def test_an_answer_through_the_page_and_a_second_one_is_a_conflict(client, org, 
     item.refresh_from_db()
     assert item.outcome == Outcome.ANSWERED
     answers = ItemEvent.objects.filter(item=item, action=Action.ANSWERED)
-    assert list(answers.values_list("text", flat=True)) == ["I appen Biblio."]
+    assert list(answers.values_list("comment", flat=True)) == ["I appen Biblio."]
 
 
 def test_removal_through_the_page_needs_a_copy_first(client, org, account):

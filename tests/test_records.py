@@ -16,6 +16,7 @@ from accounts import lifecycle
 from accounts.models import Account, Status
 from accounts.services import update_account
 from activityplans.models import Evaluation, Plan, State
+from archive import services as archive
 from archive.models import Receipt, Snapshot
 from core.records import (
     APPEND_ONLY,
@@ -28,6 +29,7 @@ from core.records import (
 from moderation import services as moderation
 from moderation import tokens
 from moderation.models import CheckIn, Item
+from organisation import handovers
 from organisation.models import Absence, Handover, Unit
 from organisation.services import record_absence
 
@@ -74,12 +76,16 @@ def world(org, account, plan):
         None, account, {"kind": "fraga", "text": "Öppet i helgen?"}, now=NOW
     )
     leaving = UserFactory(username="slutar", unit=org.bibliotek)
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Tyst", now=NOW)
+    snapshot = archive.request_snapshot(p.kommunikationschef, account.pk, now=NOW)
+    handover = handovers.open_handover(account.responsible, NOW)
     history = Account.history.model
     rows = {
         "organisation.Absence": record_absence(
             p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef, now=NOW
         ),
         "organisation.Handover": Handover.objects.create(user=leaving),
+        "organisation.HandoverEvent": handover.events.get(),
         "accounts.Account": account,
         "accounts.HistoricalAccount": history.objects.filter(id=account.pk).first(),
         "accounts.HistoricalAccount_administrators": apps.get_model(
@@ -87,7 +93,8 @@ def world(org, account, plan):
         ).objects.first(),
         "accounts.Attestation": lifecycle.attest_credentials(p.medarbetare, account.pk, now=NOW),
         "accounts.UsedLink": apps.get_model("accounts.UsedLink").objects.create(nonce="n1"),
-        "accounts.Closure": lifecycle.propose_closure(p.medarbetare, account.pk, "Tyst", now=NOW),
+        "accounts.Closure": closure,
+        "accounts.ClosureEvent": closure.events.get(),
         "activityplans.Plan": plan,
         "activityplans.PlanEvent": plan.events.first(),
         "activityplans.Evaluation": Evaluation.objects.create(
@@ -99,6 +106,7 @@ def world(org, account, plan):
         "moderation.CheckIn": moderation.check_in(p.medarbetare, account, now=NOW),
         "moderation.ApiToken": tokens.issue(p.kommunikationschef, account, "Verktyg", now=NOW)[0],
         "archive.Snapshot": Snapshot.objects.create(account=account, period_key="2026-H1"),
+        "archive.SnapshotEvent": snapshot.events.get(),
         "archive.Receipt": Receipt.objects.create(period_key="2026-H1", received_by=p.arkivarie),
         "archive.Package": apps.get_model("archive.Package").objects.create(
             period_key="2026-H1",

@@ -1,0 +1,67 @@
+"""The one shape of the audit trail: every transition of every stateful record writes one
+event row (who, when, what, a comment, structured details) in the transaction that makes
+the change, with the caller's `now`.
+
+Each workflow subclasses `Event`, adds the foreign key to its record (named in
+`subject_field`), and gives its `action` field the workflow's TextChoices through
+`action_field()`. The rows are append-only (core.records). One template,
+`includes/timeline.html`, renders a list of them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .records import AppendOnly
+
+
+def action_field(choices, max_length=30):
+    """A subclass's `action`, with the workflow's choices."""
+    return models.CharField(_("händelse"), max_length=max_length, choices=choices)
+
+
+class Event(AppendOnly):
+    """One transition of a record: `actor` is null for the system (a sweep, a tool)."""
+
+    subject_field = None  # the subclass's foreign key to its record
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("av"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("tid"), db_index=True)
+    action = models.CharField(_("händelse"), max_length=30)
+    comment = models.TextField(_("kommentar"), blank=True)
+    data = models.JSONField(_("uppgifter"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+
+    def __str__(self):
+        return f"{self.label} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self):
+        """The action as the timeline shows it."""
+        return self.get_action_display()
+
+    @classmethod
+    def write(cls, subject, action, *, actor, at, comment="", data=None, **fields):
+        """The event of one transition of `subject`, by `actor` (None: the system) at the
+        caller's `at`; call it inside the transaction that makes the change."""
+        return cls.objects.create(
+            **{cls.subject_field: subject},
+            action=action,
+            actor=actor,
+            at=at,
+            comment=comment or "",
+            data=data or {},
+            **fields,
+        )
