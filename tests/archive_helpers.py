@@ -72,3 +72,14 @@ def semiannual(account, key="2026-H2"):
     return Snapshot.objects.create(
         account=account, period_key=key, due_at=period.due_at, created_at=period.due_at
     )
+
+
+LONG_AGO = datetime.date(2025, 1, 1)
+
+
+def opened_long_ago(account):
+    """The `account` fixture is registered today (whatever day the suite runs on); these
+    tests need it active in 2026."""
+    account.opened_on = LONG_AGO
+    account.save()
+    return account

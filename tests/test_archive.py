@@ -22,7 +22,7 @@ from archive.models import Method, Reason, Receipt, Snapshot, State
 from archive.periods import Period, last_ended
 from notifications.models import Notification, Reminder
 
-from .archive_helpers import UTC, at, screenshot, semiannual, sent
+from .archive_helpers import LONG_AGO, UTC, at, opened_long_ago, screenshot, semiannual, sent
 from .factories import AccountFactory, race
 
 # -- periods ---------------------------------------------------------------------------
@@ -75,17 +75,6 @@ def test_the_last_ended_period_at_the_turns(moment, ended):
     assert last_ended(moment).key == ended
     with time_machine.travel(moment, tick=False):
         assert last_ended(timezone.now()).key == ended
-
-
-LONG_AGO = datetime.date(2025, 1, 1)
-
-
-def opened_long_ago(account):
-    """The `account` fixture is registered today (whatever day the suite runs on); these
-    tests need it active in 2026."""
-    account.opened_on = LONG_AGO
-    account.save()
-    return account
 
 
 def test_snapshots_fall_due_at_the_turn_of_the_year_not_before(org, account):

@@ -164,11 +164,14 @@ def _migrate():
     migration.replace_secrets(state.apps, connection.schema_editor())
 
 
-def _leak(account):
-    """An old secret, written past the validator as it was before the fix."""
+def _leak(account, at=None):
+    """An old secret, written past the validator as it was before the fix (its history
+    entry at `at`, else at the machine's clock)."""
     Account.objects.filter(pk=account.pk).service_update(credentials_location=SECRET)
     account.refresh_from_db()
     account._history_user = account.responsible
+    if at is not None:
+        account._history_date = at
     account.save()  # a history entry holding the secret, as before the fix
 
 
@@ -267,13 +270,15 @@ def test_redaction_removes_the_secret_from_every_table_and_records_who(org, acco
 
 
 def test_redaction_replaces_a_secret_still_in_the_account(org, account):
-    _leak(account)
+    _leak(account, at=NOW - datetime.timedelta(days=30))
     actor = org.people.kommunikationschef
     record = redaction.redact_credentials_history(actor, account, NOW, "Hittat vid granskning")
     account.refresh_from_db()
     assert record.replaced_current and account.credentials_location == REMOVED
-    newest = account.history.order_by("-history_date", "-history_id").first()
-    assert newest.history_user == actor and newest.credentials_location == REMOVED
+    # The entry the redaction wrote, at its caller's now (the fixture's own entries are at
+    # the machine's clock, whatever day that is).
+    written = account.history.get(history_date=NOW)
+    assert written.history_user == actor and written.credentials_location == REMOVED
     assert _everywhere("Bokprat2026") == []
 
 

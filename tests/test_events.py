@@ -15,7 +15,7 @@ from archive.periods import Period
 from organisation import handovers
 from organisation.models import HandoverEvent
 
-from .archive_helpers import at, screenshot, semiannual
+from .archive_helpers import at, opened_long_ago, screenshot, semiannual
 from .factories import UserFactory
 
 EARLIER = at(2026, 11, 2, 9, 0)
@@ -122,6 +122,7 @@ def request(org, account):
 
 def sweep_creates(org, account):
     """The half-year sweep makes the snapshot, as the system."""
+    opened_long_ago(account)
     now = Period.from_key("2026-H2").due_at + datetime.timedelta(hours=1)
     return (
         (lambda: SnapshotEvent.objects.filter(snapshot__account=account)),
@@ -264,6 +265,7 @@ def test_each_transition_writes_one_event_with_the_callers_now_and_actor(
 
 
 def test_a_rerun_of_the_half_year_sweep_writes_no_second_event(org, account):
+    opened_long_ago(account)
     now = Period.from_key("2026-H2").due_at + datetime.timedelta(hours=1)
     assert archive.create_semiannual(now) == 1
     assert archive.create_semiannual(now + datetime.timedelta(hours=1)) == 0
