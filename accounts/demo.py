@@ -7,7 +7,6 @@ the code that seeds them is the last fifty lines.
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from organisation.models import Unit, User
 from organisation.services import deactivate_user
@@ -401,7 +400,7 @@ PURPOSES = {
 
 
 @transaction.atomic
-def seed(stdout=None):
+def seed(*, now, stdout=None):
     actor = User.objects.get(username="kommunikationsavdelningen")
     users = {u.username: u for u in User.objects.all()}
     units = {u.name: u for u in Unit.objects.all()}
@@ -448,10 +447,11 @@ def seed(stdout=None):
                 else None,
             },
             administrators=[users[a] for a in admins],
+            now=now,
         )
         created += 1
     departed = users["johan.falk"]
     if departed.is_active:  # has left: the communicator is to name a successor
-        deactivate_user(users["admin"], departed, timezone.now(), reason="Slutade på egen begäran.")
+        deactivate_user(users["admin"], departed, now, reason="Slutade på egen begäran.")
     if stdout:
         stdout.write(f"accounts: {Account.objects.count()} in the register ({created} new)")

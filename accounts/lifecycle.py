@@ -58,10 +58,9 @@ def is_team(user, account, deputies=None):
 # -- activity ----------------------------------------------------------------------------
 
 
-def attest_activity(actor, account_id, day, via_link=False, now=None):
+def attest_activity(actor, account_id, day, via_link=False, *, now):
     """The responsible person (or a colleague on the account) states the date of the
     latest post; the account's last activity moves forward, never back."""
-    now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
@@ -114,13 +113,13 @@ def read_activity_link(token):
     return account, user, data["n"]
 
 
-def attest_by_link(token, day, now=None):
+def attest_by_link(token, day, *, now):
     """Use a one-click link: works once, for the person it was sent to."""
     account, user, nonce = read_activity_link(token)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                UsedLink.objects.create(nonce=nonce, used_at=now or timezone.now())
+                UsedLink.objects.create(nonce=nonce, used_at=now)
         except IntegrityError as exc:
             raise LinkInvalid(
                 _("Länken är redan använd. Intyga i stället på kontots sida.")
@@ -129,10 +128,9 @@ def attest_by_link(token, day, now=None):
     return account, user
 
 
-def attest_credentials(actor, account_id, now=None):
+def attest_credentials(actor, account_id, *, now):
     """Quarterly: the administrators can still log in and the credentials are in the
     central store."""
-    now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         if not is_team(actor, account, Deputies.at(now)):
@@ -297,8 +295,7 @@ def may_confirm_closure(user, account, deputies):
     return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
 
 
-def propose_closure(actor, account_id, reason, now=None):
-    now = now or timezone.now()
+def propose_closure(actor, account_id, reason, *, now):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Skriv varför kontot ska avslutas.")})
@@ -342,10 +339,9 @@ def _confirmers(account, now):
     return [deputies.acting_for(p) for p in people if p is not None]
 
 
-def confirm_closure(actor, closure_id, now=None):
+def confirm_closure(actor, closure_id, *, now):
     """Confirmed: the account is wound down and its final snapshot is taken; it is
     closed when that snapshot is sealed."""
-    now = now or timezone.now()
     with transaction.atomic():
         closure = (
             Closure.objects.select_for_update(of=("self",))
@@ -383,15 +379,14 @@ def confirm_closure(actor, closure_id, now=None):
             account_url(account),
             now=now,
         )
-    finish_closure(account.pk, now, actor=actor)
+    finish_closure(account.pk, now=now, actor=actor)
     return closure
 
 
-def finish_closure(account_id, now=None, actor=None):
+def finish_closure(account_id, *, now, actor=None):
     """Close the account if its closure is confirmed and its final snapshot is sealed
     (called again by the archive when the snapshot is sealed, `actor` the one who sealed
     it, None for the automatic capture). Returns True if closed."""
-    now = now or timezone.now()
     with transaction.atomic():
         closure = (
             Closure.objects.select_for_update(of=("self",))
@@ -418,10 +413,9 @@ def finish_closure(account_id, now=None, actor=None):
     return True
 
 
-def record_closure_step(actor, closure_id, step, now=None):
+def record_closure_step(actor, closure_id, step, *, now):
     """Tick off a step on the checklist: what was done on the platform, or the kommun's
     links updated."""
-    now = now or timezone.now()
     with transaction.atomic():
         closure = (
             Closure.objects.select_for_update(of=("self",))
@@ -451,8 +445,7 @@ def record_closure_step(actor, closure_id, step, now=None):
     return closure
 
 
-def cancel_closure(actor, closure_id, now=None):
-    now = now or timezone.now()
+def cancel_closure(actor, closure_id, *, now):
     with transaction.atomic():
         closure = (
             Closure.objects.select_for_update(of=("self",))
@@ -489,9 +482,8 @@ def responsibilities(user):
     ]
 
 
-def hand_over(actor, old, successor, now=None):
+def hand_over(actor, old, successor, *, now):
     """The successor takes over as responsible (or substitute) on the accounts."""
-    now = now or timezone.now()
     for account in Account.objects.open().filter(responsible=old):
         data = {"responsible": successor}
         if account.substitute_id == successor.pk:

@@ -47,9 +47,8 @@ FULL_FIELDS = DESCRIPTIVE_FIELDS + (
 PLAN_FIELDS = FULL_FIELDS + ("plan_reference",)
 
 
-def register_account(actor, data, administrators=(), fields=FULL_FIELDS, now=None):
+def register_account(actor, data, administrators=(), fields=FULL_FIELDS, *, now):
     """Create an account in the register from the items of `data` named in `fields`."""
-    now = now or timezone.now()
     with transaction.atomic():
         account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
         _check_credentials(account)
@@ -62,9 +61,8 @@ def register_account(actor, data, administrators=(), fields=FULL_FIELDS, now=Non
     return account
 
 
-def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS, now=None):
+def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS, *, now):
     """Change an account's fields (only those in `fields`) and, if given, its administrators."""
-    now = now or timezone.now()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         before = _roles(account)

@@ -9,7 +9,6 @@ work that day (organisation.deputies). Nobody decides their own plan.
 `deputies` may be passed instead, to answer many plans from the day's one query.
 """
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisation.deputies import Deputies
@@ -51,7 +50,7 @@ def designated(plan, state=None):
 
 
 def _deputies(at, deputies):
-    return deputies or Deputies.at(at or timezone.now())
+    return Deputies.given(deputies, at)
 
 
 def deciders(plan, at=None, deputies=None):

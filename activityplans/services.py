@@ -93,8 +93,7 @@ def may_edit(actor, plan):
     return plan.is_editable and actor.pk in (plan.applicant_id, plan.created_by_id)
 
 
-def create_draft(actor, data, administrators=(), now=None):
-    now = now or timezone.now()
+def create_draft(actor, data, administrators=(), *, now):
     applicant = data.get("applicant") or actor
     if not may_draft_for(actor, applicant):
         raise PermissionDenied(_("Du kan bara upprätta planer för dig själv eller din personal."))
@@ -159,10 +158,9 @@ REQUIRED_TEXT = (
 )
 
 
-def submission_errors(plan, today=None):
+def submission_errors(plan, today):
     """Every missing or inconsistent field, as {field: [message]} ("__all__" for the
     plan as a whole). Empty when the plan can be submitted."""
-    today = today or timezone.localdate()
     errors = {}
 
     def add(field, message):
@@ -266,8 +264,7 @@ def submission_errors(plan, today=None):
     return errors
 
 
-def submit(actor, plan_id, now=None):
-    now = now or timezone.now()
+def submit(actor, plan_id, *, now):
     with transaction.atomic():
         plan = _locked(plan_id)
         if not plan.is_editable:
@@ -305,10 +302,9 @@ def next_state(plan):
     return chain[chain.index(plan.state) + 1]
 
 
-def decide(actor, plan_id, expected_state, decision, comment="", url="", now=None):
+def decide(actor, plan_id, expected_state, decision, comment="", url="", *, now):
     """Approve, return or reject the step the plan waits in. `expected_state` is the
     state the actor saw; if the plan has moved on, nothing happens but a PlanConflict."""
-    now = now or timezone.now()
     comment = (comment or "").strip()
     with transaction.atomic():
         plan = _locked(plan_id)
@@ -358,8 +354,7 @@ def decide(actor, plan_id, expected_state, decision, comment="", url="", now=Non
     return plan
 
 
-def withdraw(actor, plan_id, comment="", now=None):
-    now = now or timezone.now()
+def withdraw(actor, plan_id, comment="", *, now):
     with transaction.atomic():
         plan = _locked(plan_id)
         if plan.state in FINAL:
@@ -456,10 +451,9 @@ def may_start_new_version(actor, plan):
     )
 
 
-def start_new_version(actor, plan_id, now=None):
+def start_new_version(actor, plan_id, *, now):
     """A draft copy of an established plan, to change what it decided (purpose, audience,
     responsible person…); it goes through the whole approval flow again."""
-    now = now or timezone.now()
     with transaction.atomic():
         plan = _locked(plan_id)
         if not may_start_new_version(actor, plan):
@@ -575,8 +569,7 @@ def may_evaluate(actor, evaluation):
     )
 
 
-def submit_evaluation(actor, evaluation_id, data, now=None):
-    now = now or timezone.now()
+def submit_evaluation(actor, evaluation_id, data, *, now):
     with transaction.atomic():
         evaluation = (
             Evaluation.objects.select_for_update().select_related("plan").get(pk=evaluation_id)
@@ -706,10 +699,9 @@ def responsibilities(user):
     ]
 
 
-def hand_over(actor, old, successor, now=None):
+def hand_over(actor, old, successor, *, now):
     """Plans still in the flow are withdrawn (the applicant has left; the successor files
     their own plan); established plans stay as the record of what was decided."""
-    now = now or timezone.now()
     for plan in Plan.objects.filter(applicant=old).exclude(state__in=FINAL):
         with transaction.atomic():
             plan = _locked(plan.pk)

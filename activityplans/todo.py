@@ -14,9 +14,10 @@ from .models import Evaluation, Plan, State
 from .services import responsible_for
 
 
-def waiting_for(user, at=None):
-    """Plans whose current step the user may decide, oldest first."""
-    deputies = Deputies.at(at or timezone.now())
+def waiting_for(user, at):
+    """Plans whose current step the user may decide at `at` (the caller's now), oldest
+    first."""
+    deputies = Deputies.at(at)
     candidates = (
         Plan.objects.waiting()
         .visible_to(user, deputies=deputies)

@@ -68,7 +68,7 @@ def plan_list(request):
             "mine": mine,
             "others": others[:200],
             "others_count": others.count(),
-            "waiting": waiting_for(user),
+            "waiting": waiting_for(user, timezone.now()),
             "states": State.choices,
             "state": state,
         },
@@ -111,7 +111,7 @@ def _save_plan(request, form, plan=None):
         messages.success(
             request,
             _("Planen är inskickad och väntar på beslut av %(person)s.")
-            % {"person": routing.current_actor(plan) or _("chef")},
+            % {"person": routing.current_actor(plan, now) or _("chef")},
         )
     return redirect("activityplans:detail", plan.pk)
 

@@ -4,7 +4,6 @@ drawn stand-in screenshot) and some waiting for an upload."""
 import io
 
 from django.db import transaction
-from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from . import services
@@ -32,8 +31,7 @@ def stand_in_screenshot(title, subtitle):
 
 
 @transaction.atomic
-def seed(stdout=None):
-    now = timezone.now()
+def seed(*, now, stdout=None):
     services.create_semiannual(now)
     period = last_ended(now)
     snapshots = list(

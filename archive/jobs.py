@@ -35,7 +35,7 @@ def capture_due(now, limit=50):
     """Capture due snapshots here, one after the other (cron / run_jobs)."""
     done = 0
     for snapshot_id in due_ids(now, limit):
-        if services.capture_one(snapshot_id, now) is not None:
+        if services.capture_one(snapshot_id, now=now) is not None:
             done += 1
     return done
 

@@ -106,10 +106,9 @@ def may_request(user, account, deputies):
 FINAL_FRESH = datetime.timedelta(days=30)
 
 
-def start_final_snapshot(actor, account, now=None):
+def start_final_snapshot(actor, account, *, now):
     """A confirmed closure asks for the final snapshot, unless one is waiting or was sealed
     in the last 30 days (an old one, from a closure cancelled long ago, does not do)."""
-    now = now or timezone.now()
     finals = account.snapshots.filter(reason=Reason.FINAL)
     if finals.filter(state__in=[State.DUE, State.NEEDS_UPLOAD]).exists():
         return None
@@ -118,8 +117,7 @@ def start_final_snapshot(actor, account, now=None):
     return request_snapshot(actor, account.pk, Reason.FINAL, now=now, check=False)
 
 
-def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check=True):
-    now = now or timezone.now()
+def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, *, now, check=True):
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         if check and not may_request(actor, account, Deputies.at(now)):
@@ -155,9 +153,8 @@ def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, now=None, check
     return snapshot
 
 
-def new_version(actor, snapshot_id, now=None):
+def new_version(actor, snapshot_id, *, now):
     """A new capture of a sealed snapshot: a new version that supersedes it when sealed."""
-    now = now or timezone.now()
     with transaction.atomic():
         old = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
         if not may_request(actor, old.account, Deputies.at(now)):
@@ -219,14 +216,13 @@ def claim(snapshot_id, now):
     return won
 
 
-def capture_one(snapshot_id, now=None):
+def capture_one(snapshot_id, *, now):
     """Capture a due snapshot automatically; on refusal or failure ask for an upload.
     Returns the snapshot's new state, or None if someone else had claimed it.
 
     A failure of any kind (the browser's package missing from the install, a crash in
     the browser, a PDF that cannot be rendered) is logged and asks for an upload with its
     reason, so that archiving never stalls on a snapshot that is retried in silence."""
-    now = now or timezone.now()
     if not claim(snapshot_id, now):
         return None
     snapshot = Snapshot.objects.select_related("account", "account__responsible").get(
@@ -305,9 +301,8 @@ def may_upload(user, snapshot, deputies):
     return may_request(user, snapshot.account, deputies)
 
 
-def upload(actor, snapshot_id, file, now=None):
+def upload(actor, snapshot_id, file, *, now):
     """The responsible person's screenshot when the automatic capture could not be made."""
-    now = now or timezone.now()
     snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
     if not may_upload(actor, snapshot, Deputies.at(now)):
         raise PermissionDenied(
@@ -383,7 +378,9 @@ def attach(snapshot_id, png, method, actor, now):
                 data={"superseded_by": snapshot.pk, "version": snapshot.version},
             )
         if snapshot.reason == Reason.FINAL:
-            finish_closure(account.pk, now, actor=actor)  # a confirmed closure ends with this seal
+            finish_closure(
+                account.pk, now=now, actor=actor
+            )  # a confirmed closure ends with this seal
         day = timezone.localdate(now)
         Account.objects.filter(pk=account.pk).filter(
             Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)
@@ -471,13 +468,12 @@ def verify_package(package):
         raise PackageError(f"The stored package {package} does not match its SHA-256.")
 
 
-def record_receipt(actor, period_key, package_id=None, partial=False, note="", now=None):
+def record_receipt(actor, period_key, package_id=None, partial=False, note="", *, now):
     """Kommunarkivet's kvittens of a period's delivery: of one package version, which
     must still be what the period's sealed snapshots are. An incomplete delivery is
     acknowledged only as a partial receipt, with a comment."""
     if not may_receive(actor):
         raise PermissionDenied(_("Bara kommunarkivet kvitterar leveranser."))
-    now = now or timezone.now()
     period = Period.from_key(period_key)
     if period.due_at > now:
         # A receipt for a period still running would block the real one later.

@@ -11,7 +11,7 @@ def create_semiannual():
 
 @shared_task(name="archive.tasks.capture")
 def capture(snapshot_id):
-    return services.capture_one(snapshot_id, timezone.now())
+    return services.capture_one(snapshot_id, now=timezone.now())
 
 
 @shared_task(name="archive.tasks.capture_due")

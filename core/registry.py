@@ -98,8 +98,9 @@ compliance_sources = Registry(
 )
 demo_seeders = Registry(
     "demo_seeders",
-    """Demo data (manage.py seed_demo): `seed(stdout=...)`, each app its own part, in the
-    order of INSTALLED_APPS (organisation first, archive last).""",
+    """Demo data (manage.py seed_demo): `seed(now=now, stdout=...)`, `now` read once by
+    the command; each app its own part, in the order of INSTALLED_APPS (organisation
+    first, archive last).""",
 )
 notification_loaders = Registry(
     "notification_loaders",

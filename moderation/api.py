@@ -63,8 +63,9 @@ def push_item(request):
 def _push_item(request):
     if request.method != "POST":
         return error(405, _("Använd POST."), Allow="POST")
+    now = timezone.now()
     try:
-        token = tokens.authenticate(_bearer(request))
+        token = tokens.authenticate(_bearer(request), now=now)
     except tokens.BadKey as exc:
         return error(401, exc, WWW_Authenticate='Bearer realm="kanalkoll"')
 
@@ -85,7 +86,6 @@ def _push_item(request):
     if not isinstance(data, dict):
         return error(400, _("Kroppen ska vara ett JSON-objekt."))
 
-    now = timezone.now()
     cleaned, errors = validate(data, now)
     if errors:
         return error(400, _("Ärendet har fel och sparades inte."), errors)

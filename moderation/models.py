@@ -176,8 +176,8 @@ class Item(Kept):
     def is_open(self):
         return self.resolved_at is None
 
-    def time_left(self, now=None):
-        return self.due_at - (now or timezone.now())
+    def time_left(self, now):
+        return self.due_at - now
 
 
 class Stage(models.IntegerChoices):

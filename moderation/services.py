@@ -6,7 +6,6 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Status
@@ -52,7 +51,7 @@ def item_url(item):
 def handler(item, at=None, deputies=None):
     """Who works on the item now: whoever does the assignee's work on the day of `at`
     (organisation.deputies: the assignee, or the substitute at the end of their chain)."""
-    deputies = deputies or Deputies.at(at or timezone.now())
+    deputies = Deputies.given(deputies, at)
     return deputies.acting_for(item.assignee)
 
 
@@ -70,7 +69,7 @@ def may_handle(user, item, at=None, deputies=None):
     also as someone's substitute."""
     if not user.is_active:
         return False
-    deputies = deputies or Deputies.at(at or timezone.now())
+    deputies = Deputies.given(deputies, at)
     if deputies.acts_as(user) & (team(item.account) | {item.assignee_id}):
         return True
     roles = deputies.roles_over(user, item.account.unit)
@@ -88,10 +87,9 @@ def may_check_in(user, account, deputies):
 # -- creating ------------------------------------------------------------------------
 
 
-def create_item(actor, account, data, source="", external_id="", now=None):
+def create_item(actor, account, data, source="", external_id="", *, now):
     """Register an item; returns (item, created). With an `external_id` from a monitoring
     tool, a second push of the same id returns the first item unchanged."""
-    now = now or timezone.now()
     if external_id:
         existing = Item.objects.filter(
             account=account, source=source, external_id=external_id
@@ -134,8 +132,7 @@ def create_item(actor, account, data, source="", external_id="", now=None):
 # -- actions -------------------------------------------------------------------------
 
 
-def reassign(actor, item_id, assignee, now=None):
-    now = now or timezone.now()
+def reassign(actor, item_id, assignee, *, now):
     with transaction.atomic():
         item = _locked(actor, item_id, now)
         if assignee.pk not in team(item.account):
@@ -149,10 +146,9 @@ def reassign(actor, item_id, assignee, now=None):
     return item
 
 
-def preserve(actor, item_id, text="", image=None, now=None):
+def preserve(actor, item_id, text="", image=None, *, now):
     """Keep a copy of the post: its text and/or a screenshot (already checked and
     re-encoded by moderation.images)."""
-    now = now or timezone.now()
     text = (text or "").strip()
     if not text and image is None:
         raise ValidationError(
@@ -170,15 +166,14 @@ def preserve(actor, item_id, text="", image=None, now=None):
     return copy
 
 
-def answer(actor, item_id, text="", link="", now=None):
+def answer(actor, item_id, text="", link="", *, now):
     text, link = (text or "").strip(), (link or "").strip()
     if not text and not link:
         raise ValidationError({"text": _("Skriv svaret eller klistra in länken till det.")})
     return _resolve(actor, item_id, Outcome.ANSWERED, Action.ANSWERED, now, text=text, link=link)
 
 
-def remove(actor, item_id, reason, removed_at=None, comment="", now=None):
-    now = now or timezone.now()
+def remove(actor, item_id, reason, removed_at=None, comment="", *, now):
     if reason not in RemovalReason.values:
         raise ValidationError({"reason": _("Välj ett av skälen i policyn.")})
     with transaction.atomic():
@@ -203,7 +198,7 @@ def remove(actor, item_id, reason, removed_at=None, comment="", now=None):
     return item
 
 
-def register(actor, item_id, diarienummer, forwarded_to, now=None):
+def register(actor, item_id, diarienummer, forwarded_to, *, now):
     """Saklig kritik: registered in the diarium and forwarded; that handles it."""
     diarienummer, forwarded_to = diarienummer.strip(), forwarded_to.strip()
     errors = {}
@@ -213,7 +208,6 @@ def register(actor, item_id, diarienummer, forwarded_to, now=None):
         errors["forwarded_to"] = _("Ange vart kritiken har skickats vidare (enhet eller person).")
     if errors:
         raise ValidationError(errors)
-    now = now or timezone.now()
     with transaction.atomic():
         item = _locked(actor, item_id, now)
         item.diarienummer, item.forwarded_to = diarienummer, forwarded_to
@@ -222,7 +216,7 @@ def register(actor, item_id, diarienummer, forwarded_to, now=None):
     return item
 
 
-def refer(actor, item_id, answer_text, now=None):
+def refer(actor, item_id, answer_text, *, now):
     """An individual case sent to the proper channel, with the answer given on the platform."""
     if not (answer_text or "").strip():
         raise ValidationError({"text": _("Skriv svaret som hänvisar till rätt kanal.")})
@@ -231,16 +225,15 @@ def refer(actor, item_id, answer_text, now=None):
     )
 
 
-def no_action(actor, item_id, reason, now=None):
+def no_action(actor, item_id, reason, *, now):
     if not (reason or "").strip():
         raise ValidationError({"text": _("Skriv varför ingen åtgärd behövs.")})
     return _resolve(actor, item_id, Outcome.NO_ACTION, Action.NO_ACTION, now, text=reason.strip())
 
 
-def flag_crime(actor, item_id, comment="", now=None):
+def flag_crime(actor, item_id, comment="", *, now):
     """A possible crime: flagged, a copy kept (the item's text if none was saved), and
     the chef of the account's unit told."""
-    now = now or timezone.now()
     with transaction.atomic():
         item = _locked(actor, item_id, now, open_only=False)
         if item.crime_flagged:
@@ -265,16 +258,15 @@ def flag_crime(actor, item_id, comment="", now=None):
     return item
 
 
-def check_in(actor, account, now=None):
+def check_in(actor, account, *, now):
     """ "Tillsyn gjord" on an account."""
-    return CheckIn.objects.create(account=account, user=actor, at=now or timezone.now())
+    return CheckIn.objects.create(account=account, user=actor, at=now)
 
 
 # -- helpers -------------------------------------------------------------------------
 
 
 def _resolve(actor, item_id, outcome, action, now, text="", link=""):
-    now = now or timezone.now()
     with transaction.atomic():
         item = _locked(actor, item_id, now)
         _close(item, outcome, now)
@@ -329,9 +321,8 @@ def responsibilities(user):
     ]
 
 
-def hand_over(actor, old, successor, now=None):
+def hand_over(actor, old, successor, *, now):
     """Open items move to the successor."""
-    now = now or timezone.now()
     for item in Item.objects.filter(assignee=old, resolved_at__isnull=True):
         with transaction.atomic():
             item = Item.objects.select_for_update().get(pk=item.pk)

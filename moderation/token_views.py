@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -36,7 +37,10 @@ def token_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             issued, key = tokens.issue(
-                request.user, form.cleaned_data["account"], form.cleaned_data["name"]
+                request.user,
+                form.cleaned_data["account"],
+                form.cleaned_data["name"],
+                now=timezone.now(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -65,7 +69,7 @@ def token_revoke(request, pk):
     if not ApiToken.objects.filter(pk=pk).exists():
         raise Http404(_("Nyckeln finns inte."))
     try:
-        token = tokens.revoke(request.user, pk)
+        token = tokens.revoke(request.user, pk, now=timezone.now())
     except tokens.TokenConflict as exc:
         messages.warning(request, str(exc))
     else:

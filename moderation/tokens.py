@@ -9,7 +9,6 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import can_register
@@ -30,7 +29,7 @@ def new_key():
     return KEY_START + secrets.token_urlsafe(32)
 
 
-def issue(actor, account, name, now=None):
+def issue(actor, account, name, *, now):
     """Issue a key for `account`; returns (token, key). The key is not stored."""
     if not can_register(actor):
         raise PermissionDenied(
@@ -39,7 +38,6 @@ def issue(actor, account, name, now=None):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Ange vilket verktyg som ska använda nyckeln.")})
-    now = now or timezone.now()
     key = new_key()
     if account.status == Status.CLOSED:
         raise ValidationError({"account": _("Kontot är avslutat.")})
@@ -54,13 +52,12 @@ def issue(actor, account, name, now=None):
     return token, key
 
 
-def revoke(actor, token_id, now=None):
+def revoke(actor, token_id, *, now):
     """Revoke a key; a second revocation is a conflict and changes nothing."""
     if not can_register(actor):
         raise PermissionDenied(
             _("Bara kommunikationsavdelningen och kommunikationschefen hanterar API-nycklar.")
         )
-    now = now or timezone.now()
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token_id)
         if token.revoked_at is not None:
@@ -74,7 +71,7 @@ class BadKey(Exception):
     """The request carries no key, an unknown one or a revoked one."""
 
 
-def authenticate(key, now=None):
+def authenticate(key, *, now):
     """The active token for `key`, with its last use recorded; BadKey otherwise."""
     if not key:
         raise BadKey(_("Ange nyckeln i huvudet Authorization: Bearer <nyckel>."))
@@ -85,7 +82,6 @@ def authenticate(key, now=None):
         raise BadKey(_("Okänd nyckel."))
     if token.revoked_at is not None:
         raise BadKey(_("Nyckeln är återkallad."))
-    now = now or timezone.now()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
     return token

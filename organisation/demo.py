@@ -174,7 +174,7 @@ PEOPLE = [
 
 
 @transaction.atomic
-def seed(stdout=None):
+def seed(*, now, stdout=None):
     kommun, _ = Unit.objects.get_or_create(
         kind=Unit.Kind.KOMMUN, parent=None, defaults={"name": KOMMUN["name"]}
     )

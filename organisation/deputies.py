@@ -76,6 +76,16 @@ class Deputies:
         """The deputies of the local date (Europe/Stockholm) of the aware datetime `now`."""
         return cls.for_day(timezone.localdate(now))
 
+    @classmethod
+    def given(cls, deputies, at):
+        """The caller's `deputies`, else those of the day of `at` (the caller's now); a
+        caller that gives neither is an error, never today by the machine's clock."""
+        if deputies is not None:
+            return deputies
+        if at is None:
+            raise TypeError("pass `at` (the caller's now) or `deputies`")
+        return cls.at(at)
+
     # -- single people ---------------------------------------------------------------
 
     def is_away(self, user):

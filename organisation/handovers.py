@@ -97,8 +97,7 @@ def open_handover(user, now, *, actor=None, reason=""):
     return handover
 
 
-def hand_over(actor, handover_id, successor, now=None):
-    now = now or timezone.now()
+def hand_over(actor, handover_id, successor, *, now):
     with transaction.atomic():
         handover = (
             Handover.objects.select_for_update(of=("self",))  # user__unit may be null

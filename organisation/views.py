@@ -54,14 +54,15 @@ class SuccessorForm(forms.Form):
 @login_required
 def handover(request, pk):
     item = Handover.objects.filter(pk=pk).select_related("user", "successor", "resolved_by").first()
-    if item is None or not handovers.may_decide(request.user, item, Deputies.at(timezone.now())):
+    now = timezone.now()
+    if item is None or not handovers.may_decide(request.user, item, Deputies.at(now)):
         raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
     form = SuccessorForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"])
+                handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"], now=now)
             except ValidationError as exc:
                 form.add_error("successor", exc.messages)
             else:
