@@ -10,7 +10,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -271,8 +270,8 @@ class Account(Kept):
         editable=False,
         help_text=_("Den fastställda aktivitetsplan som kontot bygger på."),
     )
-    created_at = models.DateTimeField(_("registrerat"), default=timezone.now)
-    updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
+    created_at = models.DateTimeField(_("registrerat"))
+    updated_at = models.DateTimeField(_("ändrat"))
 
     history = HistoricalRecords(
         m2m_fields=[administrators],
@@ -357,7 +356,7 @@ class Attestation(AppendOnly):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="attestations")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField()
     activity_on = models.DateField(_("senaste inlägg"), null=True, blank=True)
     via_link = models.BooleanField(default=False)
 
@@ -375,7 +374,7 @@ class UsedLink(AppendOnly):
     """A one-click link from an e-mail that has been used: each works once."""
 
     nonce = models.CharField(max_length=64, unique=True)
-    used_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField()
 
     def __str__(self):
         return self.nonce
@@ -401,7 +400,7 @@ class Closure(Kept):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    proposed_at = models.DateTimeField(default=timezone.now)
+    proposed_at = models.DateTimeField()
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -83,6 +83,7 @@ def redact_credentials_history(actor, account, now, reason):
             account.credentials_location = REMOVED
             account._history_user = actor
             account._history_date = now
+            account.updated_at = now
             account._change_reason = _("Misstänkt lösenord borttaget")
             account.save(update_fields=["credentials_location", "updated_at"])
     return record

@@ -88,6 +88,7 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
 def _one_history_record(account, actor, now):
     """Make the changes inside without history, then record one complete version
     (fields and administrators) made by `actor` at `now`."""
+    account.updated_at = now
     account.skip_history_when_saving = True
     try:
         yield

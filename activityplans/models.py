@@ -118,7 +118,7 @@ class Plan(Kept):
     state = models.CharField(
         _("status"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
     )
-    state_changed_at = models.DateTimeField(_("status ändrad"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("status ändrad"))
     # When the plan entered the step it waits in, and when its actor is reminded
     # (5 working days) and the communicator told (10): deadlines as data.
     remind_at = models.DateTimeField(null=True, blank=True)
@@ -129,8 +129,8 @@ class Plan(Kept):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
-    updated_at = models.DateTimeField(_("senast sparad"), auto_now=True)
+    created_at = models.DateTimeField(_("skapad"))
+    updated_at = models.DateTimeField(_("senast sparad"))
     established_at = models.DateTimeField(_("fastställd"), null=True, blank=True)
     account = models.ForeignKey(
         Account,

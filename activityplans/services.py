@@ -98,7 +98,7 @@ def create_draft(actor, data, administrators=(), *, now):
     if not may_draft_for(actor, applicant):
         raise PermissionDenied(_("Du kan bara upprätta planer för dig själv eller din personal."))
     with transaction.atomic():
-        plan = Plan(created_by=actor, created_at=now, state_changed_at=now)
+        plan = Plan(created_by=actor, created_at=now, updated_at=now, state_changed_at=now)
         _apply(plan, {**data, "applicant": applicant})
         if plan.unit_id is None:
             plan.unit = applicant.unit
@@ -111,7 +111,7 @@ def create_draft(actor, data, administrators=(), *, now):
     return plan
 
 
-def save_draft(actor, plan_id, data, administrators=None):
+def save_draft(actor, plan_id, data, administrators=None, *, now):
     with transaction.atomic():
         plan = _locked(plan_id)
         if not plan.is_editable:
@@ -126,6 +126,7 @@ def save_draft(actor, plan_id, data, administrators=None):
                 _("Du kan bara upprätta planer för dig själv eller din personal.")
             )
         _apply(plan, data)
+        plan.updated_at = now
         plan.save()
         if administrators is not None:
             plan.administrators.set(administrators)
@@ -472,6 +473,7 @@ def start_new_version(actor, plan_id, *, now):
             version=plan.version + 1,
             reference=plan.reference,
             created_at=now,
+            updated_at=now,
             state_changed_at=now,
         )
         _apply(copy, data)
@@ -665,7 +667,7 @@ def _event(plan, actor, action, from_state, to_state, role, comment="", *, at):
 def _move(plan, actor, action, to_state, now, role, comment=""):
     from_state = plan.state
     plan.state = to_state
-    plan.state_changed_at = now
+    plan.state_changed_at = plan.updated_at = now
     if to_state in WAITING:
         plan.remind_at = add_working_days(now, REMIND_AFTER_WORKING_DAYS)
         plan.escalate_at = add_working_days(now, ESCALATE_AFTER_WORKING_DAYS)

@@ -89,7 +89,7 @@ def _save_plan(request, form, plan=None):
     if plan is None:
         plan = services.create_draft(request.user, data, administrators, now=now)
     else:
-        plan = services.save_draft(request.user, plan.pk, data, administrators)
+        plan = services.save_draft(request.user, plan.pk, data, administrators, now=now)
     if request.POST.get("action") != "submit":
         messages.success(request, _("Utkastet är sparat."))
         return redirect("activityplans:detail", plan.pk)

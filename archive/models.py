@@ -88,8 +88,8 @@ class Snapshot(Kept):
     state = models.CharField(
         _("status"), max_length=20, choices=State.choices, default=State.DUE, db_index=True
     )
-    due_at = models.DateTimeField(_("förfaller"), default=timezone.now)
-    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    due_at = models.DateTimeField(_("förfaller"))
+    created_at = models.DateTimeField(_("skapad"))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -286,7 +286,7 @@ class Receipt(AppendOnly):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    received_at = models.DateTimeField(_("kvitterad"), default=timezone.now)
+    received_at = models.DateTimeField(_("kvitterad"))
     package_sha256 = models.CharField(_("paketets SHA-256"), max_length=64, blank=True)
     note = models.CharField(_("anteckning"), max_length=300, blank=True)
 

@@ -144,7 +144,7 @@ def seed():
             user=person,
             starts_on=NOW.date() - datetime.timedelta(days=3),
             ends_on=NOW.date() + datetime.timedelta(days=3),
-            defaults={"substitute": substitute},
+            defaults={"substitute": substitute, "created_at": NOW},
         )
 
     have = set(Account.objects.filter(url__startswith=URL_PREFIX).values_list("url", flat=True))
@@ -168,6 +168,8 @@ def seed():
                     gp_states_official=True,
                     gp_links_website=True,
                     gp_contact_phone=True,
+                    created_at=NOW,
+                    updated_at=NOW,
                 )
             )
     Account.objects.bulk_create(new)

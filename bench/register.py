@@ -152,6 +152,7 @@ def seed():
     platforms = list(Platform.values)
     kinds = list(Kind.values)
     start = datetime.date(2012, 1, 1)
+    registered = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)  # fixed: reruns alike
     have = set(bench_accounts().values_list("url", flat=True))
     batch = []
     for i in range(TOTAL):
@@ -184,6 +185,8 @@ def seed():
                 gp_states_official=True,
                 gp_links_website=bool(i % 5),
                 gp_contact_phone=True,
+                created_at=registered,
+                updated_at=registered,
             )
         )
     Account.objects.bulk_create(batch, batch_size=1000)

@@ -196,6 +196,8 @@ def seed(accounts):
                 audience="Invånare, särskilt barnfamiljer och studerande",
                 status=Status.ACTIVE,
                 opened_on=datetime.date(2024, 3, 1),
+                created_at=TURN,
+                updated_at=TURN,
             )
         )
     Account.objects.bulk_create(rows, batch_size=500)
@@ -228,7 +230,12 @@ def snapshot_for_render(account, png):
 
     # Waiting for an upload: the capture sweep of the half-year run leaves it alone.
     snapshot = Snapshot.objects.create(
-        account=account, period_key="2029-H2", reason=Reason.ON_DEMAND, state=State.NEEDS_UPLOAD
+        account=account,
+        period_key="2029-H2",
+        reason=Reason.ON_DEMAND,
+        state=State.NEEDS_UPLOAD,
+        due_at=TURN,
+        created_at=TURN,
     )
     snapshot.method = Method.AUTOMATIC
     snapshot.captured_at = TURN

@@ -13,7 +13,6 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -114,7 +113,7 @@ class Item(Kept):
     )
     text = models.TextField(_("text"), blank=True)
     posted_at = models.DateTimeField(_("publicerat"), null=True, blank=True)
-    noticed_at = models.DateTimeField(_("upptäckt"), default=timezone.now)
+    noticed_at = models.DateTimeField(_("upptäckt"))
     due_at = models.DateTimeField(_("ska hanteras senast"), db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,7 +130,7 @@ class Item(Kept):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("registrerat"), default=timezone.now)
+    created_at = models.DateTimeField(_("registrerat"))
     # Pushed by a monitoring tool: its own id, for idempotency.
     source = models.CharField(_("källa"), max_length=100, blank=True)
     external_id = models.CharField(_("källans id"), max_length=200, blank=True)
@@ -316,7 +315,7 @@ class PreservedCopy(AppendOnly):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("sparad"), default=timezone.now)
+    created_at = models.DateTimeField(_("sparad"))
 
     class Meta:
         verbose_name = _("bevarad kopia")
@@ -336,7 +335,7 @@ class CheckIn(AppendOnly):
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="check_ins")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = _("tillsyn")
@@ -367,7 +366,7 @@ class ApiToken(Kept):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

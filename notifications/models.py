@@ -7,7 +7,6 @@ before it is sent and before it is shown in the list (see notifications.renderin
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,10 +40,10 @@ class Notification(models.Model):
     context = models.JSONField(default=dict, blank=True)
     # NULL until subject and bodies are rendered: a sweep writes rows unrendered.
     rendered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    created_at = models.DateTimeField(_("skapad"))
     # Delivery state: due_at is when the next attempt may run; claimed_until marks a
     # delivery in progress so that two workers never send the same row.
-    due_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -83,7 +82,7 @@ class Reminder(models.Model):
 
     subject = models.CharField(max_length=120)
     stage = models.CharField(max_length=40)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("skickad påminnelse")

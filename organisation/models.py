@@ -10,7 +10,6 @@ events) and the one RoleHolders rule that reads them together.
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -330,7 +329,7 @@ class Absence(Kept):
         help_text=_("Den som tar över ditt arbete i Kanalkoll medan du är borta."),
     )
     note = models.CharField(_("kommentar"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    created_at = models.DateTimeField(_("registrerad"))
     cancelled_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
 
     objects = AbsenceQuerySet.as_manager()
@@ -369,7 +368,7 @@ class Handover(Kept):
     user = models.ForeignKey(
         User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handovers"
     )
-    created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    created_at = models.DateTimeField(_("registrerad"))
     created_by = models.ForeignKey(
         User,
         verbose_name=_("avaktiverad av"),

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import Account, Kind, Platform, Status
 from organisation.models import Role, RoleAssignment, Unit, User
@@ -46,6 +47,9 @@ class AccountFactory(factory.django.DjangoModelFactory):
     gp_states_official = True
     gp_links_website = True
     gp_contact_phone = True
+    # The test is the caller: its (often pinned) clock, read when the account is made.
+    created_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.SelfAttribute("created_at")
 
 
 __all__ = [
@@ -97,25 +101,31 @@ def plan_data(**overrides):
     }
 
 
-def make_plan(applicant, substitute, *, actor=None, administrators=None, state=None, **fields):
-    """A complete plan drafted through the services and, if `state` is given, taken
-    there by submitting it and letting the designated person approve each step."""
+def make_plan(
+    applicant, substitute, *, actor=None, administrators=None, state=None, now=None, **fields
+):
+    """A complete plan drafted through the services at `now` (the test's clock unless
+    given) and, if `state` is given, taken there by submitting it and letting the
+    designated person approve each step."""
     from activityplans import services
 
+    now = now or timezone.now()
     data = plan_data(applicant=applicant, substitute=substitute, **fields)
     if administrators is None:
         administrators = [applicant, substitute]
-    plan = services.create_draft(actor or applicant, data, administrators)
+    plan = services.create_draft(actor or applicant, data, administrators, now=now)
     if state is not None:
-        plan = advance(plan, state)
+        plan = advance(plan, state, now)
     return plan
 
 
 def advance(plan, state, now=None):
-    """Submit the plan if needed and approve steps until it is in `state`."""
+    """Submit the plan if needed and approve steps until it is in `state`, at `now`
+    (the test's clock unless given)."""
     from activityplans import routing, services
     from activityplans.models import EDITABLE
 
+    now = now or timezone.now()
     plan.refresh_from_db()
     if plan.state in EDITABLE and plan.state != state:
         plan = services.submit(plan.created_by, plan.pk, now=now)

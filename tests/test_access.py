@@ -1,6 +1,7 @@
 """Every URL × role with the expected answer. Later issues extend this table."""
 
 import pytest
+from django.utils import timezone
 
 from .csp import assert_strict_csp, assert_unique_ids
 
@@ -235,22 +236,24 @@ def _fill(url, request, account):
 
         request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
         people = request.getfixturevalue("org").people
-        item, _ = services.create_item(None, account, {"kind": "fraga", "text": "Öppet?"})
+        item, _ = services.create_item(
+            None, account, {"kind": "fraga", "text": "Öppet?"}, now=timezone.now()
+        )
         image = clean_screenshot(upload(image_bytes("PNG")))
         values |= {"item": item.pk, "action": "svara"}
-        values["copy"] = services.preserve(people.medarbetare, item.pk, "", image).pk
+        values["copy"] = services.preserve(
+            people.medarbetare, item.pk, "", image, now=timezone.now()
+        ).pk
     if "{token}" in url:
         from moderation import tokens
 
         curator = request.getfixturevalue("org").people.kommunikationsavdelningen
-        values["token"] = tokens.issue(curator, account, "Bevakaren")[0].pk
+        values["token"] = tokens.issue(curator, account, "Bevakaren", now=timezone.now())[0].pk
     if "{snapshot}" in url or "{period}" in url:
         values |= {"snapshot": _sealed_snapshot(request, account).pk, "period": "2026-H1"}
     if "{closure}" in url or "{link}" in url or "{handover}" in url:
         values |= _lifecycle(request, account)
     if "{package}" in url:  # the period's package as the arkivarie downloaded it
-        from django.utils import timezone
-
         from archive import services as archive_services
         from archive.periods import Period
 
@@ -266,7 +269,6 @@ def _fill(url, request, account):
 def _lifecycle(request, account):
     """A closure proposed by medarbetare, medarbetare's one-click link, and the handover
     after someone who answered for another account of the library."""
-    from django.utils import timezone
 
     from accounts import lifecycle
     from organisation.services import deactivate_user
@@ -278,7 +280,9 @@ def _lifecycle(request, account):
     AccountFactory(unit=org.bibliotek, responsible=leaver)
     deactivate_user(org.people.admin, leaver, timezone.now())
     return {
-        "closure": lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.").pk,
+        "closure": lifecycle.propose_closure(
+            org.people.medarbetare, account.pk, "Passivt.", now=timezone.now()
+        ).pk,
         "link": lifecycle.activity_link(account, org.people.medarbetare).split("/")[-2],
         "handover": leaver.handovers.get().pk,
     }
@@ -303,6 +307,8 @@ def _sealed_snapshot(request, account):
         period_key="2026-H1",
         state=State.SEALED,
         method=Method.AUTOMATIC,
+        due_at=sealed_at,
+        created_at=sealed_at,
         captured_at=sealed_at,
         sealed_at=sealed_at,
         register_data=register_data(account),

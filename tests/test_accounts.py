@@ -142,12 +142,15 @@ def test_responsible_person_edits_descriptive_fields_only(client, org, account):
 
 
 def test_history_shows_who_changed_what(client, org, account):
-    services.update_account(org.people.kommunikationschef, account.pk, {"purpose": "Nytt syfte"})
+    services.update_account(
+        org.people.kommunikationschef, account.pk, {"purpose": "Nytt syfte"}, now=timezone.now()
+    )
     services.update_account(
         org.people.kommunikationschef,
         account.pk,
         {},
         administrators=[org.people.medarbetare, org.people.kommunikator],
+        now=timezone.now(),
     )
     client.force_login(org.people.chef)
     page = client.get(f"/konton/{account.pk}/").content.decode()
@@ -159,17 +162,25 @@ def test_history_shows_who_changed_what(client, org, account):
 def test_closing_is_refused_until_the_final_snapshot_is_sealed(org, account):
     with pytest.raises(ValidationError, match="slutlig ögonblicksbild"):
         services.update_account(
-            org.people.kommunikationschef, account.pk, {"status": Status.CLOSED}
+            org.people.kommunikationschef, account.pk, {"status": Status.CLOSED}, now=timezone.now()
         )
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.closed_on is None
 
 
 def test_closing_sets_the_closed_date_and_leaves_the_public_register(client, org, account):
+    now = timezone.now()
     Snapshot.objects.create(
-        account=account, reason=Reason.FINAL, state=State.SEALED, sealed_at=timezone.now()
+        account=account,
+        reason=Reason.FINAL,
+        state=State.SEALED,
+        due_at=now,
+        created_at=now,
+        sealed_at=now,
     )
-    services.update_account(org.people.kommunikationschef, account.pk, {"status": Status.CLOSED})
+    services.update_account(
+        org.people.kommunikationschef, account.pk, {"status": Status.CLOSED}, now=now
+    )
     account.refresh_from_db()
     assert account.closed_on is not None
     assert client.get("/register.json").json()["count"] == 0
@@ -203,6 +214,7 @@ def test_mail_reaches_people_when_the_outbox_is_swept(org, account, who):
         account.pk,
         {},
         administrators=[*account.administrators.all(), person],
+        now=timezone.now(),
     )
     assert deliver_pending(timezone.now()) == 1
     assert deliver_pending(timezone.now()) == 0

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.handlers.wsgi import LimitedStream
+from django.utils import timezone
 
 from moderation import api, tokens
 from moderation.models import Item
@@ -18,7 +19,9 @@ ITEMS = "/api/v1/items"
 
 @pytest.fixture
 def key(org, account):
-    _token, key = tokens.issue(org.people.kommunikationsavdelningen, account, "Bevakaren")
+    _token, key = tokens.issue(
+        org.people.kommunikationsavdelningen, account, "Bevakaren", now=timezone.now()
+    )
     return key
 
 

@@ -163,7 +163,7 @@ def test_the_sweep_run_twice_makes_each_snapshot_once(org, account):
     assert Snapshot.objects.count() == 2
     # A retaken snapshot (version 2) does not make the sweep create a second version 1.
     Snapshot.objects.filter(account=account).service_update(state=State.SEALED)
-    services.new_version(org.people.medarbetare, Snapshot.objects.get(account=account).pk, now)
+    services.new_version(org.people.medarbetare, Snapshot.objects.get(account=account).pk, now=now)
     assert jobs.create_semiannual(now) == 0
     assert Snapshot.objects.filter(account=account, version=1).count() == 1
 
@@ -203,7 +203,7 @@ def test_a_captured_snapshot_is_sealed_with_its_pdf_frozen_data_and_checksum(
     with time_machine.travel(moment, tick=False):
         jobs.create_semiannual(timezone.now())
         snapshot = Snapshot.objects.get()
-        assert services.capture_one(snapshot.pk, timezone.now()) == State.SEALED
+        assert services.capture_one(snapshot.pk, now=timezone.now()) == State.SEALED
     assert fake_capture.calls == ["https://www.instagram.com/testbybibliotek"]
 
     snapshot.refresh_from_db()
@@ -238,6 +238,7 @@ def test_a_captured_snapshot_is_sealed_with_its_pdf_frozen_data_and_checksum(
         p.kommunikationschef,
         account.pk,
         {"display_name": "Stadsbiblioteket", "purpose": "Något annat", "responsible": p.chef},
+        now=timezone.now(),
     )
     snapshot.refresh_from_db()
     assert snapshot.register_data == frozen
@@ -258,7 +259,7 @@ def test_an_earlier_capture_does_not_move_the_archived_date_back(org, account, f
     account.last_snapshot_on = datetime.date(2027, 3, 1)
     account.save()
     snapshot = semiannual(account)
-    services.capture_one(snapshot.pk, at(2027, 1, 2, 9, 0))
+    services.capture_one(snapshot.pk, now=at(2027, 1, 2, 9, 0))
     account.refresh_from_db()
     assert account.last_snapshot_on == datetime.date(2027, 3, 1)
 
@@ -276,7 +277,7 @@ def test_a_refused_or_failed_capture_asks_the_responsible_person_for_an_upload(
     fake_capture.outcome = error
     snapshot = semiannual(account)
     now = at(2027, 1, 1, 3, 0)
-    assert services.capture_one(snapshot.pk, now) == State.NEEDS_UPLOAD
+    assert services.capture_one(snapshot.pk, now=now) == State.NEEDS_UPLOAD
     snapshot.refresh_from_db()
     assert snapshot.state == State.NEEDS_UPLOAD
     assert snapshot.capture_error == str(error)
@@ -289,7 +290,7 @@ def test_a_refused_or_failed_capture_asks_the_responsible_person_for_an_upload(
     account.refresh_from_db()
     assert account.last_snapshot_on is None
     # It is not captured again by the sweep: it waits for the upload.
-    assert services.capture_one(snapshot.pk, now + datetime.timedelta(hours=1)) is None
+    assert services.capture_one(snapshot.pk, now=now + datetime.timedelta(hours=1)) is None
     assert jobs.capture_due(now + datetime.timedelta(days=1)) == 0
     assert len(fake_capture.calls) == 1
     assert Notification.objects.filter(kind="snapshot_upload").count() == 1
@@ -341,7 +342,7 @@ def test_a_capture_that_fails_unexpectedly_asks_for_an_upload_and_is_logged(
     snapshot = semiannual(account)
     now = at(2027, 1, 1, 3, 0)
     with caplog.at_level("ERROR", logger="archive.services"):
-        assert services.capture_one(snapshot.pk, now) == State.NEEDS_UPLOAD
+        assert services.capture_one(snapshot.pk, now=now) == State.NEEDS_UPLOAD
     snapshot.refresh_from_db()
     assert snapshot.state == State.NEEDS_UPLOAD and snapshot.claimed_until is None
     assert snapshot.capture_error.startswith("Den automatiska fångsten misslyckades")
@@ -379,7 +380,7 @@ def test_an_upload_that_seals_the_snapshot_during_the_capture_wins_quietly(
         return screenshot()
 
     monkeypatch.setattr("archive.capture.capture", slow_browser)
-    assert services.capture_one(snapshot.pk, now) is None
+    assert services.capture_one(snapshot.pk, now=now) is None
     snapshot.refresh_from_db()
     assert snapshot.state == State.SEALED and snapshot.method == Method.UPLOAD
     # The sweep goes on with the next one instead of stopping at an exception.
@@ -396,7 +397,7 @@ def test_two_racing_captures_of_one_snapshot_capture_once(org, account, fake_cap
     fake_capture.delay = 0.3
     snapshot = semiannual(account)
     now = at(2027, 1, 1, 2, 0)
-    results = race(4, lambda i: services.capture_one(snapshot.pk, now))
+    results = race(4, lambda i: services.capture_one(snapshot.pk, now=now))
     assert sorted(results, key=str) == [None, None, None, State.SEALED], results
     assert len(fake_capture.calls) == 1
     snapshot.refresh_from_db()
@@ -435,7 +436,7 @@ def test_upload_reminders_once_per_stage_at_7_and_14_days(org, account, fake_cap
     fake_capture.outcome = CaptureFailed("Inloggning krävs.")
     snapshot = semiannual(account)
     start = at(2027, 1, 1, 3, 0)
-    services.capture_one(snapshot.pk, start)
+    services.capture_one(snapshot.pk, now=start)
     remind = jobs.remind_uploads
     day = datetime.timedelta(days=1)
     assert remind(start + 7 * day - datetime.timedelta(seconds=1)) == 0
@@ -466,8 +467,8 @@ def test_a_sweep_that_did_not_run_for_two_weeks_sends_both_once_and_none_after_u
         semiannual(AccountFactory(unit=org.bibliotek, responsible=p.medarbetare)),
     )
     start = at(2027, 1, 1, 3, 0)
-    services.capture_one(late.pk, start)
-    services.capture_one(done.pk, start)
+    services.capture_one(late.pk, now=start)
+    services.capture_one(done.pk, now=start)
     fake_capture.outcome = screenshot()
     services.attach(done.pk, screenshot(), Method.UPLOAD, p.medarbetare, start)
     assert jobs.remind_uploads(start + datetime.timedelta(days=15)) == 2
@@ -483,7 +484,7 @@ def test_a_sweep_that_did_not_run_for_two_weeks_sends_both_once_and_none_after_u
 @pytest.fixture
 def sealed(org, account, fake_capture):
     snapshot = semiannual(account)
-    services.capture_one(snapshot.pk, at(2027, 1, 1, 2, 0))
+    services.capture_one(snapshot.pk, now=at(2027, 1, 1, 2, 0))
     snapshot.refresh_from_db()
     assert snapshot.state == State.SEALED
     return snapshot
@@ -535,21 +536,21 @@ def test_a_retake_is_version_2_and_supersedes_version_1_only_when_sealed(
 ):
     p = org.people
     with pytest.raises(PermissionDenied):
-        services.new_version(p.chef, sealed.pk)
+        services.new_version(p.chef, sealed.pk, now=timezone.now())
     now = at(2027, 2, 1, 10, 0)
-    v2 = services.new_version(p.medarbetare, sealed.pk, now)
+    v2 = services.new_version(p.medarbetare, sealed.pk, now=now)
     assert (v2.version, v2.period_key, v2.reason, v2.state) == (2, "2026-H2", "halvar", "vantar")
     assert v2.supersedes == sealed and v2.requested_by == p.medarbetare
     sealed.refresh_from_db()
     assert sealed.state == State.SEALED  # still the delivered one
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.kommunikationsavdelningen, sealed.pk, now)
+        services.new_version(p.kommunikationsavdelningen, sealed.pk, now=now)
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.medarbetare, v2.pk, now)
+        services.new_version(p.medarbetare, v2.pk, now=now)
 
     # The retake fails and waits for an upload: version 1 is still what is delivered.
     fake_capture.outcome = CaptureFailed("Tidsgränsen nåddes.")
-    services.capture_one(v2.pk, now)
+    services.capture_one(v2.pk, now=now)
     sealed.refresh_from_db()
     assert sealed.state == State.SEALED
     assert list(Snapshot.objects.current().filter(account=account).order_by("version")) == [
@@ -578,16 +579,16 @@ def test_a_retake_is_version_2_and_supersedes_version_1_only_when_sealed(
     assert Snapshot.objects.get(pk=sealed.pk).sha256 == sealed.sha256
     # A new version is taken of the newest sealed one only.
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.medarbetare, old.pk, now)
-    assert services.new_version(p.medarbetare, v2.pk, now).version == 3
+        services.new_version(p.medarbetare, old.pk, now=now)
+    assert services.new_version(p.medarbetare, v2.pk, now=now).version == 3
 
 
 def test_an_on_demand_snapshot_once_at_a_time(org, account, fake_capture):
     p = org.people
     with pytest.raises(PermissionDenied):
-        services.request_snapshot(p.chef, account.pk)
+        services.request_snapshot(p.chef, account.pk, now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.request_snapshot(p.arkivarie, account.pk)
+        services.request_snapshot(p.arkivarie, account.pk, now=timezone.now())
     now = at(2026, 10, 25, 2, 30)
     first = services.request_snapshot(p.kommunikationsavdelningen, account.pk, now=now)
     assert (first.reason, first.period_key, first.due_at) == (Reason.ON_DEMAND, "2026-H2", now)
@@ -639,22 +640,22 @@ def test_closing_waits_for_the_sealed_final_snapshot(org, account, fake_capture)
     p = org.people
     close = {"status": Status.CLOSED}
     with pytest.raises(ValidationError) as refused:
-        account_services.update_account(p.kommunikationschef, account.pk, close)
+        account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
     assert "slutlig ögonblicksbild" in str(refused.value.message_dict["status"])
 
     # A sealed snapshot taken for another reason is not the final one.
-    other = services.request_snapshot(p.medarbetare, account.pk)
-    services.capture_one(other.pk, timezone.now())
+    other = services.request_snapshot(p.medarbetare, account.pk, now=timezone.now())
+    services.capture_one(other.pk, now=timezone.now())
     fake_capture.outcome = CaptureFailed("Inloggning krävs.")
-    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL)
-    services.capture_one(final.pk, timezone.now())
+    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL, now=timezone.now())
+    services.capture_one(final.pk, now=timezone.now())
     with pytest.raises(ValidationError):
-        account_services.update_account(p.kommunikationschef, account.pk, close)
+        account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.closed_on is None
 
     services.attach(final.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
-    account_services.update_account(p.kommunikationschef, account.pk, close)
+    account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
     account.refresh_from_db()
     assert account.status == Status.CLOSED and account.closed_on == timezone.localdate()
     final.refresh_from_db()

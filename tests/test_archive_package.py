@@ -59,6 +59,8 @@ def seal(account, *, version=1, reason=Reason.SEMIANNUAL, period_key="2026-H2", 
         version=version,
         state=state,
         method=method,
+        due_at=PERIOD.due_at,
+        created_at=PERIOD.due_at,
         captured_at=captured_at,
         sealed_at=captured_at + datetime.timedelta(minutes=2),
         register_data=register_data(account),
@@ -89,7 +91,12 @@ def snapshots(org, account):
     festival_final = seal(festival, reason=Reason.FINAL, period_key="", captured_at=IN_PERIOD)
     later = seal(festival, reason=Reason.ON_DEMAND, period_key="", captured_at=NOW)
     earlier = seal(festival, period_key="2026-H1")
-    waiting = Snapshot.objects.create(account=other_account(org, "Skolan"), period_key="2026-H2")
+    waiting = Snapshot.objects.create(
+        account=other_account(org, "Skolan"),
+        period_key="2026-H2",
+        due_at=PERIOD.due_at,
+        created_at=PERIOD.due_at,
+    )
     return {
         "included": [new, festival_h2, festival_final],
         "excluded": [old, later, earlier, waiting],
@@ -335,7 +342,14 @@ def test_a_pdf_that_no_longer_matches_its_seal_stops_the_build(org, account, set
 
 def test_a_sealed_snapshot_with_a_pending_new_version_is_still_delivered(account):
     sealed = seal(account)
-    Snapshot.objects.create(account=account, period_key="2026-H2", version=2, supersedes=sealed)
+    Snapshot.objects.create(
+        account=account,
+        period_key="2026-H2",
+        version=2,
+        supersedes=sealed,
+        due_at=NOW,
+        created_at=NOW,
+    )
     path, _ = build_package(PERIOD, NOW)
     pdfs = [n for n in contents(unpack(path)) if n.endswith(".pdf")]
     assert pdfs == ["representations/rep1/data/instagram_biblioteket-i-testby_2026H2_v1.pdf"]

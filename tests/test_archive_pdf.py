@@ -138,7 +138,7 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
 
     fake_capture.outcome = banded_screenshot()
     snapshot = semiannual(account)
-    assert services.capture_one(snapshot.pk, at(2027, 1, 1, 0, 30)) == State.SEALED
+    assert services.capture_one(snapshot.pk, now=at(2027, 1, 1, 0, 30)) == State.SEALED
     snapshot.refresh_from_db()
     with snapshot.pdf.open("rb") as fh:
         body = fh.read()
@@ -246,7 +246,7 @@ def test_the_renderer_fetches_nothing_but_the_projects_own_files(
     org, account, fake_capture, local_server, hostile_template, monkeypatch, fetchers
 ):
     snapshot = semiannual(account)
-    services.capture_one(snapshot.pk, at(2027, 1, 1, 0, 30))
+    services.capture_one(snapshot.pk, now=at(2027, 1, 1, 0, 30))
     sealed = Snapshot.objects.get(pk=snapshot.pk)
 
     # The snapshot's own rendering, with the template swapped for the hostile copy.

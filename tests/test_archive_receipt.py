@@ -27,6 +27,7 @@ def waiting_snapshot(org):
         period_key=PERIOD.key,
         reason=Reason.SEMIANNUAL,
         due_at=PERIOD.due_at,
+        created_at=PERIOD.due_at,
     )
 
 

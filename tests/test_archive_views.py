@@ -43,7 +43,7 @@ def waiting(org, account, fake_capture):
     """A 2026-H2 snapshot whose capture failed: it waits for the responsible's upload."""
     fake_capture.outcome = CaptureFailed("Kontot kräver inloggning.")
     snapshot = semiannual(account)
-    services.capture_one(snapshot.pk, at(2027, 1, 1, 2, 0))
+    services.capture_one(snapshot.pk, now=at(2027, 1, 1, 2, 0))
     snapshot.refresh_from_db()
     assert snapshot.state == State.NEEDS_UPLOAD
     return snapshot
@@ -199,9 +199,9 @@ def period(org, account, fake_capture):
         )
     jobs.create_semiannual(at(2027, 1, 1, 0, 0))
     by_name = {s.account.display_name: s for s in Snapshot.objects.select_related("account")}
-    services.capture_one(by_name["Biblioteket i Testby"].pk, at(2027, 1, 1, 1, 0))
+    services.capture_one(by_name["Biblioteket i Testby"].pk, now=at(2027, 1, 1, 1, 0))
     fake_capture.outcome = CaptureFailed("Inloggning krävs.")
-    services.capture_one(by_name["Ungdomens hus"].pk, at(2027, 1, 1, 1, 0))
+    services.capture_one(by_name["Ungdomens hus"].pk, now=at(2027, 1, 1, 1, 0))
     return {name: Snapshot.objects.get(pk=s.pk) for name, s in by_name.items()}
 
 
@@ -277,7 +277,7 @@ def test_a_pending_retake_does_not_undo_the_delivery(client, org, period, fake_c
 
     # Once the new version is sealed it is the one delivered.
     fake_capture.outcome = screenshot(width=500)
-    services.capture_one(v2.pk, at(2027, 2, 1, 10, 0))
+    services.capture_one(v2.pk, now=at(2027, 2, 1, 10, 0))
     response = at_moment(client, p.arkivarie, at(2027, 2, 1, 11, 0), "/arkiv/period/2026-H2/")
     assert rows_of(response)[0] == ("Biblioteket i Testby", "Levererad")
     assert f'href="/arkiv/bild/{v2.pk}/pdf/"' in response.content.decode()
@@ -418,7 +418,7 @@ def test_the_responsible_asks_for_a_final_snapshot_and_then_the_account_closes(
     assert stored.display_name == "Biblioteket i Testby"
     assert stored.history.count() == account.history.count()
 
-    services.capture_one(final.pk, timezone.now())
+    services.capture_one(final.pk, now=timezone.now())
     assert Snapshot.objects.get().state == State.SEALED
     response = client.post(f"/konton/{account.pk}/andra/", data)
     assert response.status_code == 302

@@ -266,6 +266,7 @@ def curator_world(org, account):
         ends_on=today + datetime.timedelta(days=14),
         substitute=p.kommunikationschef,
         note="Semester",
+        created_at=timezone.now(),
     )
     return curator
 

@@ -93,13 +93,15 @@ def test_the_admin_deactivates_a_person_under_the_policy(page, live_server, org,
 
 
 def _snapshot(account, key, state):
+    due = timezone.now() - datetime.timedelta(days=1)
     period = Snapshot(
         account=account,
         period_key=key,
         reason=Reason.SEMIANNUAL,
         state=state,
         method=Method.AUTOMATIC,
-        due_at=timezone.now() - datetime.timedelta(days=1),
+        due_at=due,
+        created_at=due,
     )
     if state == State.SEALED:
         body = b"%PDF-1.7\n%%EOF\n"

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.test import RequestFactory
+from django.utils import timezone
 
 from accounts import redaction, services
 from accounts.admin import AccountAdmin
@@ -120,6 +121,7 @@ def test_the_services_refuse_a_secret(org, account):
             org.people.kommunikationsavdelningen,
             account.pk,
             {"credentials_location": SECRET},
+            now=timezone.now(),
         )
     assert "credentials_location" in caught.value.message_dict
     account.refresh_from_db()
@@ -216,7 +218,10 @@ def test_the_flag_shows_and_goes_when_a_reference_is_given(client, org, account)
     overview = client.get("/konton/efterlevnad/").content.decode()
     assert "ange lösenordsvalv och post" in overview
     services.update_account(
-        org.people.medarbetare, account.pk, {"credentials_location": REFERENCES[1]}
+        org.people.medarbetare,
+        account.pk,
+        {"credentials_location": REFERENCES[1]},
+        now=timezone.now(),
     )
     page = client.get(f"/konton/{account.pk}/").content.decode()
     assert "ange lösenordsvalv och post" not in page

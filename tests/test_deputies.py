@@ -40,7 +40,7 @@ NOW = datetime.datetime(2026, 11, 3, 9, 0, tzinfo=STHLM)
 
 def away(user, substitute, starts_on=DAY, ends_on=DAY + datetime.timedelta(days=3)):
     return Absence.objects.create(
-        user=user, substitute=substitute, starts_on=starts_on, ends_on=ends_on
+        user=user, substitute=substitute, starts_on=starts_on, ends_on=ends_on, created_at=NOW
     )
 
 
@@ -284,7 +284,7 @@ def test_the_substitute_of_the_substitute_uploads_the_screenshot(
     chain_of(a, b, c)
     fake_capture.outcome = CaptureFailed("Kontot kräver inloggning.")
     snapshot = semiannual(account)
-    archive_services.capture_one(snapshot.pk, NOW)
+    archive_services.capture_one(snapshot.pk, now=NOW)
     assert recipients("snapshot_upload") == {c.username}
     with time_machine.travel(NOW, tick=False):
         client.force_login(c)

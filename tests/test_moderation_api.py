@@ -30,7 +30,9 @@ NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
 
 @pytest.fixture
 def key(org, account):
-    _token, key = tokens.issue(org.people.kommunikationsavdelningen, account, "Bevakaren")
+    _token, key = tokens.issue(
+        org.people.kommunikationsavdelningen, account, "Bevakaren", now=timezone.now()
+    )
     return key
 
 
@@ -189,11 +191,12 @@ def test_during_an_absence_the_substitute_handles_a_pushed_item(client, org, acc
         substitute=stand_in,
         starts_on=datetime.date(2026, 11, 16),
         ends_on=datetime.date(2026, 11, 22),
+        created_at=NOW,
     )
     with time_machine.travel(NOW, tick=False):
         assert push(client, key, body()).status_code == 201
         item = Item.objects.get()
-        assert services.handler(item) == stand_in
+        assert services.handler(item, timezone.now()) == stand_in
     assert item.assignee == org.people.medarbetare  # back at work, it is theirs again
     assert Notification.objects.get().recipient == stand_in
 
@@ -210,7 +213,7 @@ def test_the_same_external_id_twice_gives_one_item(client, org, account, key):
 
     # The same id from a tool on another account is another item.
     other = org.people.kommunikationschef
-    _token, other_key = tokens.issue(other, _other_account(org), "Bevakaren")
+    _token, other_key = tokens.issue(other, _other_account(org), "Bevakaren", now=timezone.now())
     with time_machine.travel(NOW, tick=False):
         assert push(client, other_key, body()).status_code == 201
     assert Item.objects.count() == 2

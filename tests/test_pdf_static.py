@@ -68,7 +68,7 @@ def test_a_plan_pdf_has_its_stylesheet_fonts_and_footer(client, org, plan, tmp_p
 
 def test_a_sealed_snapshot_pdf_has_its_stylesheet_fonts_and_footer(account, fake_capture, tmp_path):
     snapshot = semiannual(account)
-    assert services.capture_one(snapshot.pk, at(2027, 1, 1, 0, 30)) == State.SEALED
+    assert services.capture_one(snapshot.pk, now=at(2027, 1, 1, 0, 30)) == State.SEALED
     snapshot.refresh_from_db()
     with snapshot.pdf.open("rb") as fh:
         body = fh.read()

@@ -70,7 +70,11 @@ def world(org, account, plan):
     """One row of every kept and append-only model, made as the app makes them."""
     p = org.people
     update_account(  # a version with administrators in the history
-        p.kommunikationschef, account.pk, {}, administrators=[p.medarbetare, p.chef]
+        p.kommunikationschef,
+        account.pk,
+        {},
+        administrators=[p.medarbetare, p.chef],
+        now=timezone.now(),
     )
     item, _created = moderation.create_item(
         None, account, {"kind": "fraga", "text": "Öppet i helgen?"}, now=NOW
@@ -84,7 +88,7 @@ def world(org, account, plan):
         "organisation.Absence": record_absence(
             p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef, now=NOW
         ),
-        "organisation.Handover": Handover.objects.create(user=leaving),
+        "organisation.Handover": Handover.objects.create(user=leaving, created_at=NOW),
         "organisation.HandoverEvent": handover.events.get(),
         "accounts.Account": account,
         "accounts.HistoricalAccount": history.objects.filter(id=account.pk).first(),
@@ -92,7 +96,9 @@ def world(org, account, plan):
             "accounts.HistoricalAccount_administrators"
         ).objects.first(),
         "accounts.Attestation": lifecycle.attest_credentials(p.medarbetare, account.pk, now=NOW),
-        "accounts.UsedLink": apps.get_model("accounts.UsedLink").objects.create(nonce="n1"),
+        "accounts.UsedLink": apps.get_model("accounts.UsedLink").objects.create(
+            nonce="n1", used_at=NOW
+        ),
         "accounts.Closure": closure,
         "accounts.ClosureEvent": closure.events.get(),
         "activityplans.Plan": plan,
@@ -105,9 +111,13 @@ def world(org, account, plan):
         "moderation.PreservedCopy": moderation.preserve(p.medarbetare, item.pk, "kopia", now=NOW),
         "moderation.CheckIn": moderation.check_in(p.medarbetare, account, now=NOW),
         "moderation.ApiToken": tokens.issue(p.kommunikationschef, account, "Verktyg", now=NOW)[0],
-        "archive.Snapshot": Snapshot.objects.create(account=account, period_key="2026-H1"),
+        "archive.Snapshot": Snapshot.objects.create(
+            account=account, period_key="2026-H1", due_at=NOW, created_at=NOW
+        ),
         "archive.SnapshotEvent": snapshot.events.get(),
-        "archive.Receipt": Receipt.objects.create(period_key="2026-H1", received_by=p.arkivarie),
+        "archive.Receipt": Receipt.objects.create(
+            period_key="2026-H1", received_by=p.arkivarie, received_at=NOW
+        ),
         "archive.Package": apps.get_model("archive.Package").objects.create(
             period_key="2026-H1",
             version=1,
@@ -221,7 +231,7 @@ def test_a_sealed_snapshot_is_superseded_only_by_its_own_sealed_successor(
 
     now = timezone.make_aware(datetime.datetime(2027, 1, 2, 10, 0))
     first = services.request_snapshot(org.people.medarbetare, account.pk, now=now)
-    services.capture_one(first.pk, now)
+    services.capture_one(first.pk, now=now)
     first.refresh_from_db()
     assert first.state == SnapshotState.SEALED
     sha = first.sha256
@@ -239,15 +249,17 @@ def test_a_sealed_snapshot_is_superseded_only_by_its_own_sealed_successor(
         Snapshot.objects.filter(pk=first.pk).update(state=SnapshotState.SUPERSEDED)
     with pytest.raises(RecordsAreKept):
         Snapshot.objects.filter(pk=first.pk).service_update(state=SnapshotState.SUPERSEDED)
-    other = Snapshot.objects.create(account=account, period_key="2027-H1")
+    other = Snapshot.objects.create(
+        account=account, period_key="2027-H1", due_at=now, created_at=now
+    )
     with pytest.raises(RecordsAreKept):  # not its successor
         Snapshot.objects.get(pk=first.pk).supersede(other)
-    retake = services.new_version(org.people.medarbetare, first.pk, now)
+    retake = services.new_version(org.people.medarbetare, first.pk, now=now)
     with pytest.raises(RecordsAreKept):  # its successor, but not sealed yet
         Snapshot.objects.get(pk=first.pk).supersede(retake)
     assert Snapshot.objects.get(pk=first.pk).state == SnapshotState.SEALED
 
-    services.capture_one(retake.pk, now)  # sealing the retake supersedes the first
+    services.capture_one(retake.pk, now=now)  # sealing the retake supersedes the first
     first.refresh_from_db()
     assert (first.state, first.sha256) == (SnapshotState.SUPERSEDED, sha)
 
@@ -404,7 +416,13 @@ def test_an_address_that_is_no_web_address_is_refused_everywhere(org, account, u
         account.full_clean()
     assert "http eller https" in " ".join(exc.value.message_dict["url"])
     with pytest.raises(ValidationError) as exc:
-        update_account(org.people.kommunikationschef, account.pk, {"url": url}, fields=("url",))
+        update_account(
+            org.people.kommunikationschef,
+            account.pk,
+            {"url": url},
+            fields=("url",),
+            now=timezone.now(),
+        )
     assert "http eller https" in " ".join(exc.value.message_dict["url"])
     form = AccountForm({"url": url}, instance=Account.objects.get(pk=account.pk))
     assert not form.is_valid() and form.errors["url"]
