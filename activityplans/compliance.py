@@ -12,7 +12,7 @@ from .services import responsible_for
 
 def sections(user, now):
     today = timezone.localdate(now)
-    visible = Plan.objects.visible_to(user).filter(state=State.ESTABLISHED)
+    visible = Plan.objects.visible_to(user, day=today).filter(state=State.ESTABLISHED)
     overdue = (
         Evaluation.objects.overdue(today)
         .filter(plan__in=visible)
