@@ -379,6 +379,15 @@ def test_periods_are_for_the_archive_roles(client, org, period):
 # -- the account's snapshots, on demand and before closing -------------------------------
 
 
+# Pinned, fixtures included, to half past midnight on New Year's Day in Stockholm, still
+# New Year's Eve in UTC: the seal, the closing view and the assertions read one clock, and
+# a day taken from a UTC datetime (`now.date()`) instead of `timezone.localdate(now)`
+# would show as 2033-12-31. Unpinned, the test once read the clock on both sides of
+# midnight under faketime (sealed on the 31st, closed on the 1st).
+NEW_YEARS_NIGHT = at(2034, 1, 1, 0, 30)
+
+
+@pytest.mark.time_machine(NEW_YEARS_NIGHT, tick=False)
 def test_the_responsible_asks_for_a_final_snapshot_and_then_the_account_closes(
     client, org, account, fake_capture, media, django_capture_on_commit_callbacks
 ):
@@ -418,13 +427,14 @@ def test_the_responsible_asks_for_a_final_snapshot_and_then_the_account_closes(
     assert stored.display_name == "Biblioteket i Testby"
     assert stored.history.count() == account.history.count()
 
-    services.capture_one(final.pk, now=timezone.now())
+    services.capture_one(final.pk, now=timezone.now())  # in UTC, as a task passes it
     assert Snapshot.objects.get().state == State.SEALED
     response = client.post(f"/konton/{account.pk}/andra/", data)
     assert response.status_code == 302
     stored = Account.objects.get(pk=account.pk)
-    assert stored.status == Status.CLOSED and stored.closed_on == timezone.localdate()
-    assert stored.last_snapshot_on == timezone.localdate()
+    new_years_day = datetime.date(2034, 1, 1)
+    assert stored.status == Status.CLOSED and stored.closed_on == new_years_day
+    assert stored.last_snapshot_on == new_years_day
     client.force_login(p.medarbetare)
     page = client.get(f"/arkiv/konto/{account.pk}/").content.decode()
     assert "Slutlig ögonblicksbild inför avslut" not in page
