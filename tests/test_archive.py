@@ -637,26 +637,27 @@ def test_the_receipt_is_recorded_once_per_package(org):
 
 
 def test_closing_waits_for_the_sealed_final_snapshot(org, account, fake_capture):
+    now = timezone.now()  # one reading of the clock for the whole test
     p = org.people
     close = {"status": Status.CLOSED}
     with pytest.raises(ValidationError) as refused:
-        account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
+        account_services.update_account(p.kommunikationschef, account.pk, close, now=now)
     assert "slutlig ögonblicksbild" in str(refused.value.message_dict["status"])
 
     # A sealed snapshot taken for another reason is not the final one.
-    other = services.request_snapshot(p.medarbetare, account.pk, now=timezone.now())
-    services.capture_one(other.pk, now=timezone.now())
+    other = services.request_snapshot(p.medarbetare, account.pk, now=now)
+    services.capture_one(other.pk, now=now)
     fake_capture.outcome = CaptureFailed("Inloggning krävs.")
-    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL, now=timezone.now())
-    services.capture_one(final.pk, now=timezone.now())
+    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL, now=now)
+    services.capture_one(final.pk, now=now)
     with pytest.raises(ValidationError):
-        account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
+        account_services.update_account(p.kommunikationschef, account.pk, close, now=now)
     account.refresh_from_db()
     assert account.status == Status.ACTIVE and account.closed_on is None
 
-    services.attach(final.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
-    account_services.update_account(p.kommunikationschef, account.pk, close, now=timezone.now())
+    services.attach(final.pk, screenshot(), Method.UPLOAD, p.medarbetare, now)
+    account_services.update_account(p.kommunikationschef, account.pk, close, now=now)
     account.refresh_from_db()
-    assert account.status == Status.CLOSED and account.closed_on == timezone.localdate()
+    assert account.status == Status.CLOSED and account.closed_on == timezone.localdate(now)
     final.refresh_from_db()
     assert final.register_data["status"] == "Aktivt"
