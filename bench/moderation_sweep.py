@@ -64,6 +64,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account, Kind, Platform, Status  # noqa: E402
 from accounts.urlkeys import url_key  # noqa: E402
@@ -142,8 +143,8 @@ def seed():
     for person in people[:3]:  # away on NOW's date: their items go to the substitute
         Absence.objects.get_or_create(
             user=person,
-            starts_on=NOW.date() - datetime.timedelta(days=3),
-            ends_on=NOW.date() + datetime.timedelta(days=3),
+            starts_on=timezone.localdate(NOW) - datetime.timedelta(days=3),
+            ends_on=timezone.localdate(NOW) + datetime.timedelta(days=3),
             defaults={"substitute": substitute, "created_at": NOW},
         )
 

@@ -232,12 +232,14 @@ def test_services_write_the_callers_now_everywhere(org):
         now=FAR,
     )
     assert account.created_at == FAR
-    assert account.opened_on == FAR.date()
+    assert account.opened_on == timezone.localdate(FAR)
     assert [h.history_date for h in account.history.all()] == [FAR]
     told = Notification.objects.get(recipient=p.medarbetare, kind="account_role")
     assert told.created_at == told.due_at == FAR
 
-    absence = people.record_absence(p.medarbetare, FAR.date(), FAR.date(), p.chef, now=FAR)
+    absence = people.record_absence(
+        p.medarbetare, timezone.localdate(FAR), timezone.localdate(FAR), p.chef, now=FAR
+    )
     absence = people.cancel_absence(p.medarbetare, absence.pk, now=FAR)
     assert absence.created_at == absence.cancelled_at == FAR
     assert Notification.objects.get(kind="absence_substitute").due_at == FAR
