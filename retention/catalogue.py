@@ -77,7 +77,7 @@ def _t(key, name, process, **kwargs):
 
 
 KEEP_NOTE = _("Kanalkoll behåller handlingen; andra handlingar hänvisar till den.")
-RUNNING = _("Tas bort av Kanalkoll när den inte längre behövs i driften.")
+RUNNING = _("Tas bort i den löpande driften när den inte längre behövs.")
 
 TYPES = [
     # -- organisation ------------------------------------------------------------------
