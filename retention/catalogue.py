@@ -13,7 +13,6 @@ after how long; gallring needs the nämnd's decision (Riksarkivet; SKR, "Bevara 
 gallra"). The process codes below are a proposal shaped like a process-based
 klassificeringsstruktur; the kommun replaces them with its own.
 
-Size: the table itself, one entry for each of the project's record types.
 """
 
 from dataclasses import dataclass, field

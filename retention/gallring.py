@@ -114,7 +114,8 @@ def run(*, now, dry_run=False, only=None):
                     _("%(type)s gallras inte: planen har inget beslut för den.")
                     % {"type": rtype.name}
                 )
-            log.warning("gallring refused for %s: no decision recorded", rtype.key)
+            if not dry_run:
+                log.warning("gallring refused for %s: no decision recorded", rtype.key)
             outcomes.append(Outcome(rtype, entry, REFUSED))
         else:
             outcomes.append(_dispose(rtype, now, dry_run))
