@@ -31,9 +31,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-def test_the_arkivarie_records_a_decision_sees_the_protocol_and_places_and_lifts_a_hold(
-    page, live_server, org, account
-):
+def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, account):  # noqa: F811
     old = moderation.check_in(
         org.people.medarbetare, account, now=timezone.now() - datetime.timedelta(days=4 * 365)
     )
@@ -78,7 +76,9 @@ def test_the_arkivarie_records_a_decision_sees_the_protocol_and_places_and_lifts
     page.get_by_label("Skäl").select_option("polisanmalan")
     page.get_by_label("Varför spärren läggs").fill("Olaga hot i en kommentar.")
     page.get_by_role("button", name="Lägg spärren").click()
-    expect(page.get_by_text("Ange vad spärren gäller: ett konto, en period eller handlingar.")).to_be_visible()
+    expect(
+        page.get_by_text("Ange vad spärren gäller: ett konto, en period eller handlingar.")
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Konto").select_option(str(account.pk))
     page.get_by_label("Diarienummer eller referens").fill("5000-K123-26")
