@@ -124,7 +124,8 @@ def run(*, now, dry_run=False, only=None):
 
 def _dispose(rtype, now, dry_run):
     with transaction.atomic():
-        holds.serialise_with_gallring()
+        if not dry_run:  # a preview waits for nobody
+            holds.serialise_with_gallring()
         entry = plan.current_entry(rtype.key)  # as it stands inside the lock
         rows, limit = eligible(rtype, entry, now)
         held_q = holds.covering(rtype)

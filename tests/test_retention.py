@@ -593,6 +593,16 @@ def test_only_the_gallring_service_calls_dispose():
     assert callers == ["retention/gallring.py"]
 
 
+def test_no_lower_app_imports_retention():
+    """Informationshantering sits above every app: it reads their models, none imports it
+    (config names its URLs and sweep by dotted path only)."""
+    apps_below = ("core", "organisation", "notifications", "accounts", "activityplans")
+    for app in apps_below + ("moderation", "archive", "config"):
+        for path in (ROOT / app).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"^\s*(from|import) retention\b", text, re.M), path
+
+
 def test_the_gallring_sweep_is_registered_and_runs_from_run_jobs(org, capsys):
     from config.sweeps import SWEEPS
 
