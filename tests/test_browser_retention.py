@@ -24,6 +24,7 @@ from .test_browser import (  # noqa: F401 (fixtures used by name)
     sign_in,
     url,
 )
+from .test_browser_moderation import shots  # noqa: F401 (a fixture used by name)
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, account):  # noqa: F811
+def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, account, shots):  # noqa: F811
     old = moderation.check_in(
         org.people.medarbetare, account, now=timezone.now() - datetime.timedelta(days=4 * 365)
     )
@@ -39,6 +40,7 @@ def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, accou
 
     goto(page, live_server, "/arkiv/informationshanteringsplan/")
     assert_accessible(page)
+    page.screenshot(path=shots / "informationshanteringsplan.png", full_page=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Informationshanteringsplan")
     page.get_by_role("link", name="Ändra Tillsyn gjord").click()
     page.wait_for_url(url(live_server, "/arkiv/informationshanteringsplan/moderation.checkin/"))
@@ -50,6 +52,7 @@ def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, accou
     page.get_by_role("button", name="Spara en ny version").click()
     expect(page.get_by_text("Ange nämnd, paragraf och datum")).to_be_visible()
     assert_accessible(page)
+    page.screenshot(path=shots / "informationshanteringsplan-fel.png", full_page=True)
     page.get_by_label("Beslutsdatum").fill("2026-03-12")
     page.get_by_role("button", name="Spara en ny version").click()
     page.wait_for_url(url(live_server, "/arkiv/informationshanteringsplan/"))
@@ -67,6 +70,7 @@ def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, accou
     expect(page.get_by_text(protocol.checksums[0]["sha256"])).to_be_visible()
     assert protocol.checksums[0]["pk"] == old.pk
     assert_accessible(page)
+    page.screenshot(path=shots / "gallringsprotokoll.png", full_page=True)
 
     goto(page, live_server, "/arkiv/sparr/")
     assert_accessible(page)
@@ -91,5 +95,6 @@ def test_decision_protocol_and_hold_in_the_browser(page, live_server, org, accou
     expect(page.get_by_text("Spärren är hävd.")).to_be_visible()
     expect(page.get_by_text("Förundersökningen är nedlagd.").first).to_be_visible()
     assert_accessible(page)
+    page.screenshot(path=shots / "sparr.png", full_page=True)
     hold.refresh_from_db()
     assert hold.lifted_by == org.people.arkivarie
