@@ -18,7 +18,7 @@ import datetime
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core import serializers
@@ -29,13 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import records
+from core.records import RecordsAreKept
 
 from . import catalogue, holds, plan
 from .models import Disposition, Protocol
 
 log = logging.getLogger(__name__)
 
-BATCH = 2000  # rows per type and run; the rest goes in the next run
+BATCH = 2000  # rows per transaction and protocol; a run goes on until none are due
 
 DISPOSED, NOTHING, REFUSED, KEPT = "gallrat", "inget", "vagrat", "bevaras"
 
@@ -52,7 +53,12 @@ class Outcome:
     count: int = 0
     held: int = 0
     cutoff: object = None
-    protocol: Protocol | None = None
+    protocols: list = field(default_factory=list)
+
+    @property
+    def protocol(self):
+        """The run's (first) protocol of this type; a large backlog writes one a batch."""
+        return self.protocols[0] if self.protocols else None
 
     def __str__(self):
         if self.status == REFUSED:
@@ -118,8 +124,21 @@ def run(*, now, dry_run=False, only=None):
                 log.warning("gallring refused for %s: no decision recorded", rtype.key)
             outcomes.append(Outcome(rtype, entry, REFUSED))
         else:
-            outcomes.append(_dispose(rtype, now, dry_run))
+            outcomes.append(_dispose_all(rtype, now, dry_run))
     return outcomes
+
+
+def _dispose_all(rtype, now, dry_run):
+    """Batch after batch, each in its own transaction with its own protocol, until what
+    is due is done (a backlog after a first decision does not wait for later nights)."""
+    outcome = _dispose(rtype, now, dry_run)
+    while not dry_run and outcome.count and outcome.count % BATCH == 0:
+        more = _dispose(rtype, now, dry_run)
+        if not more.count:
+            break
+        outcome.count += more.count
+        outcome.protocols += more.protocols
+    return outcome
 
 
 def _dispose(rtype, now, dry_run):
@@ -137,7 +156,7 @@ def _dispose(rtype, now, dry_run):
         if not batch:
             return Outcome(rtype, entry, NOTHING, 0, held, limit)
         protocol = _apply(rtype, entry, batch, now=now, limit=limit, held=held)
-    return Outcome(rtype, entry, DISPOSED, protocol.count, held, limit, protocol)
+    return Outcome(rtype, entry, DISPOSED, protocol.count, held, limit, [protocol])
 
 
 def _apply(rtype, entry, batch, *, now, limit, held):
@@ -157,7 +176,8 @@ def _apply(rtype, entry, batch, *, now, limit, held):
         deleted = records.dispose(
             model._default_manager.filter(pk__in=pks), decision=entry.decision_text
         )
-        assert deleted == len(pks), (deleted, len(pks))
+        if deleted != len(pks):  # rolls the batch back: the protocol must say what went
+            raise RecordsAreKept(_("Gallringen tog bort något annat än det protokollet anger."))
         for stored in files:
             transaction.on_commit(lambda f=stored: f.storage.delete(f.name))
         action = Protocol.Action.DELETED

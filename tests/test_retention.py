@@ -619,3 +619,33 @@ def test_the_cutoff_counts_in_stockholm_calendar_months():
     entry.counted_from = "arets_utgang"
     assert plan.cutoff(entry, at(2028, 1, 1, 0, 0)) == at(2027, 1, 1, 0, 0)
     assert plan.cutoff(entry, at(2027, 12, 31, 23, 59)) == at(2026, 1, 1, 0, 0)
+
+
+def test_a_record_of_its_own_can_place_a_hold_and_is_named_on_it(org, account):
+    """The register of requests (a later issue) places its holds with source=request;
+    any saved record stands in for it here."""
+    source = moderation.check_in(org.people.medarbetare, account, now=at(2026, 4, 1, 9, 0))
+    hold = holds.place_hold(
+        org.people.kommunikationsavdelningen,
+        reason="begaran",
+        reference="KS 2026/40",
+        description="Begäran om kommentarerna i april.",
+        account=account,
+        starts_on=datetime.date(2026, 4, 1),
+        ends_on=datetime.date(2026, 4, 30),
+        source=source,
+        now=at(2026, 4, 2, 9, 0),
+    )
+    assert (hold.source_type.model_class(), hold.source_id) == (CheckIn, source.pk)
+    assert hold.events.get().actor == org.people.kommunikationsavdelningen
+
+
+def test_a_backlog_is_disposed_of_in_batches_each_with_its_protocol(org, account, monkeypatch):
+    monkeypatch.setattr(gallring, "BATCH", 2)
+    decide("moderation.checkin", org.people.arkivarie)
+    for day in range(1, 6):
+        moderation.check_in(org.people.medarbetare, account, now=at(2020, 5, day, 12, 0))
+    (outcome,) = gallring.run(now=at(2027, 6, 1, 3, 0), only=["moderation.checkin"])
+    assert outcome.count == 5 and not CheckIn.objects.exists()
+    assert sorted(p.count for p in outcome.protocols) == [1, 2, 2]
+    assert Protocol.objects.count() == 3
