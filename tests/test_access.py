@@ -108,8 +108,7 @@ ARCHIVE_ACTS = {role: 403 for role in ROLES} | {
     "kommunikationsavdelningen": 302,
     "arkivarie": 302,
 }
-ARCHIVE_NOT_FOUND = ARCHIVE_ONLY | {"kommunikationschef": 404, "kommunikationsavdelningen": 404}
-ARCHIVE_NOT_FOUND |= {"arkivarie": 404}
+ARCHIVE_NOT_FOUND = ARCHIVE_ONLY | {role: 404 for role, code in ARCHIVE_ONLY.items() if code == 200}
 HANDOVER_VIEW = NOBODY | {
     "kommunikator": 200,
     "kommunikationschef": 200,
