@@ -73,6 +73,7 @@ def snapshot_path(instance, filename):
 class Snapshot(Kept):
     bulk_fields = ("claimed_until", "attempts")  # the capture claim
     kept_message = _("Ögonblicksbilder tas aldrig bort.")
+    disposable = False  # never gallras (core.records.dispose)
 
     account = models.ForeignKey(
         Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="snapshots"
@@ -226,6 +227,8 @@ class Package(AppendOnly):
     arkivarie acknowledges exactly the file they downloaded. When more snapshots are
     sealed, the next download is a new version."""
 
+    disposable = False
+
     period_key = models.CharField(_("period"), max_length=7, db_index=True)
     version = models.PositiveIntegerField(_("version"))
     file = models.FileField(_("paket"), upload_to=package_path)
@@ -267,6 +270,8 @@ class Receipt(AppendOnly):
     acknowledges (its SHA-256 and the snapshots in it). A delivery with accounts missing
     is acknowledged only as a partial receipt, with those accounts listed and a comment;
     a new package (after more snapshots are sealed) needs a receipt of its own."""
+
+    disposable = False
 
     period_key = models.CharField(_("period"), max_length=7, db_index=True)
     package = models.OneToOneField(

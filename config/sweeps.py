@@ -88,6 +88,12 @@ SWEEPS = [
         task="accounts.tasks.remind_coverage",
         every=6 * 60 * 60,
     ),
+    Sweep(
+        name="retention.gallra",
+        job="retention.jobs.gallra",
+        task="retention.tasks.gallra",
+        every=24 * 60 * 60,
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("planer/", include("activityplans.urls")),
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archive.urls")),
+    path("arkiv/", include("retention.urls")),
     path("api/v1/", include("moderation.api_urls")),
     path("", include("accounts.public_urls")),
     path("aviseringar/", include("notifications.urls")),

@@ -53,7 +53,20 @@ when a model is added without a line here.
 | archive.SnapshotEvent           | append-only | each step of a snapshot, from due to sealed          |
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
 | archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
+| retention.PlanEntry             | append-only | each version of the informationshanteringsplan's row |
+| retention.Protocol              | append-only | the gallringsprotokoll: what was disposed, by what   |
+| retention.Hold                  | kept        | a spärr; lifted, never deleted                       |
+| retention.HeldRecord            | append-only | a single record a spärr covers                       |
+| retention.HoldEvent             | append-only | placing and lifting a spärr                          |
+
+Disposal (gallring) is the one way a kept record ever leaves: `dispose()` below, called
+only by retention.gallring under a recorded decision of the nämnd. It deletes exactly the
+rows it is given, inside the caller's transaction; a cascade that would reach any other
+kept row still refuses, and a model whose `disposable` is False (sealed snapshots,
+packages, receipts, the plan and its protocols) is never disposed of.
 """
+
+from contextvars import ContextVar
 
 from django.db import models, transaction
 from django.db.models.signals import class_prepared, pre_delete
@@ -93,6 +106,11 @@ CLASSIFICATION = {
     "archive.SnapshotEvent": APPEND_ONLY,
     "archive.Package": APPEND_ONLY,
     "archive.Receipt": APPEND_ONLY,
+    "retention.PlanEntry": APPEND_ONLY,
+    "retention.Protocol": APPEND_ONLY,
+    "retention.Hold": KEPT,
+    "retention.HeldRecord": APPEND_ONLY,
+    "retention.HoldEvent": APPEND_ONLY,
 }
 
 NEVER_DELETED = _("Det här är en handling som sparas; den tas aldrig bort.")
@@ -139,10 +157,12 @@ class Kept(models.Model):
     """A record never deleted: the base of every kept model (see the module's table).
 
     `bulk_fields`: the fields a plain queryset update() may set. `kept_message`: what a
-    refused delete says."""
+    refused delete says. `disposable`: False for records that gallring never removes,
+    whatever a plan says (see dispose())."""
 
     bulk_fields = ()
     kept_message = None
+    disposable = True
 
     objects = KeptQuerySet.as_manager()
 
@@ -206,7 +226,42 @@ def kind_of(model):
     return ORDINARY
 
 
+# The (model label, pk) pairs that dispose() is deleting right now, in this context only.
+_disposing = ContextVar("kanalkoll_disposing", default=frozenset())
+
+NEVER_DISPOSED = _("Den här typen av handling gallras aldrig.")
+
+
+def dispose(queryset, *, decision):
+    """Delete exactly the rows of `queryset`: gallring under `decision` (the nämnd's
+    decision, as text for the error trail). The one path by which a kept record is ever
+    deleted, and retention.gallring is its only caller (tests/test_retention.py checks the
+    source). It runs inside the caller's transaction, which writes the gallringsprotokoll;
+    a cascade that would take any other kept row with it raises, as every delete does,
+    and a model that is not `disposable` is refused. Returns the number of rows deleted."""
+    model = queryset.model
+    if not getattr(model, "disposable", True):
+        raise RecordsAreKept(NEVER_DISPOSED)
+    if not decision:
+        raise RecordsAreKept(_("Gallring kräver ett beslut."))
+    if not transaction.get_connection(queryset.db).in_atomic_block:
+        raise RecordsAreKept(_("Gallring görs i gallringens transaktion."))
+    pks = list(queryset.values_list("pk", flat=True))
+    if not pks:
+        return 0
+    allowed = frozenset((model._meta.label, pk) for pk in pks)
+    token = _disposing.set(allowed)
+    try:
+        rows = models.QuerySet(model=model, using=queryset.db).filter(pk__in=pks)
+        deleted = models.QuerySet.delete(rows)[1].get(model._meta.label, 0)
+    finally:
+        _disposing.reset(token)
+    return deleted
+
+
 def _refuse_delete(sender, instance, **kwargs):
+    if (sender._meta.label, instance.pk) in _disposing.get():
+        return
     raise RecordsAreKept(_deleted_message(sender))
 
 

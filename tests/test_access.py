@@ -99,6 +99,17 @@ CLOSURE_PROPOSE = ACCOUNT_VIEW | {
 CLOSURE_CONFIRM = CLOSURE_PROPOSE | {"medarbetare": 403}
 CLOSURE_CANCEL = CLOSURE_PROPOSE
 CLOSURE_STEP = CLOSURE_PROPOSE | {"chef": 302}
+# Informationshantering (issue 16): the plan, gallring and spärrar are seen by whoever
+# uses "Arkiv"; the plan is kept by the arkivarie and kommunikationsavdelningen; spärrar
+# are placed and lifted by all three.
+PLAN_EDIT = ARCHIVE_ONLY | {"kommunikationschef": 403}
+ARCHIVE_ACTS = {role: 403 for role in ROLES} | {
+    "anonymous": 302,
+    "kommunikationschef": 302,
+    "kommunikationsavdelningen": 302,
+    "arkivarie": 302,
+}
+ARCHIVE_NOT_FOUND = ARCHIVE_ONLY | {role: 404 for role, code in ARCHIVE_ONLY.items() if code == 200}
 HANDOVER_VIEW = NOBODY | {
     "kommunikator": 200,
     "kommunikationschef": 200,
@@ -160,6 +171,19 @@ TABLE = [
     ("/konton/aktivitet/forfalskad/", {role: 400 for role in ROLES}),
     ("/overlamning/{handover}/", HANDOVER_VIEW),
     ("/overlamning/999999/", NOBODY),
+    ("/arkiv/informationshanteringsplan/", ARCHIVE_ONLY),
+    ("/arkiv/informationshanteringsplan.csv", ARCHIVE_ONLY),
+    ("/arkiv/informationshanteringsplan.pdf", ARCHIVE_ONLY),
+    ("/arkiv/informationshanteringsplan/{record_type}/", PLAN_EDIT),
+    ("/arkiv/informationshanteringsplan/ingen.sadan/", ARCHIVE_NOT_FOUND),
+    ("/arkiv/gallring/", ARCHIVE_ONLY),
+    ("/arkiv/gallring/{protocol}/", ARCHIVE_ONLY),
+    ("/arkiv/gallring/{protocol}/protokoll.json", ARCHIVE_ONLY),
+    ("/arkiv/gallring/999999/", ARCHIVE_NOT_FOUND),
+    ("/arkiv/sparr/", ARCHIVE_ONLY),
+    ("/arkiv/sparr/ny/", ARCHIVE_ONLY),
+    ("/arkiv/sparr/{hold}/", ARCHIVE_ONLY),
+    ("/arkiv/sparr/999999/", ARCHIVE_NOT_FOUND),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -183,6 +207,7 @@ POST_TABLE = [
     ("/konton/avslut/{closure}/bekrafta/", {}, CLOSURE_CONFIRM),
     ("/konton/avslut/{closure}/steg/", {"step": "links"}, CLOSURE_STEP),
     ("/konton/avslut/{closure}/avbryt/", {}, CLOSURE_CANCEL),
+    ("/arkiv/sparr/{hold}/hav/", {"reason": "Ärendet är avslutat."}, ARCHIVE_ACTS),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -201,6 +226,9 @@ PLACEHOLDERS = {
     "{closure}": "<int:pk>",
     "{link}": "<str:token>",
     "{handover}": "<int:pk>",
+    "{record_type}": "<str:key>",
+    "{protocol}": "<int:pk>",
+    "{hold}": "<int:pk>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -262,8 +290,44 @@ def _fill(url, request, account):
         values["package"] = archive_services.package_for_download(
             arkivarie, period, timezone.now()
         ).pk
+    if "{record_type}" in url or "{protocol}" in url or "{hold}" in url:
+        values |= _retention(request, account)
     values["account_pk"] = account.pk
     return url.format(**values)
+
+
+def _retention(request, account):
+    """A protocol of one disposed check-in (under a recorded decision) and a spärr on the
+    account."""
+    import datetime
+
+    from django.utils import timezone
+
+    from moderation import services
+    from retention import gallring, holds, plan
+
+    people = request.getfixturevalue("org").people
+    now = timezone.now()
+    plan.record_entry(
+        people.arkivarie,
+        "moderation.checkin",
+        {
+            "process_code": "1.4",
+            "process_name": "Moderering",
+            "disposition": "gallras",
+            "retention_months": 24,
+            "decision_body": "Kommunstyrelsen",
+            "decision_paragraph": "§ 45",
+            "decision_date": datetime.date(2026, 3, 12),
+        },
+        now=now,
+    )
+    services.check_in(people.medarbetare, account, now=now - datetime.timedelta(days=4 * 365))
+    (outcome,) = gallring.run(now=now, only=["moderation.checkin"])
+    hold = holds.place_hold(
+        people.arkivarie, reason="jo", description="JO granskar", account=account, now=now
+    )
+    return {"record_type": "moderation.checkin", "protocol": outcome.protocol.pk, "hold": hold.pk}
 
 
 def _lifecycle(request, account):
@@ -359,6 +423,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     from accounts.models import Attestation, Closure
     from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
+    from retention.models import Hold
 
     def counts():
         revoked = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -372,6 +437,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
             archive,
             Attestation.objects.count(),
             closures,
+            Hold.objects.filter(lifted_at__isnull=False).count(),
         )
 
     before = counts()

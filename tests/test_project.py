@@ -175,6 +175,11 @@ def _pages(account):
         f"/konton/{account.pk}/andra/",
         "/aviseringar/",
         "/franvaro/",
+        "/arkiv/informationshanteringsplan/",
+        "/arkiv/informationshanteringsplan/moderation.checkin/",
+        "/arkiv/gallring/",
+        "/arkiv/sparr/",
+        "/arkiv/sparr/ny/",
     ]
 
 

@@ -32,12 +32,15 @@ from moderation.models import CheckIn, Item
 from organisation import handovers
 from organisation.models import Absence, Handover, Unit
 from organisation.services import record_absence
+from retention import gallring, holds
+from retention import plan as retention_plan
 
 from .factories import UserFactory
 
 PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activityplans"} | {
     "moderation",
     "archive",
+    "retention",
 }
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 10, 0))
 
@@ -84,7 +87,36 @@ def world(org, account, plan):
     snapshot = archive.request_snapshot(p.kommunikationschef, account.pk, now=NOW)
     handover = handovers.open_handover(account.responsible, NOW)
     history = Account.history.model
+    hold = holds.place_hold(
+        p.arkivarie,
+        reason="jo",
+        description="JO granskar",
+        records=[("moderation.item", item.pk)],
+        now=NOW,
+    )
+    entry = retention_plan.record_entry(
+        p.arkivarie,
+        "moderation.checkin",
+        {
+            "process_code": "1.4",
+            "process_name": "Moderering",
+            "disposition": "gallras",
+            "retention_months": 24,
+            "decision_body": "Kommunstyrelsen",
+            "decision_paragraph": "§ 45",
+            "decision_date": datetime.date(2026, 3, 12),
+        },
+        now=NOW,
+    )
+    old_check_in = moderation.check_in(p.medarbetare, account, now=NOW.replace(year=2020))
+    (outcome,) = gallring.run(now=NOW, only=["moderation.checkin"])
+    assert outcome.count == 1 and old_check_in.pk
     rows = {
+        "retention.PlanEntry": entry,
+        "retention.Protocol": outcome.protocol,
+        "retention.Hold": hold,
+        "retention.HeldRecord": hold.records.get(),
+        "retention.HoldEvent": hold.events.get(),
         "organisation.Absence": record_absence(
             p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef, now=NOW
         ),
