@@ -37,6 +37,7 @@ from notifications.models import Notification
 from retention import catalogue, gallring, holds, plan
 from retention.models import Hold, HoldEvent, PlanEntry, Protocol
 
+from .archive_helpers import semiannual
 from .factories import AccountFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -565,7 +566,7 @@ def test_dispose_is_the_only_way_and_only_for_the_rows_it_is_given(org, account)
     other = moderation.check_in(p.medarbetare, account, now=at(2020, 5, 2, 12, 0))
     with pytest.raises(RecordsAreKept), transaction.atomic():
         records.dispose(CheckIn.objects.filter(pk=checkin.pk), decision="")
-    snapshot = Snapshot.objects.create(account=account, period_key="2026-H1")
+    snapshot = semiannual(account, "2026-H1")
     with pytest.raises(RecordsAreKept), transaction.atomic():
         records.dispose(Snapshot.objects.filter(pk=snapshot.pk), decision="KS § 45")
     item, _ = moderation.create_item(
