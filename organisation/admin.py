@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from config.admin import ViewOnlyAdmin, events_of
 
-from .models import Absence, Handover, HandoverEvent, RoleAssignment, Unit, User
+from .models import Absence, Handover, HandoverEvent, PersonEvent, RoleAssignment, Unit, User
 from .services import deactivate_user, reactivate_user, record_absence
 
 
@@ -15,6 +15,7 @@ class RoleInline(admin.TabularInline):
     model = RoleAssignment
     extra = 1
     autocomplete_fields = ["unit"]
+    readonly_fields = ["sign_in_source"]
 
 
 @admin.register(Unit)
@@ -34,11 +35,18 @@ class UnitAdmin(admin.ModelAdmin):
                     "archive_email",
                     "publish_person_names",
                     "moderation_working_days",
+                    "oidc_unmapped",
                 ]
             },
         ),
     ]
     inlines = [RoleInline]
+
+
+class PersonEventInline(events_of(PersonEvent)):
+    """The person's history: roles and unit changed, and what caused each change."""
+
+    fk_name = "person"
 
 
 @admin.register(User)
@@ -50,15 +58,18 @@ class KanalkollUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "title", "unit", "is_active"]
     list_filter = ["is_active", "role_assignments__role"]
     autocomplete_fields = ["unit"]
-    fieldsets = UserAdmin.fieldsets + ((_("I kommunen"), {"fields": ["unit", "title"]}),)
+    fieldsets = UserAdmin.fieldsets + (
+        (_("I kommunen"), {"fields": ["unit", "title"]}),
+        (_("Inloggning"), {"fields": ["is_break_glass", "oidc_subject"]}),
+    )
     add_fieldsets = UserAdmin.add_fieldsets + (
         (_("I kommunen"), {"fields": ["first_name", "last_name", "email", "unit", "title"]}),
     )
-    inlines = [RoleInline]
+    inlines = [RoleInline, PersonEventInline]
     actions = ["deactivate", "reactivate"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "is_active"]
+        return [*super().get_readonly_fields(request, obj), "is_active", "oidc_subject"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # people are deactivated, never deleted: records point at them
