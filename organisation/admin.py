@@ -1,14 +1,39 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from config.admin import ViewOnlyAdmin, events_of
 
 from .models import Absence, Handover, HandoverEvent, PersonEvent, RoleAssignment, Unit, User
-from .services import deactivate_user, reactivate_user, record_absence
+from .services import deactivate_user, reactivate_user, record_absence, record_role_changes
+
+
+class RecordRoleChanges:
+    """Roles edited on the admin's inline are recorded in each person's history, with
+    who changed them here as the cause."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+
+        def held():
+            rows = RoleAssignment.objects.filter(**{formset.fk.name: formset.instance})
+            return {(a.user_id, a.unit, a.role) for a in rows.select_related("unit")}
+
+        with transaction.atomic():
+            before = held() if formset.instance.pk else set()
+            super().save_formset(request, form, formset, change)
+            record_role_changes(
+                before,
+                held(),
+                actor=request.user,
+                now=timezone.now(),
+                cause=gettext("ändrad i administrationen av %(user)s") % {"user": request.user},
+            )
 
 
 class RoleInline(admin.TabularInline):
@@ -19,7 +44,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RecordRoleChanges, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "contact_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -50,7 +75,7 @@ class PersonEventInline(events_of(PersonEvent)):
 
 
 @admin.register(User)
-class KanalkollUserAdmin(UserAdmin):
+class KanalkollUserAdmin(RecordRoleChanges, UserAdmin):
     """People are deactivated and reactivated only through the actions on the list
     (organisation.services), which open the handover of a departure; `is_active` is
     read-only on the change form."""

@@ -132,3 +132,16 @@ def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cau
     user.refresh_from_db()
     user.__dict__.pop("_assignments", None)
     return changes
+
+
+def record_role_changes(before, after, *, actor, now, cause):
+    """Record in each person's history the roles granted and removed between two sets of
+    (user id, unit, role), e.g. around an edit in the admin; returns the number recorded."""
+    users = User.objects.in_bulk({user_id for user_id, _unit, _role in before ^ after})
+    changes = [(PersonEvent.Action.ROLE_GRANTED, held) for held in after - before]
+    changes += [(PersonEvent.Action.ROLE_REMOVED, held) for held in before - after]
+    for action, (user_id, unit, role) in sorted(changes, key=lambda c: (c[1][0], c[0])):
+        PersonEvent.write(
+            users[user_id], action, actor=actor, at=now, comment=cause, data=_role_data(unit, role)
+        )
+    return len(changes)

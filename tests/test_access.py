@@ -32,6 +32,7 @@ REDACT = ACCOUNT_VIEW | {
 }
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
+NOT_CONFIGURED = {role: 404 for role in ROLES}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
 # A plan by medarbetare in Biblioteket: seen by its applicant, Biblioteket's chef, the
 # förvaltning's communicator, the kommunikationschef and kommunikationsavdelningen.
@@ -111,6 +112,10 @@ TABLE = [
     ("/register/verify?url=https://www.instagram.com/testbybibliotek", PUBLIC),
     ("/healthz", PUBLIC),
     ("/logga-in/", LOGIN_PAGE),
+    # Sign-in with the kommun's account: 404 while no provider is configured (with one,
+    # tests/test_oidc.py).
+    ("/oidc/logga-in/", NOT_CONFIGURED),
+    ("/oidc/callback/", NOT_CONFIGURED),
     ("/att-gora/", SIGNED_IN),
     ("/konton/", SIGNED_IN),
     ("/konton/ny/", CURATORS_ONLY),
