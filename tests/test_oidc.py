@@ -331,3 +331,18 @@ def test_no_token_code_or_secret_in_logs_or_pages(client, kommun, oidc, caplog):
     assert not JWT.search(caplog.text), caplog.text
     assert "OIDC sign-in: anna.berg@testby.example" in caplog.text
     assert "ready" in provider_log(oidc)
+
+
+def test_the_lockout_still_guards_the_nodkonto_beside_the_kommuns_account(client, kommun, oidc):
+    kommun.people.admin.is_break_glass = True
+    kommun.people.admin.save()
+    for _attempt in range(5):
+        answer = client.post("/logga-in/", {"username": "admin", "password": "fel"})
+    assert answer.status_code == 429
+    html = answer.content.decode()
+    assert "För många misslyckade inloggningsförsök" in html
+    assert html.index("Logga in med kommunens konto") < html.index('<details class="mt-4" open>')
+    right = client.post("/logga-in/", {"username": "admin", "password": "test-password"})
+    assert right.status_code == 429 and signed_in_as(client) is None
+    # The kommun's account is not locked by it.
+    assert sign_in(client, oidc)["Location"] == "/att-gora/"
