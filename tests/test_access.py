@@ -120,6 +120,8 @@ TABLE = [
     ("/konton/", SIGNED_IN),
     ("/konton/ny/", CURATORS_ONLY),
     ("/konton/efterlevnad/", SIGNED_IN),
+    ("/konton/import/", CURATORS_ONLY),
+    ("/konton/import/mall.csv", CURATORS_ONLY),
     ("/konton/{account}/", ACCOUNT_VIEW),
     ("/konton/{account}/andra/", ACCOUNT_EDIT),
     ("/konton/{account}/historik/", ACCOUNT_VIEW),
