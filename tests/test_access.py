@@ -33,6 +33,7 @@ REDACT = ACCOUNT_VIEW | {
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
 NOT_CONFIGURED = {role: 404 for role in ROLES}
+ORGANISATION_IMPORT = CURATORS_ONLY | {"admin": 200}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
 # A plan by medarbetare in Biblioteket: seen by its applicant, Biblioteket's chef, the
 # förvaltning's communicator, the kommunikationschef and kommunikationsavdelningen.
@@ -122,6 +123,8 @@ TABLE = [
     ("/konton/efterlevnad/", SIGNED_IN),
     ("/konton/import/", CURATORS_ONLY),
     ("/konton/import/mall.csv", CURATORS_ONLY),
+    ("/organisation/import/", ORGANISATION_IMPORT),
+    ("/organisation/import/mall.csv", ORGANISATION_IMPORT),
     ("/konton/{account}/", ACCOUNT_VIEW),
     ("/konton/{account}/andra/", ACCOUNT_EDIT),
     ("/konton/{account}/historik/", ACCOUNT_VIEW),
