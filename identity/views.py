@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
@@ -96,6 +97,10 @@ def callback(request):
     except provider.ProviderError as exc:
         logger.warning("OIDC sign-in failed: %s", exc.detail)
         return refused(request, str(exc), 502)
+    except IntegrityError:
+        # The same new person signing in twice at once: the other sign-in created them.
+        logger.warning("OIDC sign-in collided with another for the same person")
+        return refused(request, _("Inloggningen krockade med en annan inloggning. Börja om."), 409)
     if user is None or not user.is_active:
         return refused(request, _("Inloggningen med kommunens konto misslyckades."), 403)
     next_url = request.session.get("oidc_login_next")
