@@ -58,6 +58,7 @@ def timeline(account, limit=100):
                 "label": _("Registrerat") if previous is None else _("Ändrat"),
                 "at": record.history_date,
                 "actor": record.history_user,
+                "comment": record.history_change_reason or "",
                 "changes": changes,
                 "id": record.history_id,
                 "suspect": suspect,

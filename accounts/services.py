@@ -47,22 +47,26 @@ FULL_FIELDS = DESCRIPTIVE_FIELDS + (
 PLAN_FIELDS = FULL_FIELDS + ("plan_reference",)
 
 
-def register_account(actor, data, administrators=(), fields=FULL_FIELDS, *, now):
-    """Create an account in the register from the items of `data` named in `fields`."""
+def register_account(actor, data, administrators=(), fields=FULL_FIELDS, *, now, reason=""):
+    """Create an account in the register from the items of `data` named in `fields`;
+    `reason`, if given, is the history's note of why (an import, say)."""
     with transaction.atomic():
         account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
         _check_credentials(account)
         _apply_status_dates(account, previous_status=None, now=now)
         account.url_key = _url_key(account.url)
-        with _one_history_record(account, actor, now):
+        with _one_history_record(account, actor, now, reason):
             _save_unique(account)
             account.administrators.set(administrators)
         _announce_roles(account, actor, before=None, now=now)
     return account
 
 
-def update_account(actor, account_id, data, administrators=None, fields=FULL_FIELDS, *, now):
-    """Change an account's fields (only those in `fields`) and, if given, its administrators."""
+def update_account(
+    actor, account_id, data, administrators=None, fields=FULL_FIELDS, *, now, reason=""
+):
+    """Change an account's fields (only those in `fields`) and, if given, its administrators;
+    `reason`, if given, is the history's note of why."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         before = _roles(account)
@@ -76,7 +80,7 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
             for check in registry.close_checks:
                 check(account)  # raises ValidationError with the reason
         account.url_key = _url_key(account.url)
-        with _one_history_record(account, actor, now):
+        with _one_history_record(account, actor, now, reason):
             _save_unique(account)
             if administrators is not None:
                 account.administrators.set(administrators)
@@ -85,9 +89,9 @@ def update_account(actor, account_id, data, administrators=None, fields=FULL_FIE
 
 
 @contextmanager
-def _one_history_record(account, actor, now):
+def _one_history_record(account, actor, now, reason=""):
     """Make the changes inside without history, then record one complete version
-    (fields and administrators) made by `actor` at `now`."""
+    (fields and administrators) made by `actor` at `now`, with `reason` if given."""
     account.updated_at = now
     account.skip_history_when_saving = True
     try:
@@ -96,6 +100,8 @@ def _one_history_record(account, actor, now):
         del account.skip_history_when_saving
     account._history_user = actor
     account._history_date = now
+    if reason:
+        account._change_reason = reason
     account.save()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lifecycle_views, redaction_views, views
+from . import import_views, lifecycle_views, redaction_views, views
 
 app_name = "accounts"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.register_list, name="list"),
     path("ny/", views.account_create, name="create"),
     path("efterlevnad/", views.compliance_overview, name="compliance"),
+    path("import/", import_views.register_import, name="import"),
+    path("import/mall.csv", import_views.register_import_template, name="import_template"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/andra/", views.account_edit, name="edit"),
     path("<int:pk>/historik/", redaction_views.account_history, name="history"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "activityplans",
     "moderation",
     "archive",
+    "identity",
     "retention",
 ]
 
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread",
                 "archive.context.navigation",
+                "identity.context.sign_in",
             ],
         },
     },
@@ -121,10 +123,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes checks every sign-in before the password is (config/lockout.py).
+# django-axes checks every sign-in before the password is (config/lockout.py); local
+# passwords, then the kommun's identity provider (identity.backends).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "identity.backends.LocalPasswordBackend",
+    "identity.backends.KommunOIDCBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "todo"
@@ -193,6 +197,40 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+
+# Sign-in through the kommun's identity provider (OpenID Connect: Entra ID, ADFS), on
+# when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set (identity/). Authorization code flow
+# with PKCE (S256) and a nonce; the provider's endpoints come from its discovery
+# document. The redirect URI to register is <site>/oidc/callback/.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile email")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_UNIT_CLAIM = env.str("OIDC_UNIT_CLAIM", default="department")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)  # seconds per request to the provider
+OIDC_DISCOVERY_TTL = env.int("OIDC_DISCOVERY_TTL", default=3600)  # seconds
+OIDC_STATE_MAX_AGE = env.int("OIDC_STATE_MAX_AGE", default=600)  # seconds to finish signing in
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+
+
+def oidc_form_action(issuer):
+    """The form-action sources with the provider's origin: signing out (a form) goes on
+    to the provider's end_session_endpoint, and browsers check redirects of a form too."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(issuer)
+    return ["'self'", f"{parts.scheme}://{parts.netloc}"] if parts.netloc else ["'self'"]
+
+
+if OIDC_ISSUER:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = oidc_form_action(OIDC_ISSUER)
+
 # Sign-in throttling (django-axes): five failed sign-ins for one user name from one
 # address lock that pair out for 15 minutes from the last failure; a successful sign-in
 # clears the count. Colleagues behind the same address, and the same user elsewhere,
@@ -259,7 +297,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},  # failed sign-ins and lockouts, whatever LOG_LEVEL
+        "axes": {"level": "WARNING"},
+        "mozilla_django_oidc": {
+            "level": "WARNING"
+        },  # failed sign-ins and lockouts, whatever LOG_LEVEL
     },
 }
 

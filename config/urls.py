@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from identity import views as identity_views
+
 from . import views
 
 urlpatterns = [
@@ -9,7 +11,8 @@ urlpatterns = [
     path("att-gora/", views.todo, name="todo"),
     path("healthz", views.healthz, name="healthz"),
     path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logga-ut/", identity_views.sign_out, name="logout"),
+    path("", include("identity.urls")),
     path("konton/", include("accounts.urls")),
     path("planer/", include("activityplans.urls")),
     path("moderering/", include("moderation.urls")),

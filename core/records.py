@@ -27,6 +27,8 @@ when a model is added without a line here.
 | organisation.Absence            | kept        | who stood in for whom; cancelled, not deleted        |
 | organisation.Handover           | kept        | a departure and who took over                        |
 | organisation.HandoverEvent      | append-only | each step of a handover                              |
+| organisation.PersonEvent        | append-only | a person's roles and unit changed, and by what       |
+| identity.GroupMapping           | ordinary    | a setting of the systemadministratör                 |
 | notifications.Notification      | ordinary    | the outbox: delivery state changes by design         |
 | notifications.Reminder          | ordinary    | once-only keys of sent reminders                     |
 | accounts.Account                | kept        | the register (förteckning); closed, never deleted    |
@@ -81,6 +83,8 @@ CLASSIFICATION = {
     "organisation.Absence": KEPT,
     "organisation.Handover": KEPT,
     "organisation.HandoverEvent": APPEND_ONLY,
+    "organisation.PersonEvent": APPEND_ONLY,
+    "identity.GroupMapping": ORDINARY,
     "notifications.Notification": ORDINARY,
     "notifications.Reminder": ORDINARY,
     "accounts.Account": KEPT,

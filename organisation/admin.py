@@ -1,24 +1,50 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from config.admin import ViewOnlyAdmin, events_of
 
-from .models import Absence, Handover, HandoverEvent, RoleAssignment, Unit, User
-from .services import deactivate_user, reactivate_user, record_absence
+from .models import Absence, Handover, HandoverEvent, PersonEvent, RoleAssignment, Unit, User
+from .services import deactivate_user, reactivate_user, record_absence, record_role_changes
+
+
+class RecordRoleChanges:
+    """Roles edited on the admin's inline are recorded in each person's history, with
+    who changed them here as the cause."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+
+        def held():
+            rows = RoleAssignment.objects.filter(**{formset.fk.name: formset.instance})
+            return {(a.user_id, a.unit, a.role) for a in rows.select_related("unit")}
+
+        with transaction.atomic():
+            before = held() if formset.instance.pk else set()
+            super().save_formset(request, form, formset, change)
+            record_role_changes(
+                before,
+                held(),
+                actor=request.user,
+                now=timezone.now(),
+                cause=gettext("ändrad i administrationen av %(user)s") % {"user": request.user},
+            )
 
 
 class RoleInline(admin.TabularInline):
     model = RoleAssignment
     extra = 1
     autocomplete_fields = ["unit"]
+    readonly_fields = ["sign_in_source"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RecordRoleChanges, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "contact_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -34,6 +60,7 @@ class UnitAdmin(admin.ModelAdmin):
                     "archive_email",
                     "publish_person_names",
                     "moderation_working_days",
+                    "oidc_unmapped",
                 ]
             },
         ),
@@ -41,8 +68,14 @@ class UnitAdmin(admin.ModelAdmin):
     inlines = [RoleInline]
 
 
+class PersonEventInline(events_of(PersonEvent)):
+    """The person's history: roles and unit changed, and what caused each change."""
+
+    fk_name = "person"
+
+
 @admin.register(User)
-class KanalkollUserAdmin(UserAdmin):
+class KanalkollUserAdmin(RecordRoleChanges, UserAdmin):
     """People are deactivated and reactivated only through the actions on the list
     (organisation.services), which open the handover of a departure; `is_active` is
     read-only on the change form."""
@@ -50,15 +83,18 @@ class KanalkollUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "title", "unit", "is_active"]
     list_filter = ["is_active", "role_assignments__role"]
     autocomplete_fields = ["unit"]
-    fieldsets = UserAdmin.fieldsets + ((_("I kommunen"), {"fields": ["unit", "title"]}),)
+    fieldsets = UserAdmin.fieldsets + (
+        (_("I kommunen"), {"fields": ["unit", "title"]}),
+        (_("Inloggning"), {"fields": ["is_break_glass", "oidc_subject"]}),
+    )
     add_fieldsets = UserAdmin.add_fieldsets + (
         (_("I kommunen"), {"fields": ["first_name", "last_name", "email", "unit", "title"]}),
     )
-    inlines = [RoleInline]
+    inlines = [RoleInline, PersonEventInline]
     actions = ["deactivate", "reactivate"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "is_active"]
+        return [*super().get_readonly_fields(request, obj), "is_active", "oidc_subject"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # people are deactivated, never deleted: records point at them

@@ -207,6 +207,8 @@ def seed(*, now, stdout=None):
                 email=f"{username}@ekdala.example",
                 is_superuser=username == "admin",
                 is_staff=username == "admin",
+                # The systemadministratör keeps a password if the kommun's sign-in is on.
+                is_break_glass=username == "admin",
             )
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -3,8 +3,8 @@
 "Who is the chef of this person" and "who is the communicator of this unit" are
 answered here, and only here; "who acts for this person today" in organisation.deputies.
 
-Size: the organisation's six models (units, users, roles, absences, handovers and their
-events) and the one RoleHolders rule that reads them together.
+Size: the organisation's seven models (units, users, roles, absences, handovers and their
+events, the person's history) and the one RoleHolders rule that reads them together.
 """
 
 from django.contrib.auth.models import AbstractUser
@@ -30,6 +30,14 @@ class Role(models.TextChoices):
 # Roles that curate the whole register (within the unit where they are held, normally
 # the kommun itself).
 REGISTER_CURATORS = frozenset({Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN})
+
+
+class UnmappedSignIn(models.TextChoices):
+    """What the kommun does with a person who signs in through its identity provider
+    and whose groups map to no role (identity.GroupMapping)."""
+
+    REFUSE = "neka", _("Neka inloggningen")
+    MEDARBETARE = "medarbetare", _("Logga in som medarbetare i den enhet kontot anger")
 
 
 class UnitQuerySet(models.QuerySet):
@@ -77,6 +85,16 @@ class Unit(models.Model):
         help_text=_(
             "Av: 48 timmar räknas i verklig tid. På: bara tid på arbetsdagar räknas; "
             "helger och helgdagar stoppar klockan."
+        ),
+    )
+    oidc_unmapped = models.CharField(
+        _("inloggning utan mappad grupp"),
+        max_length=20,
+        choices=UnmappedSignIn.choices,
+        default=UnmappedSignIn.REFUSE,
+        help_text=_(
+            "Vid inloggning med kommunens konto: vad som gäller för den vars grupper inte "
+            "ger någon roll i Kanalkoll."
         ),
     )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).
@@ -169,6 +187,24 @@ class User(AbstractUser):
         help_text=_("Den enhet personen är anställd i."),
     )
     title = models.CharField(_("befattning"), max_length=120, blank=True)
+    is_break_glass = models.BooleanField(
+        _("nödkonto"),
+        default=False,
+        help_text=_(
+            "Får logga in med lösenord även när kommunens inloggning är påslagen. Bara för "
+            "systemadministratörens nödkonto; ett nödkonto kan inte logga in med kommunens konto."
+        ),
+    )
+    # The identity provider's subject ("sub") once the person has signed in through it:
+    # from then on the person signs in only that way, never with a local password.
+    oidc_subject = models.CharField(
+        _("id hos kommunens inloggningstjänst"),
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("användare")
@@ -291,6 +327,12 @@ class RoleAssignment(models.Model):
         Unit, verbose_name=_("enhet"), on_delete=models.PROTECT, related_name="role_assignments"
     )
     role = models.CharField(_("roll"), max_length=40, choices=Role.choices)
+    # Set when a sign-in through the identity provider granted the role: the group (or
+    # unit claim) that gave it. Such roles follow the groups at every sign-in; a role
+    # given by hand (blank here) is left alone.
+    sign_in_source = models.CharField(
+        _("given vid inloggning av"), max_length=300, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("roll")
@@ -421,3 +463,23 @@ class HandoverEvent(Event):
 
     class Meta(Event.Meta):
         pass
+
+
+class PersonEvent(Event):
+    """The person's history: roles granted and removed, the unit changed, the link to the
+    kommun's identity provider, each with what caused it (the comment)."""
+
+    class Action(models.TextChoices):
+        ROLE_GRANTED = "roll_tilldelad", _("Roll tilldelad")
+        ROLE_REMOVED = "roll_borttagen", _("Roll borttagen")
+        UNIT_CHANGED = "enhet_andrad", _("Enhet ändrad")
+        LINKED = "kopplad", _("Kopplad till kommunens konto")
+
+    subject_field = "person"
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="person_events")
+    action = action_field(Action.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("händelse för personen")
+        verbose_name_plural = _("personens historik")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from notifications.services import notify
 
 from .handovers import open_handover
-from .models import Absence, User
+from .models import Absence, PersonEvent, RoleAssignment, User
 
 
 def record_absence(user, starts_on, ends_on, substitute, note="", *, now):
@@ -66,3 +66,82 @@ def reactivate_user(actor, user, now):
         locked.save(update_fields=["is_active"])
     user.is_active = True
     return locked
+
+
+def _role_data(unit, role):
+    return {"role": role, "unit": unit.pk, "unit_name": unit.name}
+
+
+def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cause):
+    """What a sign-in through the kommun's identity provider says about `user`, applied
+    in one transaction and recorded in the person's history (PersonEvent), each change
+    with its cause.
+
+    `roles` maps (unit, role) to (source, cause): the roles the person's groups give
+    now. A role missing is granted (marked with its source); a role granted at an
+    earlier sign-in that no group gives any more is removed (`removed_cause(source)` its
+    comment); roles given by hand are left alone. `unit`, when given, becomes the
+    person's own unit. `link_subject` links the person to the provider's subject: from
+    then on they sign in only through it (their local password is made unusable).
+    Returns the number of changes recorded."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        changes = 0
+
+        def record(action, comment, data):
+            nonlocal changes
+            changes += 1
+            PersonEvent.write(locked, action, actor=None, at=now, comment=comment, data=data)
+
+        if link_subject is not None and locked.oidc_subject != link_subject:
+            locked.oidc_subject = link_subject
+            locked.set_unusable_password()
+            locked.save(update_fields=["oidc_subject", "password"])
+            record(PersonEvent.Action.LINKED, _("inloggning via OIDC"), {})
+        if unit is not None and locked.unit_id != unit.pk:
+            before = locked.unit
+            locked.unit = unit
+            locked.save(update_fields=["unit"])
+            record(
+                PersonEvent.Action.UNIT_CHANGED,
+                _("inloggning via OIDC, enheten i kommunens konto"),
+                {"from": before.name if before else None, "unit": unit.pk, "unit_name": unit.name},
+            )
+        current = {(a.unit_id, a.role): a for a in locked.role_assignments.select_related("unit")}
+        wanted = {
+            (u.pk, role): (u, role, source, cause) for (u, role), (source, cause) in roles.items()
+        }
+        for key, (role_unit, role, source, cause) in sorted(wanted.items()):
+            held = current.get(key)
+            if held is None:
+                RoleAssignment.objects.create(
+                    user=locked, unit=role_unit, role=role, sign_in_source=source
+                )
+                record(PersonEvent.Action.ROLE_GRANTED, cause, _role_data(role_unit, role))
+            elif held.sign_in_source and held.sign_in_source != source:
+                held.sign_in_source = source  # another of the person's groups gives it now
+                held.save(update_fields=["sign_in_source"])
+        for key, held in sorted(current.items()):
+            if held.sign_in_source and key not in wanted:
+                held.delete()
+                record(
+                    PersonEvent.Action.ROLE_REMOVED,
+                    removed_cause(held.sign_in_source),
+                    _role_data(held.unit, held.role),
+                )
+    user.refresh_from_db()
+    user.__dict__.pop("_assignments", None)
+    return changes
+
+
+def record_role_changes(before, after, *, actor, now, cause):
+    """Record in each person's history the roles granted and removed between two sets of
+    (user id, unit, role), e.g. around an edit in the admin; returns the number recorded."""
+    users = User.objects.in_bulk({user_id for user_id, _unit, _role in before ^ after})
+    changes = [(PersonEvent.Action.ROLE_GRANTED, held) for held in after - before]
+    changes += [(PersonEvent.Action.ROLE_REMOVED, held) for held in before - after]
+    for action, (user_id, unit, role) in sorted(changes, key=lambda c: (c[1][0], c[0])):
+        PersonEvent.write(
+            users[user_id], action, actor=actor, at=now, comment=cause, data=_role_data(unit, role)
+        )
+    return len(changes)

@@ -1,18 +1,21 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import handovers, services
+from core.importing import import_view, template_csv
+
+from . import handovers, importing, services
 from .deputies import Deputies
 from .forms import AbsenceForm
-from .models import Absence, Handover, User
+from .models import REGISTER_CURATORS, Absence, Handover, User
 
 
 @login_required
@@ -82,3 +85,39 @@ def handover(request, pk):
         },
         status=status,
     )
+
+
+def _require_importer(user):
+    if not (user.has_role(*REGISTER_CURATORS) or user.is_systemadmin):
+        raise PermissionDenied(
+            _(
+                "Bara kommunikationsavdelningen, kommunikationschefen och "
+                "systemadministratören importerar organisationen."
+            )
+        )
+
+
+@login_required
+def organisation_import(request):
+    _require_importer(request.user)
+    return import_view(
+        request,
+        importer=importing,
+        session_key="kanalkoll_organisation_import",
+        template="core/import.html",
+        context={
+            "title": _("Importera organisationen"),
+            "intro": _(
+                "En rad per enhet, överordnade enheter före dem som ingår i dem. Tom "
+                "kolumn Ingår i: enheten är en förvaltning direkt under kommunen. Enheter "
+                "känns igen på namnet; en chef i filen ersätter enhetens chef."
+            ),
+            "template_url": reverse("organisation:import_template"),
+        },
+    )
+
+
+@login_required
+def organisation_import_template(request):
+    _require_importer(request.user)
+    return template_csv(importing, "organisation-mall.csv")

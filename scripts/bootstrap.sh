@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what Kanalkoll needs and is missing: Debian packages, uv, the Python
-# environment (locked in uv.lock), the npm packages (axe-core) and compiled translations.
+# environment (locked in uv.lock), the npm packages (axe-core; oidc-provider, the tests'
+# identity provider) and compiled translations.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,8 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --python python3 --quiet
 
-if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/oidc-provider/package.json ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --silent
 fi
 

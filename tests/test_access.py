@@ -33,6 +33,8 @@ REDACT = ACCOUNT_VIEW | {
 }
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
+NOT_CONFIGURED = {role: 404 for role in ROLES}
+ORGANISATION_IMPORT = CURATORS_ONLY | {"admin": 200}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
 # A plan by medarbetare in Biblioteket: seen by its applicant, Biblioteket's chef, the
 # förvaltning's communicator, the kommunikationschef and kommunikationsavdelningen.
@@ -123,10 +125,18 @@ TABLE = [
     ("/register/verify?url=https://www.instagram.com/testbybibliotek", PUBLIC),
     ("/healthz", PUBLIC),
     ("/logga-in/", LOGIN_PAGE),
+    # Sign-in with the kommun's account: 404 while no provider is configured (with one,
+    # tests/test_oidc.py).
+    ("/oidc/logga-in/", NOT_CONFIGURED),
+    ("/oidc/callback/", NOT_CONFIGURED),
     ("/att-gora/", SIGNED_IN),
     ("/konton/", SIGNED_IN),
     ("/konton/ny/", CURATORS_ONLY),
     ("/konton/efterlevnad/", SIGNED_IN),
+    ("/konton/import/", CURATORS_ONLY),
+    ("/konton/import/mall.csv", CURATORS_ONLY),
+    ("/organisation/import/", ORGANISATION_IMPORT),
+    ("/organisation/import/mall.csv", ORGANISATION_IMPORT),
     ("/konton/{account}/", ACCOUNT_VIEW),
     ("/konton/{account}/andra/", ACCOUNT_EDIT),
     ("/konton/{account}/historik/", ACCOUNT_VIEW),

@@ -30,7 +30,7 @@ from moderation import services as moderation
 from moderation import tokens
 from moderation.models import CheckIn, Item
 from organisation import handovers
-from organisation.models import Absence, Handover, Unit
+from organisation.models import Absence, Handover, PersonEvent, Unit
 from organisation.services import record_absence
 from retention import gallring, holds
 from retention import plan as retention_plan
@@ -40,6 +40,7 @@ from .factories import UserFactory
 PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activityplans"} | {
     "moderation",
     "archive",
+    "identity",
     "retention",
 }
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 10, 0))
@@ -122,6 +123,9 @@ def world(org, account, plan):
         ),
         "organisation.Handover": Handover.objects.create(user=leaving, created_at=NOW),
         "organisation.HandoverEvent": handover.events.get(),
+        "organisation.PersonEvent": PersonEvent.write(
+            leaving, PersonEvent.Action.UNIT_CHANGED, actor=None, at=NOW, comment="test"
+        ),
         "accounts.Account": account,
         "accounts.HistoricalAccount": history.objects.filter(id=account.pk).first(),
         "accounts.HistoricalAccount_administrators": apps.get_model(
