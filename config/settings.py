@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "activityplans",
     "moderation",
     "archive",
+    "operations",
 ]
 
 MIDDLEWARE = [
