@@ -205,10 +205,10 @@ def check_backup(src):
 
 
 def _database_is_empty():
-    if connection.vendor == "sqlite":
-        name = connection.settings_dict["NAME"]
-        if not Path(name).exists() or Path(name).stat().st_size == 0:
-            return True
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        name = Path(connection.settings_dict["NAME"])
+        if not name.exists() or name.stat().st_size == 0:
+            return True  # opening it would create it
     return not connection.introspection.table_names()
 
 
