@@ -25,7 +25,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -367,9 +366,9 @@ def server(database, redis_url, smtp, tmp_path):
         yield running
     finally:
         running.stop_all()
-        if sys.exc_info()[0] is not None:
-            for name in ("web", "worker", "worker-pdf", "beat"):
-                print(f"--- {name}.log\n{running.log(name)}")
+        # pytest shows what a test printed only when it failed: the processes' logs then.
+        for name in ("web", "worker", "worker-pdf", "beat"):
+            print(f"--- {name}.log (in {logs})\n{running.log(name)}")
 
 
 def plan_form(unit_id, admin_ids, substitute_id):
