@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "archive",
     "identity",
     "retention",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # when DEBUG is off and HTTPS is terminated by the kommun's proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health check answers plain HTTP too: a load balancer's or a container's probe
+# asks the app directly, not through the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -284,6 +288,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 KANALKOLL_BROKER_PUBLISH_TIMEOUT = env.float("KANALKOLL_BROKER_PUBLISH_TIMEOUT", default=0.5)
 KANALKOLL_BROKER_RETRY_AFTER = env.float("KANALKOLL_BROKER_RETRY_AFTER", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat answers `ping` over the broker's remote control (celerybeat@host) while its
+# scheduler ticks: /healthz checks that exactly one beat runs (config/health.py).
+CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
 
 # Kommun-level behaviour that later issues configure.
 KANALKOLL_REGISTER_PAGE_SIZE = 100

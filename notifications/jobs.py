@@ -41,6 +41,9 @@ def deliver_one(notification_id, now) -> bool:
             body=f"{notification.body_text}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
+            # Which notification this is: a mail log (or the production smoke test)
+            # can tell a resend from another notification with the same subject.
+            headers={"X-Kanalkoll-Notification": str(notification.pk)},
         )
         if notification.body_html:
             message.attach_alternative(notification.body_html, "text/html")

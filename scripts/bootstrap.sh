@@ -13,6 +13,7 @@ DEBIAN_PACKAGES=(
   qpdf poppler-utils  # PDF checks: qpdf, pdffonts, pdftotext, pdftoppm
   gettext             # compilemessages
   faketime            # .ci/run: the suite with the clock on far days
+  postgresql-client   # pg_dump/pg_restore: manage.py backup and restore on PostgreSQL
 )
 # npm installs axe-core for the accessibility tests; a machine may already have Node.js
 # from elsewhere, whose npm conflicts with Debian's package.

@@ -136,7 +136,7 @@ OLD_SETTINGS = [
     "KANALKOLL_DEMO_SEEDERS",
 ]
 APPS = ["core", "config", "organisation", "notifications", "accounts"]
-APPS += ["activityplans", "moderation", "archive", "identity", "retention"]
+APPS += ["activityplans", "moderation", "archive", "identity", "retention", "operations"]
 
 
 def test_no_code_is_wired_through_settings_anymore():
