@@ -34,6 +34,9 @@ class UnitAdmin(admin.ModelAdmin):
                     "archive_email",
                     "publish_person_names",
                     "moderation_working_days",
+                    "organisation_number",
+                    "open_data_licence",
+                    "privacy_url",
                 ]
             },
         ),

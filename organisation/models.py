@@ -33,6 +33,30 @@ class Role(models.TextChoices):
 REGISTER_CURATORS = frozenset({Role.KOMMUNIKATIONSCHEF, Role.KOMMUNIKATIONSAVDELNINGEN})
 
 
+# The exact licence IRIs that Sveriges dataportal recognises (DCAT-AP-SE).
+OPEN_DATA_LICENCES = [
+    ("http://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0"),
+    ("http://creativecommons.org/licenses/by/4.0/", "CC BY 4.0"),
+]
+
+
+def validate_organisation_number(value):
+    """Ten digits, an optional hyphen after the sixth, and a valid Luhn check digit."""
+    digits = value.replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 10) or (
+        "-" in value and value.index("-") != 6
+    ):
+        raise ValidationError(
+            _("Ange organisationsnumret med tio siffror, till exempel 212000-0142.")
+        )
+    total = 0
+    for position, digit in enumerate(int(d) for d in digits):
+        product = digit * (2 if position % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    if total % 10:
+        raise ValidationError(_("Organisationsnumrets kontrollsiffra stämmer inte."))
+
+
 class UnitQuerySet(models.QuerySet):
     def kommun(self):
         """The root unit, which carries the kommun's own data (name, website, phone)."""
@@ -78,6 +102,30 @@ class Unit(models.Model):
         help_text=_(
             "Av: 48 timmar räknas i verklig tid. På: bara tid på arbetsdagar räknas; "
             "helger och helgdagar stoppar klockan."
+        ),
+    )
+    organisation_number = models.CharField(
+        _("organisationsnummer"),
+        max_length=11,
+        blank=True,
+        validators=[validate_organisation_number],
+        help_text=_(
+            "Kommunens organisationsnummer, tio siffror (212000-0000). Ger utgivarens "
+            "adress på Sveriges dataportal i de öppna data."
+        ),
+    )
+    open_data_licence = models.URLField(
+        _("licens för öppna data"),
+        choices=OPEN_DATA_LICENCES,
+        default=OPEN_DATA_LICENCES[0][0],
+        help_text=_("Licensen som förteckningens öppna data ges ut under."),
+    )
+    privacy_url = models.URLField(
+        _("kommunens integritetsmeddelande för sociala medier"),
+        blank=True,
+        help_text=_(
+            "Sidan som berättar hur kommunen behandlar personuppgifter i sociala medier. "
+            "Visas för varje konto som inte har en egen länk."
         ),
     )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).

@@ -46,6 +46,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     gp_states_official = True
     gp_links_website = True
     gp_contact_phone = True
+    accessibility_practice = "Alt-texter på alla bilder; filmerna textas."
 
 
 __all__ = [
@@ -73,6 +74,7 @@ PLAN_TEXTS = {
     "time_allocated": "Fyra timmar i veckan; frågor besvaras inom 48 timmar.",
     "platform_knowledge": "Har använt Instagram i flera år.",
     "personal_data": "Bilder på besökare bara med skriftligt samtycke.",
+    "accessibility": "Alla bilder får alt-texter och alla filmer textas.",
     "evaluation_plan": "Följare och anmälningar följs upp varje kvartal.",
 }
 
