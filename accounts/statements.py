@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from organisation.models import Unit
 
+from .forms import https_urls
 from .models import AccessibilityStatement
 
 Service = AccessibilityStatement.Service
@@ -127,6 +128,7 @@ class StatementForm(forms.ModelForm):
     class Meta:
         model = AccessibilityStatement
         fields = list(FIELDS)
+        formfield_callback = https_urls
         widgets = {
             "compliance": forms.RadioSelect,
             "method": forms.RadioSelect,
