@@ -13,12 +13,10 @@ import feedparser
 import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib import namespace
+from rdflib import BNode, Graph, Literal, URIRef, namespace
 
-from accounts import lifecycle
+from accounts import dcat, lifecycle
 from accounts import services as account_services
-from accounts import dcat
 from accounts.models import Platform, Status
 from accounts.openapi import OPENAPI
 from activityplans.models import State as PlanState
