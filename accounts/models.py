@@ -274,6 +274,8 @@ class Account(Kept):
     accessibility_practice = models.TextField(
         _("tillgänglighet: alt-texter och textning"),
         blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
         help_text=_(
             "Hur bilder får alt-texter och filmer textning (och syntolkning vid behov) på "
             "kontot. Service i sociala medier ska vara tillgänglig så långt det går "
@@ -284,6 +286,8 @@ class Account(Kept):
         _("integritetsmeddelande för kanalen"),
         max_length=2000,
         blank=True,
+        default="",
+        db_default="",
         validators=[URLValidator(schemes=["http", "https"])],
         help_text=_(
             "Länk till sidan om hur kommunen behandlar personuppgifter i den här kanalen. "

@@ -279,6 +279,8 @@ class Plan(Kept):
     accessibility = models.TextField(
         _("tillgänglighet: alt-texter och textning"),
         blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
         help_text=_(
             "Hur får bilder alt-texter och filmer textning? Service i sociala medier ska "
             "vara tillgänglig så långt det går (DOS-lagen)."

@@ -108,6 +108,8 @@ class Unit(models.Model):
         _("organisationsnummer"),
         max_length=11,
         blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
         validators=[validate_organisation_number],
         help_text=_(
             "Kommunens organisationsnummer, tio siffror (212000-0000). Ger utgivarens "
@@ -118,11 +120,14 @@ class Unit(models.Model):
         _("licens för öppna data"),
         choices=OPEN_DATA_LICENCES,
         default=OPEN_DATA_LICENCES[0][0],
+        db_default=OPEN_DATA_LICENCES[0][0],
         help_text=_("Licensen som förteckningens öppna data ges ut under."),
     )
     privacy_url = models.URLField(
         _("kommunens integritetsmeddelande för sociala medier"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_(
             "Sidan som berättar hur kommunen behandlar personuppgifter i sociala medier. "
             "Visas för varje konto som inte har en egen länk."

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts import lifecycle
+from accounts import lifecycle, statements
 from accounts.models import Account, Status
 from accounts.services import update_account
 from activityplans.models import Evaluation, Plan, State
@@ -80,6 +80,12 @@ def world(org, account, plan):
     snapshot = archive.request_snapshot(p.kommunikationschef, account.pk, now=NOW)
     handover = handovers.open_handover(account.responsible, NOW)
     history = Account.history.model
+    statement = statements.save_statement(
+        p.kommunikationschef,
+        "register",
+        statements.defaults("register") | {"feedback_email": "k@testby.example"},
+        now=NOW,
+    )
     rows = {
         "organisation.Absence": record_absence(
             p.medarbetare, datetime.date(2026, 12, 1), datetime.date(2026, 12, 5), p.chef, now=NOW
@@ -118,6 +124,8 @@ def world(org, account, plan):
             built_at=NOW,
             built_by=p.arkivarie,
         ),
+        "accounts.AccessibilityStatement": statement,
+        "accounts.HistoricalAccessibilityStatement": statement.history.get(),
         "accounts.CredentialsRedaction": apps.get_model(
             "accounts.CredentialsRedaction"
         ).objects.create(
