@@ -57,7 +57,7 @@ def test_every_new_page_passes_axe(page, live_server, org, public_accounts, shot
     for path, heading in (
         ("/tillganglighet/", "Tillgänglighetsredogörelse för Förteckningen"),
         ("/tillganglighet/intranat/", "Tillgänglighetsredogörelse för Kanalkoll"),
-        ("/register/inbaddad/", "Kommunens konton i sociala medier"),
+        ("/register/inbaddad/", "Officiella konton i sociala medier för Testby kommun"),
         ("/register/", "Officiella konton i sociala medier"),
     ):
         goto(page, live_server, path)
