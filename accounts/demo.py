@@ -440,6 +440,10 @@ def seed(*, now, stdout=None):
                 "gp_states_official": True,
                 "gp_links_website": graphic,
                 "gp_contact_phone": graphic,
+                # Those short of the graphic profile also lack this (the overview shows it).
+                "accessibility_practice": "Alt-texter på alla bilder; filmer textas."
+                if graphic
+                else "",
                 "status": status,
                 "opened_on": None if status == Status.PLANNED else opened,
                 "closed_on": opened + datetime.timedelta(days=400)

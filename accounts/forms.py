@@ -90,6 +90,7 @@ class AccountForm(forms.ModelForm):
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "audience": forms.Textarea(attrs={"rows": 2}),
+            "accessibility_practice": forms.Textarea(attrs={"rows": 2}),
             "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }

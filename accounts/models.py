@@ -1,6 +1,6 @@
 """The register of the kommun's official social media accounts (förteckning).
 
-Size: the register's six models and their choices, most of it the Account and its queryset
+Size: the register's seven models (with the accessibility statement) and their choices, most of it the Account and its queryset
 and about sixty fields in all; the models refer to each other.
 """
 
@@ -68,6 +68,10 @@ class Problem(models.TextChoices):
     CREDENTIALS = (
         "inloggningsuppgift",
         _("Uppgiften om var inloggningen förvaras är borttagen; ange lösenordsvalv och post"),
+    )
+    ACCESSIBILITY = (
+        "tillganglighet",
+        _("Det står inte hur alt-texter och textning görs"),
     )
 
 
@@ -152,6 +156,8 @@ class AccountQuerySet(KeptQuerySet):
             )
         if problem == Problem.CREDENTIALS:
             return qs.filter(credentials_location=CREDENTIALS_REMOVED)
+        if problem == Problem.ACCESSIBILITY:
+            return qs.filter(accessibility_practice__regex=r"^\s*$")
         if problem == "any":
             return qs.filter(
                 Q(other_admin_count__lt=2)
@@ -161,6 +167,7 @@ class AccountQuerySet(KeptQuerySet):
                 | Q(gp_links_website=False)
                 | Q(gp_contact_phone=False)
                 | Q(credentials_location=CREDENTIALS_REMOVED)
+                | Q(accessibility_practice__regex=r"^\s*$")
             )
         raise ValueError(problem)
 
@@ -263,6 +270,29 @@ class Account(Kept):
     )
     feed_checked_at = models.DateTimeField(_("flödet läst"), null=True, blank=True)
     feed_error = models.CharField(_("fel vid läsning av flödet"), max_length=300, blank=True)
+    accessibility_practice = models.TextField(
+        _("tillgänglighet: alt-texter och textning"),
+        blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
+        help_text=_(
+            "Hur bilder får alt-texter och filmer textning (och syntolkning vid behov) på "
+            "kontot. Service i sociala medier ska vara tillgänglig så långt det går "
+            "(DOS-lagen)."
+        ),
+    )
+    privacy_url = models.URLField(
+        _("integritetsmeddelande för kanalen"),
+        max_length=2000,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_(
+            "Länk till sidan om hur kommunen behandlar personuppgifter i den här kanalen. "
+            "Tom: kommunens gemensamma integritetsmeddelande för sociala medier."
+        ),
+    )
     plan_reference = models.CharField(
         _("aktivitetsplan"),
         max_length=30,
@@ -306,6 +336,8 @@ class Account(Kept):
             found.append(Problem.GRAPHIC_PROFILE)
         if self.credentials_location == CREDENTIALS_REMOVED:
             found.append(Problem.CREDENTIALS)
+        if not self.accessibility_practice.strip():
+            found.append(Problem.ACCESSIBILITY)
         return found
 
     def missing_graphic_profile(self):
@@ -495,3 +527,82 @@ class CredentialsRedaction(AppendOnly):
 
     def __str__(self):
         return f"{self.account_id} {self.redacted_at:%Y-%m-%d} {self.redacted_by}"
+
+
+DIGG_COMPLAINT_URL = "https://www.digg.se/tdosanmalan"
+
+
+class AccessibilityStatement(Kept):
+    """A tillgänglighetsredogörelse (DOS-lagen 2018:1937, DIGG's required contents):
+    one for the public register and one for the intranet. A published statement: it
+    changes only through accounts.statements, and every version stays in its history."""
+
+    class Service(models.TextChoices):
+        REGISTER = "register", _("Förteckningen över kommunens officiella konton")
+        INTRANET = "intranat", _("Kanalkoll (intranätet)")
+
+    class Compliance(models.TextChoices):
+        FULL = "helt", _("helt förenlig")
+        PARTIAL = "delvis", _("delvis förenlig")
+        NONE = "inte", _("inte förenlig")
+
+    class Method(models.TextChoices):
+        SELF = "egen", _("självskattning (egen granskning)")
+        EXTERNAL = "extern", _("extern granskning")
+
+    kept_message = _("En tillgänglighetsredogörelse tas aldrig bort; den uppdateras.")
+
+    service = models.CharField(_("tjänst"), max_length=20, choices=Service.choices, unique=True)
+    body_name = models.CharField(_("myndighetens namn"), max_length=200)
+    service_name = models.CharField(_("tjänstens namn"), max_length=200)
+    compliance = models.CharField(
+        _("förenlighet med lagen"), max_length=10, choices=Compliance.choices
+    )
+    inaccessible_content = models.TextField(
+        _("innehåll som inte är tillgängligt, och varför"), blank=True
+    )
+    exempted_content = models.TextField(
+        _("oskäligt betungande anpassning (12 §), med skäl"), blank=True
+    )
+    outside_law = models.TextField(_("innehåll som inte omfattas av lagen (9 §)"), blank=True)
+    method = models.CharField(
+        _("hur tjänsten har granskats"), max_length=10, choices=Method.choices
+    )
+    method_description = models.TextField(_("beskrivning av granskningen"), blank=True)
+    assessed_on = models.DateField(_("datum för bedömningen"))
+    feedback_email = models.EmailField(
+        _("e-post för synpunkter"),
+        blank=True,
+        help_text=_(
+            "Dit den som inte kan ta del av innehållet skriver. Går till kommunikationsavdelningen."
+        ),
+    )
+    feedback_url = models.URLField(_("webbformulär för synpunkter"), blank=True)
+    confirmed = models.BooleanField(
+        _("kommunen har bekräftat redogörelsen"),
+        default=False,
+        help_text=_("Av: texten visas som ett förslag som kommunen ännu inte har bekräftat."),
+    )
+    updated_at = models.DateTimeField(_("senast uppdaterad"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uppdaterad av"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_by"])
+
+    class Meta:
+        verbose_name = _("tillgänglighetsredogörelse")
+        verbose_name_plural = _("tillgänglighetsredogörelser")
+        ordering = ["service"]
+
+    def __str__(self):
+        return str(self.get_service_display())
+
+    @property
+    def complaint_url(self):
+        return DIGG_COMPLAINT_URL

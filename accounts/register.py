@@ -36,6 +36,7 @@ PUBLIC_FIELDS = (
     "contact_email",
     "opened_on",
     "last_archived_on",
+    "privacy_url",
 )
 
 _ACCOUNTS, _UNITS, _USERS = Account._meta.db_table, Unit._meta.db_table, User._meta.db_table
@@ -51,8 +52,8 @@ _SELECT = f"""
 SELECT a.id, a.display_name, a.platform, a.handle, a.url, a.kind, u.name, f.name,
        a.purpose, a.audience, a.language, p.title, p.first_name, p.last_name,
        a.contact_email, u.contact_email, f.contact_email,
-       a.opened_on, a.last_snapshot_on, a.status, a.closed_on,
-       k.name, k.contact_email, k.publish_person_names{{extra}}
+       a.opened_on, a.last_snapshot_on, a.status, a.closed_on, a.privacy_url,
+       k.name, k.contact_email, k.publish_person_names, k.privacy_url{{extra}}
 FROM {_ACCOUNTS} a
 JOIN {_UNITS} u ON u.id = a.unit_id
 LEFT JOIN {_UNITS} f ON f.id = u.forvaltning_id
@@ -61,11 +62,11 @@ LEFT JOIN {_UNITS} k ON k.id = ({_KOMMUN_ID})
 WHERE {{where}}
 ORDER BY a.display_name, a.id
 """
-_STATUS_COLUMN, _CLOSED_ON_COLUMN, _KOMMUN_COLUMN = 19, 20, 21
+_STATUS_COLUMN, _CLOSED_ON_COLUMN, _PRIVACY_COLUMN, _KOMMUN_COLUMN = 19, 20, 21, 22
 
 # Only the kommun and the count: what an empty page still shows.
 _KOMMUN_AND_COUNT = f"""
-SELECT k.name, k.contact_email, k.publish_person_names, {{count}}
+SELECT k.name, k.contact_email, k.publish_person_names, k.privacy_url, {{count}}
 FROM (SELECT 1 AS one) one LEFT JOIN {_UNITS} k ON k.id = ({_KOMMUN_ID})
 """
 _COUNT = f"(SELECT COUNT(*) FROM {_ACCOUNTS} a WHERE {{where}})"
@@ -90,6 +91,7 @@ class Kommun(NamedTuple):
     name: str
     contact_email: str
     publish_person_names: bool
+    privacy_url: str
 
 
 class Selection(NamedTuple):
@@ -110,7 +112,9 @@ class PublicRegister:
     database has no kommun).
     """
 
-    def __init__(self):
+    def __init__(self, closed=False):
+        """`closed`: the rows also carry `closed_on` (the closed accounts' list)."""
+        self.closed = closed
         self.kommun = None
         # Translated once per register, not once per row.
         self.platform_names = {value: str(label) for value, label in Platform.choices}
@@ -182,13 +186,15 @@ class PublicRegister:
             return cursor.fetchall()
 
     def _set_kommun(self, values, column=_KOMMUN_COLUMN):
-        name, email, publish_names = values[column : column + 3]
-        self.kommun = None if name is None else Kommun(name, email or "", bool(publish_names))
+        name, email, publish_names, privacy = values[column : column + 4]
+        self.kommun = (
+            None if name is None else Kommun(name, email or "", bool(publish_names), privacy or "")
+        )
 
     def public(self, r):
         """One row as the public sees it: the PUBLIC_FIELDS, in order."""
         kommun = self.kommun
-        return {
+        row = {
             "id": r[0],
             "name": r[1],
             "platform": r[2],
@@ -211,4 +217,8 @@ class PublicRegister:
             "contact_email": r[14] or r[15] or r[16] or (kommun.contact_email if kommun else ""),
             "opened_on": _iso(r[17]),
             "last_archived_on": _iso(r[18]),
+            "privacy_url": r[_PRIVACY_COLUMN] or (kommun.privacy_url if kommun else "") or None,
         }
+        if self.closed:
+            row["closed_on"] = _iso(r[_CLOSED_ON_COLUMN])
+        return row

@@ -29,6 +29,8 @@ DESCRIPTIVE_FIELDS = (
     "gp_links_website",
     "gp_contact_phone",
     "feed_url",
+    "accessibility_practice",
+    "privacy_url",
 )
 FULL_FIELDS = DESCRIPTIVE_FIELDS + (
     "platform",

@@ -195,10 +195,19 @@ def public_register(request):
 
 @require_GET
 def public_register_json(request):
-    register = PublicRegister()
+    return _register_json(request, PublicRegister(), (Status.ACTIVE,))
+
+
+@require_GET
+def closed_register_json(request):
+    """The closed accounts, in the shape of /register.json (each row also has closed_on)."""
+    return _register_json(request, PublicRegister(closed=True), (Status.CLOSED,))
+
+
+def _register_json(request, register, statuses):
     try:
         selection = register.select(
-            platform=request.GET.get("platform"), unit=request.GET.get("unit")
+            platform=request.GET.get("platform"), unit=request.GET.get("unit"), statuses=statuses
         )
         number = _page_number(request)
     except BadFilter as exc:

@@ -55,7 +55,10 @@ class PlanForm(forms.ModelForm):
             ("content_plan", "frequency", "time_allocated", "answers_within_48h"),
         ),
         (_("Ansvar och kunskap"), ("administrators", "substitute", "platform_knowledge")),
-        (_("Personuppgifter och samtycke"), ("personal_data", "consent_confirmed")),
+        (
+            _("Personuppgifter, samtycke och tillgänglighet"),
+            ("personal_data", "consent_confirmed", "accessibility"),
+        ),
         (_("Varaktighet och utvärdering"), ("duration", "ends_on", "evaluation_plan")),
     )
 
@@ -78,6 +81,7 @@ class PlanForm(forms.ModelForm):
                     "time_allocated",
                     "platform_knowledge",
                     "personal_data",
+                    "accessibility",
                     "evaluation_plan",
                 )
             },

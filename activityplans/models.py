@@ -276,6 +276,16 @@ class Plan(Kept):
             "namnges utan deras skriftliga samtycke."
         ),
     )
+    accessibility = models.TextField(
+        _("tillgänglighet: alt-texter och textning"),
+        blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
+        help_text=_(
+            "Hur får bilder alt-texter och filmer textning? Service i sociala medier ska "
+            "vara tillgänglig så långt det går (DOS-lagen)."
+        ),
+    )
     consent_confirmed = models.BooleanField(
         _("jag inhämtar skriftligt samtycke innan jag fotograferar eller namnger någon"),
         default=False,

@@ -48,6 +48,7 @@ def sections(plan, administrators):
         (_label("platform_knowledge"), plan.platform_knowledge or "–"),
         (_label("personal_data"), plan.personal_data or "–"),
         (_label("consent_confirmed"), _yes_no(plan.consent_confirmed)),
+        (_label("accessibility"), plan.accessibility or "–"),
         (_label("duration"), duration),
         (_label("evaluation_plan"), plan.evaluation_plan or "–"),
     ]

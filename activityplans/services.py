@@ -63,6 +63,7 @@ PLAN_FIELDS_EDITABLE = (
     "substitute",
     "platform_knowledge",
     "personal_data",
+    "accessibility",
     "consent_confirmed",
     "duration",
     "ends_on",
@@ -405,6 +406,8 @@ def _establish(plan, actor, now):
         "status": Status.ACTIVE,
         "plan_reference": plan.reference,
     }
+    if plan.accessibility.strip():
+        data["accessibility_practice"] = plan.accessibility
     for name, account_field in (
         ("platform", "platform"),
         ("account_name", "display_name"),
@@ -508,6 +511,7 @@ DIFF_FIELDS = (
     "substitute",
     "platform_knowledge",
     "personal_data",
+    "accessibility",
     "duration",
     "ends_on",
     "evaluation_plan",

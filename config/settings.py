@@ -294,6 +294,17 @@ CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
 
 # Kommun-level behaviour that later issues configure.
 KANALKOLL_REGISTER_PAGE_SIZE = 100
+# Who may fetch the register's OpenAPI description from a browser (CORS): Sveriges
+# dataportal's pages. "*" allows any origin.
+KANALKOLL_OPENAPI_CORS_ORIGINS = env.list(
+    "KANALKOLL_OPENAPI_CORS_ORIGINS",
+    default=["https://dataportal.se", "https://www.dataportal.se", "https://admin.dataportal.se"],
+)
+# Which sites may show the embeddable list (/register/inbaddad/) in an iframe: CSP
+# frame-ancestors sources for that page only (every other page refuses framing). The
+# page has no forms and no script, so the default allows any site; a kommun may name
+# its own, e.g. "https://www.ekdala.se".
+KANALKOLL_EMBED_FRAME_ANCESTORS = env.list("KANALKOLL_EMBED_FRAME_ANCESTORS", default=["*"])
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,8 @@ when a model is added without a line here.
 | accounts.Closure                | kept        | closing an account; changes through the closure flow |
 | accounts.ClosureEvent           | append-only | each step of a closure                               |
 | accounts.CredentialsRedaction   | append-only | who removed a suspected secret from the history, why |
+| accounts.AccessibilityStatement | kept        | a published tillgänglighetsredogörelse; updated      |
+| accounts.HistoricalAccessibilityStatement | kept | every version of it as it was published          |
 | activityplans.Plan              | kept        | the Aktivitetsplan; moves through the approval flow  |
 | activityplans.PlanEvent         | append-only | each decision                                        |
 | activityplans.Evaluation        | kept        | filled in once through the service                   |
@@ -96,6 +98,8 @@ CLASSIFICATION = {
     "accounts.Closure": KEPT,
     "accounts.ClosureEvent": APPEND_ONLY,
     "accounts.CredentialsRedaction": APPEND_ONLY,
+    "accounts.AccessibilityStatement": KEPT,
+    "accounts.HistoricalAccessibilityStatement": KEPT,
     "activityplans.Plan": KEPT,
     "activityplans.PlanEvent": APPEND_ONLY,
     "activityplans.Evaluation": KEPT,

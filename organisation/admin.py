@@ -61,6 +61,9 @@ class UnitAdmin(RecordRoleChanges, admin.ModelAdmin):
                     "publish_person_names",
                     "moderation_working_days",
                     "oidc_unmapped",
+                    "organisation_number",
+                    "open_data_licence",
+                    "privacy_url",
                 ]
             },
         ),

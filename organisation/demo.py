@@ -12,6 +12,7 @@ KOMMUN = {
     "contact_phone": "0123-456 00",
     "archive_email": "kommunarkivet@ekdala.example",
     "contact_email": "kontaktcenter@ekdala.example",
+    "privacy_url": "https://www.ekdala.example/personuppgifter/sociala-medier",
 }
 
 # förvaltning -> (its contact address, [enheter])

@@ -40,6 +40,30 @@ class UnmappedSignIn(models.TextChoices):
     MEDARBETARE = "medarbetare", _("Logga in som medarbetare i den enhet kontot anger")
 
 
+# The exact licence IRIs that Sveriges dataportal recognises (DCAT-AP-SE).
+OPEN_DATA_LICENCES = [
+    ("http://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0"),
+    ("http://creativecommons.org/licenses/by/4.0/", "CC BY 4.0"),
+]
+
+
+def validate_organisation_number(value):
+    """Ten digits, an optional hyphen after the sixth, and a valid Luhn check digit."""
+    digits = value.replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 10) or (
+        "-" in value and value.index("-") != 6
+    ):
+        raise ValidationError(
+            _("Ange organisationsnumret med tio siffror, till exempel 212000-0142.")
+        )
+    total = 0
+    for position, digit in enumerate(int(d) for d in digits):
+        product = digit * (2 if position % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    if total % 10:
+        raise ValidationError(_("Organisationsnumrets kontrollsiffra stämmer inte."))
+
+
 class UnitQuerySet(models.QuerySet):
     def kommun(self):
         """The root unit, which carries the kommun's own data (name, website, phone)."""
@@ -95,6 +119,35 @@ class Unit(models.Model):
         help_text=_(
             "Vid inloggning med kommunens konto: vad som gäller för den vars grupper inte "
             "ger någon roll i Kanalkoll."
+        ),
+    )
+    organisation_number = models.CharField(
+        _("organisationsnummer"),
+        max_length=11,
+        blank=True,
+        default="",
+        db_default="",  # rows written by older data migrations get it too
+        validators=[validate_organisation_number],
+        help_text=_(
+            "Kommunens organisationsnummer, tio siffror (212000-0000). Ger utgivarens "
+            "adress på Sveriges dataportal i de öppna data."
+        ),
+    )
+    open_data_licence = models.URLField(
+        _("licens för öppna data"),
+        choices=OPEN_DATA_LICENCES,
+        default=OPEN_DATA_LICENCES[0][0],
+        db_default=OPEN_DATA_LICENCES[0][0],
+        help_text=_("Licensen som förteckningens öppna data ges ut under."),
+    )
+    privacy_url = models.URLField(
+        _("kommunens integritetsmeddelande för sociala medier"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "Sidan som berättar hur kommunen behandlar personuppgifter i sociala medier. "
+            "Visas för varje konto som inte har en egen länk."
         ),
     )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).

@@ -67,10 +67,11 @@ def inline_code(html):
     return finder.found
 
 
-def assert_strict_csp(response):
-    """The response carries the strict policy; an HTML page needs nothing it refuses."""
+def assert_strict_csp(response, frame_ancestors="'none'"):
+    """The response carries the strict policy; an HTML page needs nothing it refuses.
+    `frame_ancestors`: what the one embeddable page (/register/inbaddad/) allows."""
     policy = directives(response)
-    for name, value in STRICT.items():
+    for name, value in (STRICT | {"frame-ancestors": frame_ancestors}).items():
         assert policy.get(name) == value, f"{name}: {policy.get(name)!r} in {policy}"
     assert "'unsafe-inline'" not in str(policy) and "'unsafe-eval'" not in str(policy)
     if response.get("Content-Type", "").startswith("text/html") and not getattr(

@@ -50,6 +50,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     # The test is the caller: its (often pinned) clock, read when the account is made.
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.SelfAttribute("created_at")
+    accessibility_practice = "Alt-texter på alla bilder; filmerna textas."
 
 
 __all__ = [
@@ -77,6 +78,7 @@ PLAN_TEXTS = {
     "time_allocated": "Fyra timmar i veckan; frågor besvaras inom 48 timmar.",
     "platform_knowledge": "Har använt Instagram i flera år.",
     "personal_data": "Bilder på besökare bara med skriftligt samtycke.",
+    "accessibility": "Alla bilder får alt-texter och alla filmer textas.",
     "evaluation_plan": "Följare och anmälningar följs upp varje kvartal.",
 }
 

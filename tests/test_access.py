@@ -176,6 +176,18 @@ TABLE = [
     ("/arkiv/bild/999999/", NOBODY),
     ("/arkiv/konto/{account_pk}/", ACCOUNT_VIEW),
     ("/register/avslutade/", PUBLIC),
+    # The public face (issue 17): open data, the feed, the embeddable list, and the
+    # tillgänglighetsredogörelser, changed by the register's curators only.
+    ("/register/avslutade.json", PUBLIC),
+    ("/register.atom", PUBLIC),
+    ("/register/openapi.json", PUBLIC),
+    ("/register/lista.html", PUBLIC),
+    ("/register/inbaddad/", PUBLIC),
+    ("/datasets/dcat", PUBLIC),
+    ("/tillganglighet/", PUBLIC),
+    ("/tillganglighet/andra/", CURATORS_ONLY),
+    ("/tillganglighet/intranat/", PUBLIC),
+    ("/tillganglighet/intranat/andra/", CURATORS_ONLY),
     ("/konton/passivitet/", CURATORS_ONLY),
     ("/konton/aktivitet/{link}/", PUBLIC),  # the one-click link: no login, a GET shows a form
     ("/konton/aktivitet/forfalskad/", {role: 400 for role in ROLES}),
@@ -242,6 +254,8 @@ PLACEHOLDERS = {
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
+# The one page another site may frame (settings.KANALKOLL_EMBED_FRAME_ANCESTORS).
+EMBEDDABLE = {"/register/inbaddad/": "*"}
 
 
 def _fill(url, request, account):
@@ -406,7 +420,12 @@ def test_url_role_table(client, org, account, request, no_pdf_rendering, url, ro
         client.force_login(getattr(org.people, role))
     response = client.get(url)
     assert response.status_code == expected, response.content[:300]
-    assert_strict_csp(response)  # every answer, whatever its status
+    # Every answer, whatever its status, refuses framing but the embeddable page.
+    assert_strict_csp(response, EMBEDDABLE.get(url, "'none'"))
+    if url in EMBEDDABLE:
+        assert "X-Frame-Options" not in response
+    elif response.get("Content-Type", "").startswith("text/html"):
+        assert response["X-Frame-Options"] == "DENY"
     assert_unique_ids(response)
     if expected == 302 and role == "anonymous":
         assert response["Location"].startswith(("/logga-in/", "/admin/login/"))

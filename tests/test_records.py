@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts import lifecycle
+from accounts import lifecycle, statements
 from accounts.models import Account, Status
 from accounts.services import update_account
 from activityplans.models import Evaluation, Plan, State
@@ -112,6 +112,12 @@ def world(org, account, plan):
     old_check_in = moderation.check_in(p.medarbetare, account, now=NOW.replace(year=2020))
     (outcome,) = gallring.run(now=NOW, only=["moderation.checkin"])
     assert outcome.count == 1 and old_check_in.pk
+    statement = statements.save_statement(
+        p.kommunikationschef,
+        "register",
+        statements.defaults("register") | {"feedback_email": "k@testby.example"},
+        now=NOW,
+    )
     rows = {
         "retention.PlanEntry": entry,
         "retention.Protocol": outcome.protocol,
@@ -164,6 +170,8 @@ def world(org, account, plan):
             built_at=NOW,
             built_by=p.arkivarie,
         ),
+        "accounts.AccessibilityStatement": statement,
+        "accounts.HistoricalAccessibilityStatement": statement.history.get(),
         "accounts.CredentialsRedaction": apps.get_model(
             "accounts.CredentialsRedaction"
         ).objects.create(

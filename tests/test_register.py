@@ -214,6 +214,7 @@ def test_open_data_rows_carry_each_public_field(client, org, account):
         "contact_email": "tavlan@testby.example",
         "opened_on": "2020-02-29",
         "last_archived_on": "2024-07-01",
+        "privacy_url": None,  # neither the account's own nor the kommun's is set
     }
     library = rows["Biblioteket i Testby"]
     assert library["forvaltning"] == "Kultur- och fritidsförvaltningen"

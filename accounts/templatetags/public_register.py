@@ -12,7 +12,17 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import Platform
+
 register = template.Library()
+
+
+def rel_of(row):
+    """Mastodon shows an account as verified when the page it links to links back with
+    rel="me"; the register is that page for the kommun's Mastodon accounts."""
+    if row["platform"] == Platform.MASTODON:
+        return "me noopener"
+    return "noopener noreferrer"
 
 
 @register.simple_tag
@@ -22,6 +32,8 @@ def register_rows(rows):
     audience_label = escape(_("Målgrupp:"))
     responsible_label = escape(_("Ansvarig och kontakt"))
     archived_label = escape(_("Senast arkiverat"))
+    privacy_label = escape(_("Så behandlas personuppgifter"))
+    privacy_for = escape(_("för"))
 
     def html(row):
         unit, forvaltning, email = row["unit"], row["forvaltning"], row["contact_email"]
@@ -38,9 +50,14 @@ def register_rows(rows):
             )
         else:
             contact = ""
+        if row["privacy_url"]:
+            contact += (
+                f'<div class="small"><a href="{escape(row["privacy_url"])}">{privacy_label}'
+                f'<span class="visually-hidden"> {privacy_for} {escape(row["name"])}</span></a></div>'
+            )
         return (
             '<tr role="row">'
-            f'<td role="cell"><a href="{escape(row["url"])}" rel="noopener noreferrer">{escape(row["name"])}</a>'
+            f'<td role="cell"><a href="{escape(row["url"])}" rel="{rel_of(row)}">{escape(row["name"])}</a>'
             f'<div class="small text-wrap-anywhere">{escape(row["platform_name"])}{handle}</div></td>'
             f'<td role="cell"><span class="cell-label" aria-hidden="true">{unit_label}</span>{escape(unit)}{forvaltning}</td>'
             f'<td role="cell"><span class="cell-label" aria-hidden="true">{purpose_label}</span>{escape(row["purpose"])}'
