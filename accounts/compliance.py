@@ -36,6 +36,7 @@ def sections(user, now):
                 for account, days, limit in passive[:200]
             ],
             empty=_("Inga passiva konton."),
+            account_ids=[account.pk for account, _days, _limit in passive],
         ),
         ComplianceSection(
             id="inloggning",
@@ -59,5 +60,6 @@ def sections(user, now):
                 for account in lapsed[:200]
             ],
             empty=_("Alla konton har kontrollerats det senaste kvartalet."),
+            account_ids=lapsed.values_list("pk", flat=True),
         ),
     ]

@@ -37,5 +37,6 @@ def sections(user, now):
             count=overdue.count(),
             entries=entries,
             empty=_("Inga försenade utvärderingar."),
+            account_ids=overdue.exclude(plan__account=None).values_list("plan__account", flat=True),
         )
     ]

@@ -38,5 +38,6 @@ def sections(user, now):
             count=accounts.count(),
             entries=entries,
             empty=_("Alla aktiva konton har haft tillsyn den senaste veckan."),
+            account_ids=accounts.values_list("pk", flat=True),
         )
     ]
