@@ -1,0 +1,52 @@
+"""E-mails that say what is true: the deadline itself, one full stop, a sender with the
+kommun's name."""
+
+import datetime
+
+import pytest
+from django.core import mail
+
+from archive import services as archive_services
+from archive.capture import CaptureRefused
+from archive.models import Reason
+from notifications.jobs import deliver_pending
+
+from .test_moderation import at, desk, new_item, sweep, team  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_late_reminder_names_the_deadline_not_twelve_hours(team, desk, settings):
+    settings.DEFAULT_FROM_EMAIL = "kanalkoll@testby.se"
+    now = at(2026, 11, 18, 10, 0)
+    # Entered with 7 h 49 min left: the 12-hour reminder goes out at once.
+    posted = now - datetime.timedelta(hours=40, minutes=11)
+    new_item(desk, now, posted_at=posted)
+    mail.outbox.clear()
+    sweep(now)
+    deliver_pending(now)
+    [message] = [m for m in mail.outbox if "Hanteras senast" in m.subject]
+    assert "12 timmar" not in message.subject + message.body
+    assert "18 november 2026 17:49" in message.body
+    assert message.from_email == "Testby kommun – Kanalkoll <kanalkoll@testby.se>"
+    header = message.message()["From"]
+    assert "kanalkoll@testby.se" in header and "=?utf-8?" in header.lower()
+
+
+def test_a_sender_named_in_the_setting_is_kept(team, desk, settings):
+    from notifications.jobs import sender
+
+    settings.DEFAULT_FROM_EMAIL = "Kommunikation <info@testby.se>"
+    assert sender() == "Kommunikation <info@testby.se>"
+
+
+def test_the_upload_request_has_one_full_stop_after_the_reason(org, account, fake_capture):
+    p = org.people
+    fake_capture.outcome = CaptureRefused("Inloggning krävs för att se sidan.")
+    snapshot = archive_services.request_snapshot(p.medarbetare, account.pk, Reason.ON_DEMAND)
+    archive_services.capture_one(snapshot.pk)
+    deliver_pending(at(2030, 1, 1, 0, 0))
+    bodies = [m.body for m in mail.outbox if "Inloggning krävs" in m.body]
+    assert bodies
+    for body in bodies:
+        assert ".)." not in body and "Orsak: Inloggning krävs för att se sidan.\n" in body
