@@ -248,7 +248,14 @@ def public_register_csv(request):
         yield writer.writerow(PUBLIC_FIELDS)
         for row in register.rows(selection):
             yield writer.writerow(
-                [row[name] if row[name] is not None else "" for name in PUBLIC_FIELDS]
+                [
+                    ""
+                    if row[name] is None
+                    else csvsafe.handle(row[name])
+                    if name == "handle"
+                    else row[name]
+                    for name in PUBLIC_FIELDS
+                ]
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

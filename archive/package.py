@@ -413,13 +413,16 @@ def register_row(snapshot, name):
     return row
 
 
+CSV_CELLS = {"anvandarnamn": csvsafe.handle}  # written without @ (core.csvsafe)
+
+
 def register_csv(rows):
     """UTF-8 with a byte order mark (so that Excel reads å, ä, ö), comma separated, CRLF."""
     out = io.StringIO()
     writer = csvsafe.writer(out)  # formula cells defused; the XML keeps the exact value
     writer.writerow([column for column, _ in REGISTER_COLUMNS])
     for row in rows:
-        writer.writerow([row[column] for column, _ in REGISTER_COLUMNS])
+        writer.writerow([CSV_CELLS.get(column, str)(row[column]) for column, _ in REGISTER_COLUMNS])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -11,7 +11,10 @@ from archive.capture import CaptureRefused
 from archive.models import Reason
 from notifications.jobs import deliver_pending
 
-from .test_moderation import at, desk, new_item, sweep, team  # noqa: F401 - fixtures
+from . import test_moderation
+from .test_moderation import at, new_item, sweep
+
+team, desk = test_moderation.team, test_moderation.desk  # the desk's fixtures
 
 pytestmark = pytest.mark.django_db
 
