@@ -135,3 +135,28 @@ def test_the_compliance_headline_counts_what_the_page_lists(client, org, account
     html = client.get("/konton/efterlevnad/").content.decode()
     assert account.display_name in html.split('id="section-inloggning"')[1]
     assert "1 av 1 konton som inte är avslutade har minst en brist." in html
+
+
+def test_the_plan_form_offers_only_active_accounts_the_applicant_may_see(client, org, account):
+    p = org.people
+    elsewhere = AccountFactory(
+        display_name="Skolans Instagram", unit=org.skolan, responsible=p.outsider
+    )
+    paused = AccountFactory(
+        display_name="Pausat bibliotekskonto",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        status=Status.PAUSED,
+    )
+    planned = AccountFactory(
+        display_name="Planerat bibliotekskonto",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        status=Status.PLANNED,
+    )
+    client.force_login(p.medarbetare)
+    html = client.get("/planer/ny/").content.decode()
+    select = html.split('name="account"')[1].split("</select>")[0]
+    assert account.display_name in select
+    for other in (elsewhere, paused, planned):
+        assert other.display_name not in select
