@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from notifications.services import notify, notify_once
+from notifications.services import followed_up, notify, notify_once
 from organisation.deputies import Deputies
 from organisation.models import Role, User, communicator_of
 
@@ -207,7 +207,9 @@ def remind_passive(now):
                 now=now,
             ):
                 sent += 1
-        if days >= limit + PROPOSAL_AFTER.days:
+        if days >= limit + PROPOSAL_AFTER.days and followed_up(
+            spell, "remind", now, after=PROPOSAL_AFTER
+        ):  # 30 days after the reminder, however long the account was passive before
             with transaction.atomic():
                 if notify_once(
                     spell,
