@@ -53,3 +53,34 @@ def test_the_upload_request_has_one_full_stop_after_the_reason(org, account, fak
     assert bodies
     for body in bodies:
         assert ".)." not in body and "Orsak: Inloggning krävs för att se sidan.\n" in body
+
+
+def test_development_mail_is_printed_readably():
+    import io
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from config.mail import ReadableConsoleBackend
+
+    out = io.StringIO()
+    message = EmailMultiAlternatives(
+        "Påminnelse: Biblioteken i Ekdala",
+        "Hej Åsa!\n\nÖppna i Kanalkoll: http://127.0.0.1:8000/konton/1/",
+        "Ekdala kommun – Kanalkoll <kanalkoll@kommun.example>",
+        ["asa@ekdala.example"],
+    )
+    message.attach_alternative("<p>Hej Åsa!</p>", "text/html")
+    assert ReadableConsoleBackend(stream=out).send_messages([message]) == 1
+    text = out.getvalue()
+    assert "Ämne:   Påminnelse: Biblioteken i Ekdala" in text
+    assert "Hej Åsa!" in text and "Från:   Ekdala kommun – Kanalkoll" in text
+    assert "=?utf-8?" not in text and "Content-Transfer-Encoding" not in text
+
+
+def test_the_default_email_url_prints_readably(settings):
+    from config import settings as project_settings
+
+    if project_settings.env.str("EMAIL_URL", default="consolemail://") == "consolemail://":
+        assert (
+            project_settings.EMAIL_CONFIG["EMAIL_BACKEND"] == "config.mail.ReadableConsoleBackend"
+        )
