@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core import csvsafe, pages, registry
 
-from . import access, lifecycle_views, services
+from . import access, lifecycle_views, remedies, services
 from .credentials import looks_like_secret
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
@@ -48,7 +48,7 @@ def account_detail(request, pk):
         "accounts/account_detail.html",
         {
             "account": account,
-            "problems": account.problems(),
+            "problems": remedies.for_account(request.user, account, account.problems()),
             "administrators": account.administrators.select_related("unit"),
             "edit_level": access.edit_level(request.user, account),
             "timeline": timeline(account),
@@ -123,7 +123,10 @@ def compliance_overview(request):
             .select_related("unit", "unit__forvaltning", "responsible")
             .order_by("display_name", "id")
         )
-        sections.append({"problem": problem, "accounts": accounts[:200], "count": accounts.count()})
+        shown = list(accounts[:200])
+        for account in shown:  # the action next to it, or who can act
+            account.remedy = remedies.for_problem(request.user, account, problem)
+        sections.append({"problem": problem, "accounts": shown, "count": accounts.count()})
     other_sections = []
     now = timezone.now()
     for source in registry.compliance_sources:

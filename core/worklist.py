@@ -72,6 +72,7 @@ class ComplianceSection:
     empty: str = ""  # shown when nothing is wrong
     danger: bool = False
     account_ids: frozenset = field(default_factory=frozenset)
+    remedy: str = ""  # what is to be done and by whom, shown under the title
 
     def __post_init__(self):
         object.__setattr__(self, "entries", tuple(self.entries))

@@ -160,3 +160,30 @@ def test_the_plan_form_offers_only_active_accounts_the_applicant_may_see(client,
     assert account.display_name in select
     for other in (elsewhere, paused, planned):
         assert other.display_name not in select
+
+
+def test_a_warning_has_its_action_or_says_who_can_act(client, org, account):
+    from accounts.services import update_account
+
+    p = org.people
+    update_account(
+        p.kommunikationschef, account.pk, {"substitute": None, "gp_contact_phone": False}
+    )
+    # The curators may fix both: the actions are next to the warnings.
+    client.force_login(p.kommunikationsavdelningen)
+    html = client.get(f"/konton/{account.pk}/").content.decode()
+    assert f"/konton/{account.pk}/andra/#id_substitute" in html
+    assert f"/konton/{account.pk}/andra/#id_gp_states_official" in html
+    # The responsible person fixes the graphic profile, and is told who sets a substitute.
+    client.force_login(p.medarbetare)
+    html = client.get(f"/konton/{account.pk}/").content.decode()
+    assert f"/konton/{account.pk}/andra/#id_gp_states_official" in html
+    assert "#id_substitute" not in html
+    assert "ändras av kommunikationsavdelningen eller kommunikationschefen" in html
+    todo = client.get("/att-gora/").content.decode()
+    assert "ändras av kommunikationsavdelningen eller kommunikationschefen" in todo
+    # The compliance overview: who checks the credentials.
+    client.force_login(p.kommunikator)
+    overview = client.get("/konton/efterlevnad/").content.decode()
+    assert "Kontrollen görs av den ansvarige eller kontots administratörer" in overview
+    assert "Administratörer och ersättare ändras av kommunikationsavdelningen" in overview
