@@ -2,8 +2,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PeopleChoiceField, PersonChoiceField, people
+from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
 from accounts.models import Account, Status
+from accounts.widgets import GroupedPersonSelect
 from organisation.models import Role, Unit, User
 
 from .models import Evaluation, Outcome, Plan
@@ -27,10 +28,10 @@ class PlanForm(forms.ModelForm):
         label=_("Administratörer"),
         queryset=people(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "
-            "automatiskt. Håll ned Ctrl (Cmd på Mac) och klicka för att välja flera."
+            "automatiskt. Kryssa i en person i taget; enhetens och förvaltningens personer "
+            "visas först."
         ),
     )
 
@@ -67,6 +68,7 @@ class PlanForm(forms.ModelForm):
         widgets = {
             "assignment": forms.RadioSelect,
             "duration": forms.RadioSelect,
+            "substitute": GroupedPersonSelect,
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             **{
                 name: forms.Textarea(attrs=TEXTAREA)
@@ -124,6 +126,7 @@ class PlanForm(forms.ModelForm):
             del self.fields["applicant"]
         if not self.instance.pk:
             self.initial.setdefault("unit", user.unit_id)
+        near(self, self.instance.unit if self.instance.unit_id else user.unit)
 
     def fieldsets(self):
         """[(legend, [bound field])] in the order of FIELDSETS, for the template."""
