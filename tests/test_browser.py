@@ -447,3 +447,29 @@ def test_choosing_administrators_with_the_keyboard_keeps_every_choice(
         colleague,
         p.outsider,
     }
+
+
+def test_a_long_changed_text_opens_whole_in_the_history(page, live_server, org):
+    from accounts.services import update_account
+
+    p = org.people
+    account = AccountFactory(
+        display_name="Biblioteket på Threads",
+        platform=Platform.THREADS,
+        url="https://www.threads.com/@testbybibliotek",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        substitute=p.chef,
+    )
+    update_account(p.kommunikationschef, account.pk, {"purpose": "Gammalt syfte. " * 12 + "SLUT1"})
+    update_account(p.kommunikationschef, account.pk, {"purpose": "Nytt syfte. " * 12 + "SLUT2"})
+    sign_in(page, live_server, "kommunikationsavdelningen")
+    goto(page, live_server, f"/konton/{account.pk}/historik/")
+    newest = page.locator("details.change").first
+    assert not newest.get_by_role("insertion").is_visible()
+    newest.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert "SLUT2" in newest.get_by_role("insertion").inner_text()
+    assert "SLUT1" in newest.get_by_role("deletion").inner_text()
+    assert newest.get_by_role("insertion").is_visible()
+    assert_accessible(page)
