@@ -408,6 +408,7 @@ PASSIVE_DAYS = {  # days since the last post: past the 90-day limit
     ("Gata och park informerar", Platform.FACEBOOK_PAGE): 104,
     ("Sommarlov i Ekdala", None): 150,  # paused after the summer
 }
+MORNING = datetime.time(9, 0)
 CREDENTIALS_NOT_CHECKED = {"Förskolorna i Ekdala", "Gata och park informerar"}
 
 
@@ -441,6 +442,10 @@ def seed(stdout=None):
             continue
         purpose, audience = PURPOSES[kind]
         opened = today - datetime.timedelta(days=1460 - 40 * index)
+        # Registered on the day it opened (a planned one two weeks ago), so that its
+        # history begins before the snapshots and checks below.
+        day = opened if status != Status.PLANNED else today - datetime.timedelta(days=14)
+        registered = min(now, timezone.make_aware(datetime.datetime.combine(day, MORNING)))
         quiet = PASSIVE_DAYS.get(_key(name, platform), (index * 5) % 19 + 1)
         account = register_account(
             actor,
@@ -469,7 +474,7 @@ def seed(stdout=None):
             },
             administrators=[users[a] for a in admins],
             fields=FULL_FIELDS + ("last_activity_on",),
-            now=now,
+            now=registered,
         )
         if status != Status.CLOSED and name not in CREDENTIALS_NOT_CHECKED:
             lifecycle.attest_credentials(
