@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Kontoregister")
 
     def ready(self):
-        from . import compliance, demo, lifecycle, todo
+        from simple_history.signals import pre_create_historical_record
+
+        from . import authorship, compliance, demo, lifecycle, todo
+        from .models import Account
+
+        pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
 
         registry.register(
             "accounts",

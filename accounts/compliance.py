@@ -36,6 +36,11 @@ def sections(user, now):
                 for account, days, limit in passive[:200]
             ],
             empty=_("Inga passiva konton."),
+            remedy=_(
+                "Den ansvarige eller kontots administratörer registrerar senaste inlägg på "
+                "kontots sida; annars föreslår förvaltningskommunikatören att kontot avslutas."
+            ),
+            account_ids=[account.pk for account, _days, _limit in passive],
         ),
         ComplianceSection(
             id="inloggning",
@@ -59,5 +64,10 @@ def sections(user, now):
                 for account in lapsed[:200]
             ],
             empty=_("Alla konton har kontrollerats det senaste kvartalet."),
+            remedy=_(
+                "Kontrollen görs av den ansvarige eller kontots administratörer, med knappen "
+                "”Administratörerna kan logga in …” på kontots sida."
+            ),
+            account_ids=lapsed.values_list("pk", flat=True),
         ),
     ]

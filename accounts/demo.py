@@ -1,18 +1,21 @@
-"""About 30 demo accounts on every platform and in every status, with some compliance gaps.
+"""About 30 demo accounts on every platform and in every status, mostly active, with
+some compliance gaps on purpose.
 
 Size: nearly all of it is the ACCOUNTS table, one tuple of ten values per demo account;
-the code that seeds them is the last fifty lines.
+the code that seeds them (dates relative to the day) is the last ninety lines.
 """
 
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from organisation.models import Unit, User
 from organisation.services import deactivate_user
 
+from . import lifecycle
 from .models import Account, Kind, Platform, Status
-from .services import register_account
+from .services import FULL_FIELDS, register_account
 from .urlkeys import url_key
 
 # name, platform, url, kind, unit, responsible, substitute, admins, status, graphic profile complete
@@ -123,7 +126,7 @@ ACCOUNTS = [
         "medarbetare",
         ["medarbetare", "sara.lind", "kommunikator"],
         Status.ACTIVE,
-        False,
+        True,
     ),
     (
         "Bokprat med biblioteket",
@@ -146,7 +149,7 @@ ACCOUNTS = [
         "medarbetare",
         "sara.lind",
         ["medarbetare", "sara.lind", "kommunikator"],
-        Status.PAUSED,
+        Status.ACTIVE,
         True,
     ),
     (
@@ -180,10 +183,10 @@ ACCOUNTS = [
         Kind.SERVICE,
         "Fritidsgårdarna",
         "omar.haddad",
-        None,
-        ["omar.haddad"],
+        "jonas.ek",
+        ["omar.haddad", "jonas.ek", "kommunikator"],
         Status.ACTIVE,
-        False,
+        True,
     ),
     (
         "Sommarlov i Ekdala",
@@ -252,10 +255,10 @@ ACCOUNTS = [
         Kind.SERVICE,
         "Förskolorna",
         "lena.aberg",
-        None,
-        ["lena.aberg"],
+        "sofia.lund",
+        ["lena.aberg", "sofia.lund", "maria.sund"],
         Status.ACTIVE,
-        False,
+        True,
     ),
     (
         "Jobba i skolan",
@@ -266,7 +269,7 @@ ACCOUNTS = [
         "lena.aberg",
         "maria.sund",
         ["maria.sund", "lena.aberg", "kommunikationsavdelningen"],
-        Status.PLANNED,
+        Status.ACTIVE,
         True,
     ),
     (
@@ -326,7 +329,7 @@ ACCOUNTS = [
         "peter.nystrom",
         "nils.strom",
         ["nils.strom", "peter.nystrom", "kommunikationsavdelningen"],
-        Status.WINDING_DOWN,
+        Status.ACTIVE,
         True,
     ),
     (
@@ -350,8 +353,8 @@ ACCOUNTS = [
         "fatima.ali",
         "ulla.karlsson",
         ["ulla.karlsson", "fatima.ali", "kommunikationsavdelningen"],
-        Status.PLANNED,
-        False,
+        Status.ACTIVE,
+        True,
     ),
     (
         "Äldreboendenas vardag",
@@ -399,13 +402,29 @@ PURPOSES = {
 }
 
 
+# Problems on purpose, by display name (and platform where a name has several).
+# Every other open account shows recent activity and a credentials check this quarter.
+PASSIVE_DAYS = {  # days since the last post: past the 90-day limit
+    ("Gata och park informerar", Platform.FACEBOOK_PAGE): 104,
+    ("Sommarlov i Ekdala", None): 150,  # paused after the summer
+}
+MORNING = datetime.time(9, 0)
+CREDENTIALS_NOT_CHECKED = {"Förskolorna i Ekdala", "Gata och park informerar"}
+
+
+def _key(name, platform):
+    return (name, platform) if (name, platform) in PASSIVE_DAYS else (name, None)
+
+
 @transaction.atomic
 def seed(*, now, stdout=None):
+    """Dates are relative to the day it is seeded: accounts opened over the last four
+    years, most active in the last weeks, a few passive or unchecked on purpose."""
     actor = User.objects.get(username="kommunikationsavdelningen")
     users = {u.username: u for u in User.objects.all()}
     units = {u.name: u for u in Unit.objects.all()}
+    today = timezone.localdate(now)
     created = 0
-    base = datetime.date(2021, 3, 1)
     for index, (
         name,
         platform,
@@ -421,8 +440,13 @@ def seed(*, now, stdout=None):
         if Account.objects.filter(url_key=url_key(url)).exists():
             continue
         purpose, audience = PURPOSES[kind]
-        opened = base + datetime.timedelta(days=47 * index)
-        register_account(
+        opened = today - datetime.timedelta(days=1460 - 40 * index)
+        # Registered on the day it opened (a planned one two weeks ago), so that its
+        # history begins before the snapshots and checks below.
+        day = opened if status != Status.PLANNED else today - datetime.timedelta(days=14)
+        registered = min(now, timezone.make_aware(datetime.datetime.combine(day, MORNING)))
+        quiet = PASSIVE_DAYS.get(_key(name, platform), (index * 5) % 19 + 1)
+        account = register_account(
             actor,
             {
                 "platform": platform,
@@ -446,13 +470,19 @@ def seed(*, now, stdout=None):
                 else "",
                 "status": status,
                 "opened_on": None if status == Status.PLANNED else opened,
-                "closed_on": opened + datetime.timedelta(days=400)
-                if status == Status.CLOSED
-                else None,
+                "closed_on": opened + (today - opened) / 2 if status == Status.CLOSED else None,
+                "last_activity_on": None
+                if status in (Status.PLANNED, Status.CLOSED)
+                else max(opened, today - datetime.timedelta(days=quiet)),
             },
             administrators=[users[a] for a in admins],
-            now=now,
+            fields=FULL_FIELDS + ("last_activity_on",),
+            now=registered,
         )
+        if status != Status.CLOSED and name not in CREDENTIALS_NOT_CHECKED:
+            lifecycle.attest_credentials(
+                users[responsible], account.pk, now=now - datetime.timedelta(days=10 + index)
+            )
         created += 1
     departed = users["johan.falk"]
     if departed.is_active:  # has left: the communicator is to name a successor

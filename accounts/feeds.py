@@ -5,12 +5,15 @@ import datetime
 import time
 
 import feedparser
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import netguard
 
+from .authorship import as_system, save_bookkeeping
 from .models import Account
 
 TIMEOUT = 10  # seconds, for the connection and each read
@@ -100,9 +103,10 @@ def read_account_feed(account, now, guard=netguard.GUARD):
         return None
     day = min(day, timezone.localdate(now))  # a date in the future is not believed
     Account.objects.filter(pk=account.pk).update(feed_checked_at=now, feed_error="")
-    Account.objects.filter(pk=account.pk).exclude(last_activity_on__gte=day).update(
-        last_activity_on=day
-    )
+    with transaction.atomic(), as_system(gettext_lazy("Senaste aktivitet läst från flödet")):
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.last_activity_on is None or locked.last_activity_on < day:
+            save_bookkeeping(locked, now, last_activity_on=day)
     return day
 
 

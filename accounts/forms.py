@@ -10,6 +10,7 @@ from organisation.models import Unit
 from .models import PLAN_GOVERNED_FIELDS, Account, Platform, Problem, Status
 from .services import DESCRIPTIVE_FIELDS, FULL_FIELDS
 from .urlkeys import InvalidAccountURL, url_key
+from .widgets import GroupedPersonSelect, PeoplePicker
 
 
 def people():
@@ -22,8 +23,21 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """People to choose several of (administrators): checkboxes, those near the
+    account first (accounts.widgets.PeoplePicker), each with title and unit."""
+
+    widget = PeoplePicker
+
     def label_from_instance(self, obj):
-        return f"{obj} – {obj.title}" if obj.title else str(obj)
+        label = f"{obj} – {obj.title}" if obj.title else str(obj)
+        return f"{label}, {obj.unit.name}" if obj.unit_id else label
+
+
+def near(form, unit):
+    """Offer the people of `unit` and its förvaltning first in the form's people fields."""
+    for field in form.fields.values():
+        if isinstance(field.widget, PeoplePicker | GroupedPersonSelect):
+            field.widget.focus_unit = unit
 
 
 def https_urls(field, **kwargs):
@@ -62,6 +76,12 @@ def lock_plan_governed_fields(form):
             ) % {"reference": reference}
 
 
+def _posted_unit(form):
+    """The unit chosen on a form shown again (a new account), if any."""
+    value = form.data.get(form.add_prefix("unit")) if form.is_bound else None
+    return Unit.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+
+
 class AccountForm(forms.ModelForm):
     """All fields, for the register's curators."""
 
@@ -76,9 +96,9 @@ class AccountForm(forms.ModelForm):
         label=_("Administratörer"),
         queryset=people(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
-            "Minst två personer och förvaltningskommunikatören. Håll ned Ctrl för att välja flera."
+            "Minst två personer och förvaltningskommunikatören. Kryssa i en person i taget; "
+            "enhetens och förvaltningens personer visas först."
         ),
     )
 
@@ -93,12 +113,15 @@ class AccountForm(forms.ModelForm):
             "accessibility_practice": forms.Textarea(attrs={"rows": 2}),
             "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "responsible": GroupedPersonSelect,
+            "substitute": GroupedPersonSelect,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("responsible", "substitute"):
             self.fields[name].queryset = people()
+        near(self, self.instance.unit if self.instance.unit_id else _posted_unit(self))
         self.fields["administrators"].queryset = people()
         if self.instance.pk:
             self.initial.setdefault(

@@ -31,9 +31,9 @@ def _display(record, field, value):
 def timeline(account, limit=100):
     """Newest first: each version with who made it and what changed."""
     records = list(
-        account.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
+        account.history.select_related("history_user", "history_caused_by").order_by(
+            "-history_date", "-history_id"
+        )[: limit + 1]
     )
     entries = []
     for index, record in enumerate(records[:limit]):
@@ -58,7 +58,9 @@ def timeline(account, limit=100):
                 "label": _("Registrerat") if previous is None else _("Ändrat"),
                 "at": record.history_date,
                 "actor": record.history_user,
+                # a change the system made (accounts.authorship): why, and whose action
                 "comment": record.history_change_reason or "",
+                "caused_by": record.history_caused_by,
                 "changes": changes,
                 "id": record.history_id,
                 "suspect": suspect,

@@ -17,12 +17,14 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import registry
-from notifications.services import notify, notify_once
+from notifications.services import followed_up, notify, notify_once
 from organisation.deputies import Deputies
 from organisation.models import Role, User, communicator_of
 
+from .authorship import as_system, save_bookkeeping
 from .models import (
     DEFAULT_PASSIVE_DAYS,
     Account,
@@ -81,7 +83,8 @@ def attest_activity(actor, account_id, day, via_link=False, *, now):
             via_link=via_link,
         )
         if account.last_activity_on is None or day > account.last_activity_on:
-            Account.objects.filter(pk=account.pk).update(last_activity_on=day)
+            with as_system(gettext_lazy("Aktivitet intygad"), caused_by=actor):
+                save_bookkeeping(account, now, last_activity_on=day)
     return day
 
 
@@ -202,7 +205,9 @@ def remind_passive(now):
                 now=now,
             ):
                 sent += 1
-        if days >= limit + PROPOSAL_AFTER.days:
+        if days >= limit + PROPOSAL_AFTER.days and followed_up(
+            spell, "remind", now, after=PROPOSAL_AFTER
+        ):  # 30 days after the reminder, however long the account was passive before
             with transaction.atomic():
                 if notify_once(
                     spell,
@@ -397,13 +402,15 @@ def finish_closure(account_id, *, now, actor=None):
         if closure is None:
             return False
         try:
-            update_account(
-                closure.confirmed_by,
-                account_id,
-                {"status": Status.CLOSED},
-                fields=("status",),
-                now=now,
-            )
+            # the system closes it, set off by whoever sealed the final snapshot (or confirmed)
+            with as_system(gettext_lazy("Slutarkiveringen förseglad: kontot avslutat"), actor):
+                update_account(
+                    closure.confirmed_by,
+                    account_id,
+                    {"status": Status.CLOSED},
+                    fields=("status",),
+                    now=now,
+                )
         except ValidationError:
             return False  # the final snapshot is not sealed yet
         closure.state = Closure.State.CLOSED
@@ -475,20 +482,39 @@ def cancel_closure(actor, closure_id, *, now):
 
 
 def responsibilities(user):
-    """What a person who left answered for in the register."""
+    """What a person who left answered for in the register: every open account where
+    they are responsible, substitute or administrator."""
     return [
         {"kind": _("Konto"), "title": str(account), "url": account_url(account)}
-        for account in Account.objects.open().filter(Q(responsible=user) | Q(substitute=user))
+        for account in _held_by(user)
     ]
 
 
+def _held_by(user):
+    return (
+        Account.objects.open()
+        .filter(Q(responsible=user) | Q(substitute=user) | Q(administrators=user))
+        .distinct()
+    )
+
+
 def hand_over(actor, old, successor, *, now):
-    """The successor takes over as responsible (or substitute) on the accounts."""
-    for account in Account.objects.open().filter(responsible=old):
-        data = {"responsible": successor}
-        if account.substitute_id == successor.pk:
-            data["substitute"] = None  # not their own substitute: coverage asks for another
-        update_account(actor, account.pk, data, fields=("responsible", "substitute"), now=now)
-    for account in Account.objects.open().filter(substitute=old):
-        value = None if account.responsible_id == successor.pk else successor
-        update_account(actor, account.pk, {"substitute": value}, fields=("substitute",), now=now)
+    """The successor takes every role the person who left held on each open account
+    (responsible, substitute, administrator), in one version of its history; the person
+    who left is no longer listed. Nobody becomes their own substitute: where the
+    successor is responsible, the substitute slot is left empty for coverage to ask."""
+    for account in _held_by(old):
+        responsible_id = (
+            successor.pk if account.responsible_id == old.pk else account.responsible_id
+        )
+        substitute_id = successor.pk if account.substitute_id == old.pk else account.substitute_id
+        if substitute_id == responsible_id:
+            substitute_id = None
+        users = User.objects.in_bulk({responsible_id, substitute_id} - {None})
+        data = {"responsible": users[responsible_id], "substitute": users.get(substitute_id)}
+        admins = set(account.administrators.values_list("pk", flat=True))
+        if old.pk in admins:
+            admins = (admins - {old.pk}) | {successor.pk}
+        update_account(
+            actor, account.pk, data, sorted(admins), fields=("responsible", "substitute"), now=now
+        )

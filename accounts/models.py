@@ -23,6 +23,7 @@ from core.records import (  # noqa: F401 - RecordsAreKept and AppendOnly: import
 )
 from organisation.models import Role, RoleAssignment, Unit
 
+from .authorship import HistoryCause
 from .credentials import REMOVED as CREDENTIALS_REMOVED
 from .credentials import validate_reference
 from .urlkeys import InvalidAccountURL, url_key
@@ -190,7 +191,10 @@ class Account(Kept):
     platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
     display_name = models.CharField(_("kontots namn"), max_length=200)
     handle = models.CharField(
-        _("användarnamn"), max_length=200, blank=True, help_text=_("Till exempel @botkyrkakommun.")
+        _("användarnamn"),
+        max_length=200,
+        blank=True,
+        help_text=_("Kontots namn på plattformen, till exempel @kommunensbibliotek."),
     )
     url = models.URLField(
         _("adress (URL)"),
@@ -306,6 +310,7 @@ class Account(Kept):
     history = HistoricalRecords(
         m2m_fields=[administrators],
         excluded_fields=["updated_at", "url_key", "feed_checked_at", "feed_error"],
+        bases=[HistoryCause],  # who set off a change the system made (accounts.authorship)
     )
     objects = AccountQuerySet.as_manager()
 

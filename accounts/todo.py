@@ -3,7 +3,15 @@ from django.utils.translation import gettext as _
 
 from core.worklist import TodoItem
 
+from . import remedies
 from .models import Account
+
+
+def _sentence(remedy):
+    """One problem and what to do: "(you fix it)" or who does."""
+    if remedy["url"]:
+        return _("%(problem)s (du rättar det på kontots sida).") % {"problem": remedy["label"]}
+    return f"{remedy['label']}. {remedy['who']}"
 
 
 def items(user, now):
@@ -17,7 +25,9 @@ def items(user, now):
             found.append(
                 TodoItem(
                     title=_("Åtgärda brister på %(account)s") % {"account": account.display_name},
-                    detail=", ".join(str(p.label) for p in problems),
+                    detail=" ".join(
+                        _sentence(r) for r in remedies.for_account(user, account, problems)
+                    ),
                     url=reverse("accounts:detail", args=[account.pk]),
                     kind=_("Konto"),
                     due_at=now,

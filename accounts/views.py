@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core import csvsafe, pages, registry
 
-from . import access, lifecycle_views, services
+from . import access, lifecycle_views, remedies, services
 from .credentials import looks_like_secret
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
@@ -48,7 +48,7 @@ def account_detail(request, pk):
         "accounts/account_detail.html",
         {
             "account": account,
-            "problems": account.problems(),
+            "problems": remedies.for_account(request.user, account, account.problems()),
             "administrators": account.administrators.select_related("unit"),
             "edit_level": access.edit_level(request.user, account),
             "timeline": timeline(account),
@@ -123,11 +123,19 @@ def compliance_overview(request):
             .select_related("unit", "unit__forvaltning", "responsible")
             .order_by("display_name", "id")
         )
-        sections.append({"problem": problem, "accounts": accounts[:200], "count": accounts.count()})
+        shown = list(accounts[:200])
+        for account in shown:  # the action next to it, or who can act
+            account.remedy = remedies.for_problem(request.user, account, problem)
+        sections.append({"problem": problem, "accounts": shown, "count": accounts.count()})
     other_sections = []
     now = timezone.now()
     for source in registry.compliance_sources:
         other_sections.extend(source(request.user, now))
+    # One definition: an open account with a problem is one that this page lists.
+    open_ids = set(visible.open().values_list("pk", flat=True))
+    listed = set(visible.with_problem("any").values_list("pk", flat=True))
+    for section in other_sections:
+        listed |= section.account_ids
     return render(
         request,
         "accounts/compliance.html",
@@ -135,8 +143,8 @@ def compliance_overview(request):
             "sections": sections,
             "other_sections": other_sections,
             "can_set_rules": access.can_register(request.user),
-            "open_count": visible.open().count(),
-            "problem_count": visible.with_problem("any").count(),
+            "open_count": len(open_ids),
+            "problem_count": len(listed & open_ids),
         },
     )
 
@@ -252,7 +260,14 @@ def public_register_csv(request):
         yield writer.writerow(PUBLIC_FIELDS)
         for row in register.rows(selection):
             yield writer.writerow(
-                [row[name] if row[name] is not None else "" for name in PUBLIC_FIELDS]
+                [
+                    ""
+                    if row[name] is None
+                    else csvsafe.handle(row[name])
+                    if name == "handle"
+                    else row[name]
+                    for name in PUBLIC_FIELDS
+                ]
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

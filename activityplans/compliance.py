@@ -37,5 +37,7 @@ def sections(user, now):
             count=overdue.count(),
             entries=entries,
             empty=_("Inga försenade utvärderingar."),
+            remedy=_("Utvärderingen lämnas av den ansvarige på planens sida."),
+            account_ids=overdue.exclude(plan__account=None).values_list("plan__account", flat=True),
         )
     ]

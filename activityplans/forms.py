@@ -1,8 +1,10 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PeopleChoiceField, PersonChoiceField, people
-from accounts.models import Account
+from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
+from accounts.models import Account, Status
+from accounts.widgets import GroupedPersonSelect
 from organisation.models import Role, Unit, User
 
 from .models import Evaluation, Outcome, Plan
@@ -26,10 +28,10 @@ class PlanForm(forms.ModelForm):
         label=_("Administratörer"),
         queryset=people(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "
-            "automatiskt. Håll ned Ctrl (Cmd på Mac) och klicka för att välja flera."
+            "automatiskt. Kryssa i en person i taget; enhetens och förvaltningens personer "
+            "visas först."
         ),
     )
 
@@ -69,6 +71,7 @@ class PlanForm(forms.ModelForm):
         widgets = {
             "assignment": forms.RadioSelect,
             "duration": forms.RadioSelect,
+            "substitute": GroupedPersonSelect,
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             **{
                 name: forms.Textarea(attrs=TEXTAREA)
@@ -98,7 +101,7 @@ class PlanForm(forms.ModelForm):
         self.fields["administrators"].queryset = people()
         self.fields["unit"].queryset = Unit.objects.all()
         self.fields["unit"].label_from_instance = lambda unit: unit.label
-        self.fields["account"].queryset = Account.objects.open().select_related("unit")
+        self.fields["account"].queryset = takeover_choices(user, self.instance)
         self.fields["account"].label = _("Konto i registret som ska tas över")
         self.fields["account"].help_text = _("Bara om du ska ta över ett konto som redan finns.")
         self.fields["account"].empty_label = _("Välj konto")
@@ -127,6 +130,7 @@ class PlanForm(forms.ModelForm):
             del self.fields["applicant"]
         if not self.instance.pk:
             self.initial.setdefault("unit", user.unit_id)
+        near(self, self.instance.unit if self.instance.unit_id else user.unit)
 
     def fieldsets(self):
         """[(legend, [bound field])] in the order of FIELDSETS, for the template."""
@@ -154,6 +158,21 @@ class PlanForm(forms.ModelForm):
         # The service applies the data; the model's own blank checks would reject drafts.
         self._validate_unique = False
         super()._post_clean()
+
+
+def takeover_choices(user, plan):
+    """The accounts a plan may take over, as the plan form offers them: active accounts
+    that the person filling in the form may see in the register (planned, paused and
+    closing ones are not taken over by a plan), and the one the plan already names."""
+    visible = Account.objects.visible_to(user).filter(status=Status.ACTIVE)
+    named = (
+        Account.objects.filter(pk=plan.account_id) if plan.account_id else Account.objects.none()
+    )
+    return (
+        Account.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=named.values("pk")))
+        .select_related("unit")
+        .order_by("display_name", "id")
+    )
 
 
 def _staff_of(chef):

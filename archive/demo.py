@@ -1,17 +1,20 @@
-"""Demo snapshots: the half-year that ended last, with some accounts delivered (from a
-drawn stand-in screenshot) and some waiting for an upload."""
+"""Demo snapshots: the half-year that ended last, mostly delivered (from a drawn stand-in
+screenshot), a few waiting for an upload and one still due for capture."""
 
+import datetime
 import io
 
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from organisation.models import User
+
 from . import services
 from .models import Method, Snapshot, State
 from .periods import last_ended
 
-SEALED = 4
-WAITING_FOR_UPLOAD = 3
+WAITING_FOR_UPLOAD = 2
+STILL_DUE = 1  # left for the capture sweep
 
 
 def stand_in_screenshot(title, subtitle):
@@ -32,6 +35,7 @@ def stand_in_screenshot(title, subtitle):
 
 @transaction.atomic
 def seed(*, now, stdout=None):
+    fallback = User.objects.get(username="kommunikationsavdelningen")
     services.create_semiannual(now)
     period = last_ended(now)
     snapshots = list(
@@ -40,18 +44,26 @@ def seed(*, now, stdout=None):
         .order_by("account__display_name", "id")
     )
     sealed = sum(1 for s in snapshots if s.state == State.SEALED)
+    to_seal = len(snapshots) - WAITING_FOR_UPLOAD - STILL_DUE
     for snapshot in snapshots:
         if snapshot.state != State.DUE:
             continue
-        if sealed < SEALED:
+        if sealed < to_seal:
+            # Uploaded in the first days after the half-year turn, by the responsible
+            # person (the register's editor for an account whose responsible has left).
             png = stand_in_screenshot(snapshot.account.display_name, snapshot.account.url)
-            services.attach(snapshot.pk, png, Method.UPLOAD, snapshot.account.responsible, now)
+            person = snapshot.account.responsible
+            uploader = person if person.is_active else fallback
+            at = min(now, period.ends_at + datetime.timedelta(days=1 + sealed % 9, hours=8))
+            services.attach(snapshot.pk, png, Method.UPLOAD, uploader, at)
             sealed += 1
         elif (
             Snapshot.objects.filter(period_key=period.key, state=State.NEEDS_UPLOAD).count()
             < WAITING_FOR_UPLOAD
         ):
-            services.ask_for_upload(snapshot.pk, "Inloggning krävs för att se sidan.", now)
+            # Asked for a week and more ago: the first sweep sends the 7-day reminder.
+            asked = max(period.ends_at, now - datetime.timedelta(days=9))
+            services.ask_for_upload(snapshot.pk, "Inloggning krävs för att se sidan.", asked)
     if stdout is not None:
         stdout.write(f"Ögonblicksbilder för {period.key}: {len(snapshots)}.")
     return len(snapshots)

@@ -6,7 +6,7 @@ import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from notifications.services import notify_once
+from notifications.services import followed_up, notify_once
 from organisation.deputies import Deputies
 from organisation.models import communicator_of
 
@@ -51,7 +51,9 @@ def remind_uploads(now):
     for snapshot in waiting.select_related("account", "account__responsible", "account__unit"):
         responsible = deputies.acting_for(snapshot.account.responsible)
         stages = [("7d", [responsible], "snapshot_upload_reminder")]
-        if snapshot.needs_upload_since <= now - UPLOAD_ESCALATION:
+        if snapshot.needs_upload_since <= now - UPLOAD_ESCALATION and followed_up(
+            f"snapshot:{snapshot.pk}", "7d", now, after=UPLOAD_ESCALATION - UPLOAD_REMINDER
+        ):  # a week after the reminder, never with it
             communicator = deputies.acting_for(communicator_of(snapshot.account.unit))
             stages.append(("14d", [communicator], "snapshot_upload_escalation"))
         for stage, recipients, kind in stages:

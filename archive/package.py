@@ -413,13 +413,16 @@ def register_row(snapshot, name):
     return row
 
 
+CSV_CELLS = {"anvandarnamn": csvsafe.handle}  # written without @ (core.csvsafe)
+
+
 def register_csv(rows):
     """UTF-8 with a byte order mark (so that Excel reads å, ä, ö), comma separated, CRLF."""
     out = io.StringIO()
     writer = csvsafe.writer(out)  # formula cells defused; the XML keeps the exact value
     writer.writerow([column for column, _ in REGISTER_COLUMNS])
     for row in rows:
-        writer.writerow([row[column] for column, _ in REGISTER_COLUMNS])
+        writer.writerow([CSV_CELLS.get(column, str)(row[column]) for column, _ in REGISTER_COLUMNS])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -683,7 +686,8 @@ def _delivery_description(objid, kommun_name, period, now, snapshots, names):
         f"{DATA}/kontoregister.csv: en rad per ögonblicksbild med kontots registeruppgifter vid",
         "  fångsten, filnamn, SHA-256 och tider. UTF-8 med BOM, kommaseparerad. En cell som",
         "  börjar med = + - eller @ har fått en inledande apostrof så att ett kalkylprogram inte",
-        "  kör den som formel; XML-filen har de exakta värdena.",
+        "  kör den som formel. Användarnamn skrivs utan inledande @ (ekdalakommun i stället",
+        "  för @ekdalakommun). XML-filen har de exakta värdena.",
         f"{DATA}/kontoregister.xml: samma uppgifter som XML, enligt schemas/kontoregister.xsd.",
         "  Anledning: halvar = halvårsskifte, avslut = inför avslut, begaran = på begäran.",
         "metadata/: tom; beskrivande metadata och bevarandemetadata ingår inte.",

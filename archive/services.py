@@ -19,7 +19,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.authorship import as_system, save_bookkeeping
 from accounts.lifecycle import finish_closure
 from accounts.models import Account, Status
 from config.uploads import clean_screenshot
@@ -382,9 +384,10 @@ def attach(snapshot_id, png, method, actor, now):
                 account.pk, now=now, actor=actor
             )  # a confirmed closure ends with this seal
         day = timezone.localdate(now)
-        Account.objects.filter(pk=account.pk).filter(
-            Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)
-        ).update(last_snapshot_on=day)
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.last_snapshot_on is None or locked.last_snapshot_on < day:
+            with as_system(gettext_lazy("Ögonblicksbild förseglad"), caused_by=actor):
+                save_bookkeeping(locked, now, last_snapshot_on=day)
     return snapshot
 
 

@@ -160,6 +160,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # Development: each e-mail printed readably on the console (config/mail.py).
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "config.mail.ReadableConsoleBackend"
 vars().update(EMAIL_CONFIG)
 # Seconds an SMTP connection may wait for the server (connect and every reply): a mail
 # server that never answers fails the send, which is retried later like any other.

@@ -10,8 +10,13 @@ any leading white space, is one of
                                   the full-width and other variants some spreadsheets
                                   fold to the ASCII prefix
 
-is written with a single quote (') before it. So a handle `@ekdalakommun` is written
-`'@ekdalakommun` in a CSV; the JSON and XML keep the exact value. Numbers, dates and
+is written with a single quote (') before it; the JSON and XML keep the exact value.
+
+A column of platform handles is the exception where the apostrophe would land on every
+row: `@` is a formula prefix to Excel, yet every handle starts with it. There the cell is
+written through `handle()`, without the `@` that is the platforms' way of showing a user
+name (`@ekdalakommun` → `ekdalakommun`): the name itself, readable in every spreadsheet,
+safe without a quote (anything else a spreadsheet would run is still defused). Numbers, dates and
 other values that are not text are written as they are (a negative number stays a
 number). Quoting of commas, quotes and line breaks inside a cell is left to the csv
 module (RFC 4180), which every writer here uses.
@@ -41,6 +46,17 @@ def defuse(value):
     if stripped[:1] in FORMULA_PREFIXES:
         return "'" + value
     return value
+
+
+def handle(value):
+    """A platform handle for a CSV cell: the name without its leading @ (so no quote is
+    needed), defused like any other cell when what follows would still be a formula."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    if stripped[:1] in ("@", "\uff20", "\ufe6b"):
+        stripped = stripped[1:]
+    return defuse(stripped)
 
 
 def defuse_row(row):

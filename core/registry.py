@@ -109,6 +109,13 @@ notification_loaders = Registry(
     order (notifications.rendering.render_pending).""",
 )
 
+sender_names = Registry(
+    "sender_names",
+    """The display name of the e-mail sender when DEFAULT_FROM_EMAIL has none:
+    `name()` returns the kommun's name or None; the first that answers is used
+    ("Ekdala kommun – Kanalkoll <kanalkoll@…>", notifications.jobs.sender).""",
+)
+
 ALL = [
     close_checks,
     on_closure_confirmed,
@@ -118,6 +125,7 @@ ALL = [
     compliance_sources,
     demo_seeders,
     notification_loaders,
+    sender_names,
 ]
 BY_NAME = {hook_point.name: hook_point for hook_point in ALL}
 

@@ -61,7 +61,9 @@ class ComplianceEntry:
 @dataclass(frozen=True)
 class ComplianceSection:
     """One section of the compliance overview: what is wrong, how often, the first
-    entries (`count` may be larger than the entries shown)."""
+    entries (`count` may be larger than the entries shown), and the ids of every
+    account it lists (`account_ids`): the headline counts the accounts in any section,
+    so it counts what the page lists."""
 
     id: str  # the HTML anchor
     title: str
@@ -69,6 +71,9 @@ class ComplianceSection:
     entries: tuple = field(default_factory=tuple)
     empty: str = ""  # shown when nothing is wrong
     danger: bool = False
+    account_ids: frozenset = field(default_factory=frozenset)
+    remedy: str = ""  # what is to be done and by whom, shown under the title
 
     def __post_init__(self):
         object.__setattr__(self, "entries", tuple(self.entries))
+        object.__setattr__(self, "account_ids", frozenset(self.account_ids))

@@ -38,5 +38,10 @@ def sections(user, now):
             count=accounts.count(),
             entries=entries,
             empty=_("Alla aktiva konton har haft tillsyn den senaste veckan."),
+            remedy=_(
+                "Den ansvarige eller ersättaren gör tillsyn på kontot och trycker ”Tillsyn gjord” "
+                "under Moderering."
+            ),
+            account_ids=accounts.values_list("pk", flat=True),
         )
     ]

@@ -1,14 +1,16 @@
-"""Demo items on the library's accounts: one at each urgency, and some handled."""
+"""Demo items on the library's accounts: one at each urgency, and some handled; and
+"tillsyn gjord" in the last days on every active account but one (left unwatched on
+purpose)."""
 
 import datetime
 
 from django.db import transaction
 
-from accounts.models import Account
+from accounts.models import Account, Status
 from organisation.models import User
 
 from . import services
-from .models import Item, Kind, RemovalReason
+from .models import CheckIn, Item, Kind, RemovalReason
 
 # account url, kind, text, author, hours since posted, how it was handled
 ITEMS = [
@@ -55,6 +57,9 @@ ITEMS = [
 ]
 
 
+UNWATCHED = "Bokprat med biblioteket"  # no "tillsyn" for over a week, on purpose
+
+
 @transaction.atomic
 def seed(*, now, stdout=None):
     actor = User.objects.get(username="medarbetare")
@@ -82,6 +87,13 @@ def seed(*, now, stdout=None):
             services.preserve(handler, item.pk, text, now=now)
             services.remove(handler, item.pk, RemovalReason.PERSONAL_ATTACK, now=now)
         created += 1
+    watched = 0
+    active = Account.objects.filter(status=Status.ACTIVE).exclude(display_name=UNWATCHED)
+    for index, account in enumerate(active.select_related("responsible").order_by("pk")):
+        if not CheckIn.objects.filter(account=account).exists():
+            at = now - datetime.timedelta(days=index % 5, hours=2 + index % 7)
+            services.check_in(account.responsible, account, now=at)
+            watched += 1
     if stdout is not None:
-        stdout.write(f"Modereringsärenden: {created} nya.")
+        stdout.write(f"Modereringsärenden: {created} nya. Tillsyn: {watched} konton.")
     return created

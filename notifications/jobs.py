@@ -1,9 +1,13 @@
 import datetime
 import logging
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
+
+from core import registry
 
 from .models import Notification
 from .rendering import render_pending
@@ -39,7 +43,7 @@ def deliver_one(notification_id, now) -> bool:
         message = EmailMultiAlternatives(
             subject=notification.subject,
             body=f"{notification.body_text}\n",
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=sender(),
             to=[address],
             # Which notification this is: a mail log (or the production smoke test)
             # can tell a resend from another notification with the same subject.
@@ -58,6 +62,17 @@ def deliver_one(notification_id, now) -> bool:
         sent_at=now, claimed_until=None, last_error=error
     )
     return True
+
+
+def sender():
+    """DEFAULT_FROM_EMAIL, with "<kommun> – Kanalkoll" as its display name unless the
+    setting names one itself."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name or not address:
+        return settings.DEFAULT_FROM_EMAIL
+    kommun = next((found for hook in registry.sender_names if (found := hook())), None)
+    name = f"{kommun} – Kanalkoll" if kommun else "Kanalkoll"
+    return str(Address(display_name=name, addr_spec=address))  # quoted where it must be
 
 
 def _retry_later(notification, now, exc, what):

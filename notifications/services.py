@@ -1,4 +1,5 @@
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import Notification, Reminder
 from .rendering import render
@@ -46,6 +47,21 @@ def notify_once(subject, stage, recipients, kind, context=None, url="", *, now):
     for recipient in people.values():
         notify(recipient, kind, context, url, now=now)
     return True
+
+
+def followed_up(subject, earlier_stage, now, *, after):
+    """May the stage after `earlier_stage` go out now? Only if the earlier stage was
+    sent, on a day at least `after` (a timedelta of whole days) before today, in the
+    kommun's time: two consecutive stages of a reminder never go out at once, and the
+    later one ("despite the reminder") is true when it says so."""
+    sent_at = (
+        Reminder.objects.filter(subject=subject, stage=earlier_stage)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if sent_at is None:
+        return False
+    return timezone.localdate(sent_at) <= timezone.localdate(now) - after
 
 
 def enqueue(notification_id):

@@ -16,4 +16,12 @@ class OrganisationConfig(AppConfig):
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
             demo_seeders=demo.seed,
+            sender_names=kommun_name,
         )
+
+
+def kommun_name():
+    from .models import Unit
+
+    kommun = Unit.objects.kommun()
+    return kommun.name if kommun else None

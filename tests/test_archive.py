@@ -457,7 +457,7 @@ def test_upload_reminders_once_per_stage_at_7_and_14_days(org, account, fake_cap
     assert "Biblioteket i Testby" in escalation.subject + escalation.body_text
 
 
-def test_a_sweep_that_did_not_run_for_two_weeks_sends_both_once_and_none_after_upload(
+def test_a_sweep_that_did_not_run_for_two_weeks_reminds_first_and_none_after_upload(
     org, account, fake_capture
 ):
     p = org.people
@@ -471,10 +471,14 @@ def test_a_sweep_that_did_not_run_for_two_weeks_sends_both_once_and_none_after_u
     services.capture_one(done.pk, now=start)
     fake_capture.outcome = screenshot()
     services.attach(done.pk, screenshot(), Method.UPLOAD, p.medarbetare, start)
-    assert jobs.remind_uploads(start + datetime.timedelta(days=15)) == 2
+    # The reminder alone: the escalation follows a week after it, never with it.
+    assert jobs.remind_uploads(start + datetime.timedelta(days=15)) == 1
     assert jobs.remind_uploads(start + datetime.timedelta(days=15)) == 0
     assert not Reminder.objects.filter(subject=f"snapshot:{done.pk}").exists()
     assert sent(p.medarbetare, "snapshot_upload_reminder") == 1
+    assert sent(p.kommunikator, "snapshot_upload_escalation") == 0
+    assert jobs.remind_uploads(start + datetime.timedelta(days=21, hours=-1)) == 0
+    assert jobs.remind_uploads(start + datetime.timedelta(days=22)) == 1
     assert sent(p.kommunikator, "snapshot_upload_escalation") == 1
 
 

@@ -321,6 +321,18 @@ def test_a_spreadsheet_formula_in_a_name_is_defused_in_the_csv_only(org):
     assert register.findtext(f"{K}post/{K}namn").startswith("=HYPERLINK")
 
 
+def test_a_handle_is_readable_in_the_csv_and_exact_in_the_xml(org):
+    account = other_account(org, "Ekdala på X", platform="x")
+    seal(account)
+    path, _ = build_package(PERIOD, NOW)
+    files = contents(unpack(path))
+    text = files["representations/rep1/data/kontoregister.csv"].decode("utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["anvandarnamn"] == account.handle.removeprefix("@")  # no quote, no @
+    register = etree.fromstring(files["representations/rep1/data/kontoregister.xml"])
+    assert register.findtext(f"{K}post/{K}anvandarnamn") == account.handle
+
+
 def test_an_empty_period_still_gives_a_valid_package(org):
     path, name = build_package(Period.from_key("2025-H1"), NOW)
     files = contents(unpack(path))

@@ -395,3 +395,82 @@ def test_first_tab_focuses_skip_link(page, live_server, register_accounts):
     assert skip.is_visible()  # visually-hidden-focusable shows it once focused
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main-content"
+
+
+def test_choosing_administrators_with_the_keyboard_keeps_every_choice(
+    page, live_server, org, colleague
+):
+    """The people picker: the account's unit first, a filter, one click toggles one
+    person, filtering never drops a choice, axe-clean; saved as chosen."""
+    p = org.people
+    account = AccountFactory(
+        display_name="Biblioteket på TikTok",
+        platform=Platform.TIKTOK,
+        url="https://www.tiktok.com/@testbybibliotek",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        substitute=p.chef,
+    )
+    account.administrators.set([p.medarbetare, p.kommunikator])
+    sign_in(page, live_server, "kommunikationsavdelningen")
+    goto(page, live_server, f"/konton/{account.pk}/andra/")
+    picker = page.get_by_role("group", name="Administratörer")
+    # The unit's people come first, under the unit's name.
+    first_group = picker.locator(".people-picker-group").first
+    assert "Biblioteket" in first_group.inner_text()
+    assert str(colleague) in first_group.inner_text()
+    chosen = picker.locator("[data-picker-chosen]")
+    assert str(p.medarbetare) in chosen.inner_text()
+    assert_accessible(page)
+    # Filter by typing, choose with the keyboard; the earlier choices stay.
+    search = picker.get_by_label("Sök person, titel eller enhet")
+    search.fill("kollega")
+    search.press("Enter")  # never submits the form
+    assert page.url == url(live_server, f"/konton/{account.pk}/andra/")
+    assert not picker.get_by_label(str(p.medarbetare)).is_visible()
+    box = picker.get_by_label(str(colleague))
+    box.focus()
+    page.keyboard.press("Space")
+    assert box.is_checked()
+    search.fill("")
+    assert picker.get_by_label(str(p.medarbetare)).is_checked()
+    assert str(colleague) in chosen.inner_text() and str(p.medarbetare) in chosen.inner_text()
+    # Someone from another förvaltning, found by the filter in the folded list.
+    search.fill(p.outsider.last_name or p.outsider.username)
+    picker.get_by_label(str(p.outsider)).check()
+    search.fill("")
+    assert_accessible(page)
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_url(url(live_server, f"/konton/{account.pk}/"))
+    assert set(account.administrators.all()) == {
+        p.medarbetare,
+        p.kommunikator,
+        colleague,
+        p.outsider,
+    }
+
+
+def test_a_long_changed_text_opens_whole_in_the_history(page, live_server, org):
+    from accounts.services import update_account
+
+    p = org.people
+    account = AccountFactory(
+        display_name="Biblioteket på Threads",
+        platform=Platform.THREADS,
+        url="https://www.threads.com/@testbybibliotek",
+        unit=org.bibliotek,
+        responsible=p.medarbetare,
+        substitute=p.chef,
+    )
+    update_account(p.kommunikationschef, account.pk, {"purpose": "Gammalt syfte. " * 12 + "SLUT1"})
+    update_account(p.kommunikationschef, account.pk, {"purpose": "Nytt syfte. " * 12 + "SLUT2"})
+    sign_in(page, live_server, "kommunikationsavdelningen")
+    goto(page, live_server, f"/konton/{account.pk}/historik/")
+    newest = page.locator("details.change").first
+    assert not newest.get_by_role("insertion").is_visible()
+    newest.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert "SLUT2" in newest.get_by_role("insertion").inner_text()
+    assert "SLUT1" in newest.get_by_role("deletion").inner_text()
+    assert newest.get_by_role("insertion").is_visible()
+    assert_accessible(page)

@@ -68,10 +68,26 @@ def test_the_public_register_csv_defuses_names_and_handles(client, account):
     text = b"".join(client.get("/register.csv").streaming_content).decode("utf-8-sig")
     rows = {row["platform"]: row for row in csv.DictReader(io.StringIO(text))}
     assert rows["x"]["name"] == "'" + HYPERLINK
-    assert rows["x"]["handle"] == "'@ekdalakommun"
+    assert rows["x"]["handle"] == "ekdalakommun"  # the name, without @ and without a quote
     # The JSON keeps the exact values.
     (row,) = client.get("/register.json", {"platform": "x"}).json()["results"]
     assert row["name"] == HYPERLINK and row["handle"] == "@ekdalakommun"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("@ekdalakommun", "ekdalakommun"),
+        (" @ekdala.bibliotek ", "ekdala.bibliotek"),
+        ("\uff20ekdala", "ekdala"),
+        ("ekdalakommun", "ekdalakommun"),
+        ("@=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("@@x", "'@x"),
+        ("", ""),
+    ],
+)
+def test_a_handle_is_written_without_its_at_sign_and_defused_if_still_needed(value, cell):
+    assert csvsafe.handle(value) == cell
 
 
 def test_no_csv_is_written_past_the_helper():

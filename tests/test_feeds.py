@@ -251,13 +251,19 @@ def test_last_activity_never_moves_back(feed_account, feed):
     assert account.feed_error == "" and account.feed_checked_at == NOW
 
 
-def test_a_newer_feed_moves_it_forward_and_history_is_not_cluttered(feed_account, feed):
+def test_a_newer_feed_moves_it_forward_as_the_systems_change(feed_account, feed):
     account = feed_account(feed(RSS), last_activity_on=datetime.date(2026, 1, 1))
     versions = account.history.count()
     read(account)
     assert account.last_activity_on == RSS_DATE
-    # Reading a feed is not a change to the register entry made by someone.
-    assert account.history.count() == versions
+    # Recorded as the system's change, not credited to whoever edits the account next;
+    # only when the date moves, so reading the same feed again adds nothing.
+    assert account.history.count() == versions + 1
+    record = account.history.order_by("-history_id").first()  # the fixture's is dated later
+    assert record.history_user is None and record.history_caused_by is None
+    assert record.history_change_reason == "Senaste aktivitet läst från flödet"
+    read(account)
+    assert account.history.count() == versions + 1
 
 
 def test_a_good_read_clears_an_earlier_error(feed_account, feed):

@@ -318,10 +318,15 @@ def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
     assert "120 dagar" in close.body_text and "avslutas" in close.body_text
 
 
-def test_a_sweep_that_comes_late_sends_both_once(org, quiet):
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 2
+def test_a_sweep_that_comes_late_reminds_first_and_proposes_30_days_later(org, quiet):
+    """Two consecutive stages never go out at once: an account found passive for 151
+    days is reminded; the proposal to close ("despite a reminder") waits 30 days."""
+    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 1
     assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 0
     assert sent(org.people.medarbetare, "account_passive") == 1
+    assert sent(org.people.kommunikator, "account_passive_close") == 0
+    assert sweep(lifecycle.remind_passive, at(2026, 6, 30, 23, 0)) == 0
+    assert sweep(lifecycle.remind_passive, at(2026, 7, 1, 0, 5)) == 1
     assert sent(org.people.kommunikator, "account_passive_close") == 1
 
 
@@ -652,13 +657,16 @@ def test_closure_from_proposal_to_the_public_list(client, org, account, fake_cap
     assert account.status == Status.CLOSED
     assert account.closed_on == datetime.date(2034, 1, 1)
     assert closure.state == Closure.State.CLOSED and closure.closed_at is not None
-    # The history keeps every step, by the confirmer.
+    # The history keeps every step: confirmed by the communicator, closed by the system
+    # when the automatic capture sealed the final snapshot (nobody's action).
     steps = list(
-        account.history.order_by("history_date").values_list("status", "history_user__username")
+        account.history.order_by("history_date", "history_id").values_list(
+            "status", "history_user__username", "history_caused_by"
+        )
     )[versions:]
-    assert steps == [
-        (Status.WINDING_DOWN, "kommunikator"),
-        (Status.CLOSED, "kommunikator"),
+    assert steps[:2] == [
+        (Status.WINDING_DOWN, "kommunikator", None),
+        (Status.CLOSED, None, None),
     ]
     # Gone from the public register, on the list of closed accounts with its date.
     client.logout()

@@ -1,0 +1,58 @@
+"""The demo kommun works on the day it is seeded: mostly active accounts with recent
+activity, a few problems on purpose, the last half-year mostly archived, and the first
+sweeps send single reminders, never a reminder and the next stage at once."""
+
+import datetime
+import os
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts import lifecycle
+from accounts.models import Account, Status
+from archive import jobs as archive_jobs
+from archive.models import Snapshot, State
+from archive.periods import last_ended
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+SEEDED = datetime.datetime(2027, 3, 10, 9, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
+def test_the_demo_kommun_works_on_the_day_it_is_seeded(settings, media):
+    settings.KANALKOLL_DEV = True
+    with time_machine.travel(SEEDED, tick=False):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+        now = timezone.now()
+        today = timezone.localdate(now)
+        open_accounts = Account.objects.open()
+        statuses = Counter(open_accounts.values_list("status", flat=True))
+        assert statuses[Status.ACTIVE] >= 0.8 * open_accounts.count()
+        # Recent activity, with dates relative to the day: at most a few passive.
+        passive = lifecycle.passive_accounts(today)
+        assert 1 <= len(passive) <= 3
+        recent = open_accounts.filter(last_activity_on__gte=today - datetime.timedelta(days=30))
+        assert recent.count() >= 0.8 * open_accounts.count()
+        assert all(
+            today - datetime.timedelta(days=5 * 366) < day <= today
+            for day in open_accounts.exclude(opened_on=None).values_list("opened_on", flat=True)
+        )
+        assert lifecycle.credentials_lapsed(today).count() <= 4
+        # The half-year that ended last is mostly archived.
+        period = last_ended(now)
+        states = Counter(
+            Snapshot.objects.filter(period_key=period.key, version=1).values_list(
+                "state", flat=True
+            )
+        )
+        assert states[State.SEALED] >= 0.8 * sum(states.values())
+        # The first sweeps: reminders only, no proposal to close "despite a reminder".
+        assert lifecycle.remind_passive(now) == len(passive)
+        assert not Notification.objects.filter(kind="account_passive_close").exists()
+        archive_jobs.remind_uploads(now)
+        assert not Notification.objects.filter(kind="snapshot_upload_escalation").exists()
