@@ -7,7 +7,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from core import csvsafe, pages, registry
 
@@ -22,6 +22,7 @@ from .urlkeys import InvalidAccountURL, url_key
 # -- internal register ------------------------------------------------------------
 
 
+@require_safe
 @login_required
 def register_list(request):
     form = RegisterFilterForm(request.GET or None)
@@ -40,6 +41,7 @@ def register_list(request):
     )
 
 
+@require_safe
 @login_required
 def account_detail(request, pk):
     account = access.get_account_for_user(request.user, pk, Account.objects.with_compliance())
@@ -113,6 +115,7 @@ def account_edit(request, pk):
     )
 
 
+@require_safe
 @login_required
 def compliance_overview(request):
     visible = Account.objects.visible_to(request.user)

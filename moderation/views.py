@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
@@ -241,6 +241,7 @@ def item_detail(request, pk, action=None):
     )
 
 
+@require_safe
 @login_required
 def copy_image(request, pk):
     copy = PreservedCopy.objects.filter(pk=pk).select_related("item").first()
@@ -276,6 +277,7 @@ def _median_hours(pairs):
     return round(statistics.median(values), 1) if values else None
 
 
+@require_safe
 @login_required
 def account_stats(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
@@ -351,6 +353,7 @@ def _export_rows(user):
         }
 
 
+@require_safe
 @login_required
 def export_json(request):
     return JsonResponse(
@@ -358,6 +361,7 @@ def export_json(request):
     )
 
 
+@require_safe
 @login_required
 def export_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
