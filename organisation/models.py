@@ -7,6 +7,7 @@ Size: the organisation's six models (units, users, roles, absences, handovers an
 events) and the one RoleHolders rule that reads them together.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -170,6 +171,13 @@ class User(AbstractUser):
         help_text=_("Den enhet personen är anställd i."),
     )
     title = models.CharField(_("befattning"), max_length=120, blank=True)
+    language = models.CharField(
+        _("språk"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Det språk personen valt för gränssnittet. Tomt: svenska."),
+    )
 
     class Meta:
         verbose_name = _("användare")

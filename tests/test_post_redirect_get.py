@@ -52,7 +52,7 @@ def _routes():
 
 # The machine API answers its own JSON (201/200 for a pushed item, 405 otherwise), and
 # Django's own views redirect after their POST (LogoutView, set_language).
-MACHINE = {"api/v1/items", "api/v1/openapi.json", "logga-ut/", "i18n/setlang/"}
+MACHINE = {"api/v1/items", "api/v1/openapi.json", "logga-ut/", "sprak/"}
 POST_ONLY = {
     "aviseringar/<int:pk>/oppna/",
     "aviseringar/lasta/",

@@ -1,0 +1,164 @@
+"""Pages as people meet them: the error pages, who is signed in, the language switch."""
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import path
+
+from config import errors
+from config import urls as project_urls
+
+from .csp import assert_strict_csp
+
+WAY_ON = ('href="/"', 'href="/register/"')
+
+
+def _boom(request):
+    raise RuntimeError("database on fire")
+
+
+def _denied(request):
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied("Bara arkivarien tar emot leveranser.")
+
+
+def _bad(request):
+    from django.core.exceptions import SuspiciousOperation
+
+    raise SuspiciousOperation("bad")
+
+
+urlpatterns = [
+    path("boom/", _boom),
+    path("denied/", _denied),
+    path("bad/", _bad),
+    *project_urls.urlpatterns,
+]
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
+
+
+def page(response):
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_404_page_is_swedish_in_the_layout_with_a_way_on(client, org, signed_in):
+    if signed_in:
+        client.force_login(org.people.medarbetare)
+    response = client.get("/finns-inte/")
+    html = page(response)
+    assert response.status_code == 404
+    assert "<h1>Sidan finns inte</h1>" in html and "Not Found" not in html
+    assert all(link in html for link in WAY_ON) and 'id="main-content"' in html
+    assert ('href="/logga-in/"' in html) != signed_in
+    assert_strict_csp(response)
+
+
+def test_a_404_says_the_views_reason(client, org):
+    client.force_login(org.people.medarbetare)
+    html = page(client.get("/moderering/999999/"))
+    assert "<h1>Sidan finns inte</h1>" in html
+    assert "Resolver404" not in html
+
+
+def test_the_403_page_says_why(client, org, settings):
+    settings.ROOT_URLCONF = "tests.test_pages"
+    response = client.get("/denied/")
+    assert response.status_code == 403
+    html = page(response)
+    assert "<h1>Du saknar behörighet</h1>" in html
+    assert "Bara arkivarien tar emot leveranser." in html and "403 Forbidden" not in html
+    assert all(link in html for link in WAY_ON)
+
+
+def test_the_400_page(client, settings):
+    settings.ROOT_URLCONF = "tests.test_pages"
+    response = client.get("/bad/")
+    assert response.status_code == 400
+    assert "<h1>Felaktig förfrågan</h1>" in page(response) and "Bad Request" not in page(response)
+
+
+def test_the_500_page_needs_no_database():
+    """No `db` fixture: any query here raises. The page still renders, in the layout."""
+    response = errors.server_error(RequestFactory().get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "<h1>Något gick fel</h1>" in html and "Server Error" not in html
+    assert all(link in html for link in WAY_ON) and 'href="/logga-in/"' in html
+    assert "/static/css/kanalkoll." in html
+
+
+def test_an_exception_answers_the_swedish_500_page(db, settings):
+    settings.ROOT_URLCONF = "tests.test_pages"
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "<h1>Något gick fel</h1>" in page(response) and "database on fire" not in page(response)
+
+
+def test_a_refused_csrf_check_is_explained_in_swedish(org):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.people.medarbetare)
+    response = client.post("/franvaro/", {"note": "x"})
+    assert response.status_code == 403
+    html = page(response)
+    assert "<h1>Formuläret kunde inte skickas</h1>" in html
+    assert "CSRF verification failed" not in html and "ladda om sidan" in html
+
+
+# -- the header ---------------------------------------------------------------------
+
+
+def test_the_header_shows_who_is_signed_in_and_their_roles(client, org):
+    client.force_login(org.people.chef)
+    html = page(client.get("/att-gora/"))
+    header = html[html.index("<header") : html.index("</header>")]
+    assert str(org.people.chef) in header
+    assert "Chef, Biblioteket" in header
+    assert 'title="Inloggad som' not in header  # no longer hidden in a tooltip
+
+
+# -- language -----------------------------------------------------------------------
+
+
+def test_swedish_even_when_the_browser_asks_for_english(client, org):
+    response = client.get("/register/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert response["Content-Language"] == "sv"
+    assert '<html lang="sv">' in page(response)
+    client.force_login(org.people.medarbetare)
+    response = client.get("/att-gora/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="sv">' in page(response) and "Att göra" in page(response)
+
+
+def test_the_language_switch_is_remembered_per_user(client, org):
+    person = org.people.medarbetare
+    client.force_login(person)
+    html = page(client.get("/att-gora/"))
+    assert 'action="/sprak/"' in html and 'value="en"' in html and "In English" in html
+    response = client.post("/sprak/", {"language": "en", "next": "/att-gora/"})
+    assert (response.status_code, response["Location"]) == (302, "/att-gora/")
+    person.refresh_from_db()
+    assert person.language == "en"
+    assert '<html lang="en">' in page(client.get("/att-gora/"))
+    # Another browser, signing in: the choice follows the person.
+    other = Client()
+    other.force_login(person)
+    html = page(other.get("/att-gora/"))
+    assert '<html lang="en">' in html and "På svenska" in html
+    # And back.
+    other.post("/sprak/", {"language": "sv", "next": "/att-gora/"})
+    person.refresh_from_db()
+    assert person.language == "sv"
+    assert '<html lang="sv">' in page(client.get("/att-gora/"))
+
+
+def test_a_visitor_switches_language_with_a_cookie(client, db):
+    response = client.post("/sprak/", {"language": "en", "next": "/register/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in page(client.get("/register/"))
+    assert client.post("/sprak/", {"language": "xx", "next": "/register/"}).status_code == 302
+    assert '<html lang="en">' in page(client.get("/register/"))  # an unknown code changes nothing
+    assert client.get("/sprak/").status_code == 405
