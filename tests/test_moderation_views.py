@@ -239,7 +239,7 @@ def test_the_desk_lists_overdue_first(client, org, account):
     positions = [page.index(i.text) for i in (overdue, soon, later)]
     assert positions == sorted(positions)
     assert "Redan besvarad" not in page and "Skolans fråga" not in page
-    assert "Försenat 2 h" in page and "4 h 59 min kvar" in page
+    assert "Försenat 2 timmar" in page and "4 timmar 59 minuter kvar" in page
 
     handled = client.get("/moderering/?visa=hanterade").content.decode()
     assert "Redan besvarad" in handled and "Försenad fråga" not in handled
@@ -682,6 +682,6 @@ def test_att_gora_lists_my_open_items_by_urgency(client, org, account):
     positions = [page.index(t) for t in titles]
     assert positions == sorted(positions)
     assert f"Övrigt på {account.display_name}" not in page
-    assert "Försenat 2 timmar" in page and "4 timmar kvar" in page
+    assert "Försenat 2 timmar" in page and "4 timmar 59 minuter kvar" in page
     client.force_login(org.people.outsider)
     assert account.display_name not in client.get("/att-gora/").content.decode()

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import path
+from django.utils import timezone
 
 from config import errors
 from config import urls as project_urls
@@ -162,3 +163,42 @@ def test_a_visitor_switches_language_with_a_cookie(client, db):
     assert client.post("/sprak/", {"language": "xx", "next": "/register/"}).status_code == 302
     assert '<html lang="en">' in page(client.get("/register/"))  # an unknown code changes nothing
     assert client.get("/sprak/").status_code == 405
+
+
+# -- time in words, "Att göra" --------------------------------------------------------
+
+
+def test_spans_of_time_read_in_days_and_hours():
+    import datetime
+
+    from core.durations import describe
+
+    hour = datetime.timedelta(hours=1)
+    assert describe(5937 * hour) == "247 dagar 9 timmar"
+    assert describe(-(24 * hour)) == "1 dag"
+    assert describe(25 * hour + datetime.timedelta(minutes=59)) == "1 dag 1 timme"
+    assert describe(4 * hour + datetime.timedelta(minutes=59, seconds=59)) == "4 timmar 59 minuter"
+    assert describe(datetime.timedelta(seconds=59)) == "0 minuter"
+    assert describe(datetime.timedelta(minutes=1)) == "1 minut"
+
+
+def test_todo_rows_for_items_say_what_each_is_and_how_late(client, org, account):
+    import datetime
+
+    from moderation import services
+
+    now = timezone.now()
+    for text, hours in (("Öppnar ni på lördag?", 5937 + 48), ("Var lämnar jag böcker?", 40)):
+        services.create_item(
+            None,
+            account,
+            {"kind": "fraga", "text": text, "posted_at": now - datetime.timedelta(hours=hours)},
+        )
+    client.force_login(org.people.medarbetare)
+    html = page(client.get("/att-gora/"))
+    assert "Fråga på Biblioteket i Testby: ”Öppnar ni på lördag?”" in html
+    assert "Fråga på Biblioteket i Testby: ”Var lämnar jag böcker?”" in html
+    assert "Försenat 247 dagar" in html and "5937 timmar" not in html
+    assert "7 timmar 59 minuter kvar" in html or "7 timmar 58 minuter kvar" in html
+    assert 'class="badge bg-danger me-2">Försenat<' in html
+    assert 'class="badge bg-warning text-dark me-2">Brådskande<' in html
