@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from core import durations
 from core.worklist import OVERDUE, SOON, TodoItem, start_of_day
-from organisation.workdays import add_working_days
 from organisation.deputies import Deputies
+from organisation.workdays import add_working_days
 
 from . import routing
 from .models import Evaluation, Plan, State

@@ -15,7 +15,7 @@ from .rendering import render_pending
 @require_safe
 @login_required
 def notification_list(request):
-    qs = Notification.objects.for_user(request.user)
+    qs = Notification.objects.for_user(request.user).order_by("-created_at", "-pk")  # newest first
     page = pages.get_page(Paginator(qs, 30), request.GET.get("page"))
     # Reminders that a sweep wrote unrendered and no worker has sent yet: render them
     # now, together, so that no row is shown without its text.

@@ -202,3 +202,28 @@ def test_todo_rows_for_items_say_what_each_is_and_how_late(client, org, account)
     assert "7 timmar 59 minuter kvar" in html or "7 timmar 58 minuter kvar" in html
     assert 'class="badge bg-danger me-2">Försenat<' in html
     assert 'class="badge bg-warning text-dark me-2">Brådskande<' in html
+
+
+def test_notifications_are_short_lines_newest_first_with_the_text_on_demand(client, org):
+    import datetime
+
+    from notifications.models import Notification
+
+    now = timezone.now()
+    for i, subject in enumerate(("Äldst", "Mitten", "Nyast")):
+        Notification.objects.create(
+            recipient=org.people.chef,
+            kind="test",
+            subject=subject,
+            body_text=f"Hej!\n\nLång text nummer {i}.\nhttp://127.0.0.1:8000/franvaro/",
+            url="/franvaro/",
+            created_at=now - datetime.timedelta(hours=3 - i),
+            rendered_at=now,
+        )
+    client.force_login(org.people.chef)
+    html = page(client.get("/aviseringar/"))
+    assert html.index("Nyast") < html.index("Mitten") < html.index("Äldst")
+    first = html.index("Nyast")
+    assert html.index("<details", first) < html.index("Lång text nummer 2", first)
+    assert html.count("<summary>Visa hela texten</summary>") == 3
+    assert html.count('class="btn btn-link p-0 text-start notification-subject"') == 3
