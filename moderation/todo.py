@@ -21,7 +21,7 @@ def _what(item):
     """What the item says, short: its text, else its link, else its author."""
     text = " ".join((item.text or "").split())
     if text:
-        return "”%s”" % Truncator(text).chars(60)
+        return f"”{Truncator(text).chars(60)}”"
     return item.post_url or item.author or _("utan text")
 
 

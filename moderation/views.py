@@ -2,13 +2,14 @@
 
 import statistics
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -327,16 +328,42 @@ EXPORT_FIELDS = [
     "forwarded_to",
     "resolved_at",
 ]
+# The diarium CSV is read by people (the registrator, in a spreadsheet): Swedish column
+# names, platform and kind as shown, times in Swedish local time to the minute. The
+# JSON keeps the stable keys above and ISO 8601 with the offset.
+CSV_COLUMNS = {
+    "id": gettext_lazy("Ärendenummer"),
+    "account": gettext_lazy("Konto"),
+    "platform": gettext_lazy("Plattform"),
+    "kind": gettext_lazy("Typ"),
+    "author": gettext_lazy("Avsändare"),
+    "text": gettext_lazy("Text"),
+    "post_url": gettext_lazy("Länk till inlägget"),
+    "posted_at": gettext_lazy("Publicerat"),
+    "noticed_at": gettext_lazy("Upptäckt"),
+    "diarienummer": gettext_lazy("Diarienummer"),
+    "forwarded_to": gettext_lazy("Vidarebefordrat till"),
+    "resolved_at": gettext_lazy("Hanterat"),
+}
+CSV_TIME_FORMAT = "Y-m-d H:i"
 
 
-def _export_rows(user):
-    items = (
+def _local_minute(moment):
+    return formats.date_format(timezone.localtime(moment), CSV_TIME_FORMAT) if moment else ""
+
+
+def _export_items(user):
+    """Saklig kritik and every item with a diarienummer that the user may see."""
+    return (
         Item.objects.visible_to(user)
         .filter(Q(kind=Kind.CRITICISM) | ~Q(diarienummer=""))
         .select_related("account")
         .order_by("created_at", "id")
     )
-    for item in items:
+
+
+def _export_rows(user):
+    for item in _export_items(user):
         yield {
             "id": item.pk,
             "account": item.account.display_name,
@@ -367,8 +394,24 @@ def export_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="moderering-diarium.csv"'
     response.write("\ufeff")
-    writer = csvsafe.DictWriter(response, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for row in _export_rows(request.user):
-        writer.writerow(row)
+    writer = csvsafe.writer(response)
+    with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish
+        writer.writerow([str(CSV_COLUMNS[field]) for field in EXPORT_FIELDS])
+        for item in _export_items(request.user):
+            writer.writerow(
+                [
+                    item.pk,
+                    item.account.display_name,
+                    item.account.get_platform_display(),
+                    item.get_kind_display(),
+                    item.author,
+                    item.text,
+                    item.post_url,
+                    _local_minute(item.posted_at),
+                    _local_minute(item.noticed_at),
+                    item.diarienummer,
+                    item.forwarded_to,
+                    _local_minute(item.resolved_at),
+                ]
+            )
     return response
