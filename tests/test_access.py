@@ -109,6 +109,7 @@ TABLE = [
     ("/register.json", PUBLIC),
     ("/register.csv", PUBLIC),
     ("/register/verify?url=https://www.instagram.com/testbybibliotek", PUBLIC),
+    ("/register/kontrollera/?url=https://www.instagram.com/testbybibliotek", PUBLIC),
     ("/healthz", PUBLIC),
     ("/logga-in/", LOGIN_PAGE),
     ("/att-gora/", SIGNED_IN),

@@ -227,3 +227,60 @@ def test_notifications_are_short_lines_newest_first_with_the_text_on_demand(clie
     assert html.index("<details", first) < html.index("Lång text nummer 2", first)
     assert html.count("<summary>Visa hela texten</summary>") == 3
     assert html.count('class="btn btn-link p-0 text-start notification-subject"') == 3
+
+
+# -- the public register ----------------------------------------------------------------
+
+
+def test_the_public_register_searches_by_text(client, org, account):
+    from accounts.models import Kind
+
+    from .factories import AccountFactory
+
+    AccountFactory(
+        unit=org.skolan,
+        responsible=org.people.outsider,
+        display_name="Skolans elevråd",
+        purpose="Elevrådets nyheter",
+    )
+    AccountFactory(
+        unit=org.bibliotek,
+        responsible=org.people.medarbetare,
+        display_name="Kim på biblioteket",
+        kind=Kind.AMBASSADOR,
+    )
+    html = page(client.get("/register/", {"q": "ELEVRÅD"}))
+    assert "Skolans elevråd" in html and "Biblioteket i Testby" not in html
+    assert 'name="q" value="ELEVRÅD"' in html
+    html = page(client.get("/register/", {"q": "testby bibliotek"}))
+    assert "Biblioteket i Testby" in html and "Skolans elevråd" not in html
+    # A wildcard is a character, not "anything".
+    assert "Inga konton matchar ”%”." in page(client.get("/register/", {"q": "%"}))
+    assert client.get("/register/", {"q": "x" * 201}).status_code == 400
+    # Ambassador accounts are marked on the HTML register, as in the JSON.
+    html = page(client.get("/register/"))
+    row = html[html.index("Kim på biblioteket") :]
+    assert row[: row.index("</tr>")].count("Ambassadör i tjänsten") == 1
+
+
+def test_the_verify_form_answers_in_plain_swedish(client, org, account):
+    from accounts.models import Status
+
+    html = page(client.get("/register/"))
+    assert 'action="/register/kontrollera/"' in html and "Är det här ett officiellt konto?" in html
+    html = page(client.get("/register/kontrollera/"))
+    assert "<h1" in html and "Ja, det" not in html and "Nej" not in html
+    answer = page(client.get("/register/kontrollera/", {"url": "instagram.com/TestbyBibliotek/"}))
+    assert "Ja, det är ett officiellt konto." in answer and "Biblioteket i Testby" in answer
+    answer = page(client.get("/register/kontrollera/", {"url": "https://x.com.evil.example/a"}))
+    assert "Nej, det är inte ett av kommunens officiella konton." in answer
+    response = client.get("/register/kontrollera/", {"url": "javascript:alert(1)"})
+    assert response.status_code == 400 and 'aria-invalid="true"' in page(response)
+    assert client.get("/register/kontrollera/", {"url": " "}).status_code == 400
+    account.status = Status.CLOSED
+    account.save()
+    answer = page(client.get("/register/kontrollera/", {"url": account.url}))
+    assert "Nej, inte längre." in answer
+    # The JSON beside it is unchanged.
+    data = client.get("/register/verify", {"url": account.url}).json()
+    assert set(data) == {"url", "normalised", "official", "account", "message"}

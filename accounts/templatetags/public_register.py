@@ -12,6 +12,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import Kind
+
 register = template.Library()
 
 
@@ -22,6 +24,8 @@ def register_rows(rows):
     audience_label = escape(_("Målgrupp:"))
     responsible_label = escape(_("Ansvarig och kontakt"))
     archived_label = escape(_("Senast arkiverat"))
+    ambassador = escape(_("Ambassadör i tjänsten"))
+    ambassador_badge = f' <span class="badge bg-info text-dark">{ambassador}</span>'
 
     def html(row):
         unit, forvaltning, email = row["unit"], row["forvaltning"], row["contact_email"]
@@ -39,15 +43,16 @@ def register_rows(rows):
         else:
             contact = ""
         return (
-            '<tr role="row">'
-            f'<td role="cell"><a href="{escape(row["url"])}" rel="noopener noreferrer">{escape(row["name"])}</a>'
+            "<tr>"
+            f'<td><a href="{escape(row["url"])}" rel="noopener noreferrer">{escape(row["name"])}</a>'
+            f"{ambassador_badge if row['kind'] == Kind.AMBASSADOR else ''}"
             f'<div class="small text-wrap-anywhere">{escape(row["platform_name"])}{handle}</div></td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{unit_label}</span>{escape(unit)}{forvaltning}</td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{purpose_label}</span>{escape(row["purpose"])}'
+            f'<td><span class="cell-label">{unit_label}</span>{escape(unit)}{forvaltning}</td>'
+            f'<td><span class="cell-label">{purpose_label}</span>{escape(row["purpose"])}'
             f'<div class="small"><span class="fw-semibold">{audience_label}</span> {escape(row["audience"])}</div></td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{responsible_label}</span>'
+            f'<td><span class="cell-label">{responsible_label}</span>'
             f"{escape(f'{person}, {function}' if person else function)}{contact}</td>"
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
+            f'<td><span class="cell-label">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
             "</tr>"
         )
 
