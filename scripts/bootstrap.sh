@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what Kanalkoll needs and is missing: Debian packages, uv, the Python
-# environment (locked in uv.lock), the npm packages (axe-core) and compiled translations.
+# environment (locked in uv.lock), the npm packages (axe-core, vnu-jar) and compiled translations.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   qpdf poppler-utils  # PDF checks: qpdf, pdffonts, pdftotext, pdftoppm
   gettext             # compilemessages
   faketime            # .ci/run: the suite with the clock on far days
+  openjdk-17-jre-headless # the Nu Html Checker (npm vnu-jar) in tests/test_html_valid.py
 )
 # npm installs axe-core for the accessibility tests; a machine may already have Node.js
 # from elsewhere, whose npm conflicts with Debian's package.
@@ -37,8 +38,10 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --python python3 --quiet
 
-if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --silent
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # --ignore-scripts: vnu-jar's postinstall only offers to download a Java runtime.
+  npm ci --no-audit --no-fund --silent --ignore-scripts
 fi
 
 # A random SECRET_KEY for this checkout, so that plain `manage.py` commands work here.
