@@ -82,7 +82,9 @@ class Unit(models.Model):
         ),
     )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).
-    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    path = models.CharField(
+        max_length=255, editable=False, db_index=True, default="", verbose_name=_("sökväg i trädet")
+    )
     forvaltning = models.ForeignKey(
         "self",
         null=True,
@@ -90,6 +92,7 @@ class Unit(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("förvaltning"),
     )
 
     objects = UnitQuerySet.as_manager()
@@ -397,7 +400,12 @@ class Handover(Kept):
     )
     resolved_at = models.DateTimeField(_("överlämnad"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("avgjord av"),
     )
 
     class Meta:
@@ -425,7 +433,9 @@ class HandoverEvent(Event):
 
     subject_field = "handover"
 
-    handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
+    handover = models.ForeignKey(
+        Handover, on_delete=models.PROTECT, related_name="events", verbose_name=_("överlämning")
+    )
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

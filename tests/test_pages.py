@@ -284,3 +284,41 @@ def test_the_verify_form_answers_in_plain_swedish(client, org, account):
     # The JSON beside it is unchanged.
     data = client.get("/register/verify", {"url": account.url}).json()
     assert set(data) == {"url", "normalised", "official", "account", "message"}
+
+
+# -- no English in the Swedish interface -------------------------------------------------
+
+
+def test_every_field_of_the_apps_has_a_swedish_name():
+    """The admin shows every field: none may fall back to its English attribute name
+    ("Url key")."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    ours = {"core", "organisation", "notifications", "accounts", "activityplans"}
+    ours |= {"moderation", "archive"}
+    unnamed = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model._meta.app_label in ours and not model.__name__.startswith("Historical")
+        for field in model._meta.get_fields()
+        if hasattr(field, "verbose_name")
+        and not field.auto_created
+        and not isinstance(field.verbose_name, Promise)
+    ]
+    assert not unnamed
+
+
+def test_the_admin_of_periodic_tasks_and_history_is_swedish(client, org):
+    from django.utils import translation
+
+    with translation.override("sv"):
+        from django.utils.translation import gettext
+
+        assert gettext("Periodic Tasks") == "Schemalagda körningar"
+        assert gettext("Changed by") == "Ändrat av"
+        assert gettext("Date/time") == "Datum och tid"
+    client.force_login(org.people.admin)
+    html = page(client.get("/admin/"))
+    assert "Schemalagda körningar" in html and "Periodic Tasks" not in html
+    assert "Intervals" not in html and "Crontabs" not in html
