@@ -322,3 +322,22 @@ def test_the_admin_of_periodic_tasks_and_history_is_swedish(client, org):
     html = page(client.get("/admin/"))
     assert "Schemalagda körningar" in html and "Periodic Tasks" not in html
     assert "Intervals" not in html and "Crontabs" not in html
+
+
+def test_dates_read_in_swedish_and_machine_times_drop_microseconds(client, org, account):
+    import datetime
+    import re
+
+    from moderation import tokens
+
+    client.force_login(org.people.arkivarie)
+    html = page(client.get("/arkiv/", HTTP_ACCEPT_LANGUAGE="en-US,en"))
+    assert re.search(r"1 (januari|juli) 20\d\d", html) and " Jan " not in html
+    tokens.issue(org.people.kommunikationsavdelningen, account, "Bevakaren")
+    client.force_login(org.people.kommunikationsavdelningen)
+    html = page(client.get("/moderering/nycklar/"))
+    stamps = re.findall(r'<time datetime="([^"]+)"', html)
+    assert stamps
+    for stamp in stamps:
+        moment = datetime.datetime.fromisoformat(stamp)
+        assert moment.microsecond == 0 and "." not in stamp and moment.utcoffset() is not None
