@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from organisation.deputies import Deputies
 
@@ -121,9 +121,18 @@ def attest_credentials(request, pk):
     return _back(account)
 
 
+_ATTESTED_LINK = "accounts.attested_link"  # the link this session just used
+
+
 def attest_link(request, token):
     """The one-click link from the reminder e-mail. Opening it changes nothing (mail
-    scanners open links); the button on the page records the date, once."""
+    scanners open links); the button on the page records the date, once, and redirects
+    back to the link, which then thanks this browser (and only it) instead of saying the
+    link is used: a reload records nothing."""
+    done = request.session.get(_ATTESTED_LINK)
+    if request.method == "GET" and done and done.get("token") == token:
+        account = Account.objects.filter(pk=done["account"]).first()
+        return render(request, "accounts/attest_link.html", {"account": account, "done": True})
     try:
         account, user, _nonce = lifecycle.read_activity_link(token)
     except lifecycle.LinkInvalid as exc:
@@ -139,9 +148,13 @@ def attest_link(request, token):
         except ValidationError as exc:
             form.add_error("activity_on", exc.messages)
         else:
-            return render(request, "accounts/attest_link.html", {"account": account, "done": True})
+            request.session[_ATTESTED_LINK] = {"token": token, "account": account.pk}
+            return redirect(request.path)
     return render(
-        request, "accounts/attest_link.html", {"account": account, "person": user, "form": form}
+        request,
+        "accounts/attest_link.html",
+        {"account": account, "person": user, "form": form},
+        status=400 if request.method == "POST" else 200,  # a POST that got here failed
     )
 
 
@@ -249,6 +262,7 @@ def passive_rules(request):
     )
 
 
+@require_safe
 def closed_accounts(request):
     """Public: the accounts that have been closed, with their dates; they stay on record."""
     accounts = (

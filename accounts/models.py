@@ -201,7 +201,9 @@ class Account(Kept):
         max_length=2000,
         validators=[URLValidator(schemes=["http", "https"]), validate_account_url],
     )
-    url_key = models.CharField(max_length=2000, unique=True, editable=False)
+    url_key = models.CharField(
+        max_length=2000, unique=True, editable=False, verbose_name=_("normaliserad adress")
+    )
     kind = models.CharField(_("typ av konto"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
         Unit, verbose_name=_("ägande enhet"), on_delete=models.PROTECT, related_name="accounts"
@@ -390,12 +392,19 @@ class Attestation(AppendOnly):
         ACTIVITY = "aktivitet", _("Senaste inlägg")
         CREDENTIALS = "inloggning", _("Inloggning och lösenordsförvaring kontrollerade")
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="attestations")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="attestations", verbose_name=_("konto")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("typ"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    at = models.DateTimeField(verbose_name=_("tidpunkt"))
     activity_on = models.DateField(_("senaste inlägg"), null=True, blank=True)
-    via_link = models.BooleanField(default=False)
+    via_link = models.BooleanField(default=False, verbose_name=_("via länk i e-post"))
 
     class Meta:
         verbose_name = _("intygande")
@@ -410,8 +419,8 @@ class Attestation(AppendOnly):
 class UsedLink(AppendOnly):
     """A one-click link from an e-mail that has been used: each works once."""
 
-    nonce = models.CharField(max_length=64, unique=True)
-    used_at = models.DateTimeField()
+    nonce = models.CharField(max_length=64, unique=True, verbose_name=_("engångsvärde"))
+    used_at = models.DateTimeField(verbose_name=_("använd"))
 
     def __str__(self):
         return self.nonce
@@ -431,34 +440,63 @@ class Closure(Kept):
         CONTENT_REMOVED = "innehall_borttaget", _("Innehållet är borttaget")
         ACCOUNT_DELETED = "konto_raderat", _("Kontot är raderat på plattformen")
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="closures")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="closures", verbose_name=_("konto")
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.PROPOSED, verbose_name=_("läge")
+    )
     reason = models.TextField(_("skäl"))
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("föreslaget av"),
     )
-    proposed_at = models.DateTimeField()
+    proposed_at = models.DateTimeField(verbose_name=_("föreslaget"))
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bekräftat av"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("bekräftat"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("avslutat"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("avbrutet av"),
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("avbrutet"))
     platform_step = models.CharField(
         _("på plattformen"), max_length=30, choices=PlatformStep.choices, blank=True
     )
-    platform_step_at = models.DateTimeField(null=True, blank=True)
+    platform_step_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("stängt på plattformen")
+    )
     platform_step_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("stängt på plattformen av"),
     )
     links_updated_at = models.DateTimeField(
         _("kommunens länkar uppdaterade"), null=True, blank=True
     )
     links_updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("länkar uppdaterade av"),
     )
 
     class Meta:
@@ -499,7 +537,9 @@ class ClosureEvent(Event):
 
     subject_field = "closure"
 
-    closure = models.ForeignKey(Closure, on_delete=models.PROTECT, related_name="events")
+    closure = models.ForeignKey(
+        Closure, on_delete=models.PROTECT, related_name="events", verbose_name=_("avslut")
+    )
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("register.json", views.public_register_json, name="public_register_json"),
     path("register.csv", views.public_register_csv, name="public_register_csv"),
     path("register/verify", views.verify, name="public_register_verify"),
+    path("register/kontrollera/", views.verify_page, name="public_register_check"),
     path("register/avslutade/", lifecycle_views.closed_accounts, name="public_closed_accounts"),
     path("register/avslutade.json", views.closed_register_json, name="public_closed_json"),
     path("register.atom", public_views.register_atom, name="public_register_atom"),

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from . import access, redaction
 from .history import timeline
@@ -30,6 +31,7 @@ class RedactForm(forms.Form):
     )
 
 
+@require_safe
 @login_required
 def account_history(request, pk):
     account = access.get_account_for_user(request.user, pk)

@@ -87,6 +87,27 @@ class BadFilter(ValueError):
     pass
 
 
+SEARCH_MAX_LENGTH = 200
+_SEARCHED = ("a.display_name", "a.handle", "a.url", "a.purpose", "a.audience")
+
+
+def _like_operator():
+    """PostgreSQL's case-insensitive LIKE; SQLite's LIKE is already (for ASCII)."""
+    return "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+
+
+def _search_words(text):
+    text = " ".join((text or "").split())
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise BadFilter(_("Söktexten får vara högst %(n)s tecken.") % {"n": SEARCH_MAX_LENGTH})
+    return text.split()[:8]
+
+
+def _like_pattern(word):
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class Kommun(NamedTuple):
     name: str
     contact_email: str
@@ -121,9 +142,18 @@ class PublicRegister:
         self.kind_names = {value: str(label) for value, label in Kind.choices}
         self.default_function = _("Kontoansvarig")
 
-    def select(self, platform=None, unit=None, statuses=(Status.ACTIVE,)):
+    def select(self, platform=None, unit=None, statuses=(Status.ACTIVE,), text=None):
         where = [f"a.status IN ({', '.join(['%s'] * len(statuses))})"]
         params = list(statuses)
+        for word in _search_words(text):
+            # Every word somewhere in the name, handle, address, purpose, audience or the
+            # unit's name; case-insensitive, wildcards taken literally.
+            tests = [f"{column} {_like_operator()} %s ESCAPE '\\'" for column in _SEARCHED]
+            tests.append(
+                f"a.unit_id IN (SELECT id FROM {_UNITS} WHERE name {_like_operator()} %s ESCAPE '\\')"
+            )
+            where.append("(" + " OR ".join(tests) + ")")
+            params.extend([_like_pattern(word)] * len(tests))
         if platform:
             if platform not in self.platform_names:
                 raise BadFilter(_("Okänd plattform: %(value)s") % {"value": platform})

@@ -7,9 +7,10 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from core import csvsafe, pages, registry
+from organisation.models import Unit
 
 from . import access, lifecycle_views, remedies, services
 from .credentials import looks_like_secret
@@ -22,6 +23,7 @@ from .urlkeys import InvalidAccountURL, url_key
 # -- internal register ------------------------------------------------------------
 
 
+@require_safe
 @login_required
 def register_list(request):
     form = RegisterFilterForm(request.GET or None)
@@ -40,6 +42,7 @@ def register_list(request):
     )
 
 
+@require_safe
 @login_required
 def account_detail(request, pk):
     account = access.get_account_for_user(request.user, pk, Account.objects.with_compliance())
@@ -113,6 +116,7 @@ def account_edit(request, pk):
     )
 
 
+@require_safe
 @login_required
 def compliance_overview(request):
     visible = Account.objects.visible_to(request.user)
@@ -169,13 +173,14 @@ def _page_number(request):
 def public_register(request):
     register = PublicRegister()
     platform, unit = request.GET.get("platform", ""), request.GET.get("unit", "")
+    text = request.GET.get("q", "").strip()
     error = None
     try:
-        selection = register.select(platform=platform, unit=unit)
+        selection = register.select(platform=platform, unit=unit, text=text)
         number = _page_number(request)
     except BadFilter as exc:
         error, selection, number = str(exc), register.select(), 1
-        platform = unit = ""
+        platform = unit = text = ""
     size = settings.KANALKOLL_REGISTER_PAGE_SIZE
     rows, count, pages = register.page(selection, number, size)
     params = request.GET.copy()
@@ -193,6 +198,7 @@ def public_register(request):
             "units": register.forvaltningar(),
             "selected_platform": platform,
             "selected_unit": unit,
+            "search_text": text,
             "filter_error": error,
             "query_string": params.urlencode(),
         },
@@ -275,17 +281,15 @@ def public_register_csv(request):
     return response
 
 
-@require_GET
-def verify(request):
-    raw = request.GET.get("url")
+def _verification(raw):
+    """Whether `raw` is the address of one of the kommun's official accounts: (body,
+    status) as /register/verify answers it, the same for the HTML page."""
     if raw is None or not raw.strip():
-        return JsonResponse(
-            {"error": _("Ange adressen som ska kontrolleras i parametern url.")}, status=400
-        )
+        return {"error": _("Ange adressen som ska kontrolleras i parametern url.")}, 400
     try:
         key = url_key(raw)
     except InvalidAccountURL as exc:
-        return JsonResponse({"error": str(exc), "url": raw}, status=400)
+        return {"error": str(exc), "url": raw}, 400
     register = PublicRegister()
     row, status, closed_on = register.by_url_key(key) or (None, None, None)
     official = status == Status.ACTIVE
@@ -302,4 +306,28 @@ def verify(request):
             body["message"] = _("Kontot är kommunens men är inte aktivt just nu.")
     else:
         body["message"] = _("Adressen finns inte bland kommunens officiella konton.")
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    return body, 200
+
+
+@require_GET
+def verify(request):
+    body, status = _verification(request.GET.get("url"))
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def verify_page(request):
+    """ "Är det här ett officiellt konto?": the verification as a page, in plain Swedish."""
+    raw = request.GET.get("url")
+    body = status = None
+    if raw is not None:
+        if not raw.strip():
+            body, status = {"error": _("Skriv in adressen till kontot du vill kontrollera.")}, 400
+        else:
+            body, status = _verification(raw)
+    return render(
+        request,
+        "accounts/verify.html",
+        {"url": raw or "", "result": body, "kommun": Unit.objects.kommun()},
+        status=status or 200,
+    )

@@ -121,8 +121,8 @@ class Plan(Kept):
     state_changed_at = models.DateTimeField(_("status ändrad"))
     # When the plan entered the step it waits in, and when its actor is reminded
     # (5 working days) and the communicator told (10): deadlines as data.
-    remind_at = models.DateTimeField(null=True, blank=True)
-    escalate_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True, verbose_name=_("påminnelse"))
+    escalate_at = models.DateTimeField(null=True, blank=True, verbose_name=_("eskalering"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("upprättad av"),
@@ -377,10 +377,14 @@ class Action(models.TextChoices):
 class PlanEvent(Event):
     subject_field = "plan"
 
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="events")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="events", verbose_name=_("plan")
+    )
     action = action_field(Action.choices, max_length=20)
-    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=State.choices)
+    from_state = models.CharField(
+        max_length=20, choices=State.choices, blank=True, verbose_name=_("från läge")
+    )
+    to_state = models.CharField(max_length=20, choices=State.choices, verbose_name=_("till läge"))
     role = models.CharField(_("i egenskap av"), max_length=200, blank=True)
 
     class Meta(Event.Meta):
@@ -405,7 +409,9 @@ class Evaluation(Kept):
     """The yearly evaluation of an established assignment (or at the end of a
     time-limited one), filled in by the responsible person and sent to the communicator."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="evaluations")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("plan")
+    )
     due_on = models.DateField(_("ska lämnas senast"), db_index=True)
     submitted_at = models.DateTimeField(_("lämnad"), null=True, blank=True)
     submitted_by = models.ForeignKey(

@@ -6,8 +6,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.worklist import TodoItem, start_of_day
+from core import durations
+from core.worklist import OVERDUE, SOON, TodoItem, start_of_day
 from organisation.deputies import Deputies
+from organisation.workdays import add_working_days
 
 from . import routing
 from .models import Evaluation, Plan, State
@@ -36,15 +38,18 @@ def items(user, now):
         found.append(
             TodoItem(
                 title=_("Beslut: %(plan)s") % {"plan": plan.title},
-                detail=_("%(state)s sedan %(date)s, sökande %(applicant)s")
+                detail=_("%(state)s sedan %(date)s (väntar i %(span)s), sökande %(applicant)s")
                 % {
                     "state": plan.get_state_display(),
                     "date": formats.date_format(timezone.localtime(plan.state_changed_at), "j F Y"),
+                    "span": durations.describe(now - plan.state_changed_at),
                     "applicant": plan.applicant,
                 },
                 url=reverse("activityplans:detail", args=[plan.pk]),
                 kind=_("Aktivitetsplan"),
                 due_at=plan.state_changed_at,
+                # The reminder goes out after five working days in a step.
+                urgency=OVERDUE if add_working_days(plan.state_changed_at, 5) <= now else "",
             )
         )
     for plan in Plan.objects.filter(state=State.RETURNED, applicant=user).order_by(
@@ -71,11 +76,20 @@ def items(user, now):
         found.append(
             TodoItem(
                 title=_("Utvärdera uppdraget: %(plan)s") % {"plan": evaluation.plan.title},
-                detail=_("Ska lämnas senast %(date)s")
+                detail=(
+                    _("Skulle ha lämnats senast %(date)s")
+                    if evaluation.due_on < today
+                    else _("Ska lämnas senast %(date)s")
+                )
                 % {"date": formats.date_format(evaluation.due_on, "j F Y")},
                 url=reverse("activityplans:evaluate", args=[evaluation.pk]),
                 kind=_("Utvärdering"),
                 due_at=start_of_day(evaluation.due_on),
+                urgency=OVERDUE
+                if evaluation.due_on < today
+                else SOON
+                if evaluation.due_on <= today + datetime.timedelta(days=7)
+                else "",
             )
         )
     return found

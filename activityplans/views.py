@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
 from organisation.deputies import Deputies
@@ -44,6 +44,7 @@ def get_plan_for_user(user, pk):
     return plan
 
 
+@require_safe
 @login_required
 def plan_list(request):
     user = request.user
@@ -147,6 +148,7 @@ def plan_edit(request, pk):
     return render(request, "activityplans/plan_form.html", {"form": form, "plan": plan})
 
 
+@require_safe
 @login_required
 def plan_detail(request, pk):
     return _render_detail(request, get_plan_for_user(request.user, pk))
@@ -321,6 +323,7 @@ def plan_new_version(request, pk):
     return redirect("activityplans:edit", copy.pk)
 
 
+@require_safe
 @login_required
 def plan_by_reference(request, reference):
     """The established plan behind a register entry's reference."""
@@ -335,6 +338,7 @@ def plan_by_reference(request, reference):
     return redirect("activityplans:detail", plan.pk)
 
 
+@require_safe
 @login_required
 def plan_pdf(request, pk):
     plan = get_plan_for_user(request.user, pk)

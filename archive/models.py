@@ -84,7 +84,12 @@ class Snapshot(Kept):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     supersedes = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("ersätter"),
     )
     state = models.CharField(
         _("status"), max_length=20, choices=State.choices, default=State.DUE, db_index=True
@@ -92,13 +97,20 @@ class Snapshot(Kept):
     due_at = models.DateTimeField(_("förfaller"))
     created_at = models.DateTimeField(_("skapad"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("begärd av"),
     )
     # A capture in progress: claimed until then (a crashed worker's claim runs out).
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("reserverad till"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("försök"))
     capture_error = models.TextField(_("fel vid fångst"), blank=True)
-    needs_upload_since = models.DateTimeField(null=True, blank=True)
+    needs_upload_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("väntar på uppladdning sedan")
+    )
 
     method = models.CharField(_("fångstsätt"), max_length=20, choices=Method.choices, blank=True)
     captured_at = models.DateTimeField(_("fångad"), null=True, blank=True)
@@ -204,7 +216,9 @@ class SnapshotEvent(Event):
 
     subject_field = "snapshot"
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="events")
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.PROTECT, related_name="events", verbose_name=_("ögonblicksbild")
+    )
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):
@@ -235,7 +249,7 @@ class Package(AppendOnly):
     name = models.CharField(_("filnamn"), max_length=200)
     size = models.PositiveBigIntegerField(_("storlek"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    content_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64, verbose_name=_("innehållets SHA-256"))
     snapshots = models.JSONField(_("ögonblicksbilder"), default=list)
     missing = models.JSONField(_("saknade konton"), default=list)
     built_at = models.DateTimeField(_("skapat"))

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
 from organisation.deputies import Deputies
@@ -70,6 +70,7 @@ def _period_rows(period, now):
     return list(rows.values())
 
 
+@require_safe
 @login_required
 def period_list(request):
     _require_archive_role(request.user)
@@ -142,6 +143,7 @@ class ReceiptForm(forms.Form):
         )
 
 
+@require_safe
 @login_required
 def period_detail(request, key):
     _require_archive_role(request.user)
@@ -185,6 +187,7 @@ def period_detail(request, key):
     )
 
 
+@require_safe
 @login_required
 def period_package(request, key):
     _require_archive_role(request.user)
@@ -300,6 +303,7 @@ def snapshot_detail(request, pk):
     )
 
 
+@require_safe
 @login_required
 def snapshot_pdf(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
@@ -339,6 +343,7 @@ def snapshot_retake(request, pk):
     return redirect("archive:snapshot", new.pk)
 
 
+@require_safe
 @login_required
 def account_snapshots(request, account_pk):
     deputies = Deputies.at(timezone.now())

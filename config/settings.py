@@ -64,10 +64,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Swedish unless the person chose otherwise; not Accept-Language (config/language.py).
+    "config.language.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread",
+                "organisation.context_processors.signed_in",
                 "archive.context.navigation",
                 "identity.context.sign_in",
             ],
@@ -135,8 +137,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "todo"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "sv"
+LANGUAGE_CODE = "sv"  # the default for everyone, whatever the browser asks for
 LANGUAGES = [("sv", _("Svenska")), ("en", _("Engelska"))]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"  # fixed: half-year periods and deadlines are Swedish time
 USE_I18N = True

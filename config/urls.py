@@ -4,12 +4,13 @@ from django.urls import include, path
 
 from identity import views as identity_views
 
-from . import views
+from . import errors, language, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("att-gora/", views.todo, name="todo"),
     path("healthz", views.healthz, name="healthz"),
+    path("sprak/", language.set_language, name="set_language"),
     path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logga-ut/", identity_views.sign_out, name="logout"),
     path("", include("identity.urls")),
@@ -24,3 +25,8 @@ urlpatterns = [
     path("", include("organisation.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -3,19 +3,21 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from config import health
 from core import registry
 from core.worklist import by_urgency
 
 
+@require_safe
 def home(request):
     if request.user.is_authenticated:
         return redirect("todo")
     return redirect("public_register")
 
 
+@require_safe
 @login_required
 def todo(request):
     """ "Att göra": what waits for the signed-in user, most urgent first."""

@@ -18,6 +18,11 @@ def start_of_day(day):
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=KOMMUN_TIME_ZONE)
 
 
+# How urgent a row of "Att göra" is, shown as a label beside it.
+OVERDUE = "overdue"  # past its deadline
+SOON = "soon"  # due within the day
+
+
 @dataclass(frozen=True)
 class TodoItem:
     """One thing that waits for a user.
@@ -33,6 +38,7 @@ class TodoItem:
     kind: str  # the badge: what kind of thing this is ("Aktivitetsplan", "Moderering", …)
     due_at: datetime.datetime
     detail: str = ""
+    urgency: str = ""  # OVERDUE, SOON or "" (the row's coloured label)
 
     def __post_init__(self):
         if isinstance(self.due_at, datetime.date) and not isinstance(

@@ -213,7 +213,11 @@ class PendingReminder(models.Model):
 
     # No index of its own: the unique (item, stage) index serves lookups by item.
     item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="pending_reminders", db_index=False
+        Item,
+        on_delete=models.PROTECT,
+        related_name="pending_reminders",
+        db_index=False,
+        verbose_name=_("ärende"),
     )
     stage = models.PositiveSmallIntegerField(_("steg"), choices=Stage.choices)
     due_at = models.DateTimeField(_("ska skickas"), db_index=True)
@@ -244,11 +248,11 @@ class ReminderBatch(models.Model):
     unsent, so it is sent once; a batch left unsent (its task lost) is sent by a later
     sweep."""
 
-    claimed_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(verbose_name=_("hämtad"))
     # "item id:stage" pairs separated by spaces: text, because the sweep builds it in
     # the claiming statement itself and a JSON aggregate costs it more than the claim.
-    reminders = models.TextField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.TextField(verbose_name=_("påminnelser"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("skickad"))
 
     class Meta:
         verbose_name = _("omgång påminnelser")
@@ -288,7 +292,9 @@ class Action(models.TextChoices):
 class ItemEvent(Event):
     subject_field = "item"
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="events")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="events", verbose_name=_("ärende")
+    )
     action = action_field(Action.choices, max_length=20)
     link = models.URLField(_("länk"), max_length=2000, blank=True)
 
@@ -304,10 +310,12 @@ class PreservedCopy(AppendOnly):
     """A copy of the post kept before it is removed: its text and, where possible, a
     screenshot (re-encoded PNG, served only through a view that checks access)."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="copies")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="copies", verbose_name=_("ärende")
+    )
     text = models.TextField(_("inläggets text"), blank=True)
     image = models.FileField(_("skärmbild"), upload_to=evidence_path, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("sparad av"),
@@ -333,9 +341,16 @@ class PreservedCopy(AppendOnly):
 class CheckIn(AppendOnly):
     """ "Tillsyn gjord": the responsible person (or their substitute) looked at the account."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="check_ins")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(db_index=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("konto")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    at = models.DateTimeField(db_index=True, verbose_name=_("tidpunkt"))
 
     class Meta:
         verbose_name = _("tillsyn")
@@ -357,25 +372,33 @@ class ApiToken(Kept):
 
     bulk_fields = ("last_used_at",)
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="api_tokens")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("konto")
+    )
     name = models.CharField(
         _("verktyg"), max_length=100, help_text=_("Vilket verktyg som använder nyckeln.")
     )
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("nyckeln börjar"))
+    key_hash = models.CharField(
+        max_length=64, unique=True, verbose_name=_("kontrollvärde (SHA-256)")
     )
-    created_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("utfärdad av"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("utfärdad"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("återkallad"))
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("återkallad av"),
     )
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("senast använd"))
 
     objects = ApiTokenQuerySet.as_manager()
 

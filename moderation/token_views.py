@@ -26,14 +26,18 @@ def _curators_only(user):
         )
 
 
+# The session key under which a newly issued key waits for the one page that shows it.
+_NEW_KEY = "moderation.new_api_key"
+
+
 @login_required
 @never_cache
 def token_list(request):
-    """Keys for monitoring tools: the list, and a form to issue one. A new key is shown
-    in this response only; it is not stored."""
+    """Keys for monitoring tools: the list, and a form to issue one. Issuing redirects
+    back here (a reload issues nothing); the new key travels in the session and is shown
+    on the next page only, then removed from the session. It is not stored."""
     _curators_only(request.user)
     form = TokenForm(request.POST or None)
-    issued = key = None
     if request.method == "POST" and form.is_valid():
         try:
             issued, key = tokens.issue(
@@ -46,7 +50,13 @@ def token_list(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            form = TokenForm()
+            request.session[_NEW_KEY] = {"pk": issued.pk, "key": key}
+            return redirect("moderation:tokens")
+    issued = key = None
+    pending = request.session.pop(_NEW_KEY, None) if request.method == "GET" else None
+    if pending:
+        issued = ApiToken.objects.filter(pk=pending["pk"]).select_related("account").first()
+        key = pending["key"] if issued is not None else None
     return render(
         request,
         "moderation/token_list.html",
@@ -58,7 +68,7 @@ def token_list(request):
             "api_url": request.build_absolute_uri(reverse("api:items")),
             "schema_url": reverse("api:openapi"),
         },
-        status=400 if request.method == "POST" and issued is None else 200,
+        status=400 if request.method == "POST" else 200,
     )
 
 

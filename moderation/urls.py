@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import token_views, views
+from . import diarium, token_views, views
 
 app_name = "moderation"
 
 urlpatterns = [
     path("", views.item_list, name="list"),
-    path("diarium.csv", views.export_csv, name="export_csv"),
-    path("diarium.json", views.export_json, name="export_json"),
+    path("diarium.csv", diarium.export_csv, name="export_csv"),
+    path("diarium.json", diarium.export_json, name="export_json"),
     path("<int:pk>/", views.item_detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.item_detail, name="action"),
     path("kopia/<int:pk>/bild/", views.copy_image, name="copy_image"),

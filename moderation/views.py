@@ -6,17 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
-from core import csvsafe
 from organisation.deputies import Deputies
 from organisation.models import User
 
@@ -241,6 +240,7 @@ def item_detail(request, pk, action=None):
     )
 
 
+@require_safe
 @login_required
 def copy_image(request, pk):
     copy = PreservedCopy.objects.filter(pk=pk).select_related("item").first()
@@ -276,6 +276,7 @@ def _median_hours(pairs):
     return round(statistics.median(values), 1) if values else None
 
 
+@require_safe
 @login_required
 def account_stats(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
@@ -309,62 +310,3 @@ def account_stats(request, account_pk):
         "moderation/account_stats.html",
         {"account": account, "periods": periods, "overdue": overdue},
     )
-
-
-EXPORT_FIELDS = [
-    "id",
-    "account",
-    "platform",
-    "kind",
-    "author",
-    "text",
-    "post_url",
-    "posted_at",
-    "noticed_at",
-    "diarienummer",
-    "forwarded_to",
-    "resolved_at",
-]
-
-
-def _export_rows(user):
-    items = (
-        Item.objects.visible_to(user)
-        .filter(Q(kind=Kind.CRITICISM) | ~Q(diarienummer=""))
-        .select_related("account")
-        .order_by("created_at", "id")
-    )
-    for item in items:
-        yield {
-            "id": item.pk,
-            "account": item.account.display_name,
-            "platform": item.account.platform,
-            "kind": item.kind,
-            "author": item.author,
-            "text": item.text,
-            "post_url": item.post_url,
-            "posted_at": item.posted_at.isoformat() if item.posted_at else None,
-            "noticed_at": item.noticed_at.isoformat(),
-            "diarienummer": item.diarienummer,
-            "forwarded_to": item.forwarded_to,
-            "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
-        }
-
-
-@login_required
-def export_json(request):
-    return JsonResponse(
-        {"results": list(_export_rows(request.user))}, json_dumps_params={"ensure_ascii": False}
-    )
-
-
-@login_required
-def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="moderering-diarium.csv"'
-    response.write("\ufeff")
-    writer = csvsafe.DictWriter(response, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for row in _export_rows(request.user):
-        writer.writerow(row)
-    return response

@@ -37,16 +37,16 @@ class Notification(models.Model):
     url = models.CharField(_("länk"), max_length=500, blank=True)
     # What the templates need, as ids and small values ({"item": 12}); a loader
     # registered for the kind turns it into objects (notifications.rendering).
-    context = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True, verbose_name=_("sammanhang"))
     # NULL until subject and bodies are rendered: a sweep writes rows unrendered.
-    rendered_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sammanställd"))
     created_at = models.DateTimeField(_("skapad"))
     # Delivery state: due_at is when the next attempt may run; claimed_until marks a
     # delivery in progress so that two workers never send the same row.
-    due_at = models.DateTimeField()
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    due_at = models.DateTimeField(verbose_name=_("ska skickas"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("reserverad till"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("försök"))
+    last_error = models.TextField(blank=True, verbose_name=_("senaste fel"))
     sent_at = models.DateTimeField(_("skickad"), null=True, blank=True)
     read_at = models.DateTimeField(_("läst"), null=True, blank=True)
 
@@ -80,9 +80,9 @@ class Reminder(models.Model):
     reminder it is, e.g. "remind" or "escalate". Inserting the row claims the reminder.
     """
 
-    subject = models.CharField(max_length=120)
-    stage = models.CharField(max_length=40)
-    created_at = models.DateTimeField()
+    subject = models.CharField(max_length=120, verbose_name=_("gäller"))
+    stage = models.CharField(max_length=40, verbose_name=_("steg"))
+    created_at = models.DateTimeField(verbose_name=_("skapad"))
 
     class Meta:
         verbose_name = _("skickad påminnelse")

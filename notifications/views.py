@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import pages
 
@@ -12,9 +12,10 @@ from .models import Notification
 from .rendering import render_pending
 
 
+@require_safe
 @login_required
 def notification_list(request):
-    qs = Notification.objects.for_user(request.user)
+    qs = Notification.objects.for_user(request.user).order_by("-created_at", "-pk")  # newest first
     page = pages.get_page(Paginator(qs, 30), request.GET.get("page"))
     # Reminders that a sweep wrote unrendered and no worker has sent yet: render them
     # now, together, so that no row is shown without its text.

@@ -7,6 +7,7 @@ Size: the organisation's seven models (units, users, roles, absences, handovers 
 events, the person's history) and the one RoleHolders rule that reads them together.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -151,7 +152,9 @@ class Unit(models.Model):
         ),
     )
     # Derived on save: materialised path ("/1/4/9/") and the förvaltning above (or self).
-    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    path = models.CharField(
+        max_length=255, editable=False, db_index=True, default="", verbose_name=_("sökväg i trädet")
+    )
     forvaltning = models.ForeignKey(
         "self",
         null=True,
@@ -159,6 +162,7 @@ class Unit(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("förvaltning"),
     )
 
     objects = UnitQuerySet.as_manager()
@@ -257,6 +261,13 @@ class User(AbstractUser):
         blank=True,
         unique=True,
         editable=False,
+    )
+    language = models.CharField(
+        _("språk"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Det språk personen valt för gränssnittet. Tomt: svenska."),
     )
 
     class Meta:
@@ -483,7 +494,12 @@ class Handover(Kept):
     )
     resolved_at = models.DateTimeField(_("överlämnad"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("avgjord av"),
     )
 
     class Meta:
@@ -511,7 +527,9 @@ class HandoverEvent(Event):
 
     subject_field = "handover"
 
-    handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
+    handover = models.ForeignKey(
+        Handover, on_delete=models.PROTECT, related_name="events", verbose_name=_("överlämning")
+    )
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what Kanalkoll needs and is missing: Debian packages, uv, the Python
-# environment (locked in uv.lock), the npm packages (axe-core; oidc-provider, the tests'
-# identity provider) and compiled translations.
+# environment (locked in uv.lock), the npm packages (axe-core, vnu-jar; oidc-provider, the
+# tests' identity provider) and compiled translations.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   gettext             # compilemessages
   faketime            # .ci/run: the suite with the clock on far days
   postgresql-client   # pg_dump/pg_restore: manage.py backup and restore on PostgreSQL
+  openjdk-17-jre-headless # the Nu Html Checker (npm vnu-jar) in tests/test_html_valid.py
 )
 # npm installs axe-core for the accessibility tests; a machine may already have Node.js
 # from elsewhere, whose npm conflicts with Debian's package.
@@ -40,8 +41,10 @@ fi
 uv sync --frozen --python python3 --quiet
 
 if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/oidc-provider/package.json ] \
+  || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --silent
+  # --ignore-scripts: vnu-jar's postinstall only offers to download a Java runtime.
+  npm ci --no-audit --no-fund --silent --ignore-scripts
 fi
 
 # A random SECRET_KEY for this checkout, so that plain `manage.py` commands work here.

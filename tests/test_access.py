@@ -123,6 +123,7 @@ TABLE = [
     ("/register.json", PUBLIC),
     ("/register.csv", PUBLIC),
     ("/register/verify?url=https://www.instagram.com/testbybibliotek", PUBLIC),
+    ("/register/kontrollera/?url=https://www.instagram.com/testbybibliotek", PUBLIC),
     ("/healthz", PUBLIC),
     ("/logga-in/", LOGIN_PAGE),
     # Sign-in with the kommun's account: 404 while no provider is configured (with one,
@@ -487,6 +488,7 @@ def test_every_url_in_the_project_is_in_the_table():
         "aviseringar/lasta/",
         "franvaro/<int:pk>/aterkalla/",
         "logga-ut/",
+        "sprak/",  # the language switch: set_language, tests/test_pages.py
         "",  # the root only redirects
     }
     urls = [url for url, _ in TABLE] + [url for url, _, _ in POST_TABLE]

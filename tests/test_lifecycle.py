@@ -12,6 +12,7 @@ import time_machine
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -183,6 +184,8 @@ def test_the_link_needs_no_login_and_a_get_changes_nothing(client, org, account,
 def test_the_link_works_once(client, org, account, link):
     day = timezone.localdate() - datetime.timedelta(days=1)
     response = client.post(link, {"activity_on": day.isoformat()})
+    assert (response.status_code, response["Location"]) == (302, link)  # POST/redirect/GET
+    response = client.get(link)
     assert response.status_code == 200
     assert "Tack! Senaste aktivitet på Biblioteket i Testby är registrerad." in (
         response.content.decode()
@@ -191,8 +194,11 @@ def test_the_link_works_once(client, org, account, link):
     assert attestation.user == org.people.medarbetare and attestation.via_link
     account.refresh_from_db()
     assert account.last_activity_on == day
-    # Used: a second POST and a GET are refused with a message; nothing is added.
-    for response in (client.post(link, {"activity_on": day.isoformat()}), client.get(link)):
+    # A reload in the same browser thanks again and records nothing.
+    assert "Tack!" in client.get(link).content.decode()
+    # Used: a second POST and a GET elsewhere are refused with a message; nothing is added.
+    elsewhere = Client()
+    for response in (client.post(link, {"activity_on": day.isoformat()}), elsewhere.get(link)):
         assert response.status_code == 400
         assert "Länken är redan använd." in response.content.decode()
         assert 'name="activity_on"' not in response.content.decode()
@@ -213,11 +219,11 @@ def test_two_clicks_at_once_attest_once(transactional_db, org, account, link):
 def test_a_refused_date_does_not_use_up_the_link(client, org, account, link):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = client.post(link, {"activity_on": tomorrow.isoformat()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "Datumet kan inte ligga i framtiden." in html and 'aria-invalid="true"' in html
     assert not Attestation.objects.exists() and not UsedLink.objects.exists()
-    assert client.post(link, {"activity_on": timezone.localdate().isoformat()}).status_code == 200
+    assert client.post(link, {"activity_on": timezone.localdate().isoformat()}).status_code == 302
     assert Attestation.objects.count() == 1
 
 
@@ -233,7 +239,7 @@ def test_the_link_expires_after_14_days(client, org, account):
     assert not Attestation.objects.exists()
     # The day before, it still works.
     with time_machine.travel(at(2026, 3, 15, 7, 0), tick=False):
-        assert client.post(link, {"activity_on": "2026-03-15"}).status_code == 200
+        assert client.post(link, {"activity_on": "2026-03-15"}).status_code == 302
     assert Attestation.objects.get().activity_on == datetime.date(2026, 3, 15)
 
 
@@ -352,7 +358,7 @@ def test_new_activity_starts_a_new_spell(client, org, quiet):
     mail = Notification.objects.get(kind="account_passive")
     link = re.search(r"/konton/aktivitet/[^/\s]+/", mail.body_text).group(0)
     with time_machine.travel(at(2026, 5, 3, 9, 0), tick=False):
-        assert client.post(link, {"activity_on": "2026-05-02"}).status_code == 200
+        assert client.post(link, {"activity_on": "2026-05-02"}).status_code == 302
     quiet.refresh_from_db()
     assert quiet.last_activity_on == datetime.date(2026, 5, 2)
     assert not lifecycle.passive_accounts(datetime.date(2026, 5, 3))

@@ -60,7 +60,8 @@ def body(**fields):
 def test_issuing_shows_the_key_once_and_stores_only_its_hash(client, org, account):
     client.force_login(org.people.kommunikationsavdelningen)
     response = client.post(KEYS, {"account": account.pk, "name": "Bevakaren"})
-    assert response.status_code == 200
+    assert (response.status_code, response["Location"]) == (302, KEYS)  # POST/redirect/GET
+    response = client.get(KEYS)
     assert response["Cache-Control"].count("no-store")
     html = response.content.decode()
     key = re.search(r'value="(kk_[A-Za-z0-9_-]{43})"', html).group(1)
@@ -76,8 +77,8 @@ def test_issuing_shows_the_key_once_and_stores_only_its_hash(client, org, accoun
     stored = [str(v) for v in ApiToken.objects.values().get().values()]
     assert not any(key in value for value in stored)
 
-    again = client.get(KEYS).content.decode()
-    assert key not in again
+    again = client.get(KEYS).content.decode()  # a reload: the key is gone, none is issued
+    assert key not in again and ApiToken.objects.count() == 1
     assert len(re.findall(r"<h1[\s>]", again)) == 1 and len(re.findall(r"<h1[\s>]", html)) == 1
     assert f"{token.prefix}…" in again and "Bevakaren" in again and "aldrig" in again
 

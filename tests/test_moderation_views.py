@@ -239,7 +239,7 @@ def test_the_desk_lists_overdue_first(client, org, account):
     positions = [page.index(i.text) for i in (overdue, soon, later)]
     assert positions == sorted(positions)
     assert "Redan besvarad" not in page and "Skolans fråga" not in page
-    assert "Försenat 2 h" in page and "4 h 59 min kvar" in page
+    assert "Försenat 2 timmar" in page and "4 timmar 59 minuter kvar" in page
 
     handled = client.get("/moderering/?visa=hanterade").content.decode()
     assert "Redan besvarad" in handled and "Försenad fråga" not in handled
@@ -646,15 +646,33 @@ def test_the_export_lists_saklig_kritik_with_its_diarienummer(client, org, accou
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
-    assert [int(r["id"]) for r in rows] == [registered.pk, waiting.pk]
+    # Read by people: Swedish column names and values, local time to the minute.
+    assert list(rows[0]) == [
+        "Ärendenummer",
+        "Konto",
+        "Plattform",
+        "Typ",
+        "Avsändare",
+        "Text",
+        "Länk till inlägget",
+        "Publicerat",
+        "Upptäckt",
+        "Diarienummer",
+        "Vidarebefordrat till",
+        "Hanterat",
+    ]
+    assert [int(r["Ärendenummer"]) for r in rows] == [registered.pk, waiting.pk]
     first = rows[0]
-    assert first["diarienummer"] == "KFN 2026/88"
-    assert first["forwarded_to"] == "Kultur- och fritidsnämnden"
-    assert first["text"] == "Bokautomaten är trasig, igen; det håller inte."
-    assert first["kind"] == Kind.CRITICISM and first["account"] == account.display_name
+    assert first["Diarienummer"] == "KFN 2026/88"
+    assert first["Vidarebefordrat till"] == "Kultur- och fritidsnämnden"
+    assert first["Text"] == "Bokautomaten är trasig, igen; det håller inte."
+    assert first["Typ"] == "Saklig kritik" and first["Konto"] == account.display_name
+    assert first["Plattform"] == "Instagram"
+    local = timezone.localtime(Item.objects.get(pk=registered.pk).noticed_at)
+    assert first["Upptäckt"] == local.strftime("%Y-%m-%d %H:%M")
     # A cell from the public that a spreadsheet would run as a formula is defused.
-    assert first["author"] == '\'=HYPERLINK("https://evil.example")'
-    assert rows[1]["diarienummer"] == "" and rows[1]["resolved_at"] == ""
+    assert first["Avsändare"] == '\'=HYPERLINK("https://evil.example")'
+    assert rows[1]["Diarienummer"] == "" and rows[1]["Hanterat"] == ""
 
     data = json.loads(client.get("/moderering/diarium.json").content)
     results = data["results"]
@@ -688,6 +706,6 @@ def test_att_gora_lists_my_open_items_by_urgency(client, org, account):
     positions = [page.index(t) for t in titles]
     assert positions == sorted(positions)
     assert f"Övrigt på {account.display_name}" not in page
-    assert "Försenat 2 timmar" in page and "4 timmar kvar" in page
+    assert "Försenat 2 timmar" in page and "4 timmar 59 minuter kvar" in page
     client.force_login(org.people.outsider)
     assert account.display_name not in client.get("/att-gora/").content.decode()

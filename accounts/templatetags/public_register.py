@@ -12,7 +12,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.models import Platform
+from accounts.models import Kind, Platform
 
 register = template.Library()
 
@@ -34,6 +34,8 @@ def register_rows(rows):
     archived_label = escape(_("Senast arkiverat"))
     privacy_label = escape(_("Så behandlas personuppgifter"))
     privacy_for = escape(_("för"))
+    ambassador = escape(_("Ambassadör i tjänsten"))
+    ambassador_badge = f' <span class="badge bg-info text-dark">{ambassador}</span>'
 
     def html(row):
         unit, forvaltning, email = row["unit"], row["forvaltning"], row["contact_email"]
@@ -56,15 +58,16 @@ def register_rows(rows):
                 f'<span class="visually-hidden"> {privacy_for} {escape(row["name"])}</span></a></div>'
             )
         return (
-            '<tr role="row">'
-            f'<td role="cell"><a href="{escape(row["url"])}" rel="{rel_of(row)}">{escape(row["name"])}</a>'
+            "<tr>"
+            f'<td><a href="{escape(row["url"])}" rel="{rel_of(row)}">{escape(row["name"])}</a>'
+            f"{ambassador_badge if row['kind'] == Kind.AMBASSADOR else ''}"
             f'<div class="small text-wrap-anywhere">{escape(row["platform_name"])}{handle}</div></td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{unit_label}</span>{escape(unit)}{forvaltning}</td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{purpose_label}</span>{escape(row["purpose"])}'
+            f'<td><span class="cell-label">{unit_label}</span>{escape(unit)}{forvaltning}</td>'
+            f'<td><span class="cell-label">{purpose_label}</span>{escape(row["purpose"])}'
             f'<div class="small"><span class="fw-semibold">{audience_label}</span> {escape(row["audience"])}</div></td>'
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{responsible_label}</span>'
+            f'<td><span class="cell-label">{responsible_label}</span>'
             f"{escape(f'{person}, {function}' if person else function)}{contact}</td>"
-            f'<td role="cell"><span class="cell-label" aria-hidden="true">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
+            f'<td><span class="cell-label">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
             "</tr>"
         )
 

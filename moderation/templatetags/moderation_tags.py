@@ -5,11 +5,11 @@ register = template.Library()
 
 @register.simple_tag
 def time_left(item, now):
-    """Hours and minutes until the item's deadline, or how late it is."""
-    seconds = int((item.due_at - now).total_seconds())
-    overdue = seconds < 0
-    seconds = abs(seconds)
-    return {"overdue": overdue, "hours": seconds // 3600, "minutes": seconds % 3600 // 60}
+    """The time until the item's deadline, or how late it is (`span`, shown with the
+    `duration` filter), and its whole hours for the badge's colour."""
+    span = item.due_at - now
+    seconds = abs(int(span.total_seconds()))
+    return {"overdue": span.total_seconds() < 0, "hours": seconds // 3600, "span": abs(span)}
 
 
 @register.filter

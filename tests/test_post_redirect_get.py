@@ -1,0 +1,290 @@
+"""POST/redirect/GET: every POST that changes something answers with a redirect, so that
+a reload of the page a person lands on never repeats the action.
+
+The URL conf is walked: each view is read-only (GET/HEAD only, a POST gets 405),
+POST-only (tests/test_access.py's POST table, where a successful POST answers 302), or a
+form page that shows a form on GET and takes it on POST. Each form page is listed below
+with a successful POST, which must answer 302; a reload of where it leads must change
+nothing."""
+
+import datetime
+import inspect
+
+import pytest
+from django.apps import apps
+from django.urls import get_resolver
+from django.utils import timezone
+
+from .test_access import POST_TABLE, _fill, _lifecycle
+
+
+def _allowed_methods(view):
+    """The methods a view's require_http_methods() (require_GET, require_POST,
+    require_safe) allows, or None when nothing restricts them."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+    layer, seen = view, set()
+    while layer is not None and id(layer) not in seen:
+        seen.add(id(layer))
+        try:
+            closure = inspect.getclosurevars(layer).nonlocals
+        except TypeError:
+            closure = {}
+        if "request_method_list" in closure:
+            return {m.upper() for m in closure["request_method_list"]}
+        layer = getattr(layer, "__wrapped__", None)
+    return None
+
+
+def _routes():
+    def walk(resolver, prefix=""):
+        for entry in resolver.url_patterns:
+            route = prefix + str(entry.pattern)
+            if hasattr(entry, "url_patterns"):
+                if not route.startswith("admin/"):  # the admin redirects after each POST
+                    yield from walk(entry, route)
+            else:
+                yield route, entry.callback
+
+    return list(walk(get_resolver()))
+
+
+# The machine API answers its own JSON (201/200 for a pushed item, 405 otherwise), and
+# Django's own views redirect after their POST (LogoutView, set_language).
+MACHINE = {"api/v1/items", "api/v1/openapi.json", "logga-ut/", "sprak/"}
+POST_ONLY = {
+    "aviseringar/<int:pk>/oppna/",
+    "aviseringar/lasta/",
+    "franvaro/<int:pk>/aterkalla/",
+}
+
+
+def _case_token_list(client, org, account, request):
+    client.force_login(org.people.kommunikationsavdelningen)
+    return "/moderering/nycklar/", {"account": account.pk, "name": "Bevakaren"}
+
+
+def _case_attest_link(client, org, account, request):
+    from accounts import lifecycle
+
+    link = lifecycle.activity_link(account, org.people.medarbetare)
+    return link, {"activity_on": timezone.localdate().isoformat()}
+
+
+def _case_absences(client, org, account, request):
+    client.force_login(org.people.medarbetare)
+    today = timezone.localdate()
+    return "/franvaro/", {
+        "starts_on": today.isoformat(),
+        "ends_on": (today + datetime.timedelta(days=3)).isoformat(),
+        "substitute": org.people.chef.pk,
+        "note": "Semester",
+    }
+
+
+def _case_passive_rules(client, org, account, request):
+    from accounts.models import Platform
+
+    client.force_login(org.people.kommunikationsavdelningen)
+    return "/konton/passivitet/", {platform: 120 for platform in Platform.values}
+
+
+def _case_item_list(client, org, account, request):
+    client.force_login(org.people.medarbetare)
+    return "/moderering/", {"account": account.pk, "kind": "fraga", "text": "Öppet i dag?"}
+
+
+def _item(account):
+    from moderation import services
+
+    return services.create_item(None, account, {"kind": "fraga", "text": "Öppet?"})[0]
+
+
+def _case_item_detail(client, org, account, request):
+    """The item page and its actions are one view; its forms post to the action's URL."""
+    return _case_item_action(client, org, account, request)
+
+
+def _case_item_action(client, org, account, request):
+    client.force_login(org.people.medarbetare)
+    return f"/moderering/{_item(account).pk}/svara/", {"svara-text": "Ja, till 20."}
+
+
+def _case_evaluation(client, org, account, request):
+    from activityplans.models import Outcome
+
+    client.force_login(org.people.medarbetare)
+    url = _fill("/planer/utvardering/{evaluation}/", request, account)
+    return url, {
+        "goals_met": "Ja",
+        "reach": "Många",
+        "questions_handling": "Inom ett dygn",
+        "outcome": Outcome.CONTINUE,
+    }
+
+
+def _case_plan_create(client, org, account, request):
+    from .test_plan_views import form_post
+
+    client.force_login(org.people.medarbetare)
+    return "/planer/ny/", form_post("save", unit=org.bibliotek, assignment="nytt_konto")
+
+
+def _case_plan_edit(client, org, account, request):
+    from .test_plan_views import form_post
+
+    client.force_login(org.people.medarbetare)
+    url = _fill("/planer/{draft}/andra/", request, account)
+    return url, form_post("save", unit=org.bibliotek, assignment="nytt_konto")
+
+
+def _case_account_create(client, org, account, request):
+    from .test_accounts import account_data
+
+    client.force_login(org.people.kommunikationsavdelningen)
+    return "/konton/ny/", account_data(org)
+
+
+def _case_account_edit(client, org, account, request):
+    from .test_accounts import account_data
+
+    client.force_login(org.people.kommunikationsavdelningen)
+    data = account_data(
+        org,
+        platform=account.platform,
+        url=account.url,
+        handle=account.handle,
+        display_name="Biblioteket i Testby (ny)",
+    )
+    return f"/konton/{account.pk}/andra/", data
+
+
+def _case_handover(client, org, account, request):
+    client.force_login(org.people.kommunikator)
+    pk = _lifecycle(request, account)["handover"]
+    return f"/overlamning/{pk}/", {"successor": org.people.chef.pk}
+
+
+def _case_snapshot_upload(client, org, account, request):
+    from archive import services
+    from archive.capture import CaptureFailed
+
+    from .archive_helpers import at, semiannual
+    from .test_moderation_views import image_bytes, upload
+
+    request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
+    request.getfixturevalue("fake_capture").outcome = CaptureFailed("Kontot kräver inloggning.")
+    snapshot = semiannual(account)
+    services.capture_one(snapshot.pk, at(2027, 1, 1, 2, 0))
+    client.force_login(org.people.medarbetare)
+    return f"/arkiv/bild/{snapshot.pk}/", {"image": upload(image_bytes("PNG", (400, 300)))}
+
+
+def _case_redact(client, org, account, request):
+    from accounts.models import Account
+
+    # A secret typed into the field before the reference rule existed, in the history.
+    Account.history.filter(id=account.pk).update(credentials_location="lösenord: Bokprat2026!")
+    client.force_login(org.people.kommunikationsavdelningen)
+    return f"/konton/{account.pk}/historik/rensa/", {"reason": "Lösenord", "confirm": "on"}
+
+
+def _case_login(client, org, account, request):
+    user = org.people.medarbetare
+    user.set_password("rätt-lösenord-1")
+    user.save()
+    return "/logga-in/", {"username": user.username, "password": "rätt-lösenord-1"}
+
+
+FORM_PAGES = {
+    "moderering/nycklar/": _case_token_list,
+    "konton/aktivitet/<str:token>/": _case_attest_link,
+    "franvaro/": _case_absences,
+    "konton/passivitet/": _case_passive_rules,
+    "moderering/": _case_item_list,
+    "moderering/<int:pk>/": _case_item_detail,
+    "moderering/<int:pk>/<slug:action>/": _case_item_action,
+    "planer/utvardering/<int:pk>/": _case_evaluation,
+    "planer/ny/": _case_plan_create,
+    "planer/<int:pk>/andra/": _case_plan_edit,
+    "konton/ny/": _case_account_create,
+    "konton/<int:pk>/andra/": _case_account_edit,
+    "overlamning/<int:pk>/": _case_handover,
+    "arkiv/bild/<int:pk>/": _case_snapshot_upload,
+    "konton/<int:pk>/historik/rensa/": _case_redact,
+    "logga-in/": _case_login,
+}
+
+
+def _post_table_routes():
+    from .test_access import PLACEHOLDERS
+
+    routes = set()
+    for url, _data, _expected in POST_TABLE:
+        route = url.lstrip("/")
+        for placeholder, pattern in PLACEHOLDERS.items():
+            route = route.replace(placeholder, pattern)
+        routes.add(route)
+    return routes
+
+
+def test_every_view_is_read_only_post_only_or_a_form_page_that_redirects():
+    post_only = _post_table_routes() | POST_ONLY
+    unclassified, wrong = [], []
+    for route, view in _routes():
+        if route in MACHINE:
+            continue
+        methods = _allowed_methods(view)
+        if route in FORM_PAGES:
+            continue
+        if methods is None:
+            unclassified.append(route)
+        elif "POST" in methods and route not in post_only:
+            wrong.append(route)
+        elif "POST" not in methods and route in post_only:
+            wrong.append(route)
+    assert not unclassified, (
+        "Views that take any method: mark them @require_safe, @require_POST (and add them "
+        f"to test_access.POST_TABLE), or list them in FORM_PAGES: {unclassified}"
+    )
+    assert not wrong, f"POST-only views not in the POST table (or the reverse): {wrong}"
+    routes = {route for route, _view in _routes()}
+    assert set(FORM_PAGES) <= routes, set(FORM_PAGES) - routes
+
+
+def _row_counts():
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+@pytest.mark.parametrize("route", sorted(FORM_PAGES))
+def test_a_successful_post_redirects_and_a_reload_repeats_nothing(
+    client, org, account, request, route
+):
+    url, data = FORM_PAGES[route](client, org, account, request)
+    before = _row_counts()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    changed = _row_counts()
+    assert changed != before or route == "planer/<int:pk>/andra/"  # an edit adds no row
+    landing = client.get(response["Location"])
+    assert landing.status_code in (200, 302)
+    assert client.get(response["Location"]).status_code in (200, 302)  # the reload
+    assert _row_counts() == changed
+
+
+def test_a_new_api_key_is_shown_once_after_the_redirect(client, org, account):
+    from moderation.models import ApiToken
+
+    client.force_login(org.people.kommunikationsavdelningen)
+    response = client.post("/moderering/nycklar/", {"account": account.pk, "name": "Bevakaren"})
+    assert response.status_code == 302 and b"kk_" not in response.content
+    first = client.get("/moderering/nycklar/").content.decode()
+    assert 'id="new-key"' in first
+    again = client.get("/moderering/nycklar/").content.decode()
+    assert 'id="new-key"' not in again
+    assert ApiToken.objects.count() == 1
