@@ -82,6 +82,7 @@ PLANS = [
 
 @transaction.atomic
 def seed(stdout=None):
+    now = timezone.now()  # a command: it reads the clock once and passes it down
     users = {u.username: u for u in User.objects.all()}
     created = 0
     for applicant, name, platform, url, purpose, audience, substitute, admins, target in PLANS:
@@ -104,12 +105,12 @@ def seed(stdout=None):
             "consent_confirmed": True,
             "substitute": users[substitute],
         }
-        plan = services.create_draft(person, data, [users[a] for a in admins])
-        services.submit(person, plan.pk)
+        plan = services.create_draft(person, data, [users[a] for a in admins], now=now)
+        services.submit(person, plan.pk, now=now)
         plan.refresh_from_db()
         while plan.state != target:
             decider = routing.designated(plan)
-            plan = services.decide(decider, plan.pk, plan.state, services.APPROVE)
+            plan = services.decide(decider, plan.pk, plan.state, services.APPROVE, now=now)
         created += 1
 
     # A monitoring-only notice: no approval chain, the chef is informed.
@@ -124,8 +125,9 @@ def seed(stdout=None):
                 "platform": Platform.LINKEDIN,
                 "purpose": "Följa skolutvecklingsdebatten och andra skolors erfarenheter.",
             },
+            now=now,
         )
-        services.submit(person, plan.pk)
+        services.submit(person, plan.pk, now=now)
         created += 1
 
     # An established plan whose evaluation is already overdue, for the compliance overview.
@@ -134,7 +136,7 @@ def seed(stdout=None):
     ).first()
     if established is not None:
         evaluation = established.evaluations.filter(submitted_at__isnull=True).first()
-        overdue_on = timezone.localdate() - datetime.timedelta(days=3)
+        overdue_on = timezone.localdate(now) - datetime.timedelta(days=3)
         if evaluation is not None and evaluation.due_on > overdue_on:
             evaluation.due_on = overdue_on
             evaluation.save(update_fields=["due_on"])

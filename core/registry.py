@@ -108,7 +108,30 @@ notification_loaders = Registry(
     order (notifications.rendering.render_pending).""",
 )
 
+workflows = Registry(
+    "workflows",
+    """The transition table of each stateful record (core.workflow.Workflow), one per
+    model: perform() and allowed() find a record's workflow here.""",
+    required=["activityplans.plan"],
+)
+deputies = Registry(
+    "deputies",
+    """The one deputies resolver: `at(now)` returns the day's organisation.deputies.Deputies
+    (core.workflow asks it for every "who may act"). Registered by organisation.""",
+    required=["organisation"],
+)
+notifier = Registry(
+    "notifier",
+    """The outbox: `notify(recipient, kind, context, url=..., now=...)`
+    (notifications.services.notify); core.workflow writes a transition's notifications
+    through it.""",
+    required=["notifications"],
+)
+
 ALL = [
+    workflows,
+    deputies,
+    notifier,
     close_checks,
     on_closure_confirmed,
     responsibilities,

@@ -10,9 +10,11 @@ class OrganisationConfig(AppConfig):
 
     def ready(self):
         from . import demo, handovers
+        from .deputies import Deputies
 
         registry.register(
             "organisation",
+            deputies=Deputies.at,
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
             demo_seeders=demo.seed,

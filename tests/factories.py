@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import Account, Kind, Platform, Status
 from organisation.models import Role, RoleAssignment, Unit, User
@@ -105,7 +106,7 @@ def make_plan(applicant, substitute, *, actor=None, administrators=None, state=N
     data = plan_data(applicant=applicant, substitute=substitute, **fields)
     if administrators is None:
         administrators = [applicant, substitute]
-    plan = services.create_draft(actor or applicant, data, administrators)
+    plan = services.create_draft(actor or applicant, data, administrators, now=timezone.now())
     if state is not None:
         plan = advance(plan, state)
     return plan
@@ -116,6 +117,7 @@ def advance(plan, state, now=None):
     from activityplans import routing, services
     from activityplans.models import EDITABLE
 
+    now = now or timezone.now()
     plan.refresh_from_db()
     if plan.state in EDITABLE and plan.state != state:
         plan = services.submit(plan.created_by, plan.pk, now=now)

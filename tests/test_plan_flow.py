@@ -63,6 +63,7 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
             "platform": Platform.INSTAGRAM,
             "account_name": "Biblioteket läser",
         },
+        now=timezone.now(),
     )
     assert (plan.state, plan.applicant, plan.created_by, plan.unit) == (
         State.DRAFT,
@@ -73,9 +74,11 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
     assert plan.reference == f"AP-{timezone.localdate().year}-{plan.pk:04d}"
 
     # A draft with missing fields is saved; submitting it lists every missing field.
-    services.save_draft(me, plan.pk, {"purpose": "Väcka läslust hos unga vuxna."})
+    services.save_draft(
+        me, plan.pk, {"purpose": "Väcka läslust hos unga vuxna."}, now=timezone.now()
+    )
     with pytest.raises(ValidationError) as exc:
-        services.submit(me, plan.pk)
+        services.submit(me, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {
         "goals",
         "audience",
@@ -99,32 +102,38 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
     # The substitute may not be the applicant; the communicator does not count as one
     # of the two administrators.
     data = plan_data(account_name="Biblioteket läser", url="", substitute=me)
-    services.save_draft(me, plan.pk, data, administrators=[me, p.kommunikator])
+    services.save_draft(me, plan.pk, data, administrators=[me, p.kommunikator], now=timezone.now())
     with pytest.raises(ValidationError) as exc:
-        services.submit(me, plan.pk)
+        services.submit(me, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {"administrators", "substitute"}
 
-    services.save_draft(me, plan.pk, {"substitute": colleague}, administrators=[me, colleague])
-    plan = services.submit(me, plan.pk)
+    services.save_draft(
+        me, plan.pk, {"substitute": colleague}, administrators=[me, colleague], now=timezone.now()
+    )
+    plan = services.submit(me, plan.pk, now=timezone.now())
     assert plan.state == State.SUBMITTED
     assert kinds_for(p.chef) == ["plan_waiting"]
     assert kinds_for(p.kommunikator) == [] and kinds_for(me) == []
 
-    plan = services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, "Bra idé.")
+    plan = services.decide(
+        p.chef, plan.pk, State.SUBMITTED, APPROVE, "Bra idé.", now=timezone.now()
+    )
     assert plan.state == State.CHEF_APPROVED
     assert kinds_for(p.kommunikator) == ["plan_waiting"]
     assert kinds_for(me) == ["plan_decision"]
     decision = Notification.objects.filter(recipient=me).latest("id")
     assert "Bra idé." in decision.body_text and plan.reference in decision.body_text
 
-    plan = services.decide(p.kommunikator, plan.pk, State.CHEF_APPROVED, APPROVE)
+    plan = services.decide(
+        p.kommunikator, plan.pk, State.CHEF_APPROVED, APPROVE, now=timezone.now()
+    )
     assert plan.state == State.ANCHORED
     assert kinds_for(p.kommunikationschef) == ["plan_waiting"]
     assert kinds_for(me) == ["plan_decision"] * 2
 
     # The plan has no address yet: the kommunikationschef must give one.
     with pytest.raises(ValidationError) as exc:
-        services.decide(p.kommunikationschef, plan.pk, State.ANCHORED, APPROVE)
+        services.decide(p.kommunikationschef, plan.pk, State.ANCHORED, APPROVE, now=timezone.now())
     assert "url" in exc.value.message_dict
     assert Plan.objects.get(pk=plan.pk).state == State.ANCHORED
     plan = services.decide(
@@ -134,6 +143,7 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
         APPROVE,
         "Fastställd.",
         url="https://www.instagram.com/biblioteketlaser",
+        now=timezone.now(),
     )
     assert plan.state == State.ESTABLISHED and plan.established_at is not None
     assert kinds_for(me) == ["plan_decision"] * 3
@@ -199,11 +209,13 @@ def test_return_at_each_step_goes_back_to_the_applicant_and_restarts_at_the_chef
     before = plan.events.count()
 
     with pytest.raises(ValidationError) as exc:
-        services.decide(decider, plan.pk, step, RETURN, "  ")
+        services.decide(decider, plan.pk, step, RETURN, "  ", now=timezone.now())
     assert "comment" in exc.value.message_dict
     assert Plan.objects.get(pk=plan.pk).state == step and plan.events.count() == before
 
-    plan = services.decide(decider, plan.pk, step, RETURN, "Beskriv målgruppen tydligare.")
+    plan = services.decide(
+        decider, plan.pk, step, RETURN, "Beskriv målgruppen tydligare.", now=timezone.now()
+    )
     assert plan.state == State.RETURNED and plan.is_editable
     event = plan.events.last()
     assert (event.action, event.actor, event.comment) == (
@@ -215,18 +227,20 @@ def test_return_at_each_step_goes_back_to_the_applicant_and_restarts_at_the_chef
     assert last.kind == "plan_decision" and "Beskriv målgruppen tydligare." in last.body_text
     # Nobody can decide a returned plan.
     with pytest.raises(PlanConflictType):
-        services.decide(decider, plan.pk, step, APPROVE)
+        services.decide(decider, plan.pk, step, APPROVE, now=timezone.now())
 
     waiting_before = kinds_for(p.chef).count("plan_waiting")
-    services.save_draft(p.medarbetare, plan.pk, {"audience": "Unga vuxna 16–25 år i Testby"})
-    plan = services.submit(p.medarbetare, plan.pk)
+    services.save_draft(
+        p.medarbetare, plan.pk, {"audience": "Unga vuxna 16–25 år i Testby"}, now=timezone.now()
+    )
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert plan.state == State.SUBMITTED
     assert plan.events.last().comment == "Inskickad igen efter komplettering."
     assert kinds_for(p.chef).count("plan_waiting") == waiting_before + 1
     assert routing.designated(plan) == p.chef
     if step != State.SUBMITTED:
         with pytest.raises(PermissionDenied):
-            services.decide(decider, plan.pk, State.SUBMITTED, APPROVE)
+            services.decide(decider, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     # ...and the whole chain runs again.
     plan = advance(plan, State.ESTABLISHED)
     assert actions(plan).count(Action.APPROVED) == (2 if step != State.SUBMITTED else 1)
@@ -241,11 +255,13 @@ def test_reject_at_each_step_needs_a_reason_and_ends_the_plan(org, plan, step):
     plan = advance(plan, step)
     decider = routing.designated(plan)
     with pytest.raises(ValidationError) as exc:
-        services.decide(decider, plan.pk, step, REJECT, "")
+        services.decide(decider, plan.pk, step, REJECT, "", now=timezone.now())
     assert "comment" in exc.value.message_dict
     assert Plan.objects.get(pk=plan.pk).state == step
 
-    plan = services.decide(decider, plan.pk, step, REJECT, "Kanalen finns redan.")
+    plan = services.decide(
+        decider, plan.pk, step, REJECT, "Kanalen finns redan.", now=timezone.now()
+    )
     assert plan.state == State.REJECTED and not plan.is_editable
     assert (plan.events.last().action, plan.events.last().comment) == (
         Action.REJECTED,
@@ -256,11 +272,11 @@ def test_reject_at_each_step_needs_a_reason_and_ends_the_plan(org, plan, step):
     )
     assert plan.remind_at is None and plan.escalate_at is None
     with pytest.raises(services.PlanConflict):
-        services.save_draft(p.medarbetare, plan.pk, {"purpose": "Nytt försök"})
+        services.save_draft(p.medarbetare, plan.pk, {"purpose": "Nytt försök"}, now=timezone.now())
     with pytest.raises(services.PlanConflict):
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     with pytest.raises(services.PlanConflict):
-        services.withdraw(p.medarbetare, plan.pk)
+        services.withdraw(p.medarbetare, plan.pk, now=timezone.now())
     assert not Account.objects.exists()
 
 
@@ -271,14 +287,16 @@ def test_the_applicant_withdraws_until_established(org, plan, state):
     p = org.people
     if state == State.RETURNED:
         plan = advance(plan, State.SUBMITTED)
-        plan = services.decide(p.chef, plan.pk, State.SUBMITTED, RETURN, "Komplettera.")
+        plan = services.decide(
+            p.chef, plan.pk, State.SUBMITTED, RETURN, "Komplettera.", now=timezone.now()
+        )
     else:
         plan = advance(plan, state)
     waiting_for = routing.current_actor(plan) if plan.is_waiting else None
 
     with pytest.raises(PermissionDenied):
-        services.withdraw(p.kommunikationschef, plan.pk)
-    plan = services.withdraw(p.medarbetare, plan.pk, "  Behövs inte längre. ")
+        services.withdraw(p.kommunikationschef, plan.pk, now=timezone.now())
+    plan = services.withdraw(p.medarbetare, plan.pk, "  Behövs inte längre. ", now=timezone.now())
     assert plan.state == State.WITHDRAWN
     event = plan.events.last()
     assert (event.action, event.actor, event.comment) == (
@@ -289,15 +307,15 @@ def test_the_applicant_withdraws_until_established(org, plan, state):
     if waiting_for is not None:
         assert kinds_for(waiting_for)[-1] == "plan_withdrawn"
     with pytest.raises(services.PlanConflict):
-        services.withdraw(p.medarbetare, plan.pk)
+        services.withdraw(p.medarbetare, plan.pk, now=timezone.now())
     with pytest.raises(services.PlanConflict):
-        services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE)
+        services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
 
 
 def test_an_established_plan_cannot_be_withdrawn(org, plan):
     plan = advance(plan, State.ESTABLISHED)
     with pytest.raises(services.PlanConflict):
-        services.withdraw(org.people.medarbetare, plan.pk)
+        services.withdraw(org.people.medarbetare, plan.pk, now=timezone.now())
     plan.refresh_from_db()
     assert plan.state == State.ESTABLISHED and plan.account.status == Status.ACTIVE
 
@@ -305,17 +323,17 @@ def test_an_established_plan_cannot_be_withdrawn(org, plan):
 def test_a_second_decision_with_a_stale_state_is_a_conflict(org, plan):
     p = org.people
     plan = advance(plan, State.SUBMITTED)
-    services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE)
+    services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     events = plan.events.count()
     notifications = Notification.objects.count()
     for user, decision in ((p.chef, APPROVE), (p.chef, REJECT), (p.kommunikator, APPROVE)):
         with pytest.raises(services.PlanConflict, match="redan hanterats"):
-            services.decide(user, plan.pk, State.SUBMITTED, decision, "igen")
+            services.decide(user, plan.pk, State.SUBMITTED, decision, "igen", now=timezone.now())
     assert plan.events.count() == events
     assert Notification.objects.count() == notifications
     assert Plan.objects.get(pk=plan.pk).state == State.CHEF_APPROVED
     with pytest.raises(services.PlanConflict):
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
 
 
 def test_only_the_designated_person_decides_each_step(org, plan):
@@ -323,17 +341,17 @@ def test_only_the_designated_person_decides_each_step(org, plan):
     plan = advance(plan, State.SUBMITTED)
     for user in (p.kommunikator, p.kommunikationschef, p.kommunikator2, p.outsider, p.admin):
         with pytest.raises(PermissionDenied):
-            services.decide(user, plan.pk, State.SUBMITTED, APPROVE)
+            services.decide(user, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     with pytest.raises(PermissionDenied, match="egen plan"):
-        services.decide(p.medarbetare, plan.pk, State.SUBMITTED, APPROVE)
+        services.decide(p.medarbetare, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     with pytest.raises(ValueError):
-        services.decide(p.chef, plan.pk, State.SUBMITTED, "maybe")
+        services.decide(p.chef, plan.pk, State.SUBMITTED, "maybe", now=timezone.now())
     assert Plan.objects.get(pk=plan.pk).state == State.SUBMITTED
     plan = advance(plan, State.CHEF_APPROVED)
     with pytest.raises(PermissionDenied):
-        services.decide(p.chef, plan.pk, State.CHEF_APPROVED, APPROVE)
+        services.decide(p.chef, plan.pk, State.CHEF_APPROVED, APPROVE, now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.decide(p.kommunikator2, plan.pk, State.CHEF_APPROVED, APPROVE)
+        services.decide(p.kommunikator2, plan.pk, State.CHEF_APPROVED, APPROVE, now=timezone.now())
 
 
 # -- who decides --------------------------------------------------------------------------
@@ -344,18 +362,18 @@ def test_a_chef_who_applies_goes_to_the_chef_above(org, colleague):
     plan = make_plan(p.chef, colleague)
     # Nobody above Biblioteket's chef yet: the plan cannot be submitted.
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.chef, plan.pk)
+        services.submit(p.chef, plan.pk, now=timezone.now())
     assert "__all__" in exc.value.message_dict
 
     forvaltningschef = UserFactory(username="forvaltningschef", unit=org.kultur)
     give_role(forvaltningschef, Role.CHEF, org.kultur)
-    plan = services.submit(p.chef, plan.pk)
+    plan = services.submit(p.chef, plan.pk, now=timezone.now())
     assert routing.designated(plan) == forvaltningschef
     assert kinds_for(forvaltningschef) == ["plan_waiting"] and kinds_for(p.chef) == []
     with pytest.raises(PermissionDenied, match="egen plan"):
-        services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE)
+        services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     assert plan not in todo.waiting_for(p.chef)
-    plan = services.decide(forvaltningschef, plan.pk, State.SUBMITTED, APPROVE)
+    plan = services.decide(forvaltningschef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     assert plan.state == State.CHEF_APPROVED
     assert plan.events.last().actor == forvaltningschef
 
@@ -369,8 +387,10 @@ def test_a_communicator_who_applies_is_anchored_by_the_kommunikationschef(org, c
     plan = make_plan(p.kommunikator, colleague, administrators=admins, state=State.CHEF_APPROVED)
     assert routing.designated(plan) == p.kommunikationschef
     with pytest.raises(PermissionDenied):
-        services.decide(p.kommunikator, plan.pk, State.CHEF_APPROVED, APPROVE)
-    plan = services.decide(p.kommunikationschef, plan.pk, State.CHEF_APPROVED, APPROVE)
+        services.decide(p.kommunikator, plan.pk, State.CHEF_APPROVED, APPROVE, now=timezone.now())
+    plan = services.decide(
+        p.kommunikationschef, plan.pk, State.CHEF_APPROVED, APPROVE, now=timezone.now()
+    )
     assert plan.state == State.ANCHORED
 
 
@@ -385,15 +405,17 @@ def test_a_chef_drafts_on_behalf_of_staff_but_not_for_others(org, colleague):
     assert services.may_edit(p.medarbetare, plan) and services.may_edit(p.chef, plan)
 
     with pytest.raises(PermissionDenied):
-        services.create_draft(p.chef, plan_data(applicant=p.outsider))
+        services.create_draft(p.chef, plan_data(applicant=p.outsider), now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.create_draft(p.medarbetare, plan_data(applicant=colleague))
+        services.create_draft(p.medarbetare, plan_data(applicant=colleague), now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.create_draft(p.kommunikator, plan_data(applicant=p.medarbetare))
+        services.create_draft(
+            p.kommunikator, plan_data(applicant=p.medarbetare), now=timezone.now()
+        )
     with pytest.raises(PermissionDenied):
-        services.save_draft(p.chef, plan.pk, {"applicant": p.outsider})
+        services.save_draft(p.chef, plan.pk, {"applicant": p.outsider}, now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.save_draft(colleague, plan.pk, {"purpose": "Mitt syfte"})
+        services.save_draft(colleague, plan.pk, {"purpose": "Mitt syfte"}, now=timezone.now())
     assert Plan.objects.count() == 1
 
 
@@ -402,12 +424,15 @@ def test_monitoring_only_informs_the_chef(org):
     plan = services.create_draft(
         p.medarbetare,
         {"assignment": Assignment.MONITORING, "platform": Platform.LINKEDIN},
+        now=timezone.now(),
     )
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {"purpose"}
-    services.save_draft(p.medarbetare, plan.pk, {"purpose": "Följa biblioteksdebatten."})
-    plan = services.submit(p.medarbetare, plan.pk)
+    services.save_draft(
+        p.medarbetare, plan.pk, {"purpose": "Följa biblioteksdebatten."}, now=timezone.now()
+    )
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert plan.state == State.NOTED and not plan.is_waiting
     assert actions(plan) == [Action.CREATED, Action.NOTED]
     assert kinds_for(p.chef) == ["plan_monitoring"]
@@ -415,9 +440,9 @@ def test_monitoring_only_informs_the_chef(org):
     assert not Account.objects.exists() and not Evaluation.objects.exists()
     assert plan.remind_at is None
     with pytest.raises(services.PlanConflict):
-        services.decide(p.chef, plan.pk, State.NOTED, APPROVE)
+        services.decide(p.chef, plan.pk, State.NOTED, APPROVE, now=timezone.now())
     with pytest.raises(services.PlanConflict):
-        services.withdraw(p.medarbetare, plan.pk)
+        services.withdraw(p.medarbetare, plan.pk, now=timezone.now())
 
 
 def test_an_ambassador_needs_only_the_chef_and_the_statement(org, colleague):
@@ -432,15 +457,16 @@ def test_an_ambassador_needs_only_the_chef_and_the_statement(org, colleague):
         ambassador_statement=False,
     )
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {"url", "ambassador_statement"}
     services.save_draft(
         p.medarbetare,
         plan.pk,
         {"url": "https://www.linkedin.com/in/bibliotekarien", "ambassador_statement": True},
+        now=timezone.now(),
     )
-    plan = services.submit(p.medarbetare, plan.pk)
-    plan = services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE)
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
+    plan = services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     assert plan.state == State.ESTABLISHED
     assert actions(plan)[-1] == Action.ESTABLISHED
     assert kinds_for(p.kommunikator) == [] and kinds_for(p.kommunikationschef) == []
@@ -468,9 +494,9 @@ def test_taking_over_an_existing_account_updates_it(org, colleague):
         url="",
     )
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {"account"}
-    services.save_draft(p.medarbetare, plan.pk, {"account": existing})
+    services.save_draft(p.medarbetare, plan.pk, {"account": existing}, now=timezone.now())
     plan = advance(plan, State.ESTABLISHED)
 
     assert Account.objects.count() == 1
@@ -487,7 +513,7 @@ def test_taking_over_an_existing_account_updates_it(org, colleague):
 def test_a_new_plan_for_an_address_on_the_register_must_take_it_over(org, colleague, account):
     plan = make_plan(org.people.medarbetare, colleague, url=account.url.upper() + "/")
     with pytest.raises(ValidationError) as exc:
-        services.submit(org.people.medarbetare, plan.pk)
+        services.submit(org.people.medarbetare, plan.pk, now=timezone.now())
     assert set(exc.value.message_dict) == {"url"}
     assert "Ta över" in exc.value.message_dict["url"][0]
 
@@ -497,14 +523,14 @@ def test_a_new_version_shows_changes_and_updates_the_account_when_established(or
     first = make_plan(p.medarbetare, colleague, state=State.ESTABLISHED)
     account = first.account
 
-    second = services.start_new_version(p.chef, first.pk)
+    second = services.start_new_version(p.chef, first.pk, now=timezone.now())
     assert (second.version, second.previous, second.reference) == (2, first, first.reference)
     assert second.state == State.DRAFT and second.account == account
     assert services.changes_since_approved(second) == []
     with pytest.raises(services.PlanConflict):
-        services.start_new_version(p.medarbetare, first.pk)
+        services.start_new_version(p.medarbetare, first.pk, now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.start_new_version(p.outsider, first.pk)
+        services.start_new_version(p.outsider, first.pk, now=timezone.now())
 
     # The chef hands the account to the colleague, with a new purpose and audience.
     services.save_draft(
@@ -517,6 +543,7 @@ def test_a_new_version_shows_changes_and_updates_the_account_when_established(or
             "audience": "Seniorer",
         },
         administrators=[colleague, p.medarbetare],
+        now=timezone.now(),
     )
     second.refresh_from_db()
     changes = {
@@ -601,7 +628,7 @@ def test_the_substitute_of_an_absent_chef_decides(org, plan, colleague):
     assert not Plan.objects.visible_to(stand_in).exists()
     absent(p.chef, stand_in)
 
-    plan = services.submit(p.medarbetare, plan.pk)
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert routing.current_actor(plan) == stand_in
     assert kinds_for(stand_in) == ["plan_waiting"] and kinds_for(p.chef) == []
     assert Plan.objects.visible_to(stand_in).filter(pk=plan.pk).exists()
@@ -611,7 +638,7 @@ def test_the_substitute_of_an_absent_chef_decides(org, plan, colleague):
     assert todo.waiting_for(stand_in) == [plan]
     assert routing.may_decide(stand_in, plan) and routing.may_decide(p.chef, plan)
 
-    plan = services.decide(stand_in, plan.pk, State.SUBMITTED, APPROVE)
+    plan = services.decide(stand_in, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     assert plan.state == State.CHEF_APPROVED
     event = plan.events.last()
     assert event.actor == stand_in and event.role == f"Ersättare för {p.chef} (Chef)"
@@ -638,7 +665,7 @@ def test_each_step_goes_to_the_substitute_during_an_absence(org, plan, step, rol
     assert kinds_for(stand_in) == ["plan_waiting"] and kinds_for(designated) == []
     assert Plan.objects.visible_to(stand_in).filter(pk=plan.pk).exists()
     assert todo.waiting_for(stand_in) == [plan]
-    plan = services.decide(stand_in, plan.pk, step, APPROVE)
+    plan = services.decide(stand_in, plan.pk, step, APPROVE, now=timezone.now())
     assert plan.events.last().actor == stand_in
     assert plan.events.last().role.startswith(f"Ersättare för {designated}")
 
@@ -649,7 +676,7 @@ def test_a_substitute_of_a_substitute_sees_what_they_are_asked_to_decide(client,
     second = UserFactory(username="ersattare2", unit=org.bibliotek)
     absent(p.chef, first)
     absent(first, second)
-    plan = services.submit(p.medarbetare, plan.pk)
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert routing.current_actor(plan) == second
     assert kinds_for(second) == ["plan_waiting"]
     assert Plan.objects.visible_to(second).filter(pk=plan.pk).exists()
@@ -661,13 +688,13 @@ def test_a_substitute_of_a_substitute_sees_what_they_are_asked_to_decide(client,
 def test_the_applicant_never_decides_even_as_the_substitute(org, plan):
     p = org.people
     absent(p.chef, p.medarbetare)
-    plan = services.submit(p.medarbetare, plan.pk)
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert not routing.may_decide(p.medarbetare, plan)
     assert p.medarbetare not in routing.deciders(plan)
     assert kinds_for(p.medarbetare) == []
     assert todo.waiting_for(p.medarbetare) == []
     with pytest.raises(PermissionDenied, match="egen plan"):
-        services.decide(p.medarbetare, plan.pk, State.SUBMITTED, APPROVE)
+        services.decide(p.medarbetare, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
     assert Plan.objects.get(pk=plan.pk).state == State.SUBMITTED
 
 
@@ -677,11 +704,11 @@ def test_a_cancelled_or_past_absence_gives_no_one_the_right_to_decide(org, plan)
     absence = absent(p.chef, stand_in)
     absence.cancelled_at = timezone.now()
     absence.save()
-    plan = services.submit(p.medarbetare, plan.pk)
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert not routing.may_decide(stand_in, plan)
     assert not Plan.objects.visible_to(stand_in).exists()
     with pytest.raises(PermissionDenied):
-        services.decide(stand_in, plan.pk, State.SUBMITTED, APPROVE)
+        services.decide(stand_in, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
 
 
 def test_who_sees_which_plans(org, plan, colleague):
@@ -694,7 +721,7 @@ def test_who_sees_which_plans(org, plan, colleague):
         "chef": set(),
         "kommunikationschef": set(),
     }
-    services.submit(p.medarbetare, plan.pk)
+    services.submit(p.medarbetare, plan.pk, now=timezone.now())
     Plan.objects.filter(pk=other.pk).service_update(state=State.SUBMITTED)  # Skolan has no chef
     visible = {role: set(Plan.objects.visible_to(getattr(p, role))) for role in ROLES[1:]}
     assert visible == {
@@ -729,7 +756,10 @@ def test_twenty_concurrent_approvals_make_one_transition(org, colleague):
     assert routing.deciders(plan) == deciders
 
     results = race(
-        20, lambda i: services.decide(deciders[i % 3], plan.pk, State.SUBMITTED, APPROVE)
+        20,
+        lambda i: services.decide(
+            deciders[i % 3], plan.pk, State.SUBMITTED, APPROVE, now=timezone.now()
+        ),
     )
     outcomes = [type(r).__name__ for r in results]
     assert sorted(outcomes) == ["Plan"] + ["PlanConflict"] * 19, results

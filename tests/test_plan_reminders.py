@@ -114,7 +114,7 @@ def test_a_moment_on_a_closed_day_counts_from_the_next_working_day():
 def test_reminded_after_five_working_days_across_dst_and_told_the_communicator_after_ten(org, plan):
     p = org.people
     with time_machine.travel(at(2026, 10, 22, 9, 30), tick=False):
-        plan = services.submit(p.medarbetare, plan.pk)
+        plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert plan.remind_at == at(2026, 10, 29, 9, 30)
     assert plan.escalate_at == at(2026, 11, 5, 9, 30)
 
@@ -141,7 +141,7 @@ def test_reminded_after_five_working_days_across_dst_and_told_the_communicator_a
 def test_a_holiday_postpones_the_reminder(org, plan):
     p = org.people
     with time_machine.travel(at(2026, 5, 11, 10, 0), tick=False):  # Monday before Ascension
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert sweep(at(2026, 5, 18, 10, 0)) == 0  # five working days if 14 May counted
     assert sweep(at(2026, 5, 19, 9, 59)) == 0
     assert sweep(at(2026, 5, 19, 10, 0)) == 1
@@ -151,14 +151,21 @@ def test_a_holiday_postpones_the_reminder(org, plan):
 def test_a_return_and_resubmission_is_a_new_passage_with_its_own_reminder(org, plan):
     p = org.people
     with time_machine.travel(at(2026, 10, 22, 9, 30), tick=False):
-        services.submit(p.medarbetare, plan.pk)
+        services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert sweep(at(2026, 10, 29, 9, 30)) == 1
     with time_machine.travel(at(2026, 10, 29, 10, 0), tick=False):
-        services.decide(p.chef, plan.pk, State.SUBMITTED, services.RETURN, "Komplettera målen.")
+        services.decide(
+            p.chef,
+            plan.pk,
+            State.SUBMITTED,
+            services.RETURN,
+            "Komplettera målen.",
+            now=timezone.now(),
+        )
     # A returned plan waits for nobody: its old escalation is gone.
     assert sweep(at(2026, 11, 5, 9, 30)) == 0
     with time_machine.travel(at(2026, 11, 5, 10, 0), tick=False):
-        plan = services.submit(p.medarbetare, plan.pk)
+        plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
     assert plan.remind_at == at(2026, 11, 12, 10, 0)
     assert sweep(at(2026, 11, 12, 9, 59)) == 0
     assert sweep(at(2026, 11, 12, 10, 0)) == 1
@@ -167,7 +174,7 @@ def test_a_return_and_resubmission_is_a_new_passage_with_its_own_reminder(org, p
 
     # The next step has its own reminder, to the communicator.
     with time_machine.travel(at(2026, 11, 12, 11, 0), tick=False):
-        services.decide(p.chef, plan.pk, State.SUBMITTED, services.APPROVE)
+        services.decide(p.chef, plan.pk, State.SUBMITTED, services.APPROVE, now=timezone.now())
     assert sweep(at(2026, 11, 19, 11, 0)) == 1
     assert sent(p.kommunikator, "plan_reminder") == 1
     assert sent(p.chef, "plan_reminder") == 2
@@ -190,7 +197,7 @@ def test_established_rejected_and_withdrawn_plans_are_not_reminded(org, colleagu
     with time_machine.travel(at(2026, 10, 22, 9, 30), tick=False):
         done = make_plan(p.medarbetare, colleague, state=State.ESTABLISHED)
         gone = make_plan(p.medarbetare, colleague, state=State.SUBMITTED)
-        services.withdraw(p.medarbetare, gone.pk)
+        services.withdraw(p.medarbetare, gone.pk, now=timezone.now())
         draft = make_plan(p.medarbetare, colleague)
     assert sweep(at(2026, 12, 1, 9, 30)) == 0
     assert not Reminder.objects.exists()
@@ -251,7 +258,7 @@ def test_run_jobs_runs_the_plan_sweeps(org, plan):
         assert s.task in app.tasks, s.task
 
     with time_machine.travel(at(2026, 10, 22, 9, 30), tick=False):
-        services.submit(org.people.medarbetare, plan.pk)
+        services.submit(org.people.medarbetare, plan.pk, now=timezone.now())
     out = io.StringIO()
     with time_machine.travel(at(2026, 10, 29, 9, 30), tick=False):
         call_command("run_jobs", stdout=out)
@@ -299,7 +306,7 @@ def test_an_established_plan_is_evaluated_a_year_later_and_reminded_once_per_sta
         assert "skulle lämnas 2027-03-10" not in client.get("/konton/efterlevnad/").content.decode()
 
         with pytest.raises(PermissionDenied):
-            services.submit_evaluation(p.kommunikator, evaluation.pk, {})
+            services.submit_evaluation(p.kommunikator, evaluation.pk, {}, now=timezone.now())
         services.submit_evaluation(
             p.medarbetare,
             evaluation.pk,
@@ -309,9 +316,10 @@ def test_an_established_plan_is_evaluated_a_year_later_and_reminded_once_per_sta
                 "questions_handling": "Alla frågor besvarade inom ett dygn.",
                 "outcome": Outcome.CONTINUE,
             },
+            now=timezone.now(),
         )
         with pytest.raises(services.PlanConflict):
-            services.submit_evaluation(p.medarbetare, evaluation.pk, {})
+            services.submit_evaluation(p.medarbetare, evaluation.pk, {}, now=timezone.now())
         client.force_login(p.kommunikator)
         assert "skulle lämnas 2027-03-10" not in client.get("/konton/efterlevnad/").content.decode()
 
@@ -340,7 +348,10 @@ def test_a_time_limited_activity_is_evaluated_when_it_ends(org, colleague):
     assert sweep(at(2026, 9, 16, 12, 0), jobs.remind_evaluations) == 1
     with time_machine.travel(at(2026, 10, 1, 10, 0), tick=False):
         services.submit_evaluation(
-            p.medarbetare, evaluation.pk, {"outcome": Outcome.CONTINUE, "goals_met": "Ja"}
+            p.medarbetare,
+            evaluation.pk,
+            {"outcome": Outcome.CONTINUE, "goals_met": "Ja"},
+            now=timezone.now(),
         )
     assert not Evaluation.objects.pending().exists()  # the activity has ended
 
@@ -349,7 +360,9 @@ def test_closing_after_the_evaluation_schedules_no_next_one(org, plan):
     with time_machine.travel(at(2026, 3, 10, 10, 0), tick=False):
         plan = advance(plan, State.ESTABLISHED)
     evaluation = plan.evaluations.get()
-    services.submit_evaluation(org.people.medarbetare, evaluation.pk, {"outcome": Outcome.CLOSE})
+    services.submit_evaluation(
+        org.people.medarbetare, evaluation.pk, {"outcome": Outcome.CLOSE}, now=timezone.now()
+    )
     assert not Evaluation.objects.pending().exists()
 
 

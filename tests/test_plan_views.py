@@ -178,7 +178,7 @@ def test_a_bad_address_at_the_last_step_is_a_message_not_a_crash(client, org, pl
     AccountFactory(
         url="https://www.facebook.com/upptagen", unit=org.bibliotek, responsible=org.people.chef
     )
-    services.save_draft(org.people.medarbetare, plan.pk, {"url": ""})
+    services.save_draft(org.people.medarbetare, plan.pk, {"url": ""}, now=timezone.now())
     plan = advance(plan, State.ANCHORED)
     client.raise_request_exception = False
     client.force_login(org.people.kommunikationschef)
@@ -224,7 +224,9 @@ def test_todo_lists_plans_waiting_for_me_oldest_first(client, org, colleague):
     assert "Äldre planen" not in page(client.get("/att-gora/"))
 
     # A returned plan asks its applicant to complete it.
-    services.decide(p.chef, newer.pk, State.SUBMITTED, services.RETURN, "Fyll i målen.")
+    services.decide(
+        p.chef, newer.pk, State.SUBMITTED, services.RETURN, "Fyll i målen.", now=timezone.now()
+    )
     client.force_login(p.medarbetare)
     assert "Komplettera och skicka in: Nyare planen" in page(client.get("/att-gora/"))
 
@@ -261,7 +263,9 @@ def test_new_version_page_shows_what_changed(client, org, plan):
     copy = Plan.objects.get(previous=plan)
     assert response.status_code == 302 and response["Location"] == f"/planer/{copy.pk}/andra/"
     assert "Inget är ändrat" in page(client.get(f"/planer/{copy.pk}/"))
-    services.save_draft(p.medarbetare, copy.pk, {"audience": "Seniorer i Testby"})
+    services.save_draft(
+        p.medarbetare, copy.pk, {"audience": "Seniorer i Testby"}, now=timezone.now()
+    )
     html = page(client.get(f"/planer/{copy.pk}/"))
     assert "Ändringar mot fastställd version 1" in html
     assert "Seniorer i Testby" in html and plan.audience in html
@@ -311,15 +315,22 @@ def _in_state(org, plan, state):
     if state in (State.RETURNED, State.REJECTED):
         plan = advance(plan, State.SUBMITTED)
         decision = services.RETURN if state == State.RETURNED else services.REJECT
-        return services.decide(p.chef, plan.pk, State.SUBMITTED, decision, "Nej")
+        return services.decide(
+            p.chef, plan.pk, State.SUBMITTED, decision, "Nej", now=timezone.now()
+        )
     if state == State.WITHDRAWN:
-        return services.withdraw(p.medarbetare, plan.pk)
+        return services.withdraw(p.medarbetare, plan.pk, now=timezone.now())
     if state == State.NOTED:
-        services.save_draft(p.medarbetare, plan.pk, {"assignment": "omvarldsbevakning"})
-        return services.submit(p.medarbetare, plan.pk)
+        services.save_draft(
+            p.medarbetare, plan.pk, {"assignment": "omvarldsbevakning"}, now=timezone.now()
+        )
+        return services.submit(p.medarbetare, plan.pk, now=timezone.now())
     if state == State.SUPERSEDED:
         plan = advance(plan, State.ESTABLISHED)
-        advance(services.start_new_version(p.medarbetare, plan.pk), State.ESTABLISHED)
+        advance(
+            services.start_new_version(p.medarbetare, plan.pk, now=timezone.now()),
+            State.ESTABLISHED,
+        )
         plan.refresh_from_db()
         return plan
     return advance(plan, state)
@@ -344,7 +355,7 @@ def test_the_plan_pages_show_a_plan_in_every_state(client, org, plan, state):
 def test_a_new_version_through_the_edit_form(client, org, plan, colleague):
     p = org.people
     plan = advance(plan, State.ESTABLISHED)
-    copy = services.start_new_version(p.medarbetare, plan.pk)
+    copy = services.start_new_version(p.medarbetare, plan.pk, now=timezone.now())
     client.force_login(p.medarbetare)
     html = page(client.get(f"/planer/{copy.pk}/andra/"))
     assert "version 2" in html
