@@ -9,8 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Kontoregister")
 
     def ready(self):
-        from . import compliance, demo, lifecycle, todo
+        from . import closures, compliance, demo, lifecycle, todo
 
+        registry.workflows.register("accounts.closure", closures.WORKFLOW)
         registry.register(
             "accounts",
             todo_sources=todo.items,

@@ -383,7 +383,9 @@ def attach(snapshot_id, png, method, actor, now):
                 data={"superseded_by": snapshot.pk, "version": snapshot.version},
             )
         if snapshot.reason == Reason.FINAL:
-            finish_closure(account.pk, now, actor=actor)  # a confirmed closure ends with this seal
+            finish_closure(
+                account.pk, now=now, actor=actor
+            )  # a confirmed closure ends with this seal
         day = timezone.localdate(now)
         Account.objects.filter(pk=account.pk).filter(
             Q(last_snapshot_on__isnull=True) | Q(last_snapshot_on__lt=day)

@@ -73,7 +73,7 @@ close_checks = Registry(
 on_closure_confirmed = Registry(
     "on_closure_confirmed",
     """What happens when a closure is confirmed: `hook(actor, account, now=now)`, inside
-    the confirming transaction (accounts.lifecycle.confirm_closure).""",
+    the confirming transaction (accounts.closures.apply_confirm).""",
     required=["archive.start_final_snapshot"],
 )
 responsibilities = Registry(
@@ -112,7 +112,7 @@ workflows = Registry(
     "workflows",
     """The transition table of each stateful record (core.workflow.Workflow), one per
     model: perform() and allowed() find a record's workflow here.""",
-    required=["activityplans.plan"],
+    required=["activityplans.plan", "accounts.closure"],
 )
 deputies = Registry(
     "deputies",

@@ -84,6 +84,7 @@ class Transition:
     url_args: object = None  # record -> args; default [record.pk]
     style: str = "primary"
     event: object = None  # the event's action; default `action`; False: apply writes its own
+    system: bool = False  # taken by the system (a sweep, another workflow), never offered
 
     def url(self, record):
         if not self.url_name:
@@ -289,7 +290,7 @@ def allowed(actor, record, *, now, deputies=None):
     ctx = Context(workflow, actor, record, now, {}, deputies)
     found = Actions()
     for transition in workflow.transitions:
-        if transition.action in found:
+        if transition.system or transition.action in found:
             continue
         if actor is not None and actor.is_authenticated and workflow.permits(ctx, transition):
             found.append(

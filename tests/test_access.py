@@ -278,7 +278,9 @@ def _lifecycle(request, account):
     AccountFactory(unit=org.bibliotek, responsible=leaver)
     deactivate_user(org.people.admin, leaver, timezone.now())
     return {
-        "closure": lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.").pk,
+        "closure": lifecycle.propose_closure(
+            org.people.medarbetare, account.pk, "Passivt.", now=timezone.now()
+        ).pk,
         "link": lifecycle.activity_link(account, org.people.medarbetare).split("/")[-2],
         "handover": leaver.handovers.get().pk,
     }

@@ -49,8 +49,11 @@ def winding_down(org, account):
         org.people.medarbetare,
         account.pk,
         "Ingen aktivitet sedan i våras; målgruppen nås i kommunens nyhetsbrev.",
+        now=timezone.now(),
     )
-    lifecycle.record_closure_step(org.people.medarbetare, closure.pk, "innehall_borttaget")
+    lifecycle.record_closure_step(
+        org.people.medarbetare, closure.pk, "innehall_borttaget", now=timezone.now()
+    )
     return account
 
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import lifecycle
+from accounts import jobs, lifecycle
 from accounts import services as account_services
 from accounts.models import Account, Attestation, Closure, PassiveRule, Problem, Status, UsedLink
 from activityplans.models import State as PlanState
@@ -139,8 +139,10 @@ def test_a_date_in_the_future_or_before_the_start_is_refused(client, org, accoun
 def test_an_earlier_date_is_recorded_but_last_activity_does_not_move_back(org, account):
     p = org.people
     today = timezone.localdate()
-    lifecycle.attest_activity(p.medarbetare, account.pk, today)
-    lifecycle.attest_activity(p.chef, account.pk, today - datetime.timedelta(days=20))
+    lifecycle.attest_activity(p.medarbetare, account.pk, today, now=timezone.now())
+    lifecycle.attest_activity(
+        p.chef, account.pk, today - datetime.timedelta(days=20), now=timezone.now()
+    )
     account.refresh_from_db()
     assert account.last_activity_on == today
     assert Attestation.objects.filter(kind=Attestation.Kind.ACTIVITY).count() == 2
@@ -149,9 +151,13 @@ def test_an_earlier_date_is_recorded_but_last_activity_does_not_move_back(org, a
 def test_the_future_is_judged_in_stockholm(org, account):
     """At 00:30 on 1 June in Stockholm it is still 31 May in UTC: 1 June is today."""
     with time_machine.travel(at(2026, 6, 1, 0, 30), tick=False):
-        lifecycle.attest_activity(org.people.medarbetare, account.pk, datetime.date(2026, 6, 1))
+        lifecycle.attest_activity(
+            org.people.medarbetare, account.pk, datetime.date(2026, 6, 1), now=timezone.now()
+        )
         with pytest.raises(ValidationError):
-            lifecycle.attest_activity(org.people.medarbetare, account.pk, datetime.date(2026, 6, 2))
+            lifecycle.attest_activity(
+                org.people.medarbetare, account.pk, datetime.date(2026, 6, 2), now=timezone.now()
+            )
 
 
 # -- the one-click link -----------------------------------------------------------------
@@ -197,7 +203,7 @@ def test_two_clicks_at_once_attest_once(transactional_db, org, account, link):
     day = timezone.localdate()
 
     def click(i):
-        return lifecycle.attest_by_link(link.split("/")[-2], day)
+        return lifecycle.attest_by_link(link.split("/")[-2], day, now=timezone.now())
 
     results = race(2, click)
     assert sorted(type(r).__name__ for r in results) == ["LinkInvalid", "tuple"]
@@ -288,22 +294,22 @@ def quiet(org, account):
 def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
     p = org.people
     # Day 89 (31 March, the clock just before midnight in Stockholm): nothing.
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 31, 23, 59)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 3, 31, 23, 59)) == 0
     assert not lifecycle.passive_accounts(datetime.date(2026, 3, 31))
     # Day 90: five minutes past midnight in Stockholm, 22:05 UTC the day before.
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 1, 0, 5)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 1, 0, 5)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 20, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 1, 0, 5)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 4, 1, 0, 5)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 20, 12, 0)) == 0
     assert sent(p.medarbetare, "account_passive") == 1
     assert sent(p.kommunikator, "account_passive_close") == 0
     mail = Notification.objects.get(kind="account_passive")
     assert "90 dagar" in mail.body_text and "/konton/aktivitet/" in mail.body_text
     assert mail.body_text.count("http://") >= 2  # absolute links in the e-mail
     # Day 119: still only the reminder; day 120: the communicator, once.
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 30, 23, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 5, 1, 6, 0)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 5, 1, 12, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 30, 23, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 5, 1, 6, 0)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 5, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 0
     assert sent(p.kommunikator, "account_passive_close") == 1
     assert sent(p.medarbetare, "account_passive") == 1
     assert Notification.objects.filter(kind__startswith="account_passive").count() == 2
@@ -312,8 +318,8 @@ def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
 
 
 def test_a_sweep_that_comes_late_sends_both_once(org, quiet):
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 2
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 2
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 0
     assert sent(org.people.medarbetare, "account_passive") == 1
     assert sent(org.people.kommunikator, "account_passive_close") == 1
 
@@ -321,10 +327,10 @@ def test_a_sweep_that_comes_late_sends_both_once(org, quiet):
 def test_a_platform_rule_changes_the_limit(org, quiet):
     PassiveRule.objects.create(platform="instagram", days=30)
     PassiveRule.objects.create(platform="facebook_sida", days=365)
-    assert sweep(lifecycle.remind_passive, at(2026, 1, 30, 12, 0)) == 0  # day 29
-    assert sweep(lifecycle.remind_passive, at(2026, 1, 31, 12, 0)) == 1  # day 30
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 1, 12, 0)) == 0  # day 59
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 2, 12, 0)) == 1  # day 60: communicator
+    assert sweep(jobs.remind_passive, at(2026, 1, 30, 12, 0)) == 0  # day 29
+    assert sweep(jobs.remind_passive, at(2026, 1, 31, 12, 0)) == 1  # day 30
+    assert sweep(jobs.remind_passive, at(2026, 3, 1, 12, 0)) == 0  # day 59
+    assert sweep(jobs.remind_passive, at(2026, 3, 2, 12, 0)) == 1  # day 60: communicator
     # A Facebook page silent for 200 days is within its platform's limit.
     other = AccountFactory(
         unit=org.bibliotek, responsible=org.people.chef, opened_on=datetime.date(2025, 8, 1)
@@ -334,7 +340,7 @@ def test_a_platform_rule_changes_the_limit(org, quiet):
 
 def test_new_activity_starts_a_new_spell(client, org, quiet):
     p = org.people
-    sweep(lifecycle.remind_passive, at(2026, 5, 1, 12, 0))
+    sweep(jobs.remind_passive, at(2026, 5, 1, 12, 0))
     assert sent(p.medarbetare, "account_passive") == 1
     # The responsible person clicks the link in the reminder.
     mail = Notification.objects.get(kind="account_passive")
@@ -345,9 +351,9 @@ def test_new_activity_starts_a_new_spell(client, org, quiet):
     assert quiet.last_activity_on == datetime.date(2026, 5, 2)
     assert not lifecycle.passive_accounts(datetime.date(2026, 5, 3))
     # Not passive again until 90 days after 2 May; then reminded again, once.
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 30, 12, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 31, 12, 0)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 31, 13, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 7, 30, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 7, 31, 12, 0)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 7, 31, 13, 0)) == 0
     assert sent(p.medarbetare, "account_passive") == 2
 
 
@@ -451,8 +457,8 @@ def coverage_mail(user):
 def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     p = org.people
     # Q1: three problems on the thin account, a missing check of the logins on both.
-    assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) == 5
-    assert sweep(lifecycle.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 5
+    assert sweep(jobs.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
     assert sent(p.medarbetare, "account_coverage") == 3
     assert sent(p.medarbetare, "account_credentials") == 2
     bodies = " ".join(
@@ -470,11 +476,11 @@ def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     thin.substitute = p.chef
     thin.save()
     with time_machine.travel(at(2026, 3, 20, 8, 0), tick=False):
-        lifecycle.attest_credentials(p.medarbetare, account.pk)
+        lifecycle.attest_credentials(p.medarbetare, account.pk, now=timezone.now())
     # Q2 (the quarter turns at midnight in Stockholm, 22:00 UTC): again, once.
-    assert sweep(lifecycle.remind_coverage, at(2026, 4, 1, 0, 30)) == 3
-    assert sweep(lifecycle.remind_coverage, at(2026, 6, 30, 12, 0)) == 1  # the check lapses
-    assert sweep(lifecycle.remind_coverage, at(2026, 6, 30, 13, 0)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 4, 1, 0, 30)) == 3
+    assert sweep(jobs.remind_coverage, at(2026, 6, 30, 12, 0)) == 1  # the check lapses
+    assert sweep(jobs.remind_coverage, at(2026, 6, 30, 13, 0)) == 0
     assert sent(p.medarbetare, "account_coverage") == 5
     assert sent(p.medarbetare, "account_credentials") == 4
     assert Reminder.objects.filter(subject=f"credentials:{account.pk}").count() == 2
@@ -504,7 +510,7 @@ def test_lapsed_checks_show_red_until_attested(client, org, account):
 
 def test_a_check_lapses_after_a_quarter(client, org, account):
     with time_machine.travel(at(2026, 1, 15, 10, 0), tick=False):
-        lifecycle.attest_credentials(org.people.chef, account.pk)
+        lifecycle.attest_credentials(org.people.chef, account.pk, now=timezone.now())
     assert not lifecycle.credentials_lapsed(datetime.date(2026, 4, 15)).exists()
     lapsed = lifecycle.credentials_lapsed(datetime.date(2026, 4, 20))
     assert list(lapsed) == [account]
@@ -520,7 +526,7 @@ def test_a_check_lapses_after_a_quarter(client, org, account):
 
 def test_a_closure_needs_a_reason(client, org, account):
     with pytest.raises(ValidationError) as exc:
-        lifecycle.propose_closure(org.people.medarbetare, account.pk, "  ")
+        lifecycle.propose_closure(org.people.medarbetare, account.pk, "  ", now=timezone.now())
     assert "reason" in exc.value.message_dict
     client.force_login(org.people.medarbetare)
     response = client.post(f"/konton/{account.pk}/avslut/", {"reason": ""}, follow=True)
@@ -559,12 +565,14 @@ def test_who_proposes_a_closure(client, org, account, role, status):
 
 def test_a_proposal_is_sent_to_those_who_confirm(org, account):
     p = org.people
-    lifecycle.propose_closure(p.medarbetare, account.pk, "Ingen aktivitet sedan i vintras.")
+    lifecycle.propose_closure(
+        p.medarbetare, account.pk, "Ingen aktivitet sedan i vintras.", now=timezone.now()
+    )
     assert sent(p.kommunikator, "closure_proposed") == 1
     assert sent(p.kommunikationschef, "closure_proposed") == 1
     assert sent(p.medarbetare, "closure_proposed") == 0
     with pytest.raises(ValidationError):  # one at a time
-        lifecycle.propose_closure(p.kommunikator, account.pk, "Igen")
+        lifecycle.propose_closure(p.kommunikator, account.pk, "Igen", now=timezone.now())
     assert Closure.objects.count() == 1
 
 
@@ -580,20 +588,24 @@ def test_a_proposal_is_sent_to_those_who_confirm(org, account):
     ],
 )
 def test_who_confirms_a_closure(org, account, fake_capture, role, allowed):
-    closure = lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.")
+    closure = lifecycle.propose_closure(
+        org.people.medarbetare, account.pk, "Passivt.", now=timezone.now()
+    )
     if allowed:
-        lifecycle.confirm_closure(getattr(org.people, role), closure.pk)
+        lifecycle.confirm_closure(getattr(org.people, role), closure.pk, now=timezone.now())
     else:
         with pytest.raises(PermissionDenied):
-            lifecycle.confirm_closure(getattr(org.people, role), closure.pk)
+            lifecycle.confirm_closure(getattr(org.people, role), closure.pk, now=timezone.now())
     closure.refresh_from_db()
     assert (closure.state == Closure.State.CONFIRMED) == allowed
 
 
 def test_the_proposer_does_not_confirm(client, org, account):
-    closure = lifecycle.propose_closure(org.people.kommunikator, account.pk, "Passivt.")
+    closure = lifecycle.propose_closure(
+        org.people.kommunikator, account.pk, "Passivt.", now=timezone.now()
+    )
     with pytest.raises(PermissionDenied):
-        lifecycle.confirm_closure(org.people.kommunikator, closure.pk)
+        lifecycle.confirm_closure(org.people.kommunikator, closure.pk, now=timezone.now())
     client.force_login(org.people.kommunikator)
     page = client.get(f"/konton/{account.pk}/").content.decode()
     assert "Bekräfta avslut" not in page
@@ -620,7 +632,7 @@ def test_closure_from_proposal_to_the_public_list(client, org, account, fake_cap
     # The final snapshot is requested, and the account is not closed before it is sealed.
     final = Snapshot.objects.get(account=account, reason=Reason.FINAL)
     assert final.state == SnapshotState.DUE
-    assert lifecycle.finish_closure(account.pk) is False
+    assert lifecycle.finish_closure(account.pk, now=timezone.now()) is False
     with pytest.raises(ValidationError):
         account_services.update_account(p.kommunikationschef, account.pk, {"status": "avslutat"})
     account.refresh_from_db()
@@ -653,7 +665,7 @@ def test_closure_from_proposal_to_the_public_list(client, org, account, fake_cap
     assert "Avslutad" in page and "Föreslå att kontot avslutas" not in page
     assert "Registrera senaste inlägg" not in page and "dagar sedan senaste aktivitet" not in page
     with pytest.raises(ValidationError):
-        lifecycle.propose_closure(p.kommunikator, account.pk, "Igen")
+        lifecycle.propose_closure(p.kommunikator, account.pk, "Igen", now=timezone.now())
 
 
 def test_an_upload_of_the_final_snapshot_closes_it_too(org, account, fake_capture):
@@ -663,8 +675,10 @@ def test_an_upload_of_the_final_snapshot_closes_it_too(org, account, fake_captur
 
     p = org.people
     fake_capture.outcome = CaptureRefused("Inloggning krävs")
-    closure = lifecycle.propose_closure(p.kommunikationschef, account.pk, "Passivt.")
-    lifecycle.confirm_closure(p.kommunikator, closure.pk)
+    closure = lifecycle.propose_closure(
+        p.kommunikationschef, account.pk, "Passivt.", now=timezone.now()
+    )
+    lifecycle.confirm_closure(p.kommunikator, closure.pk, now=timezone.now())
     final = Snapshot.objects.get(reason=Reason.FINAL)
     assert archive_services.capture_one(final.pk) == SnapshotState.NEEDS_UPLOAD
     account.refresh_from_db()
@@ -678,8 +692,8 @@ def test_a_final_snapshot_sealed_before_the_confirmation_closes_at_once(org, acc
     p = org.people
     final = archive_services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL)
     archive_services.attach(final.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
-    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
-    lifecycle.confirm_closure(p.kommunikationschef, closure.pk)
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
+    lifecycle.confirm_closure(p.kommunikationschef, closure.pk, now=timezone.now())
     account.refresh_from_db()
     closure.refresh_from_db()
     assert account.status == Status.CLOSED and closure.state == Closure.State.CLOSED
@@ -689,16 +703,20 @@ def test_a_final_snapshot_sealed_before_the_confirmation_closes_at_once(org, acc
 def test_an_old_final_snapshot_from_a_cancelled_closure_does_not_close(org, account, fake_capture):
     p = org.people
     with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
-        first = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
-        lifecycle.confirm_closure(p.kommunikator, first.pk)
-        lifecycle.cancel_closure(p.kommunikator, first.pk)  # before the snapshot was sealed
+        first = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
+        lifecycle.confirm_closure(p.kommunikator, first.pk, now=timezone.now())
+        lifecycle.cancel_closure(
+            p.kommunikator, first.pk, now=timezone.now()
+        )  # before the snapshot was sealed
         old = Snapshot.objects.get(reason=Reason.FINAL)
         archive_services.attach(old.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
     account.refresh_from_db()
     assert account.status == Status.ACTIVE
     with time_machine.travel(at(2026, 9, 1, 10, 0), tick=False):
-        second = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt igen.")
-        lifecycle.confirm_closure(p.kommunikator, second.pk)
+        second = lifecycle.propose_closure(
+            p.medarbetare, account.pk, "Passivt igen.", now=timezone.now()
+        )
+        lifecycle.confirm_closure(p.kommunikator, second.pk, now=timezone.now())
     account.refresh_from_db()
     assert account.status == Status.WINDING_DOWN  # waits for a new final snapshot
     fresh = Snapshot.objects.filter(reason=Reason.FINAL).exclude(pk=old.pk).get()
@@ -711,18 +729,20 @@ def test_an_old_final_snapshot_from_a_cancelled_closure_does_not_close(org, acco
 
 
 def test_a_closure_is_confirmed_once(org, account, fake_capture):
-    closure = lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.")
-    lifecycle.confirm_closure(org.people.kommunikator, closure.pk)
-    with pytest.raises(ValidationError):
-        lifecycle.confirm_closure(org.people.kommunikationschef, closure.pk)
+    closure = lifecycle.propose_closure(
+        org.people.medarbetare, account.pk, "Passivt.", now=timezone.now()
+    )
+    lifecycle.confirm_closure(org.people.kommunikator, closure.pk, now=timezone.now())
+    with pytest.raises(lifecycle.ClosureConflict):
+        lifecycle.confirm_closure(org.people.kommunikationschef, closure.pk, now=timezone.now())
     assert Snapshot.objects.filter(reason=Reason.FINAL).count() == 1
 
 
 def test_checklist_steps_record_who_and_when(client, org, account, fake_capture):
     p = org.people
-    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
     with time_machine.travel(at(2026, 9, 1, 10, 0), tick=False):
-        lifecycle.record_closure_step(p.chef, closure.pk, "konto_raderat")
+        lifecycle.record_closure_step(p.chef, closure.pk, "konto_raderat", now=timezone.now())
     client.force_login(p.kommunikator)
     with time_machine.travel(at(2026, 9, 2, 11, 0), tick=False):
         response = client.post(f"/konton/avslut/{closure.pk}/steg/", {"step": "links"})
@@ -764,7 +784,7 @@ def test_checklist_steps_record_who_and_when(client, org, account, fake_capture)
 def test_the_closure_buttons_are_offered_to_those_who_may_use_them(
     client, org, account, role, steps, cancel
 ):
-    lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.")
+    lifecycle.propose_closure(org.people.medarbetare, account.pk, "Passivt.", now=timezone.now())
     client.force_login(getattr(org.people, role))
     html = client.get(f"/konton/{account.pk}/").content.decode()
     assert "Föreslagen" in html and "Checklista" in html
@@ -774,8 +794,8 @@ def test_the_closure_buttons_are_offered_to_those_who_may_use_them(
 
 def test_cancel_returns_the_account_to_active(client, org, account, fake_capture):
     p = org.people
-    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
-    lifecycle.confirm_closure(p.kommunikator, closure.pk)
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
+    lifecycle.confirm_closure(p.kommunikator, closure.pk, now=timezone.now())
     client.force_login(p.chef)
     assert client.post(f"/konton/avslut/{closure.pk}/avbryt/").status_code == 403
     client.force_login(p.medarbetare)  # the proposer may take it back
@@ -791,11 +811,13 @@ def test_cancel_returns_the_account_to_active(client, org, account, fake_capture
     account.refresh_from_db()
     assert account.status == Status.ACTIVE
     # A new closure can be proposed; the cancelled one cannot be confirmed.
-    with pytest.raises(ValidationError):
-        lifecycle.confirm_closure(p.kommunikationschef, closure.pk)
+    with pytest.raises(lifecycle.ClosureConflict):
+        lifecycle.confirm_closure(p.kommunikationschef, closure.pk, now=timezone.now())
     response = client.post(f"/konton/avslut/{closure.pk}/avbryt/", follow=True)
     assert "Avslutet kan inte avbrytas." in messages_of(response)
-    assert lifecycle.propose_closure(p.medarbetare, account.pk, "Nu på riktigt.")
+    assert lifecycle.propose_closure(
+        p.medarbetare, account.pk, "Nu på riktigt.", now=timezone.now()
+    )
 
 
 def test_the_closed_list_is_public_and_in_order(client, org):
@@ -1099,7 +1121,7 @@ def test_someone_who_left_no_longer_counts_as_an_administrator(org, account):
     deactivate(org.people.kommunikator)
     assert Account.objects.with_problem(Problem.NO_COMMUNICATOR).filter(pk=account.pk).exists()
     # The responsible person has left: nobody is reminded (the handover names who takes over).
-    assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 0
 
 
 def test_the_admin_never_deletes_a_person(client, org):
