@@ -112,7 +112,7 @@ workflows = Registry(
     "workflows",
     """The transition table of each stateful record (core.workflow.Workflow), one per
     model: perform() and allowed() find a record's workflow here.""",
-    required=["activityplans.plan", "accounts.closure"],
+    required=["activityplans.plan", "accounts.closure", "archive.snapshot"],
 )
 deputies = Registry(
     "deputies",

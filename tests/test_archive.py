@@ -163,7 +163,7 @@ def test_the_sweep_run_twice_makes_each_snapshot_once(org, account):
     assert Snapshot.objects.count() == 2
     # A retaken snapshot (version 2) does not make the sweep create a second version 1.
     Snapshot.objects.filter(account=account).service_update(state=State.SEALED)
-    services.new_version(org.people.medarbetare, Snapshot.objects.get(account=account).pk, now)
+    services.new_version(org.people.medarbetare, Snapshot.objects.get(account=account).pk, now=now)
     assert jobs.create_semiannual(now) == 0
     assert Snapshot.objects.filter(account=account, version=1).count() == 1
 
@@ -535,17 +535,17 @@ def test_a_retake_is_version_2_and_supersedes_version_1_only_when_sealed(
 ):
     p = org.people
     with pytest.raises(PermissionDenied):
-        services.new_version(p.chef, sealed.pk)
+        services.new_version(p.chef, sealed.pk, now=timezone.now())
     now = at(2027, 2, 1, 10, 0)
-    v2 = services.new_version(p.medarbetare, sealed.pk, now)
+    v2 = services.new_version(p.medarbetare, sealed.pk, now=now)
     assert (v2.version, v2.period_key, v2.reason, v2.state) == (2, "2026-H2", "halvar", "vantar")
     assert v2.supersedes == sealed and v2.requested_by == p.medarbetare
     sealed.refresh_from_db()
     assert sealed.state == State.SEALED  # still the delivered one
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.kommunikationsavdelningen, sealed.pk, now)
+        services.new_version(p.kommunikationsavdelningen, sealed.pk, now=now)
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.medarbetare, v2.pk, now)
+        services.new_version(p.medarbetare, v2.pk, now=now)
 
     # The retake fails and waits for an upload: version 1 is still what is delivered.
     fake_capture.outcome = CaptureFailed("Tidsgränsen nåddes.")
@@ -578,16 +578,16 @@ def test_a_retake_is_version_2_and_supersedes_version_1_only_when_sealed(
     assert Snapshot.objects.get(pk=sealed.pk).sha256 == sealed.sha256
     # A new version is taken of the newest sealed one only.
     with pytest.raises(services.SnapshotConflict):
-        services.new_version(p.medarbetare, old.pk, now)
-    assert services.new_version(p.medarbetare, v2.pk, now).version == 3
+        services.new_version(p.medarbetare, old.pk, now=now)
+    assert services.new_version(p.medarbetare, v2.pk, now=now).version == 3
 
 
 def test_an_on_demand_snapshot_once_at_a_time(org, account, fake_capture):
     p = org.people
     with pytest.raises(PermissionDenied):
-        services.request_snapshot(p.chef, account.pk)
+        services.request_snapshot(p.chef, account.pk, now=timezone.now())
     with pytest.raises(PermissionDenied):
-        services.request_snapshot(p.arkivarie, account.pk)
+        services.request_snapshot(p.arkivarie, account.pk, now=timezone.now())
     now = at(2026, 10, 25, 2, 30)
     first = services.request_snapshot(p.kommunikationsavdelningen, account.pk, now=now)
     assert (first.reason, first.period_key, first.due_at) == (Reason.ON_DEMAND, "2026-H2", now)
@@ -643,10 +643,10 @@ def test_closing_waits_for_the_sealed_final_snapshot(org, account, fake_capture)
     assert "slutlig ögonblicksbild" in str(refused.value.message_dict["status"])
 
     # A sealed snapshot taken for another reason is not the final one.
-    other = services.request_snapshot(p.medarbetare, account.pk)
+    other = services.request_snapshot(p.medarbetare, account.pk, now=timezone.now())
     services.capture_one(other.pk, timezone.now())
     fake_capture.outcome = CaptureFailed("Inloggning krävs.")
-    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL)
+    final = services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL, now=timezone.now())
     services.capture_one(final.pk, timezone.now())
     with pytest.raises(ValidationError):
         account_services.update_account(p.kommunikationschef, account.pk, close)

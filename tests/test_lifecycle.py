@@ -680,17 +680,21 @@ def test_an_upload_of_the_final_snapshot_closes_it_too(org, account, fake_captur
     )
     lifecycle.confirm_closure(p.kommunikator, closure.pk, now=timezone.now())
     final = Snapshot.objects.get(reason=Reason.FINAL)
-    assert archive_services.capture_one(final.pk) == SnapshotState.NEEDS_UPLOAD
+    assert archive_services.capture_one(final.pk, timezone.now()) == SnapshotState.NEEDS_UPLOAD
     account.refresh_from_db()
     assert account.status == Status.WINDING_DOWN
-    archive_services.upload(p.medarbetare, final.pk, upload(screenshot(), "sista.png"))
+    archive_services.upload(
+        p.medarbetare, final.pk, upload(screenshot(), "sista.png"), now=timezone.now()
+    )
     account.refresh_from_db()
     assert account.status == Status.CLOSED
 
 
 def test_a_final_snapshot_sealed_before_the_confirmation_closes_at_once(org, account, fake_capture):
     p = org.people
-    final = archive_services.request_snapshot(p.medarbetare, account.pk, Reason.FINAL)
+    final = archive_services.request_snapshot(
+        p.medarbetare, account.pk, Reason.FINAL, now=timezone.now()
+    )
     archive_services.attach(final.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
     closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
     lifecycle.confirm_closure(p.kommunikationschef, closure.pk, now=timezone.now())

@@ -242,7 +242,7 @@ def test_a_sealed_snapshot_is_superseded_only_by_its_own_sealed_successor(
     other = Snapshot.objects.create(account=account, period_key="2027-H1")
     with pytest.raises(RecordsAreKept):  # not its successor
         Snapshot.objects.get(pk=first.pk).supersede(other)
-    retake = services.new_version(org.people.medarbetare, first.pk, now)
+    retake = services.new_version(org.people.medarbetare, first.pk, now=now)
     with pytest.raises(RecordsAreKept):  # its successor, but not sealed yet
         Snapshot.objects.get(pk=first.pk).supersede(retake)
     assert Snapshot.objects.get(pk=first.pk).state == SnapshotState.SEALED
