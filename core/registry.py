@@ -112,7 +112,12 @@ workflows = Registry(
     "workflows",
     """The transition table of each stateful record (core.workflow.Workflow), one per
     model: perform() and allowed() find a record's workflow here.""",
-    required=["activityplans.plan", "accounts.closure", "archive.snapshot"],
+    required=[
+        "activityplans.plan",
+        "moderation.item",
+        "accounts.closure",
+        "archive.snapshot",
+    ],
 )
 deputies = Registry(
     "deputies",

@@ -283,6 +283,14 @@ def perform(actor, record, action, *, expected_state, now, deputies=None, **data
     return ctx.result
 
 
+def check(actor, record, action, *, now, expected_state=None, deputies=None, **data):
+    """Raise what perform would refuse with (Conflict or NotAllowed), without locking or
+    changing anything: for a view that checks before it validates a form."""
+    workflow = workflow_of(record)
+    ctx = Context(workflow, actor, record, now, data, deputies)
+    return workflow.transition(ctx, action, expected_state)
+
+
 def allowed(actor, record, *, now, deputies=None):
     """The actions `actor` may take on `record` at `now`, in the table's order, one per
     action value."""

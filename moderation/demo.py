@@ -67,16 +67,22 @@ def seed(stdout=None):
             continue
         posted = now - datetime.timedelta(hours=hours)
         item, _new = services.create_item(
-            actor, account, {"kind": kind, "text": text, "author": author, "posted_at": posted}
+            actor,
+            account,
+            {"kind": kind, "text": text, "author": author, "posted_at": posted},
+            now=now,
         )
-        handler = services.handler(item)
+        handler = services.handler(item, now)
         if handled == "answer":
             services.answer(
-                handler, item.pk, "Du lånar e-böcker i appen Biblio med ditt lånekort. Välkommen!"
+                handler,
+                item.pk,
+                "Du lånar e-böcker i appen Biblio med ditt lånekort. Välkommen!",
+                now=now,
             )
         elif handled == "remove":
-            services.preserve(handler, item.pk, text)
-            services.remove(handler, item.pk, RemovalReason.PERSONAL_ATTACK)
+            services.preserve(handler, item.pk, text, now=now)
+            services.remove(handler, item.pk, RemovalReason.PERSONAL_ATTACK, now=now)
         created += 1
     if stdout is not None:
         stdout.write(f"Modereringsärenden: {created} nya.")

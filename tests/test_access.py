@@ -1,6 +1,7 @@
 """Every URL × role with the expected answer. Later issues extend this table."""
 
 import pytest
+from django.utils import timezone
 
 from .csp import assert_strict_csp, assert_unique_ids
 
@@ -235,10 +236,14 @@ def _fill(url, request, account):
 
         request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
         people = request.getfixturevalue("org").people
-        item, _ = services.create_item(None, account, {"kind": "fraga", "text": "Öppet?"})
+        item, _ = services.create_item(
+            None, account, {"kind": "fraga", "text": "Öppet?"}, now=timezone.now()
+        )
         image = clean_screenshot(upload(image_bytes("PNG")))
         values |= {"item": item.pk, "action": "svara"}
-        values["copy"] = services.preserve(people.medarbetare, item.pk, "", image).pk
+        values["copy"] = services.preserve(
+            people.medarbetare, item.pk, "", image, now=timezone.now()
+        ).pk
     if "{token}" in url:
         from moderation import tokens
 
@@ -249,8 +254,6 @@ def _fill(url, request, account):
     if "{closure}" in url or "{link}" in url or "{handover}" in url:
         values |= _lifecycle(request, account)
     if "{package}" in url:  # the period's package as the arkivarie downloaded it
-        from django.utils import timezone
-
         from archive import services as archive_services
         from archive.periods import Period
 
@@ -266,7 +269,6 @@ def _fill(url, request, account):
 def _lifecycle(request, account):
     """A closure proposed by medarbetare, medarbetare's one-click link, and the handover
     after someone who answered for another account of the library."""
-    from django.utils import timezone
 
     from accounts import lifecycle
     from organisation.services import deactivate_user

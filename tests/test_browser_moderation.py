@@ -64,6 +64,7 @@ def desk_items(org, account, settings, tmp_path):
                 "posted_at": now - posted_hours_ago * hours,
                 **data,
             },
+            now=now,
         )
         return created
 
@@ -71,10 +72,10 @@ def desk_items(org, account, settings, tmp_path):
     bad = item(Kind.INAPPROPRIATE, "Köp billiga solglasögon här: http://spam.example", 40)
     item(Kind.CRITICISM, "Det är tredje gången bokautomaten är trasig i månaden.", 10)
     done = item(Kind.QUESTION, "Hur lånar jag e-böcker?", 20)
-    services.answer(p.medarbetare, done.pk, "I appen Biblio, med ditt lånekort.")
+    services.answer(p.medarbetare, done.pk, "I appen Biblio, med ditt lånekort.", now=now)
     screenshot = clean_screenshot(upload(image_bytes("PNG", size=(600, 240))))
-    services.preserve(p.medarbetare, bad.pk, bad.text, screenshot)
-    services.reassign(p.medarbetare, bad.pk, p.chef)
+    services.preserve(p.medarbetare, bad.pk, bad.text, screenshot, now=now)
+    services.reassign(p.medarbetare, bad.pk, p.chef, now=now)
     return {"bad": bad}
 
 

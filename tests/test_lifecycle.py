@@ -852,7 +852,9 @@ def leaving(org, account, colleague):
     """Medarbetare answers for the account, has a plan waiting for the chef and an open
     moderation item."""
     plan = make_plan(org.people.medarbetare, colleague, state=PlanState.SUBMITTED)
-    item, _ = moderation_services.create_item(None, account, {"kind": "fraga", "text": "Öppet?"})
+    item, _ = moderation_services.create_item(
+        None, account, {"kind": "fraga", "text": "Öppet?"}, now=timezone.now()
+    )
     return {"account": account, "plan": plan, "item": item}
 
 

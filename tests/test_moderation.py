@@ -422,9 +422,9 @@ def test_outsiders_may_not_act(team, desk):
     item = new_item(desk, at(2026, 11, 3, 9, 0))
     for person in (team.outsider, team.kommunikator2, team.arkivarie):
         with pytest.raises(PermissionDenied):
-            services.answer(person, item.pk, "Hej")
+            services.answer(person, item.pk, "Hej", now=timezone.now())
         with pytest.raises(PermissionDenied):
-            services.preserve(person, item.pk, "kopia")
+            services.preserve(person, item.pk, "kopia", now=timezone.now())
     assert events(item) == [Action.CREATED] and not PreservedCopy.objects.exists()
 
 
@@ -473,8 +473,8 @@ def test_removal_is_refused_until_a_copy_is_preserved(team, desk):
 )
 def test_the_bbs_obligation_is_recorded_per_reason(team, desk, reason, obliged):
     item = new_item(desk, at(2026, 11, 3, 9, 0), kind=Kind.INAPPROPRIATE)
-    services.preserve(team.medarbetare, item.pk, item.text)
-    services.remove(team.medarbetare, item.pk, reason)
+    services.preserve(team.medarbetare, item.pk, item.text, now=timezone.now())
+    services.remove(team.medarbetare, item.pk, reason, now=timezone.now())
     item.refresh_from_db()
     assert item.bbs_obliged is obliged and item.removal_reason == reason
 
@@ -497,9 +497,9 @@ def test_removal_time_cannot_be_in_the_future(team, desk):
 
 def test_a_reason_outside_the_policy_list_is_refused(team, desk):
     item = new_item(desk, at(2026, 11, 3, 9, 0), kind=Kind.INAPPROPRIATE)
-    services.preserve(team.medarbetare, item.pk, item.text)
+    services.preserve(team.medarbetare, item.pk, item.text, now=timezone.now())
     with pytest.raises(ValidationError):
-        services.remove(team.medarbetare, item.pk, "tycker_inte_om")
+        services.remove(team.medarbetare, item.pk, "tycker_inte_om", now=timezone.now())
     item.refresh_from_db()
     assert item.is_open
 
@@ -584,11 +584,14 @@ def test_a_second_action_on_a_handled_item_is_a_conflict_and_changes_nothing(tea
 @pytest.mark.parametrize(
     ("call", "fields"),
     [
-        (lambda who, pk: services.answer(who, pk, "  ", ""), {"text"}),
-        (lambda who, pk: services.register(who, pk, " ", ""), {"diarienummer", "forwarded_to"}),
-        (lambda who, pk: services.refer(who, pk, ""), {"text"}),
-        (lambda who, pk: services.no_action(who, pk, " "), {"text"}),
-        (lambda who, pk: services.preserve(who, pk, ""), {"text"}),
+        (lambda who, pk: services.answer(who, pk, "  ", "", now=timezone.now()), {"text"}),
+        (
+            lambda who, pk: services.register(who, pk, " ", "", now=timezone.now()),
+            {"diarienummer", "forwarded_to"},
+        ),
+        (lambda who, pk: services.refer(who, pk, "", now=timezone.now()), {"text"}),
+        (lambda who, pk: services.no_action(who, pk, " ", now=timezone.now()), {"text"}),
+        (lambda who, pk: services.preserve(who, pk, "", now=timezone.now()), {"text"}),
     ],
 )
 def test_an_empty_action_is_refused_and_changes_nothing(team, desk, call, fields):
@@ -639,7 +642,7 @@ def test_items_events_and_copies_are_never_deleted(team, desk):
     from accounts.models import RecordsAreKept
 
     item = new_item(desk, at(2026, 11, 3, 9, 0))
-    copy = services.preserve(team.medarbetare, item.pk, "kopia")
+    copy = services.preserve(team.medarbetare, item.pk, "kopia", now=timezone.now())
     for thing in (item, copy, item.events.first()):
         with pytest.raises(RecordsAreKept):
             thing.delete()
@@ -667,7 +670,9 @@ def test_concurrent_answers_give_one_transition(team, desk):
         pytest.skip("needs PostgreSQL row locks")
     item = new_item(desk, timezone.now())
     people = [team.medarbetare, team.kollega, team.kommunikator, team.kommunikationschef]
-    results = race(4, lambda i: services.answer(people[i], item.pk, f"Svar {i}"))
+    results = race(
+        4, lambda i: services.answer(people[i], item.pk, f"Svar {i}", now=timezone.now())
+    )
     assert sum(isinstance(r, Item) for r in results) == 1, results
     assert sum(isinstance(r, services.ItemConflict) for r in results) == 3, results
     assert ItemEvent.objects.filter(item=item, action=Action.ANSWERED).count() == 1

@@ -217,7 +217,7 @@ def test_a_preserved_screenshot_is_served_only_to_those_who_see_the_item(client,
     assert client.get(image_url).status_code == 302
     client.force_login(p.medarbetare)
     assert client.get("/moderering/kopia/999999/bild/").status_code == 404
-    text_only = services.preserve(p.medarbetare, item.pk, "bara text")
+    text_only = services.preserve(p.medarbetare, item.pk, "bara text", now=timezone.now())
     assert client.get(f"/moderering/kopia/{text_only.pk}/bild/").status_code == 404
 
 
@@ -230,7 +230,7 @@ def test_the_desk_lists_overdue_first(client, org, account):
     overdue = new_item(account, now, text="Försenad fråga", posted_at=now - 50 * HOUR)
     soon = new_item(account, now, text="Fem timmar kvar", posted_at=now - 43 * HOUR)
     done = new_item(account, now, text="Redan besvarad", posted_at=now - 20 * HOUR)
-    services.answer(org.people.medarbetare, done.pk, "Ja")
+    services.answer(org.people.medarbetare, done.pk, "Ja", now=now)
     other = AccountFactory(unit=org.skolan, responsible=org.people.outsider)
     new_item(other, now, text="Skolans fråga")
 
@@ -629,7 +629,13 @@ def test_the_export_lists_saklig_kritik_with_its_diarienummer(client, org, accou
         author='=HYPERLINK("https://evil.example")',
         post_url="https://www.instagram.com/p/xyz/",
     )
-    services.register(p.medarbetare, registered.pk, "KFN 2026/88", "Kultur- och fritidsnämnden")
+    services.register(
+        p.medarbetare,
+        registered.pk,
+        "KFN 2026/88",
+        "Kultur- och fritidsnämnden",
+        now=timezone.now(),
+    )
     waiting = new_item(account, kind=Kind.CRITICISM, text="Öppettiderna är för korta.")
     new_item(account, kind=Kind.QUESTION, text="En fråga, inte kritik")
 
@@ -671,7 +677,7 @@ def test_att_gora_lists_my_open_items_by_urgency(client, org, account):
     new_item(account, now, kind=Kind.QUESTION, posted_at=now - 50 * HOUR)
     new_item(account, now, kind=Kind.CRITICISM, posted_at=now - 43 * HOUR)
     done = new_item(account, now, kind=Kind.OTHER, posted_at=now - 60 * HOUR)
-    services.no_action(org.people.medarbetare, done.pk, "Spam från en bot")
+    services.no_action(org.people.medarbetare, done.pk, "Spam från en bot", now=now)
 
     client.force_login(org.people.medarbetare)
     page = client.get("/att-gora/").content.decode()

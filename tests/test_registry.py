@@ -249,10 +249,18 @@ def test_att_gora_orders_items_from_every_source_by_one_urgency(
             display_name="Kontot utan ersättare", unit=org.bibliotek, responsible=p.medarbetare
         )
         overdue, _ = moderation_services.create_item(
-            None, account, {"kind": "fraga", "text": "Sen fråga", "posted_at": now - 50 * HOUR}, now
+            None,
+            account,
+            {"kind": "fraga", "text": "Sen fråga", "posted_at": now - 50 * HOUR},
+            now,
+            now=now,
         )
         soon, _ = moderation_services.create_item(
-            None, account, {"kind": "fraga", "text": "Snart", "posted_at": now - 40 * HOUR}, now
+            None,
+            account,
+            {"kind": "fraga", "text": "Snart", "posted_at": now - 40 * HOUR},
+            now,
+            now=now,
         )
     with time_machine.travel(at(2030, 3, 5, 10, 0), tick=False):
         html = todo_page(client, p.medarbetare)
