@@ -85,7 +85,7 @@ responsibilities = Registry(
 handovers = Registry(
     "handovers",
     """Who takes over what a person who left answered for: `hook(actor, old, successor,
-    now=now)`, inside the handover's transaction (organisation.handovers.hand_over).""",
+    now=now)`, inside the handover's transaction (organisation.workflow.apply_resolve).""",
 )
 todo_sources = Registry(
     "todo_sources",
@@ -117,6 +117,7 @@ workflows = Registry(
         "moderation.item",
         "accounts.closure",
         "archive.snapshot",
+        "organisation.handover",
     ],
 )
 deputies = Registry(

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.workflow import Conflict, allowed
+
 from . import handovers, services
 from .deputies import Deputies
 from .forms import AbsenceForm
@@ -54,14 +56,18 @@ class SuccessorForm(forms.Form):
 @login_required
 def handover(request, pk):
     item = Handover.objects.filter(pk=pk).select_related("user", "successor", "resolved_by").first()
-    if item is None or not handovers.may_decide(request.user, item, Deputies.at(timezone.now())):
+    now = timezone.now()
+    deputies = Deputies.at(now)
+    if item is None or not handovers.may_decide(request.user, item, deputies):
         raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
     form = SuccessorForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"])
+                handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"], now=now)
+            except Conflict as exc:
+                form.add_error("successor", str(exc))
             except ValidationError as exc:
                 form.add_error("successor", exc.messages)
             else:
@@ -78,6 +84,7 @@ def handover(request, pk):
             "items": handovers.responsibilities(item.user),
             "form": form,
             "events": item.events.select_related("actor"),
+            "actions": allowed(request.user, item, now=now, deputies=deputies),
         },
         status=status,
     )

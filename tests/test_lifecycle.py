@@ -1098,7 +1098,7 @@ def test_the_successor_must_be_someone_else_who_is_active(client, org, leaving, 
 def lifecycle_handover(actor, handover, successor):
     from organisation import handovers
 
-    return handovers.hand_over(actor, handover.pk, successor)
+    return handovers.hand_over(actor, handover.pk, successor, now=timezone.now())
 
 
 def test_a_substitute_who_left_is_replaced_too(org, account, colleague):
