@@ -11,11 +11,12 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from simple_history.signals import pre_create_historical_record
 
-        from . import authorship, compliance, demo, lifecycle, todo
+        from . import authorship, closures, compliance, demo, lifecycle, todo
         from .models import Account
 
         pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
 
+        registry.workflows.register("accounts.closure", closures.WORKFLOW)
         registry.register(
             "accounts",
             todo_sources=todo.items,

@@ -1,15 +1,110 @@
-"""The register's sweeps: feeds, passive accounts, administration coverage."""
+"""The register's sweeps: feeds, passive accounts, administration coverage. Each takes
+the caller's `now` and reminds once (notifications.notify_once)."""
 
-from . import feeds, lifecycle
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.services import followed_up, notify_once
+from organisation.deputies import Deputies
+from organisation.models import communicator_of
+
+from . import feeds
+from .lifecycle import (
+    account_url,
+    activity_date,
+    activity_link,
+    credentials_lapsed,
+    passive_accounts,
+)
+from .models import Account, Problem
+
+PROPOSAL_AFTER = datetime.timedelta(days=30)
 
 
 def read_feeds(now):
     return feeds.read_feeds(now)
 
 
+def quarter_key(day):
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
 def remind_passive(now):
-    return lifecycle.remind_passive(now)
+    """No activity for the platform's limit (90 days unless kommunikationsavdelningen
+    set another): remind the responsible person. 30 days later: tell the
+    förvaltningskommunikatör, with a proposal to close. Each once per passive spell."""
+    today = timezone.localdate(now)
+    deputies = Deputies.for_day(today)
+    sent = 0
+    for account, days, limit in passive_accounts(today):
+        spell = f"passive:{account.pk}:{activity_date(account).isoformat()}"
+        with transaction.atomic():
+            if notify_once(
+                spell,
+                "remind",
+                [account.responsible],
+                "account_passive",
+                {
+                    "account": account,
+                    "days": days,
+                    "link": activity_link(account, account.responsible),
+                },
+                account_url(account),
+                now=now,
+            ):
+                sent += 1
+        if days >= limit + PROPOSAL_AFTER.days and followed_up(
+            spell, "remind", now, after=PROPOSAL_AFTER
+        ):  # 30 days after the reminder, however long the account was passive before
+            with transaction.atomic():
+                if notify_once(
+                    spell,
+                    "propose_close",
+                    [deputies.acting_for(communicator_of(account.unit))],
+                    "account_passive_close",
+                    {"account": account, "days": days},
+                    account_url(account),
+                    now=now,
+                ):
+                    sent += 1
+    return sent
+
+
+COVERAGE_PROBLEMS = (Problem.FEW_ADMINS, Problem.NO_COMMUNICATOR, Problem.NO_SUBSTITUTE)
 
 
 def remind_coverage(now):
-    return lifecycle.remind_coverage(now)
+    """Fewer than two administrators plus the communicator, no substitute, or a lapsed
+    credentials check: remind the responsible person, once a quarter per problem."""
+    today = timezone.localdate(now)
+    deputies = Deputies.for_day(today)
+    quarter = quarter_key(today)
+    sent = 0
+    for problem in COVERAGE_PROBLEMS:
+        for account in Account.objects.with_problem(problem).select_related("responsible"):
+            with transaction.atomic():
+                if notify_once(
+                    f"coverage:{account.pk}:{problem.value}",
+                    quarter,
+                    [deputies.acting_for(account.responsible)],
+                    "account_coverage",
+                    {"account": account, "problem": problem.label},
+                    account_url(account),
+                    now=now,
+                ):
+                    sent += 1
+    for account in credentials_lapsed(today).select_related("responsible"):
+        with transaction.atomic():
+            if notify_once(
+                f"credentials:{account.pk}",
+                quarter,
+                [deputies.acting_for(account.responsible)],
+                "account_credentials",
+                {"account": account},
+                account_url(account),
+                now=now,
+            ):
+                sent += 1
+    return sent

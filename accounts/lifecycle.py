@@ -1,10 +1,8 @@
-"""The account's life after registration: activity, passivity, administration coverage,
-closure and handover. State changes here follow the services' rules: one transaction,
-the row locked, a record kept, notifications through the outbox.
-
-Size: a second services module of the accounts app (activity, the passivity and coverage
-sweeps, closure, handover); it is to be folded into the workflow kernel with closures and
-handovers, and is not split before that so that the move happens once.
+"""The account's life after registration: attested activity and logins, passivity and
+coverage (the queries; the sweeps that remind are accounts.jobs), closure (proposed
+here; its later steps are the transitions of accounts.closures, taken through
+core.workflow.perform) and handover. Each change runs in one transaction with the row
+locked, a record kept and notifications through the outbox.
 """
 
 import datetime
@@ -19,12 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import registry
-from notifications.services import followed_up, notify, notify_once
+from core.workflow import perform
+from notifications.services import notify
 from organisation.deputies import Deputies
 from organisation.models import Role, User, communicator_of
 
 from .authorship import as_system, save_bookkeeping
+from .closures import (  # noqa: F401 - who may, read by the views and the archive
+    STEPS,
+    ClosureConflict,
+    Do,
+    account_url,
+    closure_proposable,
+    is_team,
+    may_confirm_closure,
+    may_propose_closure,
+)
 from .models import (
     DEFAULT_PASSIVE_DAYS,
     Account,
@@ -32,29 +40,14 @@ from .models import (
     Closure,
     ClosureEvent,
     PassiveRule,
-    Problem,
     Status,
     UsedLink,
 )
 from .services import update_account
 
-PROPOSAL_AFTER = datetime.timedelta(days=30)
 CREDENTIALS_VALID = datetime.timedelta(days=92)  # a quarter
 LINK_MAX_AGE = datetime.timedelta(days=14)
 LINK_SALT = "kanalkoll.activity-link"
-
-
-def account_url(account):
-    return reverse("accounts:detail", args=[account.pk])
-
-
-def is_team(user, account, deputies=None):
-    """The responsible person, the substitute and the administrators; with the day's
-    deputies, also whoever stands in for one of them."""
-    people = deputies.acts_as(user) if deputies is not None else {user.pk}
-    if people & {account.responsible_id, account.substitute_id}:
-        return True
-    return account.administrators.filter(pk__in=people).exists()
 
 
 # -- activity ----------------------------------------------------------------------------
@@ -181,52 +174,7 @@ def passive_accounts(today, queryset=None):
     return found
 
 
-def remind_passive(now):
-    """No activity for the platform's limit (90 days unless kommunikationsavdelningen
-    set another): remind the responsible person. 30 days later: tell the
-    förvaltningskommunikatör, with a proposal to close. Each once per passive spell."""
-    today = timezone.localdate(now)
-    deputies = Deputies.for_day(today)
-    sent = 0
-    for account, days, limit in passive_accounts(today):
-        spell = f"passive:{account.pk}:{activity_date(account).isoformat()}"
-        with transaction.atomic():
-            if notify_once(
-                spell,
-                "remind",
-                [account.responsible],
-                "account_passive",
-                {
-                    "account": account,
-                    "days": days,
-                    "link": activity_link(account, account.responsible),
-                },
-                account_url(account),
-                now=now,
-            ):
-                sent += 1
-        if days >= limit + PROPOSAL_AFTER.days and followed_up(
-            spell, "remind", now, after=PROPOSAL_AFTER
-        ):  # 30 days after the reminder, however long the account was passive before
-            with transaction.atomic():
-                if notify_once(
-                    spell,
-                    "propose_close",
-                    [deputies.acting_for(communicator_of(account.unit))],
-                    "account_passive_close",
-                    {"account": account, "days": days},
-                    account_url(account),
-                    now=now,
-                ):
-                    sent += 1
-    return sent
-
-
 # -- coverage ----------------------------------------------------------------------------
-
-
-def quarter_key(day):
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def credentials_lapsed(today, queryset=None):
@@ -243,64 +191,12 @@ def credentials_lapsed(today, queryset=None):
     ).filter(Q(last_credentials__isnull=True) | Q(last_credentials__lt=cutoff))
 
 
-COVERAGE_PROBLEMS = (Problem.FEW_ADMINS, Problem.NO_COMMUNICATOR, Problem.NO_SUBSTITUTE)
-
-
-def remind_coverage(now):
-    """Fewer than two administrators plus the communicator, no substitute, or a lapsed
-    credentials check: remind the responsible person, once a quarter per problem."""
-    today = timezone.localdate(now)
-    deputies = Deputies.for_day(today)
-    quarter = quarter_key(today)
-    sent = 0
-    for problem in COVERAGE_PROBLEMS:
-        for account in Account.objects.with_problem(problem).select_related("responsible"):
-            with transaction.atomic():
-                if notify_once(
-                    f"coverage:{account.pk}:{problem.value}",
-                    quarter,
-                    [deputies.acting_for(account.responsible)],
-                    "account_coverage",
-                    {"account": account, "problem": problem.label},
-                    account_url(account),
-                    now=now,
-                ):
-                    sent += 1
-    for account in credentials_lapsed(today).select_related("responsible"):
-        with transaction.atomic():
-            if notify_once(
-                f"credentials:{account.pk}",
-                quarter,
-                [deputies.acting_for(account.responsible)],
-                "account_credentials",
-                {"account": account},
-                account_url(account),
-                now=now,
-            ):
-                sent += 1
-    return sent
-
-
 # -- closure -----------------------------------------------------------------------------
 
 
-def may_propose_closure(user, account, deputies):
-    """The responsible person, the communicator and the kommunikationschef, and whoever
-    stands in for one of them on the deputies' day."""
-    roles = deputies.roles_over(user, account.unit)
-    return account.responsible_id in deputies.acts_as(user) or bool(
-        roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF}
-    )
-
-
-def may_confirm_closure(user, account, deputies):
-    """The communicator and the kommunikationschef, and whoever stands in for one of
-    them on the deputies' day."""
-    roles = deputies.roles_over(user, account.unit)
-    return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
-
-
 def propose_closure(actor, account_id, reason, *, now):
+    """A closure is proposed: the record is created (and its first event written); the
+    closure's later steps are accounts.closures' transitions."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Skriv varför kontot ska avslutas.")})
@@ -344,47 +240,17 @@ def _confirmers(account, now):
     return [deputies.acting_for(p) for p in people if p is not None]
 
 
-def confirm_closure(actor, closure_id, *, now):
+def _closure(closure_id):
+    return Closure.objects.get(pk=closure_id)
+
+
+def confirm_closure(actor, closure_id, *, now, expected_state=None):
     """Confirmed: the account is wound down and its final snapshot is taken; it is
     closed when that snapshot is sealed."""
-    with transaction.atomic():
-        closure = (
-            Closure.objects.select_for_update(of=("self",))
-            .select_related("account", "account__unit")
-            .get(pk=closure_id)
-        )
-        account = closure.account
-        if closure.state != Closure.State.PROPOSED:
-            raise ValidationError(
-                {
-                    "__all__": _("Avslutet är redan %(state)s.")
-                    % {"state": closure.get_state_display().lower()}
-                }
-            )
-        if not may_confirm_closure(actor, account, Deputies.at(now)):
-            raise PermissionDenied(
-                _("Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen.")
-            )
-        if actor.pk == closure.proposed_by_id:
-            raise PermissionDenied(_("Den som föreslog avslutet kan inte också bekräfta det."))
-        closure.state = Closure.State.CONFIRMED
-        closure.confirmed_by, closure.confirmed_at = actor, now
-        closure.save()
-        ClosureEvent.write(closure, ClosureEvent.Action.CONFIRMED, actor=actor, at=now)
-        if account.status != Status.WINDING_DOWN:
-            update_account(
-                actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",), now=now
-            )
-        for hook in registry.on_closure_confirmed:
-            hook(actor, account, now=now)
-        notify(
-            Deputies.at(now).acting_for(account.responsible),
-            "closure_confirmed",
-            {"account": account, "closure": closure, "actor": actor},
-            account_url(account),
-            now=now,
-        )
-    finish_closure(account.pk, now=now, actor=actor)
+    closure = perform(
+        actor, _closure(closure_id), Do.CONFIRM, expected_state=expected_state, now=now
+    )
+    finish_closure(closure.account_id, now=now, actor=actor)
     return closure
 
 
@@ -392,90 +258,26 @@ def finish_closure(account_id, *, now, actor=None):
     """Close the account if its closure is confirmed and its final snapshot is sealed
     (called again by the archive when the snapshot is sealed, `actor` the one who sealed
     it, None for the automatic capture). Returns True if closed."""
-    with transaction.atomic():
-        closure = (
-            Closure.objects.select_for_update(of=("self",))
-            .filter(account_id=account_id, state=Closure.State.CONFIRMED)
-            .select_related("account", "confirmed_by")
-            .first()
-        )
-        if closure is None:
-            return False
-        try:
-            # the system closes it, set off by whoever sealed the final snapshot (or confirmed)
-            with as_system(gettext_lazy("Slutarkiveringen förseglad: kontot avslutat"), actor):
-                update_account(
-                    closure.confirmed_by,
-                    account_id,
-                    {"status": Status.CLOSED},
-                    fields=("status",),
-                    now=now,
-                )
-        except ValidationError:
-            return False  # the final snapshot is not sealed yet
-        closure.state = Closure.State.CLOSED
-        closure.closed_at = now
-        closure.save()
-        ClosureEvent.write(closure, ClosureEvent.Action.CLOSED, actor=actor, at=now)
+    closure = Closure.objects.filter(account_id=account_id, state=Closure.State.CONFIRMED).first()
+    if closure is None:
+        return False
+    try:
+        perform(actor, closure, Do.FINISH, expected_state=Closure.State.CONFIRMED, now=now)
+    except (ValidationError, ClosureConflict):
+        return False  # the final snapshot is not sealed yet, or another request closed it
     return True
 
 
 def record_closure_step(actor, closure_id, step, *, now):
     """Tick off a step on the checklist: what was done on the platform, or the kommun's
-    links updated."""
-    with transaction.atomic():
-        closure = (
-            Closure.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .get(pk=closure_id)
-        )
-        account = closure.account
-        deputies = Deputies.at(now)
-        if not (may_propose_closure(actor, account, deputies) or is_team(actor, account, deputies)):
-            raise PermissionDenied(_("Du kan inte ändra det här avslutet."))
-        if closure.state == Closure.State.CANCELLED:
-            raise ValidationError({"__all__": _("Avslutet är avbrutet.")})
-        if step in Closure.PlatformStep.values:
-            closure.platform_step, closure.platform_step_at, closure.platform_step_by = (
-                step,
-                now,
-                actor,
-            )
-            action = ClosureEvent.Action(step)
-        elif step == "links":
-            closure.links_updated_at, closure.links_updated_by = now, actor
-            action = ClosureEvent.Action.LINKS_UPDATED
-        else:
-            raise ValidationError({"__all__": _("Okänt steg.")})
-        closure.save()
-        ClosureEvent.write(closure, action, actor=actor, at=now)
-    return closure
+    links updated (`step`: a Closure.PlatformStep value or "links")."""
+    if step not in STEPS:
+        raise ValidationError({"__all__": _("Okänt steg.")})
+    return perform(actor, _closure(closure_id), STEPS[step], expected_state=None, now=now)
 
 
-def cancel_closure(actor, closure_id, *, now):
-    with transaction.atomic():
-        closure = (
-            Closure.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .get(pk=closure_id)
-        )
-        if closure.state not in (Closure.State.PROPOSED, Closure.State.CONFIRMED):
-            raise ValidationError({"__all__": _("Avslutet kan inte avbrytas.")})
-        deputies = Deputies.at(now)
-        if not (
-            may_confirm_closure(actor, closure.account, deputies)
-            or actor.pk == closure.proposed_by_id
-        ):
-            raise PermissionDenied(_("Du kan inte avbryta det här avslutet."))
-        closure.state = Closure.State.CANCELLED
-        closure.cancelled_by, closure.cancelled_at = actor, now
-        closure.save()
-        ClosureEvent.write(closure, ClosureEvent.Action.CANCELLED, actor=actor, at=now)
-        if closure.account.status == Status.WINDING_DOWN:
-            update_account(
-                actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",), now=now
-            )
-    return closure
+def cancel_closure(actor, closure_id, *, now, expected_state=None):
+    return perform(actor, _closure(closure_id), Do.CANCEL, expected_state=expected_state, now=now)
 
 
 # -- handover ----------------------------------------------------------------------------

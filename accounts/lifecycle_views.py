@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from core.workflow import Conflict, allowed
 from organisation.deputies import Deputies
 
 from . import access, lifecycle
@@ -41,9 +42,10 @@ class ClosureForm(forms.Form):
     )
 
 
-def detail_context(user, account):
-    """What the account page shows about activity, logins and closure."""
-    today = timezone.localdate()
+def detail_context(user, account, now):
+    """What the account page shows about activity, logins and closure; what the user may
+    do to the closure comes from its workflow (core.workflow.allowed)."""
+    today = timezone.localdate(now)
     deputies = Deputies.for_day(today)
     closure = (
         account.closures.exclude(state=Closure.State.CANCELLED).order_by("-proposed_at").first()
@@ -55,29 +57,12 @@ def detail_context(user, account):
         "closure_form": ClosureForm(),
         "closure": closure,
         "closure_events": closure.events.select_related("actor") if closure else [],
+        "closure_actions": allowed(user, closure, now=now, deputies=deputies) if closure else [],
         "is_team": lifecycle.is_team(user, account, deputies),
-        "can_propose_closure": account.status != Status.CLOSED
-        and (closure is None or closure.state == Closure.State.CLOSED)
-        and lifecycle.may_propose_closure(user, account, deputies),
-        "can_confirm_closure": closure is not None
-        and closure.state == Closure.State.PROPOSED
-        and closure.proposed_by_id != user.pk
-        and lifecycle.may_confirm_closure(user, account, deputies),
-        # Only those who may act are offered the buttons (others would get 403).
-        "can_act_on_closure": closure is not None
-        and (
-            lifecycle.may_propose_closure(user, account, deputies)
-            or lifecycle.is_team(user, account, deputies)
-        ),
-        "can_cancel_closure": closure is not None
-        and closure.state in (Closure.State.PROPOSED, Closure.State.CONFIRMED)
-        and (
-            closure.proposed_by_id == user.pk
-            or lifecycle.may_confirm_closure(user, account, deputies)
-        ),
+        "closure_proposable": lifecycle.closure_proposable(user, account, deputies, closure),
         "last_credentials": last_credentials,
         "credentials_lapsed": last_credentials is None
-        or last_credentials.at < timezone.now() - lifecycle.CREDENTIALS_VALID,
+        or last_credentials.at < now - lifecycle.CREDENTIALS_VALID,
         "days_since_activity": days,
         "passive_limit": lifecycle.passive_days(account.platform),
     }
@@ -178,6 +163,12 @@ def closure_propose(request, pk):
     return _back(account)
 
 
+def _seen_state(request):
+    """The closure's state as the page showed it (a hidden field), if sent."""
+    state = request.POST.get("expected_state", "")
+    return state if state in Closure.State.values else None
+
+
 def _closure_for(request, pk):
     closure = Closure.objects.filter(pk=pk).select_related("account").first()
     if closure is None:
@@ -191,7 +182,11 @@ def _closure_for(request, pk):
 def closure_confirm(request, pk):
     closure = _closure_for(request, pk)
     try:
-        lifecycle.confirm_closure(request.user, closure.pk, now=timezone.now())
+        lifecycle.confirm_closure(
+            request.user, closure.pk, now=timezone.now(), expected_state=_seen_state(request)
+        )
+    except Conflict as exc:
+        messages.warning(request, str(exc))
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -212,6 +207,8 @@ def closure_step(request, pk):
         lifecycle.record_closure_step(
             request.user, closure.pk, request.POST.get("step", ""), now=timezone.now()
         )
+    except Conflict as exc:
+        messages.warning(request, str(exc))
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -224,7 +221,11 @@ def closure_step(request, pk):
 def closure_cancel(request, pk):
     closure = _closure_for(request, pk)
     try:
-        lifecycle.cancel_closure(request.user, closure.pk, now=timezone.now())
+        lifecycle.cancel_closure(
+            request.user, closure.pk, now=timezone.now(), expected_state=_seen_state(request)
+        )
+    except Conflict as exc:
+        messages.warning(request, str(exc))
     except ValidationError as exc:
         _errors(request, exc)
     else:

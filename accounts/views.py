@@ -56,7 +56,7 @@ def account_detail(request, pk):
             "edit_level": access.edit_level(request.user, account),
             "timeline": timeline(account),
             "credentials_hidden": looks_like_secret(account.credentials_location),
-            **lifecycle_views.detail_context(request.user, account),
+            **lifecycle_views.detail_context(request.user, account, timezone.now()),
         },
     )
 

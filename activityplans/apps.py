@@ -9,8 +9,9 @@ class ActivityplansConfig(AppConfig):
     verbose_name = _("Aktivitetsplaner")
 
     def ready(self):
-        from . import compliance, demo, services, todo
+        from . import compliance, demo, services, todo, workflow
 
+        registry.workflows.register("activityplans.plan", workflow.WORKFLOW)
         registry.register(
             "activityplans",
             todo_sources=todo.items,

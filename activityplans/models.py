@@ -329,6 +329,11 @@ class Plan(Kept):
         return f"{self.reference or _('Utkast')}: {self.title}"
 
     @property
+    def has_pdf(self):
+        """A plan has its PDF once it is established (and keeps it when superseded)."""
+        return self.state in (State.ESTABLISHED, State.SUPERSEDED)
+
+    @property
     def title(self):
         if self.account_name:
             return self.account_name

@@ -65,3 +65,54 @@ def sections(plan, administrators):
 
 def _person(user):
     return f"{user}, {user.title}" if user.title else str(user)
+
+
+DIFF_FIELDS = (
+    "applicant",
+    "unit",
+    "account_name",
+    "handle",
+    "url",
+    "purpose",
+    "goals",
+    "audience",
+    "complements",
+    "content_plan",
+    "frequency",
+    "time_allocated",
+    "substitute",
+    "platform_knowledge",
+    "personal_data",
+    "accessibility",
+    "duration",
+    "ends_on",
+    "evaluation_plan",
+)
+
+
+def changes_since_approved(plan):
+    """[(label, approved value, this version's value)] for every field that differs from
+    the approved version this plan would replace."""
+    previous = plan.previous
+    if previous is None:
+        return []
+    changes = []
+    for name in DIFF_FIELDS:
+        field = Plan._meta.get_field(name)
+        old, new = _display(previous, field), _display(plan, field)
+        if old != new:
+            changes.append((field.verbose_name, old, new))
+    old_admins = ", ".join(sorted(str(u) for u in previous.administrators.all()))
+    new_admins = ", ".join(sorted(str(u) for u in plan.administrators.all()))
+    if old_admins != new_admins:
+        changes.append(
+            (Plan._meta.get_field("administrators").verbose_name, old_admins, new_admins)
+        )
+    return changes
+
+
+def _display(plan, field):
+    value = getattr(plan, field.name)
+    if field.choices:
+        return str(getattr(plan, f"get_{field.name}_display")())
+    return "" if value is None else str(value)

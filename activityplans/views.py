@@ -1,4 +1,7 @@
-"""Thin views: permission, form, one service call, message, redirect."""
+"""Thin views: permission, form, one service call, message, redirect.
+
+Size: the plan's pages (list, form, detail with its steps and decision panel, PDF,
+evaluation), each thin; what may be done comes from core.workflow.allowed."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
+from core.workflow import Conflict, allowed
 from organisation.deputies import Deputies
 from organisation.models import Unit
 
@@ -21,6 +25,7 @@ from . import presentation, routing, services
 from .forms import DecisionForm, EvaluationForm, PlanForm, WithdrawForm
 from .models import Evaluation, Plan, State
 from .todo import waiting_for
+from .workflow import Do
 
 
 def get_plan_for_user(user, pk):
@@ -131,7 +136,7 @@ def plan_create(request):
 @login_required
 def plan_edit(request, pk):
     plan = get_plan_for_user(request.user, pk)
-    if not services.may_edit(request.user, plan):
+    if Do.EDIT not in allowed(request.user, plan, now=timezone.now()):
         if not plan.is_editable:
             messages.info(
                 request,
@@ -155,10 +160,11 @@ def plan_detail(request, pk):
 
 
 def _render_detail(request, plan, decision_form=None, status=200):
-    user = request.user
-    deputies = Deputies.at(timezone.now())
-    can_decide = routing.may_decide(user, plan, deputies=deputies)
-    if can_decide and decision_form is None:
+    now = timezone.now()
+    deputies = Deputies.at(now)
+    actions = allowed(request.user, plan, now=now, deputies=deputies)
+    decisions = [a for a in actions if a.action in services.DECISIONS]
+    if decisions and decision_form is None:
         decision_form = DecisionForm(initial={"expected_state": plan.state, "decision": "approve"})
     last_step = plan.is_waiting and services.next_state(plan) == State.ESTABLISHED
     administrators = list(plan.administrators.all())
@@ -170,22 +176,17 @@ def _render_detail(request, plan, decision_form=None, status=200):
             "events": plan.events.select_related("actor"),
             "sections": presentation.sections(plan, administrators),
             "steps": _steps(plan),
-            "approve_label": _approve_label(plan, last_step),
+            "decision_notice": _decision_notice(plan),
+            "actions": actions,
+            "decisions": decisions,
             "decision_help": _decision_help(plan, last_step),
-            "can_edit": services.may_edit(user, plan),
-            "can_withdraw": plan.state not in services.FINAL
-            and user.pk in (plan.applicant_id, plan.created_by_id),
-            "can_decide": can_decide,
             "decision_form": decision_form,
             "needs_url": last_step and not plan.url and plan.account_id is None,
             "waiting_for": routing.current_actor(plan, deputies=deputies)
             if plan.is_waiting
             else None,
-            "can_new_version": services.may_start_new_version(user, plan),
             "changes": services.changes_since_approved(plan),
             "evaluations": plan.evaluations.select_related("submitted_by"),
-            "can_evaluate": plan.state == State.ESTABLISHED
-            and user.pk in (plan.applicant_id, services.responsible_for(plan).pk),
             "withdraw_form": WithdrawForm(),
         },
         status=status,
@@ -203,22 +204,30 @@ STEP_LABELS = {
 
 
 def _steps(plan):
+    """The plan's chain as steps; none for a plan that left it (rejected, withdrawn,
+    superseded). The last step of an established plan or a notice is done."""
+    if plan.state in (State.REJECTED, State.WITHDRAWN, State.SUPERSEDED):
+        return []
     chain = plan.chain
     current = chain.index(plan.state) if plan.state in chain else -1
     if plan.state == State.RETURNED:
         current = 0
+    finished = plan.state in (State.ESTABLISHED, State.NOTED)
     return [
-        {"label": STEP_LABELS[state], "current": i == current, "done": i < current}
+        {
+            "label": STEP_LABELS[state],
+            "current": i == current,
+            "done": i < current or (finished and i == current),
+        }
         for i, state in enumerate(chain)
     ]
 
 
-def _approve_label(plan, last_step):
-    if last_step:
-        return _("Fastställ planen")
-    if plan.state == State.SUBMITTED:
-        return _("Godkänn uppdraget")
-    return _("Förankra planen")
+def _decision_notice(plan):
+    """The decision that sent the plan back or rejected it, shown at the top."""
+    if plan.state not in (State.RETURNED, State.REJECTED):
+        return None
+    return {"event": plan.events.last(), "returned": plan.state == State.RETURNED}
 
 
 def _decision_help(plan, last_step):
@@ -237,19 +246,27 @@ def _decision_help(plan, last_step):
     return _("Du förankrar planen. Den går sedan vidare till kommunikationschefen.")
 
 
+def _seen_state(request):
+    """The state the page showed (a hidden field), or None if the form sent none."""
+    state = request.POST.get("expected_state", "")
+    return state if state in State.values else None
+
+
 @login_required
 @require_POST
 def plan_submit(request, pk):
     plan = get_plan_for_user(request.user, pk)
     try:
-        services.submit(request.user, plan.pk, now=timezone.now())
+        services.submit(
+            request.user, plan.pk, now=timezone.now(), expected_state=_seen_state(request)
+        )
     except ValidationError:
         messages.error(
             request,
             _("Planen är inte komplett. Komplettera de markerade fälten och skicka in igen."),
         )
         return redirect("activityplans:edit", plan.pk)
-    except services.PlanConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
     else:
         messages.success(request, _("Planen är inskickad."))
@@ -275,7 +292,7 @@ def plan_decide(request, pk):
             data["url"],
             now=timezone.now(),
         )
-    except services.PlanConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
         # Shown at the field (a comment is required to return or reject), nothing changed.
@@ -298,9 +315,13 @@ def plan_withdraw(request, pk):
     form.is_valid()
     try:
         services.withdraw(
-            request.user, plan.pk, form.cleaned_data.get("comment", ""), now=timezone.now()
+            request.user,
+            plan.pk,
+            form.cleaned_data.get("comment", ""),
+            now=timezone.now(),
+            expected_state=_seen_state(request),
         )
-    except services.PlanConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
     else:
         messages.success(request, _("Planen är återkallad."))
@@ -313,7 +334,7 @@ def plan_new_version(request, pk):
     plan = get_plan_for_user(request.user, pk)
     try:
         copy = services.start_new_version(request.user, plan.pk, now=timezone.now())
-    except services.PlanConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
         return redirect("activityplans:detail", plan.pk)
     messages.success(
@@ -342,7 +363,7 @@ def plan_by_reference(request, reference):
 @login_required
 def plan_pdf(request, pk):
     plan = get_plan_for_user(request.user, pk)
-    if plan.state != State.ESTABLISHED and plan.state != State.SUPERSEDED:
+    if not plan.has_pdf:
         raise Http404(_("Det finns en PDF först när planen är fastställd."))
     # The record is in the kommun's language, whatever language the requester reads.
     with translation.override(settings.LANGUAGE_CODE):
@@ -370,7 +391,9 @@ def evaluation_form(request, pk):
     if evaluation is None:
         raise Http404(_("Utvärderingen finns inte."))
     plan = get_plan_for_user(request.user, evaluation.plan_id)
-    if evaluation.submitted_at is None and not services.may_evaluate(request.user, evaluation):
+    if evaluation.submitted_at is None and Do.EVALUATE not in allowed(
+        request.user, plan, now=timezone.now()
+    ):
         raise PermissionDenied(_("Bara den ansvarige kan lämna utvärderingen."))
     form = EvaluationForm(request.POST or None, instance=evaluation)
     if evaluation.submitted_at is not None:
@@ -380,7 +403,7 @@ def evaluation_form(request, pk):
             services.submit_evaluation(
                 request.user, evaluation.pk, form.cleaned_data, now=timezone.now()
             )
-        except services.PlanConflict as exc:
+        except Conflict as exc:
             messages.warning(request, str(exc))
         else:
             messages.success(

@@ -1,48 +1,40 @@
-"""Every change to a snapshot goes through here: created once per account and period,
-captured (automatically or by upload), rendered to PDF/A-2b and sealed.
-
-Size: the snapshot's whole life and the package's hand-out and receipt, each a short
-transaction; the workflow kernel is to take the transitions over, and the module is not
-split before then so that the code moves once.
+"""Every change to a snapshot goes through here: created once per account and period
+(or on request), then moved by archive.workflow's transitions through
+core.workflow.perform (captured automatically or uploaded, rendered to PDF/A-2b and
+sealed, retaken); and the package's hand-out and receipt.
 """
 
 import datetime
-import hashlib
 import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from accounts.authorship import as_system, save_bookkeeping
-from accounts.lifecycle import finish_closure
 from accounts.models import Account, Status
-from config.uploads import clean_screenshot
-from notifications.services import notify
+from core.workflow import perform
 from organisation.deputies import Deputies
-from organisation.models import REGISTER_CURATORS, Role
+from organisation.models import Role
 
 from .models import Method, Package, Reason, Receipt, Snapshot, SnapshotEvent, State
 from .periods import Period, last_ended
+from .workflow import (  # noqa: F401 - who may and the conflict, read by the views
+    Do,
+    SnapshotConflict,
+    enqueue,
+    may_request,
+    register_data,
+    snapshot_url,
+)
 
 CLAIM = datetime.timedelta(minutes=10)
 
 log = logging.getLogger(__name__)
-
-
-class SnapshotConflict(Exception):
-    """The snapshot is not in a state that allows this."""
-
-
-def snapshot_url(snapshot):
-    return reverse("archive:snapshot", args=[snapshot.pk])
 
 
 def accounts_active_in(period):
@@ -95,16 +87,6 @@ def create_semiannual(now):
         return made.count() - before
 
 
-def may_request(user, account, deputies):
-    """The responsible person and kommunikationsavdelningen (and the kommunikationschef)
-    take snapshots on demand, and whoever stands in for one of them on the deputies'
-    day (organisation.deputies)."""
-    return user.is_active and (
-        account.responsible_id in deputies.acts_as(user)
-        or bool(deputies.roles_over(user, account.unit) & REGISTER_CURATORS)
-    )
-
-
 FINAL_FRESH = datetime.timedelta(days=30)
 
 
@@ -120,6 +102,8 @@ def start_final_snapshot(actor, account, *, now):
 
 
 def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, *, now, check=True):
+    """A snapshot on demand (or the final one of a closure, `check=False`): created here,
+    its later steps are archive.workflow's transitions."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         if check and not may_request(actor, account, Deputies.at(now)):
@@ -151,47 +135,14 @@ def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, *, now, check=T
             at=now,
             data={"reason": reason, "period": snapshot.period_key},
         )
-        transaction.on_commit(lambda: _enqueue(snapshot.pk))
+        transaction.on_commit(lambda: enqueue(snapshot.pk))
     return snapshot
 
 
 def new_version(actor, snapshot_id, *, now):
-    """A new capture of a sealed snapshot: a new version that supersedes it when sealed."""
-    with transaction.atomic():
-        old = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
-        if not may_request(actor, old.account, Deputies.at(now)):
-            raise PermissionDenied(
-                _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
-            )
-        if old.state != State.SEALED or hasattr(old, "superseded_by"):
-            raise SnapshotConflict(_("Bara den senaste förseglade versionen kan tas om."))
-        snapshot = Snapshot.objects.create(
-            account=old.account,
-            period_key=old.period_key,
-            reason=old.reason,
-            version=old.version + 1,
-            supersedes=old,
-            due_at=now,
-            created_at=now,
-            requested_by=actor,
-        )
-        SnapshotEvent.write(
-            snapshot,
-            SnapshotEvent.Action.NEW_VERSION,
-            actor=actor,
-            at=now,
-            data={"supersedes": old.pk, "version": snapshot.version},
-        )
-        transaction.on_commit(lambda: _enqueue(snapshot.pk))
-    return snapshot
-
-
-def _enqueue(snapshot_id):
-    from config.celery import enqueue
-
-    from .tasks import capture
-
-    enqueue(capture, snapshot_id)  # if the broker is down, the capture sweep picks it up
+    """A new capture of a sealed snapshot (archive.workflow.apply_retake)."""
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    return perform(actor, snapshot, Do.RETAKE, expected_state=State.SEALED, now=now)
 
 
 # -- capture ---------------------------------------------------------------------------
@@ -273,140 +224,29 @@ def _unexpected(snapshot, exc):
 
 
 def ask_for_upload(snapshot_id, reason, now):
-    with transaction.atomic():
-        snapshot = (
-            Snapshot.objects.select_for_update()
-            .select_related("account", "account__responsible")
-            .get(pk=snapshot_id)
+    """The automatic capture failed: ask the responsible person for a screenshot. Returns
+    the snapshot's state (unchanged if it is no longer due)."""
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    try:
+        return perform(
+            None, snapshot, Do.ASK_FOR_UPLOAD, expected_state=None, now=now, reason=reason
         )
-        if snapshot.state != State.DUE:
-            return snapshot.state
-        snapshot.state = State.NEEDS_UPLOAD
-        snapshot.capture_error = reason
-        snapshot.needs_upload_since = now
-        snapshot.claimed_until = None
-        snapshot.save()
-        SnapshotEvent.write(
-            snapshot, SnapshotEvent.Action.NEEDS_UPLOAD, actor=None, at=now, comment=reason
-        )
-        notify(
-            Deputies.at(now).acting_for(snapshot.account.responsible),
-            "snapshot_upload",
-            {"snapshot": snapshot, "account": snapshot.account, "reason": reason},
-            url=snapshot_url(snapshot),
-            now=now,
-        )
-    return State.NEEDS_UPLOAD
+    except SnapshotConflict:
+        return Snapshot.objects.values_list("state", flat=True).get(pk=snapshot_id)
 
 
-def may_upload(user, snapshot, deputies):
-    return may_request(user, snapshot.account, deputies)
-
-
-def upload(actor, snapshot_id, file, *, now):
+def upload(actor, snapshot_id, file, *, now, expected_state=None):
     """The responsible person's screenshot when the automatic capture could not be made."""
-    snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
-    if not may_upload(actor, snapshot, Deputies.at(now)):
-        raise PermissionDenied(
-            _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
-        )
-    if snapshot.state not in (State.DUE, State.NEEDS_UPLOAD):
-        raise SnapshotConflict(
-            _("Ögonblicksbilden är redan %(state)s.")
-            % {"state": snapshot.get_state_display().lower()}
-        )
-    from .document import MAX_PAGES, pages_needed
-
-    png = clean_screenshot(file).read()  # ValidationError with a reason, nothing saved
-    pages = pages_needed(png)
-    if pages > MAX_PAGES:
-        raise ValidationError(
-            _(
-                "Skärmbilden är för smal för sin höjd: den skulle bli %(n)s sidor (högst "
-                "%(max)s). Ladda upp en bredare bild."
-            )
-            % {"n": pages, "max": MAX_PAGES}
-        )
-    attach(snapshot.pk, png, Method.UPLOAD, actor, now)
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    perform(actor, snapshot, Do.UPLOAD, expected_state=expected_state, now=now, file=file)
     return Snapshot.objects.get(pk=snapshot_id)
 
 
 def attach(snapshot_id, png, method, actor, now):
-    """Keep the screenshot, freeze the register data, render the PDF and seal it, in one
-    transaction: a snapshot is either sealed with its PDF or not changed at all."""
-    from .document import render_snapshot
-
-    with transaction.atomic():
-        snapshot = (
-            Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
-        )
-        if snapshot.state in (State.SEALED, State.SUPERSEDED):
-            raise SnapshotConflict(_("Ögonblicksbilden är redan förseglad."))
-        account = Account.objects.select_related("unit", "unit__forvaltning", "responsible").get(
-            pk=snapshot.account_id
-        )
-        snapshot.method = method
-        snapshot.captured_at = now
-        snapshot.captured_by = actor
-        with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish, whoever uploads
-            snapshot.register_data = register_data(account)
-        snapshot.image.save(f"{snapshot.pk}-v{snapshot.version}.png", ContentFile(png), save=False)
-        with translation.override(settings.LANGUAGE_CODE):
-            pdf = render_snapshot(snapshot, png)
-        snapshot.sha256 = hashlib.sha256(pdf).hexdigest()
-        snapshot.pdf.save(snapshot.filename, ContentFile(pdf), save=False)
-        snapshot.sealed_at = now
-        snapshot.state = State.SEALED
-        snapshot.claimed_until = None
-        snapshot.capture_error = ""
-        snapshot.save()
-        SnapshotEvent.write(
-            snapshot,
-            SnapshotEvent.Action.UPLOADED
-            if method == Method.UPLOAD
-            else SnapshotEvent.Action.CAPTURED,
-            actor=actor,
-            at=now,
-            data={"method": method, "sha256": snapshot.sha256},
-        )
-        if snapshot.supersedes_id:
-            old = Snapshot.objects.get(pk=snapshot.supersedes_id)
-            old.supersede(snapshot)
-            SnapshotEvent.write(
-                old,
-                SnapshotEvent.Action.SUPERSEDED,
-                actor=actor,
-                at=now,
-                data={"superseded_by": snapshot.pk, "version": snapshot.version},
-            )
-        if snapshot.reason == Reason.FINAL:
-            finish_closure(
-                account.pk, now=now, actor=actor
-            )  # a confirmed closure ends with this seal
-        day = timezone.localdate(now)
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        if locked.last_snapshot_on is None or locked.last_snapshot_on < day:
-            with as_system(gettext_lazy("Ögonblicksbild förseglad"), caused_by=actor):
-                save_bookkeeping(locked, now, last_snapshot_on=day)
-    return snapshot
-
-
-def register_data(account):
-    """The account's register entry as it is at capture, frozen into the snapshot."""
-    return {
-        "name": account.display_name,
-        "platform": account.get_platform_display(),
-        "url": account.url,
-        "handle": account.handle,
-        "unit": account.unit.label,
-        "responsible": str(account.responsible),
-        "responsible_title": account.responsible.title,
-        "purpose": account.purpose,
-        "audience": account.audience,
-        "status": account.get_status_display(),
-        "opened_on": account.opened_on.isoformat() if account.opened_on else None,
-        "plan_reference": account.plan_reference,
-    }
+    """Seal a due snapshot with this screenshot (archive.workflow.apply_seal): the
+    automatic capture's step, or a screenshot already checked."""
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    return perform(actor, snapshot, Do.SEAL, expected_state=None, now=now, png=png, method=method)
 
 
 # -- delivery ----------------------------------------------------------------------------

@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
+from core.workflow import Conflict, NotAllowed, allowed
 from organisation.deputies import Deputies
 
 from . import integrity, services
 from .access import ARCHIVE_ROLES
 from .models import Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
+from .workflow import Do
 
 LATE_AFTER = datetime.timedelta(days=30)
 
@@ -230,7 +232,7 @@ def period_receipt(request, key):
             note=form.cleaned_data["note"],
             now=timezone.now(),
         )
-    except services.SnapshotConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
     else:
         messages.success(request, _("Leveransen för %(key)s är kvitterad.") % {"key": period.key})
@@ -255,31 +257,36 @@ class UploadForm(forms.Form):
 
 @login_required
 def snapshot_detail(request, pk):
-    deputies = Deputies.at(timezone.now())
+    now = timezone.now()
+    deputies = Deputies.at(now)
     snapshot = get_snapshot_for_user(request.user, pk, deputies)
     # Bound on every POST, even an empty one, so that a missing file is shown as an error.
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     status = 200
     if request.method == "POST":
-        if not services.may_upload(request.user, snapshot, deputies):
-            raise PermissionDenied(
-                _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
-            )
-        if form.is_valid():
-            try:
+        try:
+            if form.is_valid():
                 services.upload(
-                    request.user, snapshot.pk, form.cleaned_data["image"], now=timezone.now()
+                    request.user,
+                    snapshot.pk,
+                    form.cleaned_data["image"],
+                    now=now,
+                    expected_state=_seen_state(request),
                 )
-            except ValidationError as exc:
-                form.add_error("image", exc)
-            except services.SnapshotConflict as exc:
-                messages.warning(request, str(exc))
-                return redirect("archive:snapshot", snapshot.pk)
-            else:
                 messages.success(
                     request, _("Skärmbilden är uppladdad och ögonblicksbilden förseglad.")
                 )
                 return redirect("archive:snapshot", snapshot.pk)
+            # An invalid form from someone who may not upload is refused as such.
+            if Do.UPLOAD not in allowed(request.user, snapshot, now=now, deputies=deputies):
+                raise NotAllowed(
+                    _("Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder.")
+                )
+        except ValidationError as exc:
+            form.add_error("image", exc)
+        except Conflict as exc:
+            messages.warning(request, str(exc))
+            return redirect("archive:snapshot", snapshot.pk)
         status = 400
     versions = Snapshot.objects.filter(
         account=snapshot.account, period_key=snapshot.period_key, reason=snapshot.reason
@@ -293,14 +300,16 @@ def snapshot_detail(request, pk):
             "versions": versions,
             "events": snapshot.events.select_related("actor"),
             "seal": integrity.check(snapshot),
-            "can_upload": services.may_upload(request.user, snapshot, deputies)
-            and snapshot.state in (State.DUE, State.NEEDS_UPLOAD),
-            "can_retake": services.may_request(request.user, snapshot.account, deputies)
-            and snapshot.state == State.SEALED
-            and not hasattr(snapshot, "superseded_by"),
+            "actions": allowed(request.user, snapshot, now=now, deputies=deputies),
         },
         status=status,
     )
+
+
+def _seen_state(request):
+    """The snapshot's state as the page showed it (a hidden field), if sent."""
+    state = request.POST.get("expected_state", "")
+    return state if state in State.values else None
 
 
 @require_safe
@@ -336,7 +345,7 @@ def snapshot_retake(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
     try:
         new = services.new_version(request.user, snapshot.pk, now=timezone.now())
-    except services.SnapshotConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
         return redirect("archive:snapshot", snapshot.pk)
     messages.success(request, _("En ny version fångas. Den ersätter den här när den är förseglad."))
@@ -369,7 +378,7 @@ def account_request(request, account_pk):
     reason = Reason.FINAL if request.POST.get("reason") == Reason.FINAL else Reason.ON_DEMAND
     try:
         snapshot = services.request_snapshot(request.user, account.pk, reason, now=timezone.now())
-    except services.SnapshotConflict as exc:
+    except Conflict as exc:
         messages.warning(request, str(exc))
         return redirect("archive:account", account.pk)
     messages.success(request, _("Ögonblicksbilden fångas nu. Sidan visar när den är klar."))

@@ -73,7 +73,7 @@ close_checks = Registry(
 on_closure_confirmed = Registry(
     "on_closure_confirmed",
     """What happens when a closure is confirmed: `hook(actor, account, now=now)`, inside
-    the confirming transaction (accounts.lifecycle.confirm_closure).""",
+    the confirming transaction (accounts.closures.apply_confirm).""",
     required=["archive.start_final_snapshot"],
 )
 responsibilities = Registry(
@@ -85,7 +85,7 @@ responsibilities = Registry(
 handovers = Registry(
     "handovers",
     """Who takes over what a person who left answered for: `hook(actor, old, successor,
-    now=now)`, inside the handover's transaction (organisation.handovers.hand_over).""",
+    now=now)`, inside the handover's transaction (organisation.workflow.apply_resolve).""",
 )
 todo_sources = Registry(
     "todo_sources",
@@ -115,8 +115,36 @@ sender_names = Registry(
     `name()` returns the kommun's name or None; the first that answers is used
     ("Ekdala kommun – Kanalkoll <kanalkoll@…>", notifications.jobs.sender).""",
 )
+workflows = Registry(
+    "workflows",
+    """The transition table of each stateful record (core.workflow.Workflow), one per
+    model: perform() and allowed() find a record's workflow here.""",
+    required=[
+        "activityplans.plan",
+        "moderation.item",
+        "accounts.closure",
+        "archive.snapshot",
+        "organisation.handover",
+    ],
+)
+deputies = Registry(
+    "deputies",
+    """The one deputies resolver: `at(now)` returns the day's organisation.deputies.Deputies
+    (core.workflow asks it for every "who may act"). Registered by organisation.""",
+    required=["organisation"],
+)
+notifier = Registry(
+    "notifier",
+    """The outbox: `notify(recipient, kind, context, url=..., now=...)`
+    (notifications.services.notify); core.workflow writes a transition's notifications
+    through it.""",
+    required=["notifications"],
+)
 
 ALL = [
+    workflows,
+    deputies,
+    notifier,
     close_checks,
     on_closure_confirmed,
     responsibilities,

@@ -9,8 +9,9 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderering")
 
     def ready(self):
-        from . import compliance, demo, jobs, services, todo
+        from . import compliance, demo, jobs, services, todo, workflow
 
+        registry.workflows.register("moderation.item", workflow.WORKFLOW)
         registry.register(
             "moderation",
             todo_sources=todo.items,

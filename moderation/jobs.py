@@ -73,7 +73,7 @@ def _claim(now):
     Of two sweeps deleting the same row, the second finds it gone (PostgreSQL checks
     again after the first commits) and skips it. On PostgreSQL it is one statement: the
     rows are found in the due index and deleted by a TID scan, which takes them in ctid
-    order, so two sweeps lock in one order and never deadlock (services._close removes
+    order, so two sweeps lock in one order and never deadlock (moderation.workflow.close removes
     an item's rows with skip-locked locks and never waits for a sweep), and the batch
     is built from what the DELETE returned without a round trip."""
     table = connection.ops.quote_name(PendingReminder._meta.db_table)

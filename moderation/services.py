@@ -1,36 +1,33 @@
-"""Every change on the moderation desk goes through here: locked, checked, recorded as
-an append-only ItemEvent, and announced through the outbox in the same transaction."""
+"""Every change on the moderation desk goes through here. An item is created here;
+every later change is a transition of moderation.workflow's table taken through
+core.workflow.perform: locked, checked, recorded as an append-only ItemEvent, and
+announced through the outbox in the same transaction. The functions below check the
+form's input and call perform."""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Status
+from core.workflow import perform
 from notifications.services import notify
 from organisation.deputies import Deputies
-from organisation.models import REGISTER_CURATORS, Role, Unit, chef_of_unit
+from organisation.models import Unit
 from organisation.workdays import add_working_time
 
-from .models import (
-    BBS_OBLIGED,
-    Action,
-    CheckIn,
-    Item,
-    ItemEvent,
-    Outcome,
-    PendingReminder,
-    PreservedCopy,
-    RemovalReason,
+from .models import Action, CheckIn, Item, ItemEvent, PendingReminder, RemovalReason
+from .workflow import (  # noqa: F401 - who may and the conflict, read by views, API and sweeps
+    Do,
+    ItemConflict,
+    handler_of,
+    item_url,
+    may_check_in,
+    team,
 )
+from .workflow import may_handle as _may_handle
 
 DEADLINE = datetime.timedelta(seconds=172_800)  # 48 real hours
-
-
-class ItemConflict(Exception):
-    """The item has already been handled."""
 
 
 def deadline(start, kommun=None):
@@ -44,44 +41,15 @@ def deadline(start, kommun=None):
     return start.astimezone(datetime.UTC) + DEADLINE
 
 
-def item_url(item):
-    return reverse("moderation:detail", args=[item.pk])
-
-
 def handler(item, at=None, deputies=None):
     """Who works on the item now: whoever does the assignee's work on the day of `at`
     (organisation.deputies: the assignee, or the substitute at the end of their chain)."""
-    deputies = Deputies.given(deputies, at)
-    return deputies.acting_for(item.assignee)
-
-
-def team(account):
-    """The people who may be assigned an account's items: responsible, substitute and
-    administrators."""
-    people = {account.responsible_id, account.substitute_id}
-    people |= set(account.administrators.values_list("pk", flat=True))
-    return people - {None}
+    return handler_of(item, Deputies.given(deputies, at))
 
 
 def may_handle(user, item, at=None, deputies=None):
-    """The account's team and whoever stands in for one of them today (the whole chain
-    of substitutes), and the communicator and the register's curators over the unit,
-    also as someone's substitute."""
-    if not user.is_active:
-        return False
-    deputies = Deputies.given(deputies, at)
-    if deputies.acts_as(user) & (team(item.account) | {item.assignee_id}):
-        return True
-    roles = deputies.roles_over(user, item.account.unit)
-    return bool(roles & (REGISTER_CURATORS | {Role.KOMMUNIKATOR}))
-
-
-def may_check_in(user, account, deputies):
-    """ "Tillsyn gjord" is recorded by those who watch an open account: its team, and
-    whoever stands in for one of them on the deputies' day."""
-    if not user.is_active or account.status == Status.CLOSED:
-        return False
-    return bool(deputies.acts_as(user) & team(account))
+    """moderation.workflow.may_handle on the day of `at` (or with the given deputies)."""
+    return _may_handle(user, item, Deputies.given(deputies, at))
 
 
 # -- creating ------------------------------------------------------------------------
@@ -119,8 +87,8 @@ def create_item(actor, account, data, source="", external_id="", *, now):
                 external_id=external_id,
             )
             PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
-            _event(item, actor, Action.CREATED, now)
-            person = handler(item, now)
+            ItemEvent.write(item, Action.CREATED, actor=actor, at=now)
+            person = handler(item, deputies=Deputies.at(now))
             if actor is None or person.pk != actor.pk:
                 notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
     except IntegrityError:
@@ -129,21 +97,16 @@ def create_item(actor, account, data, source="", external_id="", *, now):
     return item, True
 
 
-# -- actions -------------------------------------------------------------------------
+# -- actions (moderation.workflow's transitions) -------------------------------------
+
+
+def _perform(actor, item_id, action, now, **data):
+    item = Item.objects.get(pk=item_id)
+    return perform(actor, item, action, expected_state=None, now=now, **data)
 
 
 def reassign(actor, item_id, assignee, *, now):
-    with transaction.atomic():
-        item = _locked(actor, item_id, now)
-        if assignee.pk not in team(item.account):
-            raise ValidationError({"assignee": _("Välj någon som administrerar kontot.")})
-        item.assignee = assignee
-        item.save(update_fields=["assignee"])
-        _event(item, actor, Action.REASSIGNED, now, text=str(assignee))
-        person = handler(item, now)
-        if person.pk != actor.pk:
-            notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
-    return item
+    return _perform(actor, item_id, Do.REASSIGN, now, assignee=assignee)
 
 
 def preserve(actor, item_id, text="", image=None, *, now):
@@ -154,48 +117,22 @@ def preserve(actor, item_id, text="", image=None, *, now):
         raise ValidationError(
             {"text": _("Klistra in inläggets text eller ladda upp en skärmbild.")}
         )
-    with transaction.atomic():
-        item = _locked(actor, item_id, now, open_only=False)
-        copy = PreservedCopy(item=item, text=text, created_by=actor, created_at=now)
-        if image is not None:
-            copy.sha256 = PreservedCopy.digest(image.read())
-            image.seek(0)
-            copy.image.save("copy.png", image, save=False)
-        copy.save()
-        _event(item, actor, Action.PRESERVED, now, text=text[:200])
-    return copy
+    return _perform(actor, item_id, Do.PRESERVE, now, text=text, image=image)
 
 
 def answer(actor, item_id, text="", link="", *, now):
     text, link = (text or "").strip(), (link or "").strip()
     if not text and not link:
         raise ValidationError({"text": _("Skriv svaret eller klistra in länken till det.")})
-    return _resolve(actor, item_id, Outcome.ANSWERED, Action.ANSWERED, now, text=text, link=link)
+    return _perform(actor, item_id, Do.ANSWER, now, text=text, link=link)
 
 
 def remove(actor, item_id, reason, removed_at=None, comment="", *, now):
     if reason not in RemovalReason.values:
         raise ValidationError({"reason": _("Välj ett av skälen i policyn.")})
-    with transaction.atomic():
-        item = _locked(actor, item_id, now)
-        if not item.copies.exists():
-            raise ValidationError(
-                {
-                    "__all__": _(
-                        "Spara en kopia av inlägget (text eller skärmbild) innan det tas bort."
-                    )
-                }
-            )
-        item.removal_reason = reason
-        item.bbs_obliged = reason in BBS_OBLIGED
-        item.removed_at = removed_at or now
-        if item.removed_at > now + datetime.timedelta(minutes=5):
-            raise ValidationError(
-                {"removed_at": _("Tiden för borttagningen kan inte ligga i framtiden.")}
-            )
-        _close(item, Outcome.REMOVED, now)
-        _event(item, actor, Action.REMOVED, now, text=comment.strip())
-    return item
+    return _perform(
+        actor, item_id, Do.REMOVE, now, reason=reason, removed_at=removed_at, comment=comment
+    )
 
 
 def register(actor, item_id, diarienummer, forwarded_to, *, now):
@@ -208,100 +145,32 @@ def register(actor, item_id, diarienummer, forwarded_to, *, now):
         errors["forwarded_to"] = _("Ange vart kritiken har skickats vidare (enhet eller person).")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        item = _locked(actor, item_id, now)
-        item.diarienummer, item.forwarded_to = diarienummer, forwarded_to
-        _close(item, Outcome.REGISTERED, now)
-        _event(item, actor, Action.REGISTERED, now, text=f"{diarienummer} → {forwarded_to}")
-    return item
+    return _perform(
+        actor, item_id, Do.REGISTER, now, diarienummer=diarienummer, forwarded_to=forwarded_to
+    )
 
 
 def refer(actor, item_id, answer_text, *, now):
     """An individual case sent to the proper channel, with the answer given on the platform."""
     if not (answer_text or "").strip():
         raise ValidationError({"text": _("Skriv svaret som hänvisar till rätt kanal.")})
-    return _resolve(
-        actor, item_id, Outcome.REFERRED, Action.REFERRED, now, text=answer_text.strip()
-    )
+    return _perform(actor, item_id, Do.REFER, now, text=answer_text.strip())
 
 
 def no_action(actor, item_id, reason, *, now):
     if not (reason or "").strip():
         raise ValidationError({"text": _("Skriv varför ingen åtgärd behövs.")})
-    return _resolve(actor, item_id, Outcome.NO_ACTION, Action.NO_ACTION, now, text=reason.strip())
+    return _perform(actor, item_id, Do.NO_ACTION, now, text=reason.strip())
 
 
 def flag_crime(actor, item_id, comment="", *, now):
-    """A possible crime: flagged, a copy kept (the item's text if none was saved), and
-    the chef of the account's unit told."""
-    with transaction.atomic():
-        item = _locked(actor, item_id, now, open_only=False)
-        if item.crime_flagged:
-            raise ItemConflict(_("Ärendet är redan flaggat som möjligt brott."))
-        if not item.copies.exists():
-            PreservedCopy.objects.create(
-                item=item, text=item.text, created_by=actor, created_at=now
-            )
-            _event(item, actor, Action.PRESERVED, now, text=item.text[:200])
-        item.crime_flagged = True
-        item.save(update_fields=["crime_flagged"])
-        _event(item, actor, Action.CRIME, now, text=(comment or "").strip())
-        chef = Deputies.at(now).acting_for(chef_of_unit(item.account.unit))
-        if chef is not None:
-            notify(
-                chef,
-                "moderation_crime",
-                {"item": item, "actor": actor},
-                url=item_url(item),
-                now=now,
-            )
-    return item
+    """A possible crime: flagged, a copy kept, and the chef of the account's unit told."""
+    return _perform(actor, item_id, Do.CRIME, now, comment=comment)
 
 
 def check_in(actor, account, *, now):
     """ "Tillsyn gjord" on an account."""
     return CheckIn.objects.create(account=account, user=actor, at=now)
-
-
-# -- helpers -------------------------------------------------------------------------
-
-
-def _resolve(actor, item_id, outcome, action, now, text="", link=""):
-    with transaction.atomic():
-        item = _locked(actor, item_id, now)
-        _close(item, outcome, now)
-        _event(item, actor, action, now, text=text, link=link)
-    return item
-
-
-def _close(item, outcome, now):
-    item.outcome = outcome
-    item.resolved_at = now
-    item.save()
-    # Stages not yet reached never go out. Rows a sweep is claiming right now are
-    # skipped rather than waited for: the worker drops stages of handled items.
-    free = item.pending_reminders.select_for_update(skip_locked=True).values_list("pk", flat=True)
-    PendingReminder.objects.filter(pk__in=list(free)).delete()
-
-
-def _locked(actor, item_id, now, open_only=True):
-    item = (
-        Item.objects.select_for_update(of=("self",))
-        .select_related("account", "account__unit", "assignee")
-        .get(pk=item_id)
-    )
-    if not may_handle(actor, item, now):
-        raise PermissionDenied(_("Du hanterar inte det här kontots moderering."))
-    if open_only and item.resolved_at is not None:
-        raise ItemConflict(
-            _("Ärendet är redan hanterat (%(outcome)s). Ingenting ändrades.")
-            % {"outcome": item.get_outcome_display().lower()}
-        )
-    return item
-
-
-def _event(item, actor, action, at, text="", link=""):
-    return ItemEvent.write(item, action, actor=actor, at=at, comment=text, link=link)
 
 
 # -- handover ----------------------------------------------------------------------------
@@ -322,10 +191,10 @@ def responsibilities(user):
 
 
 def hand_over(actor, old, successor, *, now):
-    """Open items move to the successor."""
+    """Open items move to the successor (part of the handover's own transition)."""
     for item in Item.objects.filter(assignee=old, resolved_at__isnull=True):
         with transaction.atomic():
             item = Item.objects.select_for_update().get(pk=item.pk)
             item.assignee = successor
             item.save(update_fields=["assignee"])
-            _event(item, actor, Action.REASSIGNED, now, text=str(successor))
+            ItemEvent.write(item, Action.REASSIGNED, actor=actor, at=now, comment=str(successor))

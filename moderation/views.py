@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
+from core.workflow import Conflict, allowed, check
 from organisation.deputies import Deputies
 from organisation.models import User
 
@@ -33,6 +34,7 @@ from .forms import (
     RemoveForm,
 )
 from .models import Item, Kind, Outcome, PreservedCopy
+from .workflow import BY_SLUG, SLUGS, Do
 
 
 def my_accounts(user, deputies):
@@ -120,72 +122,63 @@ def item_list(request):
     )
 
 
+# Each action's form, the service that takes it and the message when it is done.
 ACTIONS = {
-    "svara": (
+    Do.ANSWER: (
         AnswerForm,
         lambda user, item, d, now: services.answer(user, item.pk, d["text"], d["link"], now=now),
         gettext_lazy("Svaret är registrerat."),
     ),
-    "bevara": (
+    Do.PRESERVE: (
         PreserveForm,
         lambda user, item, d, now: services.preserve(user, item.pk, d["text"], d["image"], now=now),
         gettext_lazy("Kopian är sparad."),
     ),
-    "ta-bort": (
+    Do.REMOVE: (
         RemoveForm,
         lambda user, item, d, now: services.remove(
             user, item.pk, d["reason"], d["removed_at"], d["comment"], now=now
         ),
         gettext_lazy("Borttagningen är registrerad."),
     ),
-    "diariefor": (
+    Do.REGISTER: (
         RegisterForm,
         lambda user, item, d, now: services.register(
             user, item.pk, d["diarienummer"], d["forwarded_to"], now=now
         ),
         gettext_lazy("Diarieföringen är registrerad."),
     ),
-    "hanvisa": (
+    Do.REFER: (
         ReferForm,
         lambda user, item, d, now: services.refer(user, item.pk, d["text"], now=now),
         gettext_lazy("Hänvisningen är registrerad."),
     ),
-    "brott": (
+    Do.CRIME: (
         CrimeForm,
         lambda user, item, d, now: services.flag_crime(user, item.pk, d["text"], now=now),
         gettext_lazy("Ärendet är flaggat och chefen har fått besked."),
     ),
-    "ingen-atgard": (
+    Do.NO_ACTION: (
         NoActionForm,
         lambda user, item, d, now: services.no_action(user, item.pk, d["text"], now=now),
         gettext_lazy("Ärendet är avslutat utan åtgärd."),
     ),
+    Do.REASSIGN: (
+        ReassignForm,
+        lambda user, item, d, now: services.reassign(user, item.pk, d["assignee"], now=now),
+        gettext_lazy("Ärendet är omfördelat."),
+    ),
 }
 
 
-ACTION_TITLES = [
-    ("svara", gettext_lazy("Besvara")),
-    ("bevara", gettext_lazy("Spara kopia")),
-    ("ta-bort", gettext_lazy("Ta bort inlägget")),
-    ("diariefor", gettext_lazy("Diarieför och vidarebefordra")),
-    ("hanvisa", gettext_lazy("Hänvisa till rätt kanal")),
-    ("brott", gettext_lazy("Flagga som möjligt brott")),
-    ("ingen-atgard", gettext_lazy("Ingen åtgärd behövs")),
-    ("omfordela", gettext_lazy("Omfördela")),
-]
-
-
-def _forms(item, data=None, files=None, action=None):
-    people = User.objects.filter(pk__in=services.team(item.account), is_active=True)
-    forms = {name: form_class(prefix=name) for name, (form_class, _call, _msg) in ACTIONS.items()}
-    forms["omfordela"] = ReassignForm(
-        prefix="omfordela", people=people, initial={"assignee": item.assignee_id}
-    )
-    if action in ACTIONS:
-        forms[action] = ACTIONS[action][0](data, files, prefix=action)
-    elif action == "omfordela":
-        forms[action] = ReassignForm(data, prefix=action, people=people)
-    return forms
+def _form(item, action, data=None, files=None):
+    form_class = ACTIONS[action][0]
+    prefix = SLUGS[action]
+    if action == Do.REASSIGN:
+        people = User.objects.filter(pk__in=services.team(item.account), is_active=True)
+        initial = {} if data is not None else {"assignee": item.assignee_id}
+        return form_class(data, prefix=prefix, people=people, initial=initial)
+    return form_class(data, files, prefix=prefix)
 
 
 @login_required
@@ -193,35 +186,42 @@ def item_detail(request, pk, action=None):
     now = timezone.now()
     deputies = Deputies.at(now)
     item = get_item_for_user(request.user, pk, deputies)
-    can_handle = services.may_handle(request.user, item, deputies=deputies)
-    forms = _forms(item)
+    chosen = BY_SLUG.get(action) if action else None
+    if action and chosen is None:
+        raise Http404(_("Okänd åtgärd."))
+    bound = None
     if request.method == "POST":
-        if not can_handle:
-            raise PermissionDenied(_("Du hanterar inte det här kontots moderering."))
-        forms = _forms(item, request.POST, request.FILES, action)
-        form = forms.get(action)
-        if form is None:
-            raise Http404(_("Okänd åtgärd."))
-        if form.is_valid():
+        try:
+            check(request.user, item, chosen, now=now, deputies=deputies)  # 403 or conflict
+        except Conflict as exc:
+            messages.warning(request, str(exc))
+            return redirect("moderation:detail", item.pk)
+        bound = _form(item, chosen, request.POST, request.FILES)
+        if bound.is_valid():
+            _form_class, call, message = ACTIONS[chosen]
             try:
-                if action == "omfordela":
-                    services.reassign(request.user, item.pk, form.cleaned_data["assignee"], now=now)
-                    message = _("Ärendet är omfördelat.")
-                else:
-                    _form_class, call, message = ACTIONS[action]
-                    call(request.user, item, form.cleaned_data, now)
-            except services.ItemConflict as exc:
+                call(request.user, item, bound.cleaned_data, now)
+            except Conflict as exc:
                 messages.warning(request, str(exc))
                 return redirect("moderation:detail", item.pk)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                    bound.add_error(field if field in bound.fields else None, errors)
             else:
                 messages.success(request, message)
                 return redirect("moderation:detail", item.pk)
         messages.error(
             request, _("Åtgärden kunde inte registreras. Se felmeddelandet vid formuläret.")
         )
+    actions = allowed(request.user, item, now=now, deputies=deputies)
+    panels = [
+        {
+            "action": a,
+            "key": SLUGS[a.action],
+            "form": bound if a.action == chosen and bound is not None else _form(item, a.action),
+        }
+        for a in actions
+    ]
     return render(
         request,
         "moderation/item_detail.html",
@@ -230,10 +230,9 @@ def item_detail(request, pk, action=None):
             "events": item.events.select_related("actor"),
             "copies": item.copies.select_related("created_by"),
             "handler": services.handler(item, deputies=deputies),
-            "can_handle": can_handle,
-            "forms": forms,
+            "actions": actions,
+            "panels": panels,
             "open_action": action,
-            "action_titles": ACTION_TITLES,
             "now": now,
         },
         status=400 if request.method == "POST" else 200,

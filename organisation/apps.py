@@ -9,10 +9,13 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import demo, handovers
+        from . import demo, handovers, workflow
+        from .deputies import Deputies
 
+        registry.workflows.register("organisation.handover", workflow.WORKFLOW)
         registry.register(
             "organisation",
+            deputies=Deputies.at,
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
             demo_seeders=demo.seed,

@@ -1,7 +1,6 @@
 """When someone leaves (organisation.services.deactivate_user, from the admin's action),
 what they answered for is flagged and the communicator is asked to name a successor."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -9,19 +8,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import registry
+from core.workflow import perform
 from core.worklist import ComplianceEntry, ComplianceSection, TodoItem
 from notifications.services import notify
 
 from .deputies import Deputies
 from .models import (
-    REGISTER_CURATORS,
     Handover,
     HandoverEvent,
     Role,
-    RoleAssignment,
     User,
     communicator_of,
 )
+from .workflow import Do, HandoverConflict, may_decide  # noqa: F401 - read by the views
 
 
 def responsibilities(user):
@@ -43,26 +42,6 @@ def deciders(user, deputies):
     )
     people = [deputies.acting_for(p) for p in people if p is not None]
     return list({p.pk: p for p in people}.values())
-
-
-def may_decide(actor, handover, deputies):
-    """The register's curators and the communicator over the person's unit, and whoever
-    stands in for one of them on the deputies' day."""
-    if not actor.is_active:
-        return False
-    if actor.has_role(*REGISTER_CURATORS):
-        return True
-    others = deputies.others_acted_for(actor)
-    if (
-        others
-        and RoleAssignment.objects.filter(
-            user__in=others, user__is_active=True, role__in=REGISTER_CURATORS
-        ).exists()
-    ):
-        return True
-    return handover.user.unit_id is not None and Role.KOMMUNIKATOR in deputies.roles_over(
-        actor, handover.user.unit
-    )
 
 
 def open_handover(user, now, *, actor=None, reason=""):
@@ -98,44 +77,15 @@ def open_handover(user, now, *, actor=None, reason=""):
 
 
 def hand_over(actor, handover_id, successor, *, now):
-    with transaction.atomic():
-        handover = (
-            Handover.objects.select_for_update(of=("self",))  # user__unit may be null
-            .select_related("user", "user__unit")
-            .get(pk=handover_id)
-        )
-        if not may_decide(actor, handover, Deputies.at(now)):
-            raise PermissionDenied(
-                _(
-                    "Efterträdare utses av förvaltningskommunikatören eller kommunikationsavdelningen."
-                )
-            )
-        if handover.resolved_at is not None:
-            raise ValidationError({"successor": _("Överlämningen är redan gjord.")})
-        if not successor.is_active or successor.pk == handover.user_id:
-            raise ValidationError(
-                {"successor": _("Välj en aktiv person som inte är den som slutat.")}
-            )
-        for hook in registry.handovers:
-            hook(actor, handover.user, successor, now=now)
-        handover.successor, handover.resolved_at, handover.resolved_by = successor, now, actor
-        handover.save()
-        HandoverEvent.write(
-            handover,
-            HandoverEvent.Action.RESOLVED,
-            actor=actor,
-            at=now,
-            comment=str(successor),
-            data={"successor": successor.pk},
-        )
-        notify(
-            successor,
-            "handover_successor",
-            {"person": handover.user, "actor": actor},
-            url=reverse("organisation:handover", args=[handover.pk]),
-            now=now,
-        )
-    return handover
+    """Name the successor (organisation.workflow's one transition)."""
+    return perform(
+        actor,
+        Handover.objects.get(pk=handover_id),
+        Do.RESOLVE,
+        expected_state=None,
+        now=now,
+        successor=successor,
+    )
 
 
 def compliance_sections(user, now):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.importing import import_view, template_csv
+from core.workflow import Conflict, allowed
 
 from . import handovers, importing, services
 from .deputies import Deputies
@@ -58,7 +59,8 @@ class SuccessorForm(forms.Form):
 def handover(request, pk):
     item = Handover.objects.filter(pk=pk).select_related("user", "successor", "resolved_by").first()
     now = timezone.now()
-    if item is None or not handovers.may_decide(request.user, item, Deputies.at(now)):
+    deputies = Deputies.at(now)
+    if item is None or not handovers.may_decide(request.user, item, deputies):
         raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
     form = SuccessorForm(request.POST or None)
     status = 200
@@ -66,6 +68,8 @@ def handover(request, pk):
         if form.is_valid():
             try:
                 handovers.hand_over(request.user, item.pk, form.cleaned_data["successor"], now=now)
+            except Conflict as exc:
+                form.add_error("successor", str(exc))
             except ValidationError as exc:
                 form.add_error("successor", exc.messages)
             else:
@@ -82,6 +86,7 @@ def handover(request, pk):
             "items": handovers.responsibilities(item.user),
             "form": form,
             "events": item.events.select_related("actor"),
+            "actions": allowed(request.user, item, now=now, deputies=deputies),
         },
         status=status,
     )

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import lifecycle
+from accounts import jobs, lifecycle
 from accounts import services as account_services
 from accounts.models import Account, Attestation, Closure, PassiveRule, Problem, Status, UsedLink
 from activityplans.models import State as PlanState
@@ -301,22 +301,22 @@ def quiet(org, account):
 def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
     p = org.people
     # Day 89 (31 March, the clock just before midnight in Stockholm): nothing.
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 31, 23, 59)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 3, 31, 23, 59)) == 0
     assert not lifecycle.passive_accounts(datetime.date(2026, 3, 31))
     # Day 90: five minutes past midnight in Stockholm, 22:05 UTC the day before.
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 1, 0, 5)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 1, 0, 5)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 20, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 1, 0, 5)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 4, 1, 0, 5)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 20, 12, 0)) == 0
     assert sent(p.medarbetare, "account_passive") == 1
     assert sent(p.kommunikator, "account_passive_close") == 0
     mail = Notification.objects.get(kind="account_passive")
     assert "90 dagar" in mail.body_text and "/konton/aktivitet/" in mail.body_text
     assert mail.body_text.count("http://") >= 2  # absolute links in the e-mail
     # Day 119: still only the reminder; day 120: the communicator, once.
-    assert sweep(lifecycle.remind_passive, at(2026, 4, 30, 23, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 5, 1, 6, 0)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 5, 1, 12, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 4, 30, 23, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 5, 1, 6, 0)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 5, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 0
     assert sent(p.kommunikator, "account_passive_close") == 1
     assert sent(p.medarbetare, "account_passive") == 1
     assert Notification.objects.filter(kind__startswith="account_passive").count() == 2
@@ -327,22 +327,22 @@ def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
 def test_a_sweep_that_comes_late_reminds_first_and_proposes_30_days_later(org, quiet):
     """Two consecutive stages never go out at once: an account found passive for 151
     days is reminded; the proposal to close ("despite a reminder") waits 30 days."""
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 1, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 6, 1, 12, 0)) == 0
     assert sent(org.people.medarbetare, "account_passive") == 1
     assert sent(org.people.kommunikator, "account_passive_close") == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 6, 30, 23, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 1, 0, 5)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 6, 30, 23, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 7, 1, 0, 5)) == 1
     assert sent(org.people.kommunikator, "account_passive_close") == 1
 
 
 def test_a_platform_rule_changes_the_limit(org, quiet):
     PassiveRule.objects.create(platform="instagram", days=30)
     PassiveRule.objects.create(platform="facebook_sida", days=365)
-    assert sweep(lifecycle.remind_passive, at(2026, 1, 30, 12, 0)) == 0  # day 29
-    assert sweep(lifecycle.remind_passive, at(2026, 1, 31, 12, 0)) == 1  # day 30
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 1, 12, 0)) == 0  # day 59
-    assert sweep(lifecycle.remind_passive, at(2026, 3, 2, 12, 0)) == 1  # day 60: communicator
+    assert sweep(jobs.remind_passive, at(2026, 1, 30, 12, 0)) == 0  # day 29
+    assert sweep(jobs.remind_passive, at(2026, 1, 31, 12, 0)) == 1  # day 30
+    assert sweep(jobs.remind_passive, at(2026, 3, 1, 12, 0)) == 0  # day 59
+    assert sweep(jobs.remind_passive, at(2026, 3, 2, 12, 0)) == 1  # day 60: communicator
     # A Facebook page silent for 200 days is within its platform's limit.
     other = AccountFactory(
         unit=org.bibliotek, responsible=org.people.chef, opened_on=datetime.date(2025, 8, 1)
@@ -352,7 +352,7 @@ def test_a_platform_rule_changes_the_limit(org, quiet):
 
 def test_new_activity_starts_a_new_spell(client, org, quiet):
     p = org.people
-    sweep(lifecycle.remind_passive, at(2026, 5, 1, 12, 0))
+    sweep(jobs.remind_passive, at(2026, 5, 1, 12, 0))
     assert sent(p.medarbetare, "account_passive") == 1
     # The responsible person clicks the link in the reminder.
     mail = Notification.objects.get(kind="account_passive")
@@ -363,9 +363,9 @@ def test_new_activity_starts_a_new_spell(client, org, quiet):
     assert quiet.last_activity_on == datetime.date(2026, 5, 2)
     assert not lifecycle.passive_accounts(datetime.date(2026, 5, 3))
     # Not passive again until 90 days after 2 May; then reminded again, once.
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 30, 12, 0)) == 0
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 31, 12, 0)) == 1
-    assert sweep(lifecycle.remind_passive, at(2026, 7, 31, 13, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 7, 30, 12, 0)) == 0
+    assert sweep(jobs.remind_passive, at(2026, 7, 31, 12, 0)) == 1
+    assert sweep(jobs.remind_passive, at(2026, 7, 31, 13, 0)) == 0
     assert sent(p.medarbetare, "account_passive") == 2
 
 
@@ -469,8 +469,8 @@ def coverage_mail(user):
 def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     p = org.people
     # Q1: three problems on the thin account, a missing check of the logins on both.
-    assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) == 5
-    assert sweep(lifecycle.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 5
+    assert sweep(jobs.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
     assert sent(p.medarbetare, "account_coverage") == 3
     assert sent(p.medarbetare, "account_credentials") == 2
     bodies = " ".join(
@@ -490,9 +490,9 @@ def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     with time_machine.travel(at(2026, 3, 20, 8, 0), tick=False):
         lifecycle.attest_credentials(p.medarbetare, account.pk, now=timezone.now())
     # Q2 (the quarter turns at midnight in Stockholm, 22:00 UTC): again, once.
-    assert sweep(lifecycle.remind_coverage, at(2026, 4, 1, 0, 30)) == 3
-    assert sweep(lifecycle.remind_coverage, at(2026, 6, 30, 12, 0)) == 1  # the check lapses
-    assert sweep(lifecycle.remind_coverage, at(2026, 6, 30, 13, 0)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 4, 1, 0, 30)) == 3
+    assert sweep(jobs.remind_coverage, at(2026, 6, 30, 12, 0)) == 1  # the check lapses
+    assert sweep(jobs.remind_coverage, at(2026, 6, 30, 13, 0)) == 0
     assert sent(p.medarbetare, "account_coverage") == 5
     assert sent(p.medarbetare, "account_credentials") == 4
     assert Reminder.objects.filter(subject=f"credentials:{account.pk}").count() == 2
@@ -759,7 +759,7 @@ def test_a_closure_is_confirmed_once(org, account, fake_capture):
         org.people.medarbetare, account.pk, "Passivt.", now=timezone.now()
     )
     lifecycle.confirm_closure(org.people.kommunikator, closure.pk, now=timezone.now())
-    with pytest.raises(ValidationError):
+    with pytest.raises(lifecycle.ClosureConflict):
         lifecycle.confirm_closure(org.people.kommunikationschef, closure.pk, now=timezone.now())
     assert Snapshot.objects.filter(reason=Reason.FINAL).count() == 1
 
@@ -837,7 +837,7 @@ def test_cancel_returns_the_account_to_active(client, org, account, fake_capture
     account.refresh_from_db()
     assert account.status == Status.ACTIVE
     # A new closure can be proposed; the cancelled one cannot be confirmed.
-    with pytest.raises(ValidationError):
+    with pytest.raises(lifecycle.ClosureConflict):
         lifecycle.confirm_closure(p.kommunikationschef, closure.pk, now=timezone.now())
     response = client.post(f"/konton/avslut/{closure.pk}/avbryt/", follow=True)
     assert "Avslutet kan inte avbrytas." in messages_of(response)
@@ -1149,7 +1149,7 @@ def test_someone_who_left_no_longer_counts_as_an_administrator(org, account):
     deactivate(org.people.kommunikator)
     assert Account.objects.with_problem(Problem.NO_COMMUNICATOR).filter(pk=account.pk).exists()
     # The responsible person has left: nobody is reminded (the handover names who takes over).
-    assert sweep(lifecycle.remind_coverage, at(2026, 2, 10, 8, 0)) == 0
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 0
 
 
 def test_the_admin_never_deletes_a_person(client, org):

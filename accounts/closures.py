@@ -1,0 +1,283 @@
+"""The closure's transition table (core.workflow): who confirms, ticks off the checklist
+and cancels a proposed closure, and what each step does; the system finishes it when
+the final snapshot is sealed. Proposing a closure creates the record
+(accounts.lifecycle.propose_closure) with `may_propose_closure` from here."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import registry
+from core.workflow import Conflict, Guard, Transition, Workflow
+from organisation.models import Role
+
+from .authorship import as_system
+from .models import Closure, ClosureEvent, Status
+from .services import update_account
+
+State = Closure.State
+OPEN = frozenset({State.PROPOSED, State.CONFIRMED})
+NOT_CANCELLED = frozenset({State.PROPOSED, State.CONFIRMED, State.CLOSED})
+
+
+class ClosureConflict(Conflict):
+    """The closure is not in a state that allows this."""
+
+
+class Do(models.TextChoices):
+    CONFIRM = "confirm", gettext_lazy("Bekräfta avslut")
+    CONTENT_REMOVED = "content_removed", gettext_lazy("Innehållet är borttaget")
+    ACCOUNT_DELETED = "account_deleted", gettext_lazy("Kontot är raderat på plattformen")
+    LINKS = "links", gettext_lazy("Länkarna är uppdaterade")
+    CANCEL = "cancel", gettext_lazy("Avbryt avslutet")
+    FINISH = "finish", gettext_lazy("Avsluta kontot")
+
+
+# The checklist's step values as the form posts them.
+STEPS = {
+    Closure.PlatformStep.CONTENT_REMOVED: Do.CONTENT_REMOVED,
+    Closure.PlatformStep.ACCOUNT_DELETED: Do.ACCOUNT_DELETED,
+    "links": Do.LINKS,
+    Do.CONTENT_REMOVED.value: Do.CONTENT_REMOVED,
+    Do.ACCOUNT_DELETED.value: Do.ACCOUNT_DELETED,
+}
+
+
+def account_url(account):
+    return reverse("accounts:detail", args=[account.pk])
+
+
+# -- who may -----------------------------------------------------------------------------
+
+
+def is_team(user, account, deputies=None):
+    """The responsible person, the substitute and the administrators; with the day's
+    deputies, also whoever stands in for one of them."""
+    people = deputies.acts_as(user) if deputies is not None else {user.pk}
+    if people & {account.responsible_id, account.substitute_id}:
+        return True
+    return account.administrators.filter(pk__in=people).exists()
+
+
+def may_propose_closure(user, account, deputies):
+    """The responsible person, the communicator and the kommunikationschef, and whoever
+    stands in for one of them on the deputies' day."""
+    roles = deputies.roles_over(user, account.unit)
+    return account.responsible_id in deputies.acts_as(user) or bool(
+        roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF}
+    )
+
+
+def may_confirm_closure(user, account, deputies):
+    """The communicator and the kommunikationschef, and whoever stands in for one of
+    them on the deputies' day."""
+    roles = deputies.roles_over(user, account.unit)
+    return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
+
+
+def closure_proposable(user, account, deputies, current):
+    """Whether `user` may propose closing `account` now: it is open, no closure is under
+    way (`current`, the latest one not cancelled) and they may propose one."""
+    return (
+        account.status != Status.CLOSED
+        and (current is None or current.state == State.CLOSED)
+        and may_propose_closure(user, account, deputies)
+    )
+
+
+def _confirms(ctx):
+    return ctx.actor.is_active and may_confirm_closure(ctx.actor, ctx.record.account, ctx.deputies)
+
+
+def _ticks(ctx):
+    account = ctx.record.account
+    return ctx.actor.is_active and (
+        may_propose_closure(ctx.actor, account, ctx.deputies)
+        or is_team(ctx.actor, account, ctx.deputies)
+    )
+
+
+def _cancels(ctx):
+    return ctx.actor.pk == ctx.record.proposed_by_id or _confirms(ctx)
+
+
+def _state(ctx):
+    return _("Avslutet är redan %(state)s.") % {"state": ctx.record.get_state_display().lower()}
+
+
+# -- applying ----------------------------------------------------------------------------
+
+
+def apply_confirm(ctx):
+    closure, actor, now = ctx.record, ctx.actor, ctx.now
+    account = closure.account
+    closure.state = State.CONFIRMED
+    closure.confirmed_by, closure.confirmed_at = actor, now
+    closure.save()
+    if account.status != Status.WINDING_DOWN:
+        update_account(
+            actor, account.pk, {"status": Status.WINDING_DOWN}, fields=("status",), now=now
+        )
+    for hook in registry.on_closure_confirmed:
+        hook(actor, account, now=now)
+    ctx.notify(
+        ctx.deputies.acting_for(account.responsible),
+        "closure_confirmed",
+        {"account": account, "closure": closure, "actor": actor},
+        account_url(account),
+    )
+
+
+def _platform_step(step):
+    def apply(ctx):
+        closure = ctx.record
+        closure.platform_step = step
+        closure.platform_step_at, closure.platform_step_by = ctx.now, ctx.actor
+        closure.save()
+
+    return apply
+
+
+def apply_links(ctx):
+    closure = ctx.record
+    closure.links_updated_at, closure.links_updated_by = ctx.now, ctx.actor
+    closure.save()
+
+
+def apply_cancel(ctx):
+    closure, actor, now = ctx.record, ctx.actor, ctx.now
+    closure.state = State.CANCELLED
+    closure.cancelled_by, closure.cancelled_at = actor, now
+    closure.save()
+    if closure.account.status == Status.WINDING_DOWN:
+        update_account(
+            actor, closure.account_id, {"status": Status.ACTIVE}, fields=("status",), now=now
+        )
+
+
+def apply_finish(ctx):
+    """Close the account; the register refuses (a ValidationError, and perform changes
+    nothing) while the final snapshot is not sealed."""
+    closure = ctx.record
+    # the system closes it, set off by whoever sealed the final snapshot (or confirmed)
+    with as_system(gettext_lazy("Slutarkiveringen förseglad: kontot avslutat"), ctx.actor):
+        update_account(
+            closure.confirmed_by,
+            closure.account_id,
+            {"status": Status.CLOSED},
+            fields=("status",),
+            now=ctx.now,
+        )
+    closure.state = State.CLOSED
+    closure.closed_at = ctx.now
+    closure.save()
+
+
+# -- the table ---------------------------------------------------------------------------
+
+_STEP_DONE = Guard(
+    lambda ctx: not ctx.record.platform_step, gettext_lazy("Steget är redan registrerat.")
+)
+_LINKS_DONE = Guard(
+    lambda ctx: ctx.record.links_updated_at is None, gettext_lazy("Steget är redan registrerat.")
+)
+
+
+def _step(action, apply, guard, event):
+    return Transition(
+        action,
+        NOT_CANCELLED,
+        target="(unchanged)",
+        may=_ticks,
+        refusal=gettext_lazy("Du kan inte ändra det här avslutet."),
+        conflict=gettext_lazy("Avslutet är avbrutet."),
+        guards=(guard,),
+        apply=apply,
+        label=action.label,
+        url_name="accounts:closure_step",
+        style="outline-secondary btn-sm",
+        event=event,
+    )
+
+
+TRANSITIONS = [
+    Transition(
+        Do.CONFIRM,
+        frozenset({State.PROPOSED}),
+        target=State.CONFIRMED,
+        may=_confirms,
+        refusal=gettext_lazy(
+            "Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen."
+        ),
+        conflict=_state,
+        guards=(
+            Guard(
+                lambda ctx: ctx.actor.pk != ctx.record.proposed_by_id,
+                gettext_lazy("Den som föreslog avslutet kan inte också bekräfta det."),
+                denies=True,
+            ),
+        ),
+        apply=apply_confirm,
+        label=Do.CONFIRM.label,
+        url_name="accounts:closure_confirm",
+        style="danger",
+        event=ClosureEvent.Action.CONFIRMED,
+    ),
+    _step(
+        Do.CONTENT_REMOVED,
+        _platform_step(Closure.PlatformStep.CONTENT_REMOVED),
+        _STEP_DONE,
+        ClosureEvent.Action.CONTENT_REMOVED,
+    ),
+    _step(
+        Do.ACCOUNT_DELETED,
+        _platform_step(Closure.PlatformStep.ACCOUNT_DELETED),
+        _STEP_DONE,
+        ClosureEvent.Action.ACCOUNT_DELETED,
+    ),
+    _step(Do.LINKS, apply_links, _LINKS_DONE, ClosureEvent.Action.LINKS_UPDATED),
+    Transition(
+        Do.CANCEL,
+        OPEN,
+        target=State.CANCELLED,
+        may=_cancels,
+        refusal=gettext_lazy("Du kan inte avbryta det här avslutet."),
+        conflict=gettext_lazy("Avslutet kan inte avbrytas."),
+        apply=apply_cancel,
+        label=Do.CANCEL.label,
+        url_name="accounts:closure_cancel",
+        style="link btn-sm",
+        event=ClosureEvent.Action.CANCELLED,
+    ),
+    Transition(
+        Do.FINISH,
+        frozenset({State.CONFIRMED}),
+        target=State.CLOSED,
+        may=lambda ctx: True,
+        refusal="",
+        conflict=_state,
+        apply=apply_finish,
+        label=Do.FINISH.label,
+        system=True,  # the archive's seal finishes it, never a button
+        event=ClosureEvent.Action.CLOSED,
+    ),
+]
+
+
+def _lock(pk):
+    return (
+        Closure.objects.select_for_update(of=("self",))
+        .select_related("account", "account__unit", "confirmed_by")
+        .get(pk=pk)
+    )
+
+
+WORKFLOW = Workflow(
+    "accounts.closure",
+    Closure,
+    TRANSITIONS,
+    event_model=ClosureEvent,
+    lock=_lock,
+    conflict_type=ClosureConflict,
+)

@@ -1,0 +1,289 @@
+"""The snapshot's transition table (core.workflow): who retakes a sealed snapshot and
+uploads the screenshot of a due one, and what the system does (asks for an upload when
+the automatic capture fails, seals a capture). A snapshot is created by
+archive.services (the half-year sweep, a request, a confirmed closure) with
+`may_request` from here."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.authorship import as_system, save_bookkeeping
+from accounts.lifecycle import finish_closure
+from accounts.models import Account
+from config.uploads import clean_screenshot
+from core.workflow import Conflict, Guard, Transition, Workflow
+from organisation.models import REGISTER_CURATORS
+
+from .models import Method, Reason, Snapshot, SnapshotEvent, State
+
+WAITING = frozenset({State.DUE, State.NEEDS_UPLOAD})
+
+
+class SnapshotConflict(Conflict):
+    """The snapshot is not in a state that allows this."""
+
+
+class Do(models.TextChoices):
+    UPLOAD = "upload", gettext_lazy("Ladda upp och försegla")
+    RETAKE = "retake", gettext_lazy("Ta om (ny version)")
+    ASK_FOR_UPLOAD = "ask_for_upload", gettext_lazy("Be om en skärmbild")
+    SEAL = "seal", gettext_lazy("Försegla")
+
+
+def snapshot_url(snapshot):
+    return reverse("archive:snapshot", args=[snapshot.pk])
+
+
+def enqueue(snapshot_id):
+    from config.celery import enqueue as send
+
+    from .tasks import capture
+
+    send(capture, snapshot_id)  # if the broker is down, the capture sweep picks it up
+
+
+# -- who may -----------------------------------------------------------------------------
+
+
+def may_request(user, account, deputies):
+    """The responsible person and kommunikationsavdelningen (and the kommunikationschef)
+    take snapshots on demand, and whoever stands in for one of them on the deputies'
+    day (organisation.deputies)."""
+    return user.is_active and (
+        account.responsible_id in deputies.acts_as(user)
+        or bool(deputies.roles_over(user, account.unit) & REGISTER_CURATORS)
+    )
+
+
+def _requests(ctx):
+    return may_request(ctx.actor, ctx.record.account, ctx.deputies)
+
+
+def _state(ctx):
+    return _("Ögonblicksbilden är redan %(state)s.") % {
+        "state": ctx.record.get_state_display().lower()
+    }
+
+
+# -- applying ----------------------------------------------------------------------------
+
+
+def apply_retake(ctx):
+    """A new capture of a sealed snapshot: a new version that supersedes it when sealed."""
+    old, actor, now = ctx.record, ctx.actor, ctx.now
+    snapshot = Snapshot.objects.create(
+        account=old.account,
+        period_key=old.period_key,
+        reason=old.reason,
+        version=old.version + 1,
+        supersedes=old,
+        due_at=now,
+        created_at=now,
+        requested_by=actor,
+    )
+    SnapshotEvent.write(
+        snapshot,
+        SnapshotEvent.Action.NEW_VERSION,
+        actor=actor,
+        at=now,
+        data={"supersedes": old.pk, "version": snapshot.version},
+    )
+    transaction.on_commit(lambda: enqueue(snapshot.pk))
+    return snapshot
+
+
+def apply_upload(ctx):
+    """The responsible person's screenshot when the automatic capture could not be made:
+    checked (a ValidationError with the reason, nothing saved) and sealed."""
+    from .document import MAX_PAGES, pages_needed
+
+    png = clean_screenshot(ctx.data["file"]).read()
+    pages = pages_needed(png)
+    if pages > MAX_PAGES:
+        raise ValidationError(
+            _(
+                "Skärmbilden är för smal för sin höjd: den skulle bli %(n)s sidor (högst "
+                "%(max)s). Ladda upp en bredare bild."
+            )
+            % {"n": pages, "max": MAX_PAGES}
+        )
+    ctx.data.update(png=png, method=Method.UPLOAD)
+    return apply_seal(ctx)
+
+
+def apply_ask_for_upload(ctx):
+    snapshot, reason = ctx.record, ctx.data["reason"]
+    snapshot.state = State.NEEDS_UPLOAD
+    snapshot.capture_error = reason
+    snapshot.needs_upload_since = ctx.now
+    snapshot.claimed_until = None
+    snapshot.save()
+    ctx.comment = reason
+    ctx.notify(
+        ctx.deputies.acting_for(snapshot.account.responsible),
+        "snapshot_upload",
+        {"snapshot": snapshot, "account": snapshot.account, "reason": reason},
+        snapshot_url(snapshot),
+    )
+    return State.NEEDS_UPLOAD
+
+
+def apply_seal(ctx):
+    """Keep the screenshot, freeze the register data, render the PDF and seal it, in the
+    one transaction: a snapshot is either sealed with its PDF or not changed at all."""
+    from .document import render_snapshot
+
+    snapshot, actor, now = ctx.record, ctx.actor, ctx.now
+    png, method = ctx.data["png"], ctx.data["method"]
+    account = Account.objects.select_related("unit", "unit__forvaltning", "responsible").get(
+        pk=snapshot.account_id
+    )
+    snapshot.method = method
+    snapshot.captured_at = now
+    snapshot.captured_by = actor
+    with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish, whoever uploads
+        snapshot.register_data = register_data(account)
+        snapshot.image.save(f"{snapshot.pk}-v{snapshot.version}.png", ContentFile(png), save=False)
+        pdf = render_snapshot(snapshot, png)
+    snapshot.sha256 = hashlib.sha256(pdf).hexdigest()
+    snapshot.pdf.save(snapshot.filename, ContentFile(pdf), save=False)
+    snapshot.sealed_at = now
+    snapshot.state = State.SEALED
+    snapshot.claimed_until = None
+    snapshot.capture_error = ""
+    snapshot.save()
+    ctx.event_action = (
+        SnapshotEvent.Action.UPLOADED if method == Method.UPLOAD else SnapshotEvent.Action.CAPTURED
+    )
+    ctx.event_data = {"method": method, "sha256": snapshot.sha256}
+    if snapshot.supersedes_id:
+        old = Snapshot.objects.get(pk=snapshot.supersedes_id)
+        old.supersede(snapshot)
+        SnapshotEvent.write(
+            old,
+            SnapshotEvent.Action.SUPERSEDED,
+            actor=actor,
+            at=now,
+            data={"superseded_by": snapshot.pk, "version": snapshot.version},
+        )
+    if snapshot.reason == Reason.FINAL:
+        finish_closure(account.pk, now=now, actor=actor)  # a confirmed closure ends with this seal
+    day = timezone.localdate(now)
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.last_snapshot_on is None or locked.last_snapshot_on < day:
+        with as_system(gettext_lazy("Ögonblicksbild förseglad"), caused_by=actor):
+            save_bookkeeping(locked, now, last_snapshot_on=day)
+    return snapshot
+
+
+def register_data(account):
+    """The account's register entry as it is at capture, frozen into the snapshot."""
+    return {
+        "name": account.display_name,
+        "platform": account.get_platform_display(),
+        "url": account.url,
+        "handle": account.handle,
+        "unit": account.unit.label,
+        "responsible": str(account.responsible),
+        "responsible_title": account.responsible.title,
+        "purpose": account.purpose,
+        "audience": account.audience,
+        "status": account.get_status_display(),
+        "opened_on": account.opened_on.isoformat() if account.opened_on else None,
+        "plan_reference": account.plan_reference,
+    }
+
+
+# -- the table ---------------------------------------------------------------------------
+
+
+def _latest(ctx):
+    return not hasattr(ctx.record, "superseded_by")
+
+
+def _system(ctx):
+    return True
+
+
+TRANSITIONS = [
+    Transition(
+        Do.UPLOAD,
+        WAITING,
+        target=State.SEALED,
+        may=_requests,
+        refusal=gettext_lazy(
+            "Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder."
+        ),
+        conflict=_state,
+        apply=apply_upload,
+        label=Do.UPLOAD.label,
+        url_name="archive:snapshot",
+        event=SnapshotEvent.Action.UPLOADED,
+    ),
+    Transition(
+        Do.RETAKE,
+        frozenset({State.SEALED}),
+        target=f"a new version, {State.DUE}",
+        may=_requests,
+        refusal=gettext_lazy(
+            "Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder."
+        ),
+        conflict=gettext_lazy("Bara den senaste förseglade versionen kan tas om."),
+        guards=(Guard(_latest, gettext_lazy("Bara den senaste förseglade versionen kan tas om.")),),
+        apply=apply_retake,
+        label=Do.RETAKE.label,
+        url_name="archive:retake",
+        style="outline-primary",
+        event=False,  # the new version's event is written by apply
+    ),
+    Transition(
+        Do.ASK_FOR_UPLOAD,
+        frozenset({State.DUE}),
+        target=State.NEEDS_UPLOAD,
+        may=_system,
+        refusal="",
+        conflict=_state,
+        apply=apply_ask_for_upload,
+        label=Do.ASK_FOR_UPLOAD.label,
+        system=True,  # the capture sweep, when the browser could not take it
+        event=SnapshotEvent.Action.NEEDS_UPLOAD,
+    ),
+    Transition(
+        Do.SEAL,
+        WAITING,
+        target=State.SEALED,
+        may=_system,
+        refusal="",
+        conflict=gettext_lazy("Ögonblicksbilden är redan förseglad."),
+        apply=apply_seal,
+        label=Do.SEAL.label,
+        system=True,  # the automatic capture (or the demo data); people upload
+        event=SnapshotEvent.Action.CAPTURED,
+    ),
+]
+
+
+def _lock(pk):
+    return (
+        Snapshot.objects.select_for_update(of=("self",))
+        .select_related("account", "account__responsible", "account__unit")
+        .get(pk=pk)
+    )
+
+
+WORKFLOW = Workflow(
+    "archive.snapshot",
+    Snapshot,
+    TRANSITIONS,
+    event_model=SnapshotEvent,
+    lock=_lock,
+    conflict_type=SnapshotConflict,
+)

@@ -1,0 +1,318 @@
+"""The workflow kernel: every transition of every stateful record, in one shape.
+
+Each stateful record (a plan, a moderation item, a closure, a snapshot, a handover) has
+one `Workflow`: a declarative table of `Transition`s. A transition names its `action`
+(a value of the workflow's TextChoices), the states it starts from (`sources`), the
+state it leads to (`target`, for the reader and the tests; `apply` sets it), `may`
+(who may take it: a predicate over the `Context`, i.e. the actor, the locked record,
+the moment and the day's deputies), its `guards` (what else must hold, each with its
+Swedish refusal) and `apply` (the change itself). The apps register their workflows in
+`core.registry.workflows` from `AppConfig.ready()`.
+
+Two functions read the tables, and nothing else decides:
+
+- `perform(actor, record, action, *, expected_state, now, **data)`: in one
+  `transaction.atomic()` it locks the row (`select_for_update`), re-checks the state
+  (`expected_state`, the state the actor saw, or None for "whatever the transition starts
+  from"; a mismatch or a state the action does not start from raises `Conflict`), re-checks
+  `may` (`NotAllowed`, a PermissionDenied) and the guards, applies the transition, writes
+  the workflow's event (core.events) and the notifications `apply` asked for. A refused
+  request changes nothing.
+- `allowed(actor, record, *, now)`: the actions the actor may take now (state, `may` and
+  guards all hold), each with its label, URL and button style. Views and templates show
+  these and never restate a rule.
+
+The kernel imports no domain app: the day's deputies and the outbox come through
+`core.registry.deputies` and `core.registry.notifier`, which organisation and
+notifications fill.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+
+from . import registry
+
+
+class Conflict(Exception):
+    """The record is not (or no longer) in a state that allows the action: a double
+    click, two tabs, two substitutes. Nothing changed; the message says why, in Swedish."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class NotAllowed(PermissionDenied):
+    """The actor may not take the action on this record now."""
+
+
+def _text(value, ctx):
+    return str(value(ctx) if callable(value) else value)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition besides the state and the actor: `test(ctx)` true lets the action go
+    ahead; otherwise the request is refused with `message` (a Conflict about the record,
+    or with `denies=True` a NotAllowed about the actor)."""
+
+    test: object
+    message: object
+    denies: bool = False
+
+    def refuse(self, ctx):
+        error = NotAllowed if self.denies else ctx.workflow.conflict_type
+        raise error(_text(self.message, ctx))
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    may: object
+    apply: object
+    refusal: object  # the Swedish reason when `may` is false
+    target: object = None  # a state, or a short description when apply decides it
+    guards: tuple = ()
+    conflict: object = None  # the Swedish reason when the state does not allow it
+    label: object = ""
+    url_name: str = ""
+    url_args: object = None  # record -> args; default [record.pk]
+    style: str = "primary"
+    event: object = None  # the event's action; default `action`; False: apply writes its own
+    system: bool = False  # taken by the system (a sweep, another workflow), never offered
+
+    def url(self, record):
+        if not self.url_name:
+            return ""
+        args = self.url_args(record) if self.url_args else [record.pk]
+        return reverse(self.url_name, args=args)
+
+
+@dataclass
+class Context:
+    """What a predicate, a guard and an apply function see."""
+
+    workflow: object
+    actor: object
+    record: object
+    now: object
+    data: dict = field(default_factory=dict)
+    given_deputies: object = None
+    # Filled by apply: the main event's comment, data and extra fields, the extra events
+    # and the notifications, written by perform in the same transaction.
+    comment: str = ""
+    event_data: dict = field(default_factory=dict)
+    event_fields: dict = field(default_factory=dict)
+    from_state: object = None
+    event_action: object = None  # when one transition records one of several actions
+    notifications: list = field(default_factory=list)
+    result: object = None
+
+    @cached_property
+    def deputies(self):
+        return self.given_deputies or deputies_at(self.now)
+
+    def notify(self, recipient, kind, context, url=""):
+        """Write this notification after the event (`context` may be a callable, read
+        then, e.g. to show the event just written)."""
+        if recipient is not None:
+            self.notifications.append((recipient, kind, context, url))
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """One action the actor may take now, as a view or template shows it."""
+
+    action: str
+    label: str
+    url: str
+    style: str
+    transition: Transition
+
+
+class Actions(list):
+    """The allowed actions; `action in actions` and `actions[action]` by action value."""
+
+    def __contains__(self, action):
+        return any(a.action == action for a in self)
+
+    def get(self, action, default=None):
+        return next((a for a in self if a.action == action), default)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            found = self.get(key)
+            if found is None:
+                raise KeyError(key)
+            return found
+        return super().__getitem__(key)
+
+
+class Workflow:
+    """The transition table of one model.
+
+    `lock(pk)` returns the row locked for update; `state_of(record)` its state (default
+    the `state` field); `event_model` the core.events.Event subclass it writes (with
+    `event_fields(ctx)` for its extra columns); `conflict(ctx)` the default Swedish
+    reason when the state does not allow an action; `conflict_type` the workflow's
+    subclass of Conflict (views catch Conflict itself)."""
+
+    def __init__(
+        self,
+        name,
+        model,
+        transitions,
+        *,
+        event_model,
+        lock=None,
+        state_of=None,
+        conflict=None,
+        event_fields=None,
+        conflict_type=Conflict,
+    ):
+        self.name = name
+        self.model = model
+        self.transitions = list(transitions)
+        self.event_model = event_model
+        self._lock = lock
+        self._state_of = state_of
+        self._conflict = conflict
+        self._event_fields = event_fields
+        self.conflict_type = conflict_type
+        actions = {t.action for t in self.transitions}
+        self.actions = sorted(actions)
+
+    def __repr__(self):
+        return f"<Workflow {self.name}>"
+
+    def lock(self, pk):
+        if self._lock is not None:
+            return self._lock(pk)
+        return self.model.objects.select_for_update(of=("self",)).get(pk=pk)
+
+    def state_of(self, record):
+        return self._state_of(record) if self._state_of else record.state
+
+    def states(self):
+        found = set()
+        for transition in self.transitions:
+            found |= set(transition.sources)
+        return found
+
+    def transitions_for(self, action):
+        found = [t for t in self.transitions if t.action == action]
+        if not found:
+            raise ValueError(f"{self.name} has no action {action!r}")
+        return found
+
+    def transition(self, ctx, action, expected_state):
+        """The transition `action` takes from the record's state, or Conflict/NotAllowed."""
+        candidates = self.transitions_for(action)
+        state = self.state_of(ctx.record)
+        chosen = next((t for t in candidates if state in t.sources), None)
+        if chosen is None or (expected_state is not None and state != expected_state):
+            reason = (chosen or candidates[0]).conflict or self._conflict
+            raise self.conflict_type(_text(reason, ctx))
+        if not chosen.may(ctx):
+            raise NotAllowed(_text(chosen.refusal, ctx))
+        for guard in chosen.guards:
+            if not guard.test(ctx):
+                guard.refuse(ctx)
+        return chosen
+
+    def permits(self, ctx, transition):
+        state = self.state_of(ctx.record)
+        return (
+            state in transition.sources
+            and transition.may(ctx)
+            and all(guard.test(ctx) for guard in transition.guards)
+        )
+
+    def write_event(self, ctx, transition):
+        action = ctx.event_action or transition.event or transition.action
+        fields = self._event_fields(ctx) if self._event_fields else {}
+        fields.update(ctx.event_fields)
+        return self.event_model.write(
+            ctx.record,
+            action,
+            actor=ctx.actor,
+            at=ctx.now,
+            comment=ctx.comment,
+            data=ctx.event_data,
+            **fields,
+        )
+
+
+def deputies_at(now):
+    """The day's deputies (organisation.deputies.Deputies.at, through the registry)."""
+    return registry.deputies.get("organisation")(now)
+
+
+def notify(recipient, kind, context, url="", *, now):
+    """One notification through the outbox (notifications.services.notify)."""
+    return registry.notifier.get("notifications")(recipient, kind, context, url=url, now=now)
+
+
+def workflow_of(record):
+    for workflow in registry.workflows:
+        if isinstance(record, workflow.model):
+            return workflow
+    raise LookupError(f"No workflow is registered for {type(record).__name__}")
+
+
+def perform(actor, record, action, *, expected_state, now, deputies=None, **data):
+    """Take `action` on `record` as `actor` at `now`; see the module's docstring.
+    Returns what the transition's apply returns (by default the record, changed)."""
+    workflow = workflow_of(record)
+    with transaction.atomic():
+        locked = workflow.lock(record.pk)
+        ctx = Context(workflow, actor, locked, now, data, deputies)
+        transition = workflow.transition(ctx, action, expected_state)
+        ctx.from_state = workflow.state_of(locked)
+        result = transition.apply(ctx)
+        ctx.result = locked if result is None else result
+        if transition.event is not False:
+            workflow.write_event(ctx, transition)
+        for recipient, kind, context, url in ctx.notifications:
+            notify(recipient, kind, context() if callable(context) else context, url, now=now)
+    return ctx.result
+
+
+def check(actor, record, action, *, now, expected_state=None, deputies=None, **data):
+    """Raise what perform would refuse with (Conflict or NotAllowed), without locking or
+    changing anything: for a view that checks before it validates a form."""
+    workflow = workflow_of(record)
+    ctx = Context(workflow, actor, record, now, data, deputies)
+    return workflow.transition(ctx, action, expected_state)
+
+
+def allowed(actor, record, *, now, deputies=None):
+    """The actions `actor` may take on `record` at `now`, in the table's order, one per
+    action value."""
+    workflow = workflow_of(record)
+    ctx = Context(workflow, actor, record, now, {}, deputies)
+    found = Actions()
+    for transition in workflow.transitions:
+        if transition.system or transition.action in found:
+            continue
+        if actor is not None and actor.is_authenticated and workflow.permits(ctx, transition):
+            found.append(
+                Allowed(
+                    action=transition.action,
+                    label=_text(transition.label, ctx),
+                    url=transition.url(record),
+                    style=transition.style,
+                    transition=transition,
+                )
+            )
+    return found
+
+
+def may(actor, record, action, *, now, deputies=None):
+    """Whether `action` is among allowed(actor, record, now=now)."""
+    return action in allowed(actor, record, now=now, deputies=deputies)

@@ -1,0 +1,256 @@
+"""The moderation item's transition table (core.workflow): who handles an item (its
+account's team and whoever stands in for one of them, the communicator and the
+register's curators), which actions an open or a handled item still takes (a copy can be
+kept and a possible crime flagged after it is handled), and what each does. Items are
+created by moderation.services.create_item."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Status
+from core.workflow import Conflict, Guard, Transition, Workflow
+from organisation.models import REGISTER_CURATORS, Role, chef_of_unit
+
+from .models import (
+    BBS_OBLIGED,
+    Action,
+    Item,
+    ItemEvent,
+    Outcome,
+    PendingReminder,
+    PreservedCopy,
+)
+
+OPEN, HANDLED = "open", "handled"
+ANY = frozenset({OPEN, HANDLED})
+
+
+class ItemConflict(Conflict):
+    """The item has already been handled."""
+
+
+class Do(models.TextChoices):
+    ANSWER = "answer", gettext_lazy("Besvara")
+    PRESERVE = "preserve", gettext_lazy("Spara kopia")
+    REMOVE = "remove", gettext_lazy("Ta bort inlägget")
+    REGISTER = "register", gettext_lazy("Diarieför och vidarebefordra")
+    REFER = "refer", gettext_lazy("Hänvisa till rätt kanal")
+    CRIME = "crime", gettext_lazy("Flagga som möjligt brott")
+    NO_ACTION = "no_action", gettext_lazy("Ingen åtgärd behövs")
+    REASSIGN = "reassign", gettext_lazy("Omfördela")
+
+
+# The item page's URL slug of each action (moderation:action).
+SLUGS = {
+    Do.ANSWER: "svara",
+    Do.PRESERVE: "bevara",
+    Do.REMOVE: "ta-bort",
+    Do.REGISTER: "diariefor",
+    Do.REFER: "hanvisa",
+    Do.CRIME: "brott",
+    Do.NO_ACTION: "ingen-atgard",
+    Do.REASSIGN: "omfordela",
+}
+BY_SLUG = {slug: action for action, slug in SLUGS.items()}
+
+
+def item_url(item):
+    return reverse("moderation:detail", args=[item.pk])
+
+
+def state_of(item):
+    return OPEN if item.resolved_at is None else HANDLED
+
+
+# -- who may -----------------------------------------------------------------------------
+
+
+def team(account):
+    """The people who may be assigned an account's items: responsible, substitute and
+    administrators."""
+    people = {account.responsible_id, account.substitute_id}
+    people |= set(account.administrators.values_list("pk", flat=True))
+    return people - {None}
+
+
+def may_handle(user, item, deputies):
+    """The account's team and whoever stands in for one of them on the deputies' day
+    (the whole chain of substitutes), and the communicator and the register's curators
+    over the unit, also as someone's substitute."""
+    if not user.is_active:
+        return False
+    if deputies.acts_as(user) & (team(item.account) | {item.assignee_id}):
+        return True
+    roles = deputies.roles_over(user, item.account.unit)
+    return bool(roles & (REGISTER_CURATORS | {Role.KOMMUNIKATOR}))
+
+
+def may_check_in(user, account, deputies):
+    """ "Tillsyn gjord" is recorded by those who watch an open account: its team, and
+    whoever stands in for one of them on the deputies' day."""
+    if not user.is_active or account.status == Status.CLOSED:
+        return False
+    return bool(deputies.acts_as(user) & team(account))
+
+
+def _handles(ctx):
+    return may_handle(ctx.actor, ctx.record, ctx.deputies)
+
+
+def _handled(ctx):
+    return _("Ärendet är redan hanterat (%(outcome)s). Ingenting ändrades.") % {
+        "outcome": ctx.record.get_outcome_display().lower()
+    }
+
+
+# -- applying ----------------------------------------------------------------------------
+
+
+def close(item, outcome, now):
+    item.outcome = outcome
+    item.resolved_at = now
+    item.save()
+    # Stages not yet reached never go out. Rows a sweep is claiming right now are
+    # skipped rather than waited for: the worker drops stages of handled items.
+    free = item.pending_reminders.select_for_update(skip_locked=True).values_list("pk", flat=True)
+    PendingReminder.objects.filter(pk__in=list(free)).delete()
+
+
+def _resolves(outcome):
+    def apply(ctx):
+        close(ctx.record, outcome, ctx.now)
+        ctx.comment = ctx.data.get("text", "")
+        ctx.event_fields["link"] = ctx.data.get("link", "")
+
+    return apply
+
+
+def handler_of(item, deputies):
+    return deputies.acting_for(item.assignee)
+
+
+def apply_reassign(ctx):
+    item, assignee = ctx.record, ctx.data["assignee"]
+    if assignee.pk not in team(item.account):
+        raise ValidationError({"assignee": _("Välj någon som administrerar kontot.")})
+    item.assignee = assignee
+    item.save(update_fields=["assignee"])
+    ctx.comment = str(assignee)
+    person = handler_of(item, ctx.deputies)
+    if person.pk != ctx.actor.pk:
+        ctx.notify(person, "moderation_new", {"item": item}, item_url(item))
+
+
+def apply_preserve(ctx):
+    item, text, image = ctx.record, ctx.data["text"], ctx.data.get("image")
+    copy = PreservedCopy(item=item, text=text, created_by=ctx.actor, created_at=ctx.now)
+    if image is not None:
+        copy.sha256 = PreservedCopy.digest(image.read())
+        image.seek(0)
+        copy.image.save("copy.png", image, save=False)
+    copy.save()
+    ctx.comment = text[:200]
+    return copy
+
+
+def apply_remove(ctx):
+    item, now = ctx.record, ctx.now
+    if not item.copies.exists():
+        raise ValidationError(
+            {"__all__": _("Spara en kopia av inlägget (text eller skärmbild) innan det tas bort.")}
+        )
+    reason = ctx.data["reason"]
+    item.removal_reason = reason
+    item.bbs_obliged = reason in BBS_OBLIGED
+    item.removed_at = ctx.data.get("removed_at") or now
+    if item.removed_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError(
+            {"removed_at": _("Tiden för borttagningen kan inte ligga i framtiden.")}
+        )
+    close(item, Outcome.REMOVED, now)
+    ctx.comment = ctx.data.get("comment", "").strip()
+
+
+def apply_register(ctx):
+    item = ctx.record
+    item.diarienummer, item.forwarded_to = ctx.data["diarienummer"], ctx.data["forwarded_to"]
+    close(item, Outcome.REGISTERED, ctx.now)
+    ctx.comment = f"{item.diarienummer} → {item.forwarded_to}"
+
+
+def apply_crime(ctx):
+    """A possible crime: flagged, a copy kept (the item's text if none was saved), and
+    the chef of the account's unit told."""
+    item, actor, now = ctx.record, ctx.actor, ctx.now
+    if not item.copies.exists():
+        PreservedCopy.objects.create(item=item, text=item.text, created_by=actor, created_at=now)
+        ItemEvent.write(item, Action.PRESERVED, actor=actor, at=now, comment=item.text[:200])
+    item.crime_flagged = True
+    item.save(update_fields=["crime_flagged"])
+    ctx.comment = (ctx.data.get("comment") or "").strip()
+    chef = ctx.deputies.acting_for(chef_of_unit(item.account.unit))
+    ctx.notify(chef, "moderation_crime", {"item": item, "actor": actor}, item_url(item))
+
+
+# -- the table ---------------------------------------------------------------------------
+
+
+def _action(action, sources, apply, event, guards=()):
+    return Transition(
+        action,
+        sources,
+        target=HANDLED
+        if event not in (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
+        else "(unchanged)",
+        may=_handles,
+        refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
+        conflict=_handled,
+        guards=guards,
+        apply=apply,
+        label=action.label,
+        url_name="moderation:action",
+        url_args=lambda item, slug=SLUGS[action]: [item.pk, slug],
+        event=event,
+    )
+
+
+_NOT_FLAGGED = Guard(
+    lambda ctx: not ctx.record.crime_flagged,
+    gettext_lazy("Ärendet är redan flaggat som möjligt brott."),
+)
+
+OPEN_ONLY = frozenset({OPEN})
+TRANSITIONS = [
+    _action(Do.ANSWER, OPEN_ONLY, _resolves(Outcome.ANSWERED), Action.ANSWERED),
+    _action(Do.PRESERVE, ANY, apply_preserve, Action.PRESERVED),
+    _action(Do.REMOVE, OPEN_ONLY, apply_remove, Action.REMOVED),
+    _action(Do.REGISTER, OPEN_ONLY, apply_register, Action.REGISTERED),
+    _action(Do.REFER, OPEN_ONLY, _resolves(Outcome.REFERRED), Action.REFERRED),
+    _action(Do.CRIME, ANY, apply_crime, Action.CRIME, guards=(_NOT_FLAGGED,)),
+    _action(Do.NO_ACTION, OPEN_ONLY, _resolves(Outcome.NO_ACTION), Action.NO_ACTION),
+    _action(Do.REASSIGN, OPEN_ONLY, apply_reassign, Action.REASSIGNED),
+]
+
+
+def _lock(pk):
+    return (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("account", "account__unit", "assignee")
+        .get(pk=pk)
+    )
+
+
+WORKFLOW = Workflow(
+    "moderation.item",
+    Item,
+    TRANSITIONS,
+    event_model=ItemEvent,
+    lock=_lock,
+    state_of=state_of,
+    conflict_type=ItemConflict,
+)

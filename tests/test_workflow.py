@@ -1,0 +1,268 @@
+"""The workflow kernel (core.workflow): every transition table walked for every role of
+the URL × role table (tests/test_access.py), showing that `allowed()` and `perform()`
+agree: perform succeeds exactly when allowed lists the action, and otherwise raises
+NotAllowed or Conflict and changes nothing. And the kernel's own contract: the
+expected state, one conflict type, the event and the notifications in the transaction."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from accounts import lifecycle
+from activityplans import services as plan_services
+from activityplans.models import State as PlanState
+from archive import services as archive_services
+from core import registry
+from core.workflow import Conflict, NotAllowed, allowed, perform, workflow_of
+from moderation import services as moderation_services
+from organisation.models import Handover
+from organisation.services import deactivate_user
+
+from .archive_helpers import screenshot, semiannual
+from .factories import AccountFactory, UserFactory, make_plan
+from .test_moderation_views import image_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
+# -- records in every state the tables start from ----------------------------------------
+
+
+def plans(org, colleague):
+    p = org.people
+    found = [make_plan(p.medarbetare, colleague)]
+    for state in (
+        PlanState.SUBMITTED,
+        PlanState.CHEF_APPROVED,
+        PlanState.ANCHORED,
+        PlanState.ESTABLISHED,
+    ):
+        found.append(make_plan(p.medarbetare, colleague, state=state))
+    returned = make_plan(p.medarbetare, colleague, state=PlanState.SUBMITTED)
+    found.append(
+        plan_services.decide(p.chef, returned.pk, PlanState.SUBMITTED, "return", "Mer.", now=NOW)
+    )
+    return found
+
+
+def closures(org, account):
+    p = org.people
+    proposed = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=NOW)
+    other = AccountFactory(unit=org.bibliotek, responsible=p.medarbetare, substitute=p.chef)
+    confirmed = lifecycle.propose_closure(p.medarbetare, other.pk, "Passivt.", now=NOW)
+    confirmed = lifecycle.confirm_closure(p.kommunikator, confirmed.pk, now=NOW)
+    return [proposed, confirmed]
+
+
+def snapshots(org, account):
+    due = semiannual(account)
+    waiting = semiannual(account, "2026-H1")
+    archive_services.ask_for_upload(waiting.pk, "Inloggning krävs.", NOW)
+    sealed = semiannual(account, "2025-H2")
+    archive_services.attach(sealed.pk, screenshot(), "automatisk", None, NOW)
+    return [due, waiting, sealed]
+
+
+def items(org, account):
+    p = org.people
+    open_item, _ = moderation_services.create_item(
+        p.kommunikator, account, {"kind": "olampligt", "text": "Elakt."}, now=NOW
+    )
+    moderation_services.preserve(p.medarbetare, open_item.pk, "Elakt.", now=NOW)
+    handled, _ = moderation_services.create_item(
+        p.kommunikator, account, {"kind": "fraga", "text": "Öppet?"}, now=NOW
+    )
+    moderation_services.answer(p.medarbetare, handled.pk, "Ja.", now=NOW)
+    return [open_item, handled]
+
+
+def handovers(org, account):
+    leaver = UserFactory(username="slutat", unit=org.bibliotek)
+    AccountFactory(unit=org.bibliotek, responsible=leaver)
+    deactivate_user(org.people.admin, leaver, NOW)
+    return [Handover.objects.get(user=leaver)]
+
+
+def data_for(action, record, org, colleague):
+    """Valid input for each action, so that only the state and the actor decide."""
+    p = org.people
+    return {
+        "return": {"comment": "Komplettera."},
+        "reject": {"comment": "Nej."},
+        "evaluate": {
+            "evaluation": getattr(record, "evaluations", None) and record.evaluations.first(),
+            "answers": {"goals_met": "Ja", "reach": "Bra", "outcome": "fortsatta"},
+        },
+        "upload": {"file": upload(image_bytes("PNG", size=(800, 1200)))},
+        "answer": {"text": "Svar."},
+        "preserve": {"text": "Kopia."},
+        "remove": {"reason": "personangrepp"},
+        "register": {"diarienummer": "KS 2026/1", "forwarded_to": "Registraturen"},
+        "refer": {"text": "Hänvisad."},
+        "crime": {"comment": "Hot."},
+        "no_action": {"text": "Inget."},
+        "reassign": {"assignee": p.chef},
+        "resolve": {"successor": colleague},
+    }.get(action, {})
+
+
+def fingerprint(record):
+    """The record's row and its events: what a refused request must leave as it was."""
+    model = type(record)
+    row = model.objects.filter(pk=record.pk).values().get()
+    return row, record.events.count()
+
+
+BUILDERS = {
+    "activityplans.plan": lambda org, account, colleague: plans(org, colleague),
+    "accounts.closure": lambda org, account, colleague: closures(org, account),
+    "archive.snapshot": lambda org, account, colleague: snapshots(org, account),
+    "moderation.item": lambda org, account, colleague: items(org, account),
+    "organisation.handover": lambda org, account, colleague: handovers(org, account),
+}
+
+
+def test_every_required_workflow_is_walked():
+    assert set(BUILDERS) == set(registry.workflows.required) == set(registry.workflows.names())
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_allowed_and_perform_agree_for_every_role(name, org, account, colleague, fake_capture):
+    with time_machine.travel(NOW, tick=False):
+        records = BUILDERS[name](org, account, colleague)
+        workflow = registry.workflows.get(name)
+        actions = [t.action for t in workflow.transitions if not t.system]
+        people = vars(org.people)
+        checked = {True: 0, False: 0}
+        for record in records:
+            record = type(record).objects.get(pk=record.pk)
+            assert workflow_of(record) is workflow
+            for role, actor in people.items():
+                offered = allowed(actor, record, now=NOW)
+                for action in dict.fromkeys(actions):
+                    listed = action in offered
+                    before = fingerprint(record)
+                    with transaction.atomic():
+                        try:
+                            perform(
+                                actor,
+                                record,
+                                action,
+                                expected_state=None,
+                                now=NOW,
+                                **data_for(action, record, org, colleague),
+                            )
+                        except (NotAllowed, Conflict) as refused:
+                            assert not listed, (name, role, action, refused)
+                            assert fingerprint(record) == before, (name, role, action)
+                        else:
+                            assert listed, (name, role, action, workflow.state_of(record))
+                        transaction.set_rollback(True)  # the next case starts from the same row
+                    checked[listed] += 1
+        # The walk shows both answers: some actions offered and taken, some refused.
+        assert checked[True] and checked[False]
+
+
+def test_a_stale_expected_state_is_one_conflict_and_changes_nothing(org, colleague):
+    p = org.people
+    plan = make_plan(p.medarbetare, colleague, state=PlanState.SUBMITTED)
+    before = fingerprint(plan)
+    with pytest.raises(Conflict, match="redan hanterats"):
+        perform(p.chef, plan, "approve", expected_state=PlanState.ANCHORED, now=NOW)
+    assert fingerprint(plan) == before
+    with pytest.raises(NotAllowed):
+        perform(p.kommunikator, plan, "approve", expected_state=PlanState.SUBMITTED, now=NOW)
+    assert fingerprint(plan) == before
+
+
+def test_system_transitions_are_never_offered(org, account, fake_capture):
+    snapshot = semiannual(account)
+    for actor in vars(org.people).values():
+        offered = allowed(actor, snapshot, now=NOW)
+        assert "seal" not in offered and "ask_for_upload" not in offered
+
+
+# -- the double substitute: A away with B, B away with C -----------------------------------
+#
+# C does A's work: the kernel offers C the action and performs it, and the work (the
+# notification, the desk) goes to C alone. B, away too, is not given the work; under the
+# deputies contract (organisation.deputies) an absent person is not locked out, so B and
+# A may still act on it if they do come in, and allowed() says so in the same words.
+
+
+def double(org, a, unit):
+    from organisation.models import Absence
+
+    b = UserFactory(username="b-ersattare", unit=unit)
+    c = UserFactory(username="c-ersattare", unit=org.skolan)
+    for person, substitute in ((a, b), (b, c)):
+        Absence.objects.create(
+            user=person,
+            substitute=substitute,
+            starts_on=NOW.date(),
+            ends_on=NOW.date() + datetime.timedelta(days=3),
+        )
+    return b, c
+
+
+def notified(kind):
+    from notifications.models import Notification
+
+    return set(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def agree(actor, record, action, **data):
+    """allowed() lists the action for the actor, and perform takes it."""
+    assert action in allowed(actor, record, now=NOW)
+    return perform(actor, record, action, expected_state=None, now=NOW, **data)
+
+
+def test_double_substitute_decides_a_plan(org, colleague):
+    p = org.people
+    b, c = double(org, p.chef, org.bibliotek)
+    with time_machine.travel(NOW, tick=False):
+        plan = make_plan(p.medarbetare, colleague)
+        plan = plan_services.submit(p.medarbetare, plan.pk, now=NOW)
+    assert notified("plan_waiting") == {c.username}
+    for outsider in (p.kommunikator, p.outsider, colleague):
+        assert "approve" not in allowed(outsider, plan, now=NOW)
+    plan = agree(c, plan, "approve")
+    assert plan.state == PlanState.CHEF_APPROVED and plan.events.last().actor == c
+    assert "approve" not in allowed(b, plan, now=NOW)  # the step has moved on
+
+
+def test_double_substitute_confirms_a_closure(org, account):
+    p = org.people
+    b, c = double(org, p.kommunikator, org.kultur)
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=NOW)
+    assert c.username in notified("closure_proposed")
+    assert not {b.username, p.kommunikator.username} & notified("closure_proposed")
+    assert "confirm" not in allowed(p.chef, closure, now=NOW)
+    with pytest.raises(NotAllowed):
+        perform(p.chef, closure, "confirm", expected_state="foreslagen", now=NOW)
+    closure = agree(c, closure, "confirm")
+    assert closure.confirmed_by == c
+    assert closure.events.last().actor == c
+
+
+def test_double_substitute_uploads_the_snapshot(org, account, fake_capture):
+    from archive.capture import CaptureFailed
+
+    p = org.people
+    b, c = double(org, p.medarbetare, org.bibliotek)
+    fake_capture.outcome = CaptureFailed("Kontot kräver inloggning.")
+    snapshot = semiannual(account)
+    archive_services.capture_one(snapshot.pk, NOW)
+    assert notified("snapshot_upload") == {c.username}
+    snapshot.refresh_from_db()
+    assert "upload" not in allowed(p.outsider, snapshot, now=NOW)
+    assert "upload" not in allowed(p.chef, snapshot, now=NOW)
+    agree(c, snapshot, "upload", file=upload(image_bytes("PNG", size=(800, 1200))))
+    snapshot.refresh_from_db()
+    assert snapshot.state == "forseglad" and snapshot.captured_by == c
+    assert "upload" not in allowed(b, snapshot, now=NOW)  # sealed: nothing left to upload
