@@ -152,7 +152,7 @@ def accessibility_statement(request, service):
         {
             "statement": statement,
             "versions": versions,
-            "can_edit": access.can_register(request.user),
+            "can_register": access.can_register(request.user),
             "edit_url": reverse(_EDIT_URLS[service]),
             "other_url": reverse(_OTHER_URLS[service]),
         },

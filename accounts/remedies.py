@@ -16,13 +16,14 @@ FIELD = {
     Problem.NO_SUBSTITUTE: "substitute",
     Problem.GRAPHIC_PROFILE: "gp_states_official",
     Problem.CREDENTIALS: "credentials_location",
+    Problem.ACCESSIBILITY: "accessibility_practice",
 }
 
 
 def can_fix(problem, level):
     """Administrators and substitute are changed by the register's curators; the graphic
-    profile and the credentials reference also by the responsible person and the
-    förvaltningskommunikatör (the descriptive fields)."""
+    profile, the credentials reference and the accessibility practice also by the
+    responsible person and the förvaltningskommunikatör (the descriptive fields)."""
     if problem in COVERAGE:
         return level == access.FULL
     return level in (access.FULL, access.DESCRIPTIVE)

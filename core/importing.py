@@ -118,7 +118,7 @@ def import_view(request, *, importer, session_key, template, context, options_fo
                 "rows": rows,
                 "summary": summary(rows),
                 "filename": form.cleaned_data["file"].name,
-                "can_confirm": any(r.outcome in ("skapas", "uppdateras") for r in rows),
+                "has_changes": any(r.outcome in ("skapas", "uppdateras") for r in rows),
             }
         else:
             status = 400

@@ -43,7 +43,9 @@ class KommunOIDCBackend(OIDCAuthenticationBackend):
         # The endpoints come from the discovery document, read when a sign-in happens.
         self.UserModel = get_user_model()
 
-    def authenticate(self, request, nonce=None, code_verifier=None, now=None, **kwargs):
+    def authenticate(self, request, nonce=None, code_verifier=None, *, now, **kwargs):
+        # Django binds the credentials to this signature first: a password sign-in (no
+        # now) does not bind, and Django goes on to the next backend.
         if request is None or nonce is None or now is None or not provider.enabled():
             return None  # a password sign-in, or the provider is off
         found = provider.endpoints()

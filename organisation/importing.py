@@ -103,7 +103,7 @@ def _kind(text, parent_is_kommun):
     return wanted
 
 
-def plan(header, rows, *, options=None, today=None):
+def plan(header, rows, *, options=None, today):
     found = columns(header, COLUMNS)
     kommun = Unit.objects.kommun()
     if kommun is None:

@@ -548,7 +548,9 @@ class PersonEvent(Event):
 
     subject_field = "person"
 
-    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="person_events")
+    person = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="person_events", verbose_name=_("person")
+    )
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

@@ -100,6 +100,20 @@ TYPES = [
     ),
     _t("organisation.handover", _("Överlämningar när någon slutat"), ORG, always_kept=True),
     _t("organisation.handoverevent", _("Överlämningarnas händelser"), ORG, always_kept=True),
+    _t(
+        "organisation.personevent",
+        _("Personers historik: roller och enheter"),
+        ORG,
+        always_kept=True,
+        note=_("Visar vem som hade vilken roll när; andra handlingar hänvisar till den."),
+    ),
+    _t(
+        "identity.groupmapping",
+        _("Koppling från grupper i kommunens inloggning till roller"),
+        ORG,
+        disposition="gallras",
+        note=RUNNING,
+    ),
     # -- notifications -----------------------------------------------------------------
     _t(
         "notifications.notification",
@@ -140,6 +154,19 @@ TYPES = [
     _t(
         "accounts.credentialsredaction",
         _("Rensningar av inloggningsuppgifter i historiken"),
+        REGISTER,
+        always_kept=True,
+    ),
+    _t(
+        "accounts.accessibilitystatement",
+        _("Tillgänglighetsredogörelser"),
+        REGISTER,
+        always_kept=True,
+        note=_("En publicerad redogörelse; varje version finns i historiken."),
+    ),
+    _t(
+        "accounts.historicalaccessibilitystatement",
+        _("Tillgänglighetsredogörelsernas versioner"),
         REGISTER,
         always_kept=True,
     ),

@@ -133,6 +133,9 @@ LOCKING = re.compile(
 REVIEWED = {
     ("accounts", "0006_recompute_url_keys"): "one UPDATE per changed account (≤ thousands)",
     ("accounts", "0008_replace_secrets_in_credentials"): "only accounts holding a secret",
+    ("accounts", "0013_history_caused_by_and_neutral_handle_example"):
+        "index on a new nullable column of the account history: ~10 rows per account, "
+        "an index build over 100,000 rows takes about a second",
     ("activityplans", "0002_plan_event_on_the_shared_event_base"):
         "index and foreign key on plan events: ~10 per plan, thousands of rows",
     ("archive", "0003_sealed_packages_and_receipts_naming_them"): "receipts: a few per half-year",
@@ -145,6 +148,8 @@ REVIEWED = {
         "one UPDATE of rows without rendered_at: about a second per 100,000 rows, row locks "
         "only (the sweep and the workers skip claimed rows); the columns are nullable",
     ("organisation", "0004_handover_actor_and_reason"): "handovers: a few per year",
+    ("organisation", "0007_sign_in_with_kommun_account"):
+        "unique index on a new, empty column of users: thousands of rows",
 }  # fmt: skip
 
 
