@@ -100,6 +100,7 @@ def test_every_page_is_valid_html(org, account, request, monkeypatch, no_pdf_ren
 
     monkeypatch.setattr(test_access, "_sealed_snapshot", _once(test_access._sealed_snapshot))
     monkeypatch.setattr(test_access, "_lifecycle", _once(test_access._lifecycle))
+    monkeypatch.setattr(test_access, "_retention", _once(test_access._retention))
     pages = {}
     for url, expected in TABLE:
         filled = _fill(url, request, account)

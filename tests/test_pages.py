@@ -193,6 +193,7 @@ def test_todo_rows_for_items_say_what_each_is_and_how_late(client, org, account)
             None,
             account,
             {"kind": "fraga", "text": text, "posted_at": now - datetime.timedelta(hours=hours)},
+            now=now,
         )
     client.force_login(org.people.medarbetare)
     html = page(client.get("/att-gora/"))
@@ -218,6 +219,7 @@ def test_notifications_are_short_lines_newest_first_with_the_text_on_demand(clie
             body_text=f"Hej!\n\nLång text nummer {i}.\nhttp://127.0.0.1:8000/franvaro/",
             url="/franvaro/",
             created_at=now - datetime.timedelta(hours=3 - i),
+            due_at=now - datetime.timedelta(hours=3 - i),
             rendered_at=now,
         )
     client.force_login(org.people.chef)
@@ -333,7 +335,7 @@ def test_dates_read_in_swedish_and_machine_times_drop_microseconds(client, org, 
     client.force_login(org.people.arkivarie)
     html = page(client.get("/arkiv/", HTTP_ACCEPT_LANGUAGE="en-US,en"))
     assert re.search(r"1 (januari|juli) 20\d\d", html) and " Jan " not in html
-    tokens.issue(org.people.kommunikationsavdelningen, account, "Bevakaren")
+    tokens.issue(org.people.kommunikationsavdelningen, account, "Bevakaren", now=timezone.now())
     client.force_login(org.people.kommunikationsavdelningen)
     html = page(client.get("/moderering/nycklar/"))
     stamps = re.findall(r'<time datetime="([^"]+)"', html)

@@ -28,12 +28,16 @@ def test_an_upload_that_closes_the_account_is_the_systems_change_caused_by_the_u
 ):
     p = org.people
     fake_capture.outcome = CaptureRefused("Inloggning krävs")
-    closure = lifecycle.propose_closure(p.kommunikationschef, account.pk, "Passivt.")
-    lifecycle.confirm_closure(p.kommunikator, closure.pk)
+    closure = lifecycle.propose_closure(
+        p.kommunikationschef, account.pk, "Passivt.", now=timezone.now()
+    )
+    lifecycle.confirm_closure(p.kommunikator, closure.pk, now=timezone.now())
     final = Snapshot.objects.get(reason=Reason.FINAL)
-    archive_services.capture_one(final.pk, timezone.now())
+    archive_services.capture_one(final.pk, now=timezone.now())
     # Someone else touches the account last; then the responsible person uploads.
-    account_services.update_account(p.kommunikator, account.pk, {"language": "engelska"})
+    account_services.update_account(
+        p.kommunikator, account.pk, {"language": "engelska"}, now=timezone.now()
+    )
     client.force_login(p.medarbetare)
     image = SimpleUploadedFile("sista.png", screenshot(), content_type="image/png")
     response = client.post(f"/arkiv/bild/{final.pk}/", {"image": image})
@@ -54,10 +58,14 @@ def test_the_date_of_the_last_snapshot_is_not_credited_to_the_next_editor(
     client, org, account, fake_capture
 ):
     p = org.people
-    snapshot = archive_services.request_snapshot(p.medarbetare, account.pk, Reason.ON_DEMAND)
+    snapshot = archive_services.request_snapshot(
+        p.medarbetare, account.pk, Reason.ON_DEMAND, now=timezone.now()
+    )
     archive_services.attach(snapshot.pk, screenshot(), Method.UPLOAD, p.medarbetare, timezone.now())
     client.force_login(p.kommunikator)
-    account_services.update_account(p.kommunikator, account.pk, {"purpose": "Ett nytt syfte."})
+    account_services.update_account(
+        p.kommunikator, account.pk, {"purpose": "Ett nytt syfte."}, now=timezone.now()
+    )
     edit = newest(account)
     previous = edit.prev_record
     changed = {c.field for c in edit.diff_against(previous).changes}
@@ -69,7 +77,7 @@ def test_the_date_of_the_last_snapshot_is_not_credited_to_the_next_editor(
 def test_an_attestation_is_recorded_as_caused_by_the_person(org, account):
     p = org.people
     day = timezone.localdate()
-    lifecycle.attest_activity(p.medarbetare, account.pk, day)
+    lifecycle.attest_activity(p.medarbetare, account.pk, day, now=timezone.now())
     record = newest(account)
     assert record.last_activity_on == day
     assert (record.history_user, record.history_caused_by) == (None, p.medarbetare)
@@ -77,7 +85,9 @@ def test_an_attestation_is_recorded_as_caused_by_the_person(org, account):
 
 def test_as_system_overrides_the_signed_in_user_of_the_request(org, account):
     with as_system("Svep"):
-        account_services.update_account(org.people.kommunikator, account.pk, {"language": "x"})
+        account_services.update_account(
+            org.people.kommunikator, account.pk, {"language": "x"}, now=timezone.now()
+        )
     record = newest(account)
     assert record.history_user is None and record.history_change_reason == "Svep"
 
@@ -86,8 +96,12 @@ def test_a_long_changed_text_is_shown_whole(client, org, account):
     p = org.people
     old_text = "Början av ett långt syfte. " * 10 + "SLUTET PÅ DET GAMLA"
     new_text = "Ett helt nytt syfte. " * 10 + "SLUTET PÅ DET NYA"
-    account_services.update_account(p.kommunikator, account.pk, {"purpose": old_text})
-    account_services.update_account(p.kommunikator, account.pk, {"purpose": new_text})
+    account_services.update_account(
+        p.kommunikator, account.pk, {"purpose": old_text}, now=timezone.now()
+    )
+    account_services.update_account(
+        p.kommunikator, account.pk, {"purpose": new_text}, now=timezone.now()
+    )
     client.force_login(p.kommunikator)
     html = client.get(f"/konton/{account.pk}/historik/").content.decode()
     assert "SLUTET PÅ DET GAMLA" in html and "SLUTET PÅ DET NYA" in html
@@ -167,7 +181,10 @@ def test_a_warning_has_its_action_or_says_who_can_act(client, org, account):
 
     p = org.people
     update_account(
-        p.kommunikationschef, account.pk, {"substitute": None, "gp_contact_phone": False}
+        p.kommunikationschef,
+        account.pk,
+        {"substitute": None, "gp_contact_phone": False},
+        now=timezone.now(),
     )
     # The curators may fix both: the actions are next to the warnings.
     client.force_login(p.kommunikationsavdelningen)

@@ -47,9 +47,11 @@ def test_a_sender_named_in_the_setting_is_kept(team, desk, settings):
 def test_the_upload_request_has_one_full_stop_after_the_reason(org, account, fake_capture):
     p = org.people
     fake_capture.outcome = CaptureRefused("Inloggning krävs för att se sidan.")
-    snapshot = archive_services.request_snapshot(p.medarbetare, account.pk, Reason.ON_DEMAND)
+    snapshot = archive_services.request_snapshot(
+        p.medarbetare, account.pk, Reason.ON_DEMAND, now=timezone.now()
+    )
     now = timezone.now()
-    archive_services.capture_one(snapshot.pk, now)
+    archive_services.capture_one(snapshot.pk, now=now)
     deliver_pending(now + datetime.timedelta(minutes=1))
     bodies = [m.body for m in mail.outbox if "Inloggning krävs" in m.body]
     assert bodies
