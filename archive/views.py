@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
-from core.workflow import Conflict, NotAllowed, allowed
+from core.workflow import Conflict, NotAllowed, allowed, seen_state
 from organisation.deputies import Deputies
 
 from . import integrity, services
@@ -264,7 +264,7 @@ def snapshot_detail(request, pk):
                     snapshot.pk,
                     form.cleaned_data["image"],
                     now=now,
-                    expected_state=_seen_state(request),
+                    expected_state=seen_state(request.POST, State.values),
                 )
                 messages.success(
                     request, _("Skärmbilden är uppladdad och ögonblicksbilden förseglad.")
@@ -297,12 +297,6 @@ def snapshot_detail(request, pk):
         },
         status=status,
     )
-
-
-def _seen_state(request):
-    """The snapshot's state as the page showed it (a hidden field), if sent."""
-    state = request.POST.get("expected_state", "")
-    return state if state in State.values else None
 
 
 @require_safe
