@@ -206,6 +206,7 @@ def double(org, a, unit):
             substitute=substitute,
             starts_on=NOW.date(),
             ends_on=NOW.date() + datetime.timedelta(days=3),
+            created_at=NOW,
         )
     return b, c
 
@@ -257,7 +258,7 @@ def test_double_substitute_uploads_the_snapshot(org, account, fake_capture):
     b, c = double(org, p.medarbetare, org.bibliotek)
     fake_capture.outcome = CaptureFailed("Kontot kräver inloggning.")
     snapshot = semiannual(account)
-    archive_services.capture_one(snapshot.pk, NOW)
+    archive_services.capture_one(snapshot.pk, now=NOW)
     assert notified("snapshot_upload") == {c.username}
     snapshot.refresh_from_db()
     assert "upload" not in allowed(p.outsider, snapshot, now=NOW)
