@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from core.workflow import Conflict, allowed
+from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 
 from . import access, lifecycle
@@ -163,12 +163,6 @@ def closure_propose(request, pk):
     return _back(account)
 
 
-def _seen_state(request):
-    """The closure's state as the page showed it (a hidden field), if sent."""
-    state = request.POST.get("expected_state", "")
-    return state if state in Closure.State.values else None
-
-
 def _closure_for(request, pk):
     closure = Closure.objects.filter(pk=pk).select_related("account").first()
     if closure is None:
@@ -177,60 +171,55 @@ def _closure_for(request, pk):
     return closure
 
 
-@login_required
-@require_POST
-def closure_confirm(request, pk):
+def _on_closure(request, pk, service, success, **data):
+    """A closure step from the account page: the service says whether it may be taken;
+    a conflict or a refusal is a message, and the page is shown again either way."""
     closure = _closure_for(request, pk)
     try:
-        lifecycle.confirm_closure(
-            request.user, closure.pk, now=timezone.now(), expected_state=_seen_state(request)
-        )
+        service(request.user, closure.pk, now=timezone.now(), **data)
     except Conflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(
-            request,
-            _(
-                "Avslutet är bekräftat. Kontot avslutas när den slutliga ögonblicksbilden är förseglad."
-            ),
-        )
+        messages.success(request, success)
     return _back(closure.account)
+
+
+@login_required
+@require_POST
+def closure_confirm(request, pk):
+    return _on_closure(
+        request,
+        pk,
+        lifecycle.confirm_closure,
+        _("Avslutet är bekräftat. Kontot avslutas när den slutliga ögonblicksbilden är förseglad."),
+        expected_state=seen_state(request.POST, Closure.State.values),
+    )
 
 
 @login_required
 @require_POST
 def closure_step(request, pk):
-    closure = _closure_for(request, pk)
-    try:
-        lifecycle.record_closure_step(
-            request.user, closure.pk, request.POST.get("step", ""), now=timezone.now()
-        )
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Steget är registrerat."))
-    return _back(closure.account)
+    return _on_closure(
+        request,
+        pk,
+        lifecycle.record_closure_step,
+        _("Steget är registrerat."),
+        step=request.POST.get("step", ""),
+    )
 
 
 @login_required
 @require_POST
 def closure_cancel(request, pk):
-    closure = _closure_for(request, pk)
-    try:
-        lifecycle.cancel_closure(
-            request.user, closure.pk, now=timezone.now(), expected_state=_seen_state(request)
-        )
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Avslutet är avbrutet."))
-    return _back(closure.account)
+    return _on_closure(
+        request,
+        pk,
+        lifecycle.cancel_closure,
+        _("Avslutet är avbrutet."),
+        expected_state=seen_state(request.POST, Closure.State.values),
+    )
 
 
 @login_required

@@ -1,1 +1,1 @@
-"""Aktivitetsplan för sociala medier: the plan, its approval flow and evaluations (issue 3)."""
+"""Aktivitetsplan för sociala medier: the plan, its approval flow and evaluations."""

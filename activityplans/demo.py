@@ -140,5 +140,5 @@ def seed(*, now, stdout=None):
             evaluation.due_on = overdue_on
             evaluation.save(update_fields=["due_on"])
     if stdout is not None:
-        stdout.write(f"Aktivitetsplaner: {created} nya.")
+        stdout.write(f"activityplans: {created} new plans")
     return created

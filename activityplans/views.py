@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
-from core.workflow import Conflict, allowed
+from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 from organisation.models import Unit
 
@@ -246,19 +246,16 @@ def _decision_help(plan, last_step):
     return _("Du förankrar planen. Den går sedan vidare till kommunikationschefen.")
 
 
-def _seen_state(request):
-    """The state the page showed (a hidden field), or None if the form sent none."""
-    state = request.POST.get("expected_state", "")
-    return state if state in State.values else None
-
-
 @login_required
 @require_POST
 def plan_submit(request, pk):
     plan = get_plan_for_user(request.user, pk)
     try:
         services.submit(
-            request.user, plan.pk, now=timezone.now(), expected_state=_seen_state(request)
+            request.user,
+            plan.pk,
+            now=timezone.now(),
+            expected_state=seen_state(request.POST, State.values),
         )
     except ValidationError:
         messages.error(
@@ -319,7 +316,7 @@ def plan_withdraw(request, pk):
             plan.pk,
             form.cleaned_data.get("comment", ""),
             now=timezone.now(),
-            expected_state=_seen_state(request),
+            expected_state=seen_state(request.POST, State.values),
         )
     except Conflict as exc:
         messages.warning(request, str(exc))

@@ -1,1 +1,1 @@
-"""Semiannual PDF/A snapshots and archive packages for kommunarkivet (issue 5)."""
+"""Semiannual PDF/A snapshots and archive packages for kommunarkivet."""

@@ -65,5 +65,5 @@ def seed(*, now, stdout=None):
             asked = max(period.ends_at, now - datetime.timedelta(days=9))
             services.ask_for_upload(snapshot.pk, "Inloggning krävs för att se sidan.", asked)
     if stdout is not None:
-        stdout.write(f"Ögonblicksbilder för {period.key}: {len(snapshots)}.")
+        stdout.write(f"archive: {len(snapshots)} snapshots for {period.key}")
     return len(snapshots)

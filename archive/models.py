@@ -35,6 +35,14 @@ class Method(models.TextChoices):
     UPLOAD = "uppladdning", _("Uppladdad skärmbild")
 
 
+class DeliveryState(models.TextChoices):
+    """A half-year snapshot as the archivist sees it (computed, never stored)."""
+
+    DELIVERED = "levererad", _("Levererad")
+    MISSING = "saknas", _("Saknas")
+    LATE = "forsenad", _("Försenad")
+
+
 SEALED_STATES = (State.SEALED, State.SUPERSEDED)
 NEVER_CHANGED = _("En förseglad ögonblicksbild ändras aldrig; ta en ny version.")
 SUPERSEDED_BY_SUCCESSOR = _(

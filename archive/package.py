@@ -37,6 +37,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from core import csvsafe
@@ -631,69 +632,23 @@ def representation_mets_xml(objid, period, now, data):
 
 
 def delivery_description(objid, kommun_name, period, now, snapshots, names):
-    """A short leveransbeskrivning in Swedish: what is delivered, how it was captured."""
-    with translation.override("sv"):
-        return _delivery_description(objid, kommun_name, period, now, snapshots, names)
-
-
-def _delivery_description(objid, kommun_name, period, now, snapshots, names):
-    accounts = {s.account_id for s in snapshots}
-    by_reason = {reason: sum(1 for s in snapshots if s.reason == reason) for reason in Reason}
-    by_method = {method: sum(1 for s in snapshots if s.method == method) for method in Method}
-    missing = [s.account for s in missing_snapshots(period, snapshots)]
-    lines = [
-        "Leveransbeskrivning",
-        "===================",
-        "",
-        f"Paket: {objid}",
-        f"Arkivbildare: {kommun_name}",
-        f"Levererande: {kommun_name}, kommunikationsavdelningen",
-        "Innehåll: startsidor för kommunens officiella konton i sociala medier, med ett utdrag ur kontoregistret",
-        f"Period: {period.key} ({period.first_day.isoformat()} till {period.last_day.isoformat()})",
-        f"Paketet skapat: {stamp(now)} av {SOFTWARE} {software_version()}",
-        "Paketstruktur: FGS Paketstruktur 2.0 (E-ARK CSIP 2.1.0 och E-ARK SIP 2.1.0), packat som zip",
-        "",
-        "Antal",
-        "-----",
-        f"Ögonblicksbilder (PDF/A-2b): {len(snapshots)}, av {len(accounts)} konton",
-    ]
-    lines.append("Anledning: " + ", ".join(f"{r.label.lower()} {by_reason[r]}" for r in Reason))
-    lines.append("Fångstsätt: " + ", ".join(f"{m.label.lower()} {by_method[m]}" for m in Method))
-    lines.append(f"Konton vars halvårsbild för perioden ännu inte är förseglad: {len(missing)}")
-    lines += [
-        f"  - {account.display_name} ({account.get_platform_display()})" for account in missing
-    ]
-    lines += [
-        "",
-        "Hur bilderna togs",
-        "-----------------",
-        "Vid varje halvårsskifte (1 januari och 1 juli) tas en bild av startsidan för varje konto",
-        "som var aktivt under halvåret som gått; dessutom inför att ett konto avslutas och på begäran.",
-        "Där startsidan är öppen fångas den automatiskt som helsidesbild med en webbläsare",
-        "(Chromium), annars laddar den ansvariga upp en skärmbild. Bilden och kontots",
-        "registeruppgifter så som de var vid fångsten återges som PDF/A-2b med inbäddade typsnitt,",
-        "med en sammanfattning av periodens moderering. Vid förseglingen sparas dokumentets",
-        "SHA-256 och det kan inte längre ändras; en ny fångst blir en ny version, och paketet",
-        "innehåller bara den gällande versionen. Kontrollsummorna i METS.xml har stämts av mot",
-        "de som sparades vid förseglingen.",
-        "",
-        "Paketets innehåll",
-        "-----------------",
-        "METS.xml: paketets METS med storlek och SHA-256 för varje fil.",
-        f"{REPRESENTATION}/METS.xml: representationens METS.",
-        f"{DATA}/: en PDF per ögonblicksbild, namngiven plattform_konto_period_version.pdf",
-        "  (avslut-ÅÅÅÅMMDD eller begaran-ÅÅÅÅMMDD i stället för perioden för andra bilder).",
-        f"{DATA}/kontoregister.csv: en rad per ögonblicksbild med kontots registeruppgifter vid",
-        "  fångsten, filnamn, SHA-256 och tider. UTF-8 med BOM, kommaseparerad. En cell som",
-        "  börjar med = + - eller @ har fått en inledande apostrof så att ett kalkylprogram inte",
-        "  kör den som formel. Användarnamn skrivs utan inledande @ (ekdalakommun i stället",
-        "  för @ekdalakommun). XML-filen har de exakta värdena.",
-        f"{DATA}/kontoregister.xml: samma uppgifter som XML, enligt schemas/kontoregister.xsd.",
-        "  Anledning: halvar = halvårsskifte, avslut = inför avslut, begaran = på begäran.",
-        "metadata/: tom; beskrivande metadata och bevarandemetadata ingår inte.",
-        "",
-        "Filer",
-        "-----",
-    ]
-    lines += [f"{names[s.pk]}  sha256 {s.sha256}" for s in snapshots] or ["(inga ögonblicksbilder)"]
-    return "\n".join(lines) + "\n"
+    """A short leveransbeskrivning in Swedish: what is delivered, how it was captured.
+    The text is archive/leveransbeskrivning.txt; this gathers what it counts."""
+    context = {
+        "objid": objid,
+        "kommun_name": kommun_name,
+        "period": period,
+        "created": stamp(now),
+        "software": SOFTWARE,
+        "version": software_version(),
+        "snapshots": snapshots,
+        "accounts": len({s.account_id for s in snapshots}),
+        "by_reason": [(r.label, sum(1 for s in snapshots if s.reason == r)) for r in Reason],
+        "by_method": [(m.label, sum(1 for s in snapshots if s.method == m)) for m in Method],
+        "missing": [s.account for s in missing_snapshots(period, snapshots)],
+        "representation": REPRESENTATION,
+        "data": DATA,
+        "files": [(names[s.pk], s.sha256) for s in snapshots],
+    }
+    with translation.override(settings.LANGUAGE_CODE):  # a record in Swedish
+        return render_to_string("archive/leveransbeskrivning.txt", context)

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
-from core.workflow import Conflict, NotAllowed, allowed
+from core.workflow import Conflict, NotAllowed, allowed, seen_state
 from organisation.deputies import Deputies
 
 from . import integrity, services
 from .access import ARCHIVE_ROLES
-from .models import Package, Reason, Receipt, Snapshot, State
+from .models import DeliveryState, Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
 from .workflow import Do
 
@@ -41,19 +41,12 @@ def _period_or_404(key):
 
 
 def delivery_state(snapshot, now):
-    """levererad, saknas or försenad, as the archivist sees it."""
+    """Delivered, missing or late, as the archivist sees it."""
     if snapshot.state == State.SEALED:
-        return "levererad"
+        return DeliveryState.DELIVERED
     if now > snapshot.due_at + LATE_AFTER:
-        return "forsenad"
-    return "saknas"
-
-
-STATE_LABELS = {
-    "levererad": gettext_lazy("Levererad"),
-    "saknas": gettext_lazy("Saknas"),
-    "forsenad": gettext_lazy("Försenad"),
-}
+        return DeliveryState.LATE
+    return DeliveryState.MISSING
 
 
 def _period_rows(period, now):
@@ -90,7 +83,7 @@ def period_list(request):
     for key in sorted(keys, reverse=True):
         period = Period.from_key(key)
         rows = _period_rows(period, now)
-        counts = {"levererad": 0, "saknas": 0, "forsenad": 0}
+        counts = dict.fromkeys(DeliveryState, 0)
         for snapshot in rows:
             counts[delivery_state(snapshot, now)] += 1
         expected = services.accounts_active_in(period).count() if period.due_at <= now else 0
@@ -101,7 +94,7 @@ def period_list(request):
                 "total": len(rows),
                 "expected": expected,
                 "receipt": receipts.get(key),
-                "progress": round(100 * counts["levererad"] / len(rows)) if rows else 0,
+                "progress": round(100 * counts[DeliveryState.DELIVERED] / len(rows)) if rows else 0,
             }
         )
     return render(request, "archive/period_list.html", {"periods": periods})
@@ -155,12 +148,12 @@ def period_detail(request, key):
         {
             "snapshot": s,
             "state": delivery_state(s, now),
-            "label": STATE_LABELS[delivery_state(s, now)],
+            "label": delivery_state(s, now).label,
             "seal": integrity.check(s),
         }
         for s in _period_rows(period, now)
     ]
-    delivered = sum(1 for row in rows if row["state"] == "levererad")
+    delivered = sum(1 for row in rows if row["state"] == DeliveryState.DELIVERED)
     from .package import content_digest, package_content
 
     current = content_digest(package_content(period))
@@ -175,8 +168,8 @@ def period_detail(request, key):
             "period": period,
             "rows": rows,
             "delivered": delivered,
-            "missing": sum(1 for row in rows if row["state"] == "saknas"),
-            "late": sum(1 for row in rows if row["state"] == "forsenad"),
+            "missing": sum(1 for row in rows if row["state"] == DeliveryState.MISSING),
+            "late": sum(1 for row in rows if row["state"] == DeliveryState.LATE),
             "broken": broken,
             "progress": round(100 * delivered / len(rows)) if rows else 0,
             "receipts": Receipt.objects.filter(period_key=period.key).select_related(
@@ -271,7 +264,7 @@ def snapshot_detail(request, pk):
                     snapshot.pk,
                     form.cleaned_data["image"],
                     now=now,
-                    expected_state=_seen_state(request),
+                    expected_state=seen_state(request.POST, State.values),
                 )
                 messages.success(
                     request, _("Skärmbilden är uppladdad och ögonblicksbilden förseglad.")
@@ -304,12 +297,6 @@ def snapshot_detail(request, pk):
         },
         status=status,
     )
-
-
-def _seen_state(request):
-    """The snapshot's state as the page showed it (a hidden field), if sent."""
-    state = request.POST.get("expected_state", "")
-    return state if state in State.values else None
 
 
 @require_safe

@@ -313,6 +313,14 @@ def allowed(actor, record, *, now, deputies=None):
     return found
 
 
+def seen_state(data, states):
+    """The state the page showed the actor, from its hidden `expected_state` field in
+    `data` (a view's request.POST), or None if the form sent none or no state of
+    `states`: perform() then takes whatever the transition starts from."""
+    state = data.get("expected_state", "")
+    return state if state in states else None
+
+
 def may(actor, record, action, *, now, deputies=None):
     """Whether `action` is among allowed(actor, record, now=now)."""
     return action in allowed(actor, record, now=now, deputies=deputies)

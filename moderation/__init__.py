@@ -1,1 +1,1 @@
-"""Moderation desk: items, 48-hour deadlines, substitutes, preservation (issue 4)."""
+"""Moderation desk: items, 48-hour deadlines, substitutes, preservation."""

@@ -95,5 +95,5 @@ def seed(*, now, stdout=None):
             services.check_in(account.responsible, account, now=at)
             watched += 1
     if stdout is not None:
-        stdout.write(f"Modereringsärenden: {created} nya. Tillsyn: {watched} konton.")
+        stdout.write(f"moderation: {created} new items, {watched} accounts checked in")
     return created

@@ -131,6 +131,14 @@ class ReassignForm(forms.Form):
         self.fields["assignee"].queryset = people
 
 
+class Show(models.TextChoices):
+    """Which items the desk lists (the `visa` query parameter)."""
+
+    OPEN = "oppna", _("Öppna")
+    HANDLED = "hanterade", _("Hanterade")
+    ALL = "alla", _("Alla")
+
+
 class FilterForm(forms.Form):
     konto = forms.ModelChoiceField(
         label=_("Konto"),
@@ -144,7 +152,7 @@ class FilterForm(forms.Form):
     visa = forms.ChoiceField(
         label=_("Visa"),
         required=False,
-        choices=[("oppna", _("Öppna")), ("hanterade", _("Hanterade")), ("alla", _("Alla"))],
+        choices=Show.choices,
     )
 
     def __init__(self, *args, accounts, **kwargs):

@@ -32,6 +32,7 @@ from .forms import (
     ReferForm,
     RegisterForm,
     RemoveForm,
+    Show,
 )
 from .models import Item, Kind, Outcome, PreservedCopy
 from .workflow import BY_SLUG, SLUGS, Do
@@ -91,17 +92,17 @@ def item_list(request):
             return redirect("moderation:detail", item.pk)
     filters = FilterForm(request.GET or None, accounts=accounts)
     items = Item.objects.filter(account__in=accounts).select_related("account", "assignee")
-    show = "oppna"
+    show = Show.OPEN
     if filters.is_valid():
         data = filters.cleaned_data
-        show = data["visa"] or "oppna"
+        show = data["visa"] or Show.OPEN
         if data["konto"]:
             items = items.filter(account=data["konto"])
         if data["typ"]:
             items = items.filter(kind=data["typ"])
-    if show == "oppna":
+    if show == Show.OPEN:
         items = items.filter(resolved_at__isnull=True)
-    elif show == "hanterade":
+    elif show == Show.HANDLED:
         items = items.filter(resolved_at__isnull=False)
     items = list(items.by_urgency()[:300])
     # Who works on each item today: whoever does the assignee's work.

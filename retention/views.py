@@ -20,7 +20,7 @@ from organisation.models import Unit
 
 from . import catalogue, gallring, holds, plan
 from .forms import EntryForm, HoldForm, LiftForm
-from .models import Hold, Protocol
+from .models import Disposition, Hold, Protocol
 
 
 def _require_archive(user):
@@ -80,7 +80,7 @@ def plan_csv(request):
                     rtype.key,
                     entry.disposition,
                     "" if entry.retention_months is None else entry.retention_months,
-                    entry.counted_from if entry.disposition == "gallras" else "",
+                    entry.counted_from if entry.disposition == Disposition.DISPOSE else "",
                     entry.retention_text(),
                     entry.decision_body,
                     entry.decision_paragraph,

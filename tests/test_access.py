@@ -83,7 +83,7 @@ SNAPSHOT_TAKE = ACCOUNT_VIEW | {
     "admin": 403,
 }
 RECEIPT = {role: 403 for role in ROLES} | {"anonymous": 302, "arkivarie": 302}
-# The account's life (issue 6): activity and logins are attested by its team (as CHECK_IN);
+# The account's life: activity and logins are attested by its team (as CHECK_IN);
 # a closure is proposed by the responsible, the communicator or the kommunikationschef,
 # confirmed by another of the last two, cancelled by them or the proposer (medarbetare),
 # and its checklist ticked by them or the team; a handover is seen by the departed
@@ -101,7 +101,7 @@ CLOSURE_PROPOSE = ACCOUNT_VIEW | {
 CLOSURE_CONFIRM = CLOSURE_PROPOSE | {"medarbetare": 403}
 CLOSURE_CANCEL = CLOSURE_PROPOSE
 CLOSURE_STEP = CLOSURE_PROPOSE | {"chef": 302}
-# Informationshantering (issue 16): the plan, gallring and spärrar are seen by whoever
+# Informationshantering: the plan, gallring and spärrar are seen by whoever
 # uses "Arkiv"; the plan is kept by the arkivarie and kommunikationsavdelningen; spärrar
 # are placed and lifted by all three.
 PLAN_EDIT = ARCHIVE_ONLY | {"kommunikationschef": 403}
@@ -177,7 +177,7 @@ TABLE = [
     ("/arkiv/bild/999999/", NOBODY),
     ("/arkiv/konto/{account_pk}/", ACCOUNT_VIEW),
     ("/register/avslutade/", PUBLIC),
-    # The public face (issue 17): open data, the feed, the embeddable list, and the
+    # The public face: open data, the feed, the embeddable list, and the
     # tillgänglighetsredogörelser, changed by the register's curators only.
     ("/register/avslutade.json", PUBLIC),
     ("/register.atom", PUBLIC),

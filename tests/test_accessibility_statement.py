@@ -1,6 +1,6 @@
 """The tillgänglighetsredogörelser (DOS-lagen, DIGG's required contents) and the
 accessibility of the accounts themselves: asked in the Aktivitetsplan, recorded on the
-account, flagged in the compliance overview (issue 17)."""
+account, flagged in the compliance overview."""
 
 import datetime
 

@@ -1,5 +1,5 @@
 """Archive: half-year periods, the sweep that makes snapshots, capture, reminders,
-sealing, versions, the receipt and closing an account (issue 5).
+sealing, versions, the receipt and closing an account.
 
 The browser is the edge of the world here: `archive.capture.capture` is monkeypatched
 (tests/test_archive_capture.py drives the real one).

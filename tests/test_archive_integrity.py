@@ -1,6 +1,6 @@
 """A sealed PDF leaves only as the bytes that were sealed: the download and the package
 check its SHA-256, refuse a file that no longer matches (or is gone), log it, and the
-snapshot page and the period's page show it to the archivist (issue 11)."""
+snapshot page and the period's page show it to the archivist."""
 
 import hashlib
 import logging

@@ -1,6 +1,6 @@
 """The snapshot's PDF/A-2b: declared, fonts embedded, the account's name and the period's
 moderation in its text, the screenshot across pages, and a renderer that fetches nothing
-but the project's own files (issue 5)."""
+but the project's own files."""
 
 import hashlib
 import io

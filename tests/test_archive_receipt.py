@@ -1,4 +1,4 @@
-"""Issue 11: a kvittens names the package it acknowledges: the SHA-256 of the file the
+"""A kvittens names the package it acknowledges: the SHA-256 of the file the
 arkivarie downloaded and the snapshots in it (id, account, version, SHA-256)."""
 
 import datetime

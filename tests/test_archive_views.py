@@ -1,6 +1,6 @@
 """Arkiv pages: uploads through the snapshot page, periods with their delivery state,
 the receipt, retakes, on-demand and final snapshots, and closing an account through the
-register's form (issue 5)."""
+register's form."""
 
 import datetime
 import hashlib
@@ -289,7 +289,7 @@ def test_a_pending_retake_does_not_undo_the_delivery(client, org, period, fake_c
 
 
 def test_the_archivist_acknowledges_the_downloaded_package_as_partial(client, org, period):
-    """Issue 11: a kvittens names the package (its SHA-256, its snapshots); a delivery with
+    """A kvittens names the package (its SHA-256, its snapshots); a delivery with
     accounts missing is acknowledged only as a partial receipt, listing them."""
     arkivarie = org.people.arkivarie
     page = client_page = at_moment(

@@ -1,4 +1,4 @@
-"""Backups and restores (issue 20): `manage.py backup DEST`, `restore SRC` and
+"""Backups and restores: `manage.py backup DEST`, `restore SRC` and
 `verify_archive`, on the suite's database (PostgreSQL in CI, where pg_dump and
 pg_restore do the work; SQLite's backup API otherwise).
 

@@ -1,4 +1,4 @@
-"""Browser tests of the account's life (issue 6): WCAG 2.1 AA (axe-core) on an account
+"""Browser tests of the account's life: WCAG 2.1 AA (axe-core) on an account
 page with its activity, logins and closure panel, on a desktop and a phone, and on the
 public list of closed accounts.
 

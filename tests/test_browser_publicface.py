@@ -1,4 +1,4 @@
-"""Browser tests of the public face (issue 17): WCAG 2.1 AA (axe-core) on the two
+"""Browser tests of the public face: WCAG 2.1 AA (axe-core) on the two
 tillgänglighetsredogörelser, the statement's edit form, the embeddable list (the iframe
 page and the fragment as the kommun's website shows it) and the public register with
 its privacy links; and the iframe page framed by another site while the register itself

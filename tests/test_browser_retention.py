@@ -1,4 +1,4 @@
-"""Browser test of informationshantering (issue 16): the arkivarie records the nämnd's
+"""Browser test of informationshantering: the arkivarie records the nämnd's
 decision on a row of the informationshanteringsplan, sees what the next gallring would do
 and its protocol, and places and lifts a spärr; WCAG 2.1 AA (axe-core) on every page,
 errors included.

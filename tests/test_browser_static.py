@@ -1,5 +1,5 @@
 """The browser gets the pages' stylesheets and scripts by their hashed names from the
-production storage, served by whitenoise with DEBUG off, as in production (issue 11).
+production storage, served by whitenoise with DEBUG off, as in production.
 
 Fixtures and helpers come from tests/test_browser.py."""
 

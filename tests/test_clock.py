@@ -3,8 +3,8 @@
 Views, Celery tasks and management commands read the clock once (`timezone.now()`) and
 pass that `now` down; every service takes it as a required keyword and every timestamp
 it writes is that `now`. A model field never defaults to the wall clock, so that a test
-pinned to one day, a sweep and the row it writes always agree (issue 11: the suite must
-pass on any day). These checks fail when a module breaks the rule.
+pinned to one day, a sweep and the row it writes always agree (the suite must pass
+on any day). These checks fail when a module breaks the rule.
 """
 
 import ast

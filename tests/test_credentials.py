@@ -1,4 +1,4 @@
-"""Issue 11: "Var inloggningsuppgifterna förvaras" holds a reference to the password
+"""The field "Var inloggningsuppgifterna förvaras" holds a reference to the password
 manager only; secrets are refused everywhere, migrated away, and removed from the
 history by a recorded, attributed action."""
 

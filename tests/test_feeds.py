@@ -1,9 +1,9 @@
-"""Activity from feeds (issue 6): RSS and Atom served over real HTTP on 127.0.0.1 by the
+"""Activity from feeds: RSS and Atom served over real HTTP on 127.0.0.1 by the
 test; every failure is a message recorded on the account, never an exception.
 
 The feed server is reached as http://feeds.test.example through a stand-in internet
 (tests/netguard_helpers.py) that the address guard is given; URLs naming 127.0.0.1
-itself are refused as in production (issue 11)."""
+itself are refused as in production."""
 
 import datetime
 import http.server
@@ -522,7 +522,7 @@ def test_the_sweep_is_registered(org):
     assert "accounts.jobs.read_feeds" in {sweep.job for sweep in SWEEPS}
 
 
-# -- only public addresses (issue 11) ---------------------------------------------------
+# -- only public addresses ------------------------------------------------------------------
 
 NOT_PUBLIC = "Adressen är inte en publik webbadress."
 SOCKET_TEXTS = ("Connection refused", "Remote end closed", "Errno", "timed out", "reset by")
@@ -602,7 +602,7 @@ def test_a_port_other_than_the_standard_one_is_refused(feed_account, feed):
 
 
 def test_the_account_page_gives_a_plain_reason_and_no_socket_text(client, org, feed_account):
-    """The reproduction of issue 11: Redis on 127.0.0.1:6379 is not probed, and an
+    """The reported case: Redis on 127.0.0.1:6379 is not probed, and an
     unreachable public feed says so without the socket's words."""
     internal = feed_account("http://127.0.0.1:6379/")
     with socket.socket() as sock:

@@ -1,4 +1,4 @@
-"""/healthz reports each part (issue 20): database, broker, a worker on every queue,
+"""/healthz reports each part: database, broker, a worker on every queue,
 exactly one beat, the outbox. The real workers and beat answering are in
 tests/test_production_smoke.py; here their answers are given."""
 

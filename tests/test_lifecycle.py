@@ -1,4 +1,4 @@
-"""The account's life after registration (issue 6): activity attested on the page or by a
+"""The account's life after registration: activity attested on the page or by a
 one-click link, passive accounts and their reminders, administration coverage and the
 quarterly check of logins, closure ended by the sealed final snapshot, and the handover
 when someone leaves. Feeds are in tests/test_feeds.py."""

@@ -1,4 +1,4 @@
-"""Upgrades (issue 20): a database with data at an earlier schema migrates forward, and
+"""Upgrades: a database with data at an earlier schema migrates forward, and
 no migration takes a long lock on a table that grows without that being reviewed."""
 
 import io

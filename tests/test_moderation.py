@@ -1,4 +1,4 @@
-"""Moderation desk (issue 4): deadlines across DST and in working-days mode, the reminder
+"""Moderation desk: deadlines across DST and in working-days mode, the reminder
 clock exactly once (reruns, parallel sweeps, a real Celery worker), absence routing and
 every action with its event. Pages, uploads and exports: tests/test_moderation_views.py."""
 

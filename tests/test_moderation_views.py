@@ -1,4 +1,4 @@
-"""Moderation desk pages (issue 4): the desk and its quick form, the item page and its
+"""Moderation desk pages: the desk and its quick form, the item page and its
 actions per role, screenshot uploads and the copy image, tillsyn, statistics, the
 diarium export, Att göra and the compliance overview."""
 

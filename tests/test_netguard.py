@@ -1,4 +1,4 @@
-"""The address guard below every app (core/netguard.py, issue 11).
+"""The address guard below every app (core/netguard.py).
 
 Real servers on 127.0.0.1 stand for an internal service (they record every request and
 must stay empty where the guard refuses) and, through a stand-in internet

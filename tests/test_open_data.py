@@ -1,4 +1,4 @@
-"""The register's public face as open data (issue 17): the DCAT-AP-SE catalogue at
+"""The register's public face as open data: the DCAT-AP-SE catalogue at
 /datasets/dcat checked rule by rule with rdflib, the OpenAPI description and its CORS,
 the Atom feed of changes, the closed accounts as JSON, the embeddable list, privacy
 notices and rel="me"."""

@@ -1,7 +1,6 @@
 """PDFs under production's static storage: the stylesheet and the fonts are served by
 their hashed names, so that plans and sealed snapshots come out in the project's own
-sans font with their running footer and page numbers, not in the system's DejaVu Serif
-(issue 11)."""
+sans font with their running footer and page numbers, not in the system's DejaVu Serif."""
 
 import io
 import re

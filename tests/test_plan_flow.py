@@ -1,4 +1,4 @@
-"""Aktivitetsplan: the approval flow through the services (issue 3)."""
+"""Aktivitetsplan: the approval flow through the services."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""The established Aktivitetsplan as PDF/A-2b, and the renderer's closed door (issue 3)."""
+"""The established Aktivitetsplan as PDF/A-2b, and the renderer's closed door."""
 
 import io
 import socket

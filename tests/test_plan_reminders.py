@@ -1,4 +1,4 @@
-"""Aktivitetsplan: Swedish working days, reminders sent once, evaluations (issue 3)."""
+"""Aktivitetsplan: Swedish working days, reminders sent once, evaluations."""
 
 import datetime
 import io

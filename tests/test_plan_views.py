@@ -1,4 +1,4 @@
-"""Aktivitetsplan pages through Django's test client (issue 3)."""
+"""Aktivitetsplan pages through Django's test client."""
 
 import datetime
 

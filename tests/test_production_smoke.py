@@ -1,4 +1,4 @@
-"""The production smoke test (issue 20): Kanalkoll run as a server runs it.
+"""The production smoke test: Kanalkoll run as a server runs it.
 
 gunicorn, the two Celery workers and beat are started with the ExecStart lines of the
 systemd units in deploy/systemd (as the container's entry point does), against a

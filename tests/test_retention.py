@@ -1,4 +1,4 @@
-"""The informationshanteringsplan, gallring under a recorded decision, and spärrar (issue 16).
+"""The informationshanteringsplan, gallring under a recorded decision, and spärrar.
 
 Every model of the project has a row in the plan; the plan is edited in versions and
 exported as CSV and PDF/A-2b; gallring refuses a type without a decision, disposes of

@@ -1,6 +1,6 @@
 """Truncated screenshots are refused, whatever Pillow's process-wide LOAD_TRUNCATED_IMAGES
 says: importing WeasyPrint turns it on, and a JPEG cut to 60 % or half a PNG was then
-decoded with its missing part grey, sealed as a snapshot or kept as evidence (issue 11).
+decoded with its missing part grey, sealed as a snapshot or kept as evidence.
 
 Every upload of an image goes through config.uploads.clean_screenshot: the snapshot's
 upload on the Arkiv page and the preserved copy of a moderated post."""

@@ -12,7 +12,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import jobs, lifecycle
+from accounts import jobs as account_jobs
+from accounts import lifecycle
 from accounts.models import Account, Status
 from archive import jobs as archive_jobs
 from archive.models import Snapshot, State
@@ -52,7 +53,7 @@ def test_the_demo_kommun_works_on_the_day_it_is_seeded(settings, media):
         )
         assert states[State.SEALED] >= 0.8 * sum(states.values())
         # The first sweeps: reminders only, no proposal to close "despite a reminder".
-        assert jobs.remind_passive(now) == len(passive)
+        assert account_jobs.remind_passive(now) == len(passive)
         assert not Notification.objects.filter(kind="account_passive_close").exists()
         archive_jobs.remind_uploads(now)
         assert not Notification.objects.filter(kind="snapshot_upload_escalation").exists()
