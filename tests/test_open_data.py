@@ -280,10 +280,10 @@ def test_feed_shows_a_change_and_a_closure_at_once(client, org, account, fake_ca
     entries = atom(client).entries
     assert len(entries) == before + 1
     assert entries[0].title == "Ändrat konto: Biblioteket i Testby"
-    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.")
-    lifecycle.confirm_closure(p.kommunikator, closure.pk)
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=timezone.now())
+    lifecycle.confirm_closure(p.kommunikator, closure.pk, now=timezone.now())
     final = Snapshot.objects.get(account=account, reason=Reason.FINAL)
-    archive_services.capture_one(final.pk, timezone.now())
+    archive_services.capture_one(final.pk, now=timezone.now())
     entries = atom(client).entries
     assert entries[0].title == "Avslutat konto: Biblioteket i Testby"
     assert entries[0].id != entries[1].id
