@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from core.importing import import_view, template_csv
 
@@ -60,6 +61,7 @@ def register_import(request):
     )
 
 
+@require_safe
 @login_required
 def register_import_template(request):
     _require_curator(request.user)

@@ -7,11 +7,13 @@ now, source)`, both returning rows with `line`, `name`, `outcome`, `outcome_labe
 `reason` and `changes`; `options` are the options form's values as text (dates in ISO
 form), as the session keeps them. The plan between the two steps is kept in the session as the
 file's rows, so the confirmation imports exactly what was shown (planned again against
-the data as it is by then).
+the data as it is by then). The confirmation redirects (POST/redirect/GET): its result
+rows wait in the session and are shown once on the GET, so a reload imports nothing.
 """
 
 import io
 from collections import Counter
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
@@ -71,9 +73,30 @@ def template_csv(importer, filename):
     return response
 
 
+def _done_key(session_key):
+    return f"{session_key}:done"
+
+
+def _kept(rows):
+    """The result rows as the session keeps them (plain text), shown once after the
+    redirect."""
+    return [
+        {
+            "line": row.line,
+            "name": str(row.name),
+            "outcome": row.outcome,
+            "outcome_label": str(row.outcome_label),
+            "reason": str(row.reason),
+            "changes": [str(change) for change in row.changes],
+        }
+        for row in rows
+    ]
+
+
 def import_view(request, *, importer, session_key, template, context, options_form=None):
-    """GET: the upload form. POST with a file: the plan, nothing saved. POST confirm:
-    import what the plan showed."""
+    """GET: the upload form (after a confirmation, once, what it imported). POST with a
+    file: the plan, nothing saved. POST confirm: import what the plan showed, then
+    redirect to the result."""
     options = options_form(request.POST or None) if options_form else None
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
@@ -93,9 +116,13 @@ def import_view(request, *, importer, session_key, template, context, options_fo
             now=timezone.now(),
             source=pending["filename"],
         )
-        page |= {"rows": rows, "summary": summary(rows), "done": True}
-        page["filename"] = pending["filename"]
-    elif request.method == "POST":
+        request.session[_done_key(session_key)] = {
+            "filename": pending["filename"],
+            "rows": _kept(rows),
+            "summary": [[str(label), n] for label, n in summary(rows)],
+        }
+        return redirect(request.path)
+    if request.method == "POST":
         valid = form.is_valid() & (options.is_valid() if options else True)
         if valid:
             header, data = form.table
@@ -122,6 +149,15 @@ def import_view(request, *, importer, session_key, template, context, options_fo
             }
         else:
             status = 400
+    else:
+        done = request.session.pop(_done_key(session_key), None)
+        if done:
+            page |= {
+                "rows": [SimpleNamespace(**row) for row in done["rows"]],
+                "summary": [tuple(pair) for pair in done["summary"]],
+                "filename": done["filename"],
+                "done": True,
+            }
     return render(request, template, page, status=status)
 
 

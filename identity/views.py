@@ -21,7 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from . import provider
@@ -54,7 +54,10 @@ class Start(OIDCAuthenticationRequestView):
         return super().get(request)
 
 
+@require_GET
 def callback(request):
+    """The provider sends the browser back here with a GET (the code in the query); the
+    used-up state makes a reload of it refused, so it never signs in twice."""
     if not provider.enabled():
         raise Http404
     now = timezone.now()

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -185,7 +186,7 @@ def apply(actor, header, rows, *, options=None, now, source):
     transaction: units created or changed, chefs set, the people's history recording
     each role that changed."""
     cause = _("import av organisationen: %(file)s") % {"file": source}
-    results = plan(header, rows)
+    results = plan(header, rows, options=options, today=timezone.localdate(now))
     try:
         _apply(actor, results, now=now, cause=cause)
     except _Rollback as failed:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.importing import import_view, template_csv
 from core.workflow import Conflict, allowed
@@ -122,6 +122,7 @@ def organisation_import(request):
     )
 
 
+@require_safe
 @login_required
 def organisation_import_template(request):
     _require_importer(request.user)

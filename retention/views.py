@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from archive.access import may_use_archive
 from config.pdf import render_pdf
@@ -34,6 +34,7 @@ def _status(entry):
     return _("Beslutad") if entry.has_decision else _("Förslag, inget beslut")
 
 
+@require_safe
 @login_required
 def plan_list(request):
     _require_archive(request.user)
@@ -63,6 +64,7 @@ CSV_HEADER = [
 ]
 
 
+@require_safe
 @login_required
 def plan_csv(request):
     _require_archive(request.user)
@@ -94,6 +96,7 @@ def plan_csv(request):
     return response
 
 
+@require_safe
 @login_required
 def plan_pdf(request):
     _require_archive(request.user)
@@ -146,6 +149,7 @@ def entry_edit(request, key):
     )
 
 
+@require_safe
 @login_required
 def gallring_overview(request):
     _require_archive(request.user)
@@ -168,6 +172,7 @@ def _protocol_or_404(pk):
     return protocol
 
 
+@require_safe
 @login_required
 def protocol_detail(request, pk):
     _require_archive(request.user)
@@ -202,6 +207,7 @@ def protocol_document(protocol):
     }
 
 
+@require_safe
 @login_required
 def protocol_json(request, pk):
     _require_archive(request.user)
@@ -213,6 +219,7 @@ def protocol_json(request, pk):
     return response
 
 
+@require_safe
 @login_required
 def hold_list(request):
     _require_archive(request.user)
@@ -266,10 +273,15 @@ def _hold_or_404(pk):
     return hold
 
 
+@require_safe
 @login_required
-def hold_detail(request, pk, lift_form=None):
+def hold_detail(request, pk):
     _require_archive(request.user)
-    hold = _hold_or_404(pk)
+    return _hold_page(request, _hold_or_404(pk))
+
+
+def _hold_page(request, hold, lift_form=None):
+    """The hold's page; with a lift form that did not validate, re-shown with its errors."""
     return render(
         request,
         "retention/hold_detail.html",
@@ -289,7 +301,7 @@ def hold_lift(request, pk):
     hold = _hold_or_404(pk)
     form = LiftForm(request.POST)
     if not form.is_valid():
-        return hold_detail(request, pk, lift_form=form)
+        return _hold_page(request, hold, lift_form=form)
     try:
         holds.lift_hold(
             request.user, hold.pk, reason=form.cleaned_data["reason"], now=timezone.now()

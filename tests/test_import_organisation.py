@@ -54,8 +54,16 @@ def test_the_plan_then_the_import_then_nothing_more(curator, org):
     assert "stämmer inte" in rows[6].reason
     assert not Unit.objects.filter(name="Gatuenheten").exists()  # nothing saved yet
 
-    done = curator.post("/organisation/import/", {"confirm": "1"})
-    assert done.status_code == 200
+    confirmed = curator.post("/organisation/import/", {"confirm": "1"})
+    assert confirmed.status_code == 302
+    done = curator.get(confirmed["Location"])  # the result, shown once after the redirect
+    assert done.context["done"] and outcomes(done.context["rows"])[:4] == [
+        (2, "skapas"),
+        (3, "skapas"),
+        (4, "skapas"),
+        (5, "uppdateras"),
+    ]
+    assert not curator.get(confirmed["Location"]).context.get("done")
     sbf = Unit.objects.get(name="Samhällsbyggnadsförvaltningen")
     gata = Unit.objects.get(name="Gatuenheten")
     park = Unit.objects.get(name="Parkenheten")

@@ -80,8 +80,12 @@ def test_confirming_imports_with_history_and_real_activity_and_a_second_import_c
     curator, org
 ):
     upload(curator, csv_file([HEADER, *ROWS[:2]], encoding="utf-8", bom=True))
-    done = curator.post("/konton/import/", {"confirm": "1"})
-    assert done.status_code == 200 and done.context["done"]
+    confirmed = curator.post("/konton/import/", {"confirm": "1"})
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/konton/import/"
+    done = curator.get("/konton/import/")  # the result, shown once after the redirect
+    assert done.context["done"] and "Importerat från register.csv" in done.content.decode()
+    assert outcomes(done.context["rows"]) == [(2, "skapas"), (3, "skapas")]
+    assert "Importerat från" not in curator.get("/konton/import/").content.decode()
     skolan = Account.objects.get(display_name="Skolan på Instagram")
     assert (skolan.unit, skolan.responsible) == (org.skolan, org.people.outsider)
     assert skolan.status == Status.ACTIVE and skolan.opened_on == datetime.date(2022, 8, 15)

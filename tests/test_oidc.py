@@ -191,6 +191,7 @@ def test_a_tampered_or_replayed_state_is_refused(client, kommun, oidc):
     answer = client.get(tampered)
     assert answer.status_code == 400
     assert "hör inte till en inloggning som pågår i den här webbläsaren" in answer.content.decode()
+    assert client.post(back).status_code == 405  # the provider answers with a GET only
     assert client.get(back).status_code == 302  # the real answer still works, once
     client.post("/logga-ut/")
     replay = client.get(back)

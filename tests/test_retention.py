@@ -130,22 +130,26 @@ def test_the_plan_is_edited_in_versions_and_refuses_what_kanalkoll_cannot_do(org
     assert PlanEntry.objects.count() == 2
 
 
+# What the plan's edit form posts for moderation.checkin, but for the months it omits.
+ENTRY_POST = {
+    "process_code": "1.4",
+    "process_name": "Moderering",
+    "disposition": "gallras",
+    "retention_months": "",
+    "counted_from": "arets_utgang",
+    "decision_body": "Kommunstyrelsen",
+    "decision_paragraph": "§ 45",
+    "decision_date": "2026-03-12",
+    "note": "",
+}
+
+
 def test_the_edit_page_shows_errors_and_saves_a_version(client, org):
     client.force_login(org.people.arkivarie)
     url = "/arkiv/informationshanteringsplan/moderation.checkin/"
     page = client.get(url)
     assert page.status_code == 200 and "Förslag, inget beslut" in page.content.decode()
-    data = {
-        "process_code": "1.4",
-        "process_name": "Moderering",
-        "disposition": "gallras",
-        "retention_months": "",
-        "counted_from": "arets_utgang",
-        "decision_body": "Kommunstyrelsen",
-        "decision_paragraph": "§ 45",
-        "decision_date": "2026-03-12",
-        "note": "",
-    }
+    data = ENTRY_POST
     bad = client.post(url, data)
     assert bad.status_code == 400 and "Ange efter hur många månader" in bad.content.decode()
     assert not PlanEntry.objects.exists()
