@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from organisation.models import Unit
 
@@ -87,14 +87,18 @@ def _allow_origin(request, response, origins):
     return response
 
 
-@require_http_methods(["GET", "HEAD", "OPTIONS"])  # read-only; anything else gets 405
 def register_openapi(request):
+    """Read-only: GET and HEAD, OPTIONS for a CORS preflight; any other method gets a JSON
+    405 with the reason, as the API's other refusals do."""
     if request.method == "OPTIONS":  # a preflight, should a harvester send one
         response = HttpResponse(status=204)
         response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         response["Access-Control-Max-Age"] = "86400"
-    else:
+    elif request.method in ("GET", "HEAD"):
         response = JsonResponse(OPENAPI, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    else:
+        response = JsonResponse({"error": _("Använd GET.")}, status=405)
+        response["Allow"] = "GET, HEAD, OPTIONS"
     return _allow_origin(request, response, settings.KANALKOLL_OPENAPI_CORS_ORIGINS)
 
 

@@ -231,7 +231,8 @@ def test_openapi_is_served_with_cors_for_dataportal(client):
     )
     assert preflight.status_code == 204
     assert preflight["Access-Control-Allow-Origin"] == "https://dataportal.se"
-    assert client.post("/register/openapi.json").status_code == 405
+    refused = client.post("/register/openapi.json")
+    assert refused.status_code == 405 and refused.json()["error"] == "Använd GET."
 
 
 # -- Atom -----------------------------------------------------------------------------

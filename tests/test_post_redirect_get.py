@@ -52,7 +52,14 @@ def _routes():
 
 # The machine API answers its own JSON (201/200 for a pushed item, 405 otherwise), and
 # Django's own views redirect after their POST (LogoutView, set_language).
-MACHINE = {"api/v1/items", "api/v1/openapi.json", "logga-ut/", "sprak/"}
+# Machine endpoints that answer every method themselves (a JSON 405 with the reason).
+MACHINE = {
+    "api/v1/items",
+    "api/v1/openapi.json",
+    "register/openapi.json",
+    "logga-ut/",
+    "sprak/",
+}
 # GETs from outside that change the session but are no form: each must still refuse a
 # POST (405), and a reload of it must repeat nothing (the reason says why).
 EXTERNAL_GETS = {
