@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import GroupMapping
+from . import tokens
+from .models import DirectoryGroup, GroupMapping, ScimToken
 
 
 @admin.register(GroupMapping)
@@ -26,3 +28,51 @@ class GroupMappingAdmin(admin.ModelAdmin):
             "title": _("Gruppmappningar: vilken grupp som ger vilken roll"),
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(admin.ModelAdmin):
+    """The kommun's directory's keys to /scim/v2/: issued here (the key is shown once),
+    revoked with the action, never deleted."""
+
+    list_display = ["name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    fields = ["name"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        issued, key = tokens.issue(request.user, obj.name, now=timezone.now())
+        obj.pk = issued.pk
+        messages.warning(
+            request,
+            _("Nyckeln visas bara nu. Klistra in den som hemlig token i katalogen: %(key)s")
+            % {"key": key},
+        )
+
+    @admin.action(description=_("Återkalla markerade SCIM-nycklar"))
+    def revoke(self, request, queryset):
+        now = timezone.now()
+        count = sum(
+            tokens.revoke(request.user, pk, now=now) for pk in queryset.values_list("pk", flat=True)
+        )
+        messages.success(request, _("%(count)s nycklar återkallades.") % {"count": count})
+
+
+@admin.register(DirectoryGroup)
+class DirectoryGroupAdmin(admin.ModelAdmin):
+    """Groups as the directory sends them over SCIM; read only here."""
+
+    list_display = ["display_name", "external_id", "scim_id"]
+    search_fields = ["display_name", "external_id"]
+    readonly_fields = ["display_name", "external_id", "scim_id", "members"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
