@@ -132,6 +132,11 @@ class DirectoryEntry(models.Model):
         related_name="directory_reports",
         verbose_name=_("chef enligt katalogen"),
     )
+    display_name = models.CharField(_("visningsnamn i katalogen"), max_length=255, blank=True)
+    email_type = models.CharField(_("typ av e-postadress"), max_length=40, blank=True)
+    # The directory deleted the person: deactivated, and no longer a SCIM resource (a
+    # later POST with the same userName provisions the same person again).
+    deprovisioned = models.BooleanField(_("borttagen ur katalogen"), default=False)
 
     class Meta:
         verbose_name = _("uppgift från katalogen")

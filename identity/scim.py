@@ -192,6 +192,8 @@ def user_state(user):
         "active": user.is_active,
         "department": entry.department if entry else (user.unit.name if user.unit else ""),
         "manager": entry.manager_id if entry else None,
+        "displayname": entry.display_name if entry else "",
+        "emailtype": entry.email_type if entry else "",
     }
 
 
@@ -205,13 +207,16 @@ EMPTY_USER = {
     "active": True,
     "department": "",
     "manager": None,
+    "displayname": "",
+    "emailtype": "",
 }
 
 
 def _email(value):
+    """(address, type) of the primary (or first) address."""
     if not isinstance(value, list):
         raise invalid("emails must be a list.")
-    chosen = ""
+    chosen, kind = "", ""
     for item in value:
         item = _lower_keys(item, "emails[]")
         unknown = set(item) - {"value", "primary", "type", "display"}
@@ -221,8 +226,8 @@ def _email(value):
         if "primary" in item:
             _bool(item["primary"], "emails.primary")
         if not chosen or item.get("primary") is True:
-            chosen = address
-    return chosen
+            chosen, kind = address, _string(item.get("type"), "emails.type", max_length=40)
+    return chosen, kind
 
 
 def _manager(value):
@@ -248,13 +253,13 @@ def set_attribute(state, key, value, sub=None):
     elif key == "externalid":
         state["externalid"] = _string(value, "externalId")
     elif key == "displayname":
-        _string(value, "displayName")  # shown from the name; checked, not kept
+        state["displayname"] = _string(value, "displayName")
     elif key == "title":
         state["title"] = _string(value, "title", max_length=120)
     elif key == "active":
         state["active"] = _bool(value, "active")
     elif key == "emails":
-        state["email"] = _email(value)
+        state["email"], state["emailtype"] = _email(value)
     elif key == "name" and sub is None:
         value = _lower_keys(value, "name")
         unknown = set(value) - NAME_FIELDS
@@ -272,6 +277,7 @@ def set_attribute(state, key, value, sub=None):
         state["manager"] = _manager(value)
     elif key == ENTERPRISE.lower() and sub is None:
         value = _lower_keys(value, ENTERPRISE)
+        value.pop("schemas", None)
         unknown = set(value) - ENTERPRISE_FIELDS
         if unknown:
             raise invalid(f"Unknown enterprise attribute: {sorted(unknown)}.", "invalidSyntax")
@@ -293,7 +299,10 @@ def apply_resource(state, body):
 
 
 def _users():
-    return User.objects.filter(is_break_glass=False, is_superuser=False)
+    """The people the directory sees: not break-glass accounts, not people it deleted."""
+    return User.objects.filter(is_break_glass=False, is_superuser=False).exclude(
+        directory_entry__deprovisioned=True
+    )
 
 
 def _unit_named(name):
@@ -347,6 +356,8 @@ def save_user(user, state, *, now):
     old_manager, old_unit = entry.manager_id, before_unit if not created else None
     entry.external_id, entry.department = state["externalid"], state["department"]
     entry.manager_id = state["manager"]
+    entry.display_name, entry.email_type = state["displayname"], state["emailtype"]
+    entry.deprovisioned = False
     entry.save()
     if old_unit is not None and old_manager is not None:
         _release_chef(old_manager, old_unit, now)
@@ -409,9 +420,8 @@ def user_resource(request, user):
         "name": {
             "givenName": user.first_name,
             "familyName": user.last_name,
-            "formatted": user.get_full_name(),
         },
-        "displayName": str(user),
+        "displayName": state["displayname"] or str(user),
         "active": user.is_active,
         "meta": {"resourceType": "User", "location": location},
         ENTERPRISE: {},
@@ -419,7 +429,9 @@ def user_resource(request, user):
     if state["externalid"]:
         resource["externalId"] = state["externalid"]
     if user.email:
-        resource["emails"] = [{"value": user.email, "type": "work", "primary": True}]
+        resource["emails"] = [
+            {"value": user.email, "type": state["emailtype"] or "work", "primary": True}
+        ]
     if user.title:
         resource["title"] = user.title
     if state["department"]:
@@ -487,7 +499,11 @@ def users(request, *, body, now):
     apply_resource(state, body)
     if not state["username"]:
         raise invalid("userName is required.")
-    user = save_user(User(), state, now=now)
+    # A person the directory deleted earlier comes back as the same user.
+    returning = User.objects.filter(
+        username__iexact=state["username"], directory_entry__deprovisioned=True
+    ).first()
+    user = save_user(returning or User(), state, now=now)
     resource = user_resource(request, user)
     return scim_response(resource, status=201, location=resource["meta"]["location"])
 
@@ -500,6 +516,7 @@ def user(request, pk, *, body, now):
     if request.method == "DELETE":
         if target.is_active:
             deactivate_user(None, target, now, reason="katalogen (SCIM): borttagen")
+        DirectoryEntry.objects.update_or_create(user=target, defaults={"deprovisioned": True})
         return HttpResponse(status=204)
     if request.method == "PUT":
         _check_schemas(body, {CORE_USER, ENTERPRISE}, CORE_USER)
@@ -544,14 +561,12 @@ def _user_path(path):
         if key not in ENTERPRISE_FIELDS:
             raise invalid(f"Unknown path: {path}.", "invalidPath")
         return key, None
+    if lowered == ENTERPRISE.lower():
+        return lowered, None
     if EMAIL_PATH.match(path):
         return "email", None
     key, _dot, sub = lowered.partition(".")
-    if (
-        key not in USER_FIELDS
-        or (sub and key != "name")
-        or (key == "name" and sub not in NAME_FIELDS)
-    ):
+    if key not in USER_FIELDS or (sub and key != "name") or (sub and sub not in NAME_FIELDS):
         raise invalid(f"Unknown path: {path}.", "invalidPath")
     return key, sub or None
 
@@ -574,9 +589,9 @@ def patch_user(state, body):
             elif key == "active":
                 raise invalid("active cannot be removed.", "mutability")
             elif key == "emails":
-                state["email"] = ""
-            elif key == "displayname":
-                pass
+                state["email"] = state["emailtype"] = ""
+            elif key == ENTERPRISE.lower():
+                state["department"], state["manager"] = "", None
             else:
                 state[key] = None if key == "manager" else ""
         elif key == "email":
@@ -791,11 +806,7 @@ SCHEMAS = {
             _attribute(
                 "name",
                 "complex",
-                subAttributes=[
-                    _attribute("givenName"),
-                    _attribute("familyName"),
-                    _attribute("formatted"),
-                ],
+                subAttributes=[_attribute("givenName"), _attribute("familyName")],
             ),
             _attribute("displayName"),
             _attribute("title"),
@@ -898,3 +909,8 @@ def resource_type_view(request, name, *, body, now):
     if name not in RESOURCE_TYPES:
         raise ScimError(404, f"No resource type {name}.")
     return scim_response(resource_type(request, name))
+
+
+@endpoint({"GET", "POST", "PUT", "PATCH", "DELETE"})
+def not_found(request, rest, *, body=None, now):
+    raise ScimError(404, "No such SCIM endpoint.")

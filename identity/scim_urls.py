@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import scim
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("Users/<str:pk>", scim.user, name="scim_user"),
     path("Groups", scim.groups, name="scim_groups"),
     path("Groups/<str:pk>", scim.group, name="scim_group"),
+    re_path(r"^(?P<rest>.*)$", scim.not_found, name="scim_not_found"),
 ]

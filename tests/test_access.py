@@ -183,6 +183,7 @@ TABLE = [
     ("/scim/v2/Users/{scim_user}", SCIM_TOKEN_ONLY),
     ("/scim/v2/Groups", SCIM_TOKEN_ONLY),
     ("/scim/v2/Groups/{scim_group}", SCIM_TOKEN_ONLY),
+    ("/scim/v2/{scim_other}", SCIM_TOKEN_ONLY),  # anything else: a SCIM 404 (with a token)
     ("/arkiv/", ARCHIVE_ONLY),
     ("/arkiv/period/{period}/", ARCHIVE_ONLY),
     ("/arkiv/period/{period}/paket.zip", ARCHIVE_ONLY),
@@ -270,6 +271,7 @@ PLACEHOLDERS = {
     "{scim_type}": "<str:name>",
     "{scim_user}": "<str:pk>",
     "{scim_group}": "<str:pk>",
+    "{scim_other}": "^(?P<rest>.*)$",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -345,6 +347,7 @@ def _fill(url, request, account):
             "scim_type": "User",
             "scim_user": account.responsible_id,
             "scim_group": group.scim_id,
+            "scim_other": "Finns/inte",
         }
     values["account_pk"] = account.pk
     return url.format(**values)
