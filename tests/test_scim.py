@@ -340,7 +340,7 @@ def test_missing_wrong_and_revoked_tokens_are_401(scim, org, key):
 
 def test_admin_issues_and_revokes_a_token(client, org):
     client.force_login(org.people.admin)
-    response = client.post("/admin/identity/scimtoken/add/", {"name": "Entra ID"}, follow=True)
+    response = client.post("/admin/identity/scimtoken/utfarda/", {"name": "Entra ID"}, follow=True)
     assert response.status_code == 200
     token = ScimToken.objects.get()
     shown = [str(m) for m in response.context["messages"]]
