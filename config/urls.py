@@ -20,6 +20,7 @@ urlpatterns = [
     path("arkiv/", include("archive.urls")),
     path("arkiv/", include("retention.urls")),
     path("api/v1/", include("moderation.api_urls")),
+    path("scim/v2/", include("identity.scim_urls")),
     path("", include("accounts.public_urls")),
     path("aviseringar/", include("notifications.urls")),
     path("", include("organisation.urls")),

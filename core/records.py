@@ -29,6 +29,9 @@ when a model is added without a line here.
 | organisation.HandoverEvent      | append-only | each step of a handover                              |
 | organisation.PersonEvent        | append-only | a person's roles and unit changed, and by what       |
 | identity.GroupMapping           | ordinary    | a setting of the systemadministratör                 |
+| identity.ScimToken              | kept        | the directory's key; revoked, never deleted          |
+| identity.DirectoryEntry         | ordinary    | what the directory says (manager, department)        |
+| identity.DirectoryGroup         | ordinary    | groups as the directory sends them                   |
 | notifications.Notification      | ordinary    | the outbox: delivery state changes by design         |
 | notifications.Reminder          | ordinary    | once-only keys of sent reminders                     |
 | accounts.Account                | kept        | the register (förteckning); closed, never deleted    |
@@ -87,6 +90,9 @@ CLASSIFICATION = {
     "organisation.HandoverEvent": APPEND_ONLY,
     "organisation.PersonEvent": APPEND_ONLY,
     "identity.GroupMapping": ORDINARY,
+    "identity.ScimToken": KEPT,
+    "identity.DirectoryEntry": ORDINARY,
+    "identity.DirectoryGroup": ORDINARY,
     "notifications.Notification": ORDINARY,
     "notifications.Reminder": ORDINARY,
     "accounts.Account": KEPT,

@@ -1,11 +1,13 @@
 """Which of the identity provider's groups gives which role in which unit: kept by the
 systemadministratör, applied at every sign-in (identity.signin)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.records import Kept, KeptQuerySet
 from organisation.models import Role, Unit
 
 
@@ -55,3 +57,113 @@ class GroupMapping(models.Model):
         ).exclude(pk=self.pk)
         if self.unit_id and duplicate.exists():
             raise ValidationError(_("Den här gruppen ger redan den rollen i den enheten."))
+
+
+class ScimTokenQuerySet(KeptQuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ScimToken(Kept):
+    """The kommun's directory's key to the SCIM endpoint (/scim/v2/). Only a SHA-256 of
+    the key is stored (as for the API keys); the key is shown once, when issued by the
+    systemadministratör. Revoked, never deleted."""
+
+    bulk_fields = ("last_used_at",)
+
+    name = models.CharField(
+        _("katalog"),
+        max_length=100,
+        help_text=_("Vilken katalog som använder nyckeln, till exempel Entra ID."),
+    )
+    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("nyckeln börjar"))
+    key_hash = models.CharField(
+        max_length=64, unique=True, verbose_name=_("kontrollvärde (SHA-256)")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("utfärdad av"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("utfärdad"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("återkallad"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("återkallad av"),
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("senast använd"))
+
+    objects = ScimTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SCIM-nyckel")
+        verbose_name_plural = _("SCIM-nycklar")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class DirectoryEntry(models.Model):
+    """What the kommun's directory says about a person beyond the user itself: its own
+    id for them (externalId), their department as written there, and their manager.
+    The manager is also given the chef role in the person's unit (identity.scim), so
+    plans route to the chef the directory names."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="directory_entry",
+        verbose_name=_("person"),
+    )
+    external_id = models.CharField(_("id i katalogen"), max_length=255, blank=True)
+    department = models.CharField(_("avdelning i katalogen"), max_length=255, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="directory_reports",
+        verbose_name=_("chef enligt katalogen"),
+    )
+    display_name = models.CharField(_("visningsnamn i katalogen"), max_length=255, blank=True)
+    email_type = models.CharField(_("typ av e-postadress"), max_length=40, blank=True)
+    # The directory deleted the person: deactivated, and no longer a SCIM resource (a
+    # later POST with the same userName provisions the same person again).
+    deprovisioned = models.BooleanField(_("borttagen ur katalogen"), default=False)
+
+    class Meta:
+        verbose_name = _("uppgift från katalogen")
+        verbose_name_plural = _("uppgifter från katalogen")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class DirectoryGroup(models.Model):
+    """A group provisioned by the kommun's directory (SCIM Groups). Its id or name is
+    what a group mapping names; its members are kept as the directory sends them."""
+
+    scim_id = models.UUIDField(unique=True, editable=False)
+    display_name = models.CharField(_("namn"), max_length=256, unique=True)
+    external_id = models.CharField(_("id i katalogen"), max_length=255, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="directory_groups",
+        verbose_name=_("medlemmar"),
+    )
+
+    class Meta:
+        verbose_name = _("grupp från katalogen")
+        verbose_name_plural = _("grupper från katalogen")
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name

@@ -68,6 +68,9 @@ def reactivate_user(actor, user, now):
     return locked
 
 
+DIRECTORY_SOURCE = "scim:"
+
+
 def _role_data(unit, role):
     return {"role": role, "unit": unit.pk, "unit_name": unit.name}
 
@@ -122,7 +125,10 @@ def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cau
                 held.sign_in_source = source  # another of the person's groups gives it now
                 held.save(update_fields=["sign_in_source"])
         for key, held in sorted(current.items()):
-            if held.sign_in_source and key not in wanted:
+            # A chef role the directory gives (SCIM `manager`) follows the directory, not
+            # the groups of a sign-in.
+            directory = held.sign_in_source.startswith(DIRECTORY_SOURCE)
+            if held.sign_in_source and not directory and key not in wanted:
                 held.delete()
                 record(
                     PersonEvent.Action.ROLE_REMOVED,

@@ -1,5 +1,7 @@
 """Every URL × role with the expected answer. Later issues extend this table."""
 
+import uuid
+
 import pytest
 from django.utils import timezone
 
@@ -66,6 +68,9 @@ CURATORS_ACT = CURATORS_ONLY | {"kommunikationschef": 302, "kommunikationsavdeln
 # The items API takes only POST with a key (tests/test_moderation_api.py); the session
 # does not count.
 API_POST_ONLY = {role: 405 for role in ROLES}
+# The SCIM endpoint takes only the directory's bearer token (tests/test_scim.py); the
+# session does not count.
+SCIM_TOKEN_ONLY = {role: 401 for role in ROLES}
 # A draft is its author's until it is sent: everyone else gets 404.
 DRAFT_VIEW = NOBODY | {"medarbetare": 200}
 DRAFT_APPLICANT_ACTS = NOBODY | {"medarbetare": 302}
@@ -169,6 +174,16 @@ TABLE = [
     ("/moderering/nycklar/", CURATORS_ONLY),
     ("/api/v1/items", API_POST_ONLY),
     ("/api/v1/openapi.json", PUBLIC),
+    ("/scim/v2/ServiceProviderConfig", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Schemas", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Schemas/{scim_schema}", SCIM_TOKEN_ONLY),
+    ("/scim/v2/ResourceTypes", SCIM_TOKEN_ONLY),
+    ("/scim/v2/ResourceTypes/{scim_type}", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Users", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Users/{scim_user}", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Groups", SCIM_TOKEN_ONLY),
+    ("/scim/v2/Groups/{scim_group}", SCIM_TOKEN_ONLY),
+    ("/scim/v2/{scim_other}", SCIM_TOKEN_ONLY),  # anything else: a SCIM 404 (with a token)
     ("/arkiv/", ARCHIVE_ONLY),
     ("/arkiv/period/{period}/", ARCHIVE_ONLY),
     ("/arkiv/period/{period}/paket.zip", ARCHIVE_ONLY),
@@ -252,6 +267,11 @@ PLACEHOLDERS = {
     "{record_type}": "<str:key>",
     "{protocol}": "<int:pk>",
     "{hold}": "<int:pk>",
+    "{scim_schema}": "<str:uri>",
+    "{scim_type}": "<str:name>",
+    "{scim_user}": "<str:pk>",
+    "{scim_group}": "<str:pk>",
+    "{scim_other}": "^(?P<rest>.*)$",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -317,6 +337,18 @@ def _fill(url, request, account):
         ).pk
     if "{record_type}" in url or "{protocol}" in url or "{hold}" in url:
         values |= _retention(request, account)
+    if "{scim_" in url:
+        from identity.models import DirectoryGroup
+        from identity.scim import CORE_USER
+
+        group = DirectoryGroup.objects.create(scim_id=uuid.uuid4(), display_name="Alla")
+        values |= {
+            "scim_schema": CORE_USER,
+            "scim_type": "User",
+            "scim_user": account.responsible_id,
+            "scim_group": group.scim_id,
+            "scim_other": "Finns/inte",
+        }
     values["account_pk"] = account.pk
     return url.format(**values)
 

@@ -26,6 +26,7 @@ from core.records import (
     RecordsAreKept,
     kind_of,
 )
+from identity import tokens as scim_tokens
 from moderation import services as moderation
 from moderation import tokens
 from moderation.models import CheckIn, Item
@@ -153,6 +154,7 @@ def world(org, account, plan):
         "moderation.PreservedCopy": moderation.preserve(p.medarbetare, item.pk, "kopia", now=NOW),
         "moderation.CheckIn": moderation.check_in(p.medarbetare, account, now=NOW),
         "moderation.ApiToken": tokens.issue(p.kommunikationschef, account, "Verktyg", now=NOW)[0],
+        "identity.ScimToken": scim_tokens.issue(p.admin, "Entra ID", now=NOW)[0],
         "archive.Snapshot": Snapshot.objects.create(
             account=account, period_key="2026-H1", due_at=NOW, created_at=NOW
         ),
