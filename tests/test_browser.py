@@ -462,8 +462,9 @@ def test_a_long_changed_text_opens_whole_in_the_history(page, live_server, org):
         responsible=p.medarbetare,
         substitute=p.chef,
     )
-    update_account(p.kommunikationschef, account.pk, {"purpose": "Gammalt syfte. " * 12 + "SLUT1"})
-    update_account(p.kommunikationschef, account.pk, {"purpose": "Nytt syfte. " * 12 + "SLUT2"})
+    old, new = "Gammalt syfte. " * 12 + "SLUT1", "Nytt syfte. " * 12 + "SLUT2"
+    update_account(p.kommunikationschef, account.pk, {"purpose": old}, now=timezone.now())
+    update_account(p.kommunikationschef, account.pk, {"purpose": new}, now=timezone.now())
     sign_in(page, live_server, "kommunikationsavdelningen")
     goto(page, live_server, f"/konton/{account.pk}/historik/")
     newest = page.locator("details.change").first

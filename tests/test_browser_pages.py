@@ -48,6 +48,7 @@ def world(org, account):
             None,
             account,
             {"kind": "fraga", "text": text, "posted_at": now - datetime.timedelta(hours=hours)},
+            now=now,
         )
     for i, subject in enumerate(("Ny roll på Biblioteket i Testby", "Du är ersättare")):
         Notification.objects.create(
@@ -57,6 +58,7 @@ def world(org, account):
             body_text=f"Hej!\n\nHela texten nummer {i}.\n\nhttp://127.0.0.1/konton/{account.pk}/",
             url=f"/konton/{account.pk}/",
             created_at=now - datetime.timedelta(hours=2 - i),
+            due_at=now - datetime.timedelta(hours=2 - i),
             rendered_at=now,
         )
     return account
