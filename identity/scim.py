@@ -14,6 +14,9 @@ a SCIM error document and changes nothing. Each request is one transaction.
   (RoleAssignment marked with DIRECTORY_SOURCE), so plans waiting for the unit's chef
   route to them. When the manager changes, the old manager keeps that chef role only
   while someone else in the unit still names them.
+
+Size: the whole protocol surface (discovery, Users, Groups, PATCH paths, filters, the
+error documents) in one module, so that its strict parsing rules are read together.
 """
 
 import json

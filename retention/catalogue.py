@@ -108,6 +108,27 @@ TYPES = [
         note=_("Visar vem som hade vilken roll när; andra handlingar hänvisar till den."),
     ),
     _t(
+        "identity.scimtoken",
+        _("Nycklar för katalogens SCIM-anslutning"),
+        ORG,
+        always_kept=True,
+        note=_("Vem som utfärdade och återkallade nyckeln; bara dess kontrollvärde sparas."),
+    ),
+    _t(
+        "identity.directoryentry",
+        _("Katalogens uppgifter om personer (chef, extern id)"),
+        ORG,
+        disposition="gallras",
+        note=RUNNING,
+    ),
+    _t(
+        "identity.directorygroup",
+        _("Grupper från kommunens katalog"),
+        ORG,
+        disposition="gallras",
+        note=RUNNING,
+    ),
+    _t(
         "identity.groupmapping",
         _("Koppling från grupper i kommunens inloggning till roller"),
         ORG,

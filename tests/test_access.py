@@ -341,7 +341,9 @@ def _fill(url, request, account):
         from identity.models import DirectoryGroup
         from identity.scim import CORE_USER
 
-        group = DirectoryGroup.objects.create(scim_id=uuid.uuid4(), display_name="Alla")
+        group, _ = DirectoryGroup.objects.get_or_create(
+            display_name="Alla", defaults={"scim_id": uuid.uuid4()}
+        )
         values |= {
             "scim_schema": CORE_USER,
             "scim_type": "User",

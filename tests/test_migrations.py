@@ -139,8 +139,6 @@ REVIEWED = {
     ("activityplans", "0002_plan_event_on_the_shared_event_base"):
         "index and foreign key on plan events: ~10 per plan, thousands of rows",
     ("archive", "0003_sealed_packages_and_receipts_naming_them"): "receipts: a few per half-year",
-    ("identity", "0002_scim_tokens_and_directory"):
-        "new tables only; their foreign keys briefly lock the user table (no rewrite)",
     ("moderation", "0002_apitoken_revoked_by"): "API keys: one per account",
     ("moderation", "0003_reminder_queue"):
         "open items only, bulk_create in batches of 1,000; the other tables are new",
