@@ -17,6 +17,8 @@ about two minutes, most of it migrating and collecting the static files.
 
 import collections
 import email
+import email.header
+import email.utils
 import http.client
 import json
 import os
@@ -505,7 +507,12 @@ def test_the_production_stack_from_draft_to_faststalld(server, database, smtp):
     for recipients, message in mailbox.messages:
         pk = int(message["X-Kanalkoll-Notification"])
         assert recipients == [notifications()[pk][0]]
-        assert message["From"] == "kanalkoll@rok.example"
+        # The kommun's name – Kanalkoll, at the configured address.
+        name, address = email.utils.parseaddr(message["From"])
+        assert address == "kanalkoll@rok.example"
+        assert str(email.header.make_header(email.header.decode_header(name))) == (
+            "Röktest kommun – Kanalkoll"
+        )
     kinds = set(
         sql(
             "SELECT u.username, n.kind FROM notifications_notification n "
