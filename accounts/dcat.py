@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
@@ -121,7 +122,7 @@ def catalogue(kommun, modified):
     g.add((catalog, DCAT.dataset, closed))
     g.add((catalog, DCAT.service, service))
     if modified:
-        g.add((catalog, DCTERMS.modified, Literal(modified.date(), datatype=XSD.date)))
+        g.add((catalog, DCTERMS.modified, Literal(timezone.localdate(modified), datatype=XSD.date)))
 
     def dataset(subject, titles, descriptions, landing):
         g.add((subject, RDF.type, DCAT.Dataset))
@@ -138,7 +139,13 @@ def catalogue(kommun, modified):
         for swedish, english in KEYWORDS:
             _texts(g, subject, DCAT.keyword, swedish, english)
         if modified:
-            g.add((subject, DCTERMS.modified, Literal(modified.date(), datatype=XSD.date)))
+            g.add(
+                (
+                    subject,
+                    DCTERMS.modified,
+                    Literal(timezone.localdate(modified), datatype=XSD.date),
+                )
+            )
 
     def distribution(of, fragment, path, file_type, media_type, titles, descriptions):
         subject = iri(here + fragment)

@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -171,6 +172,21 @@ def test_licence_is_the_kommuns_choice_and_modified_follows_the_data(client, org
         timezone.localdate(later), datatype=namespace.XSD.date
     )
     assert set(graph.objects(None, namespace.DCTERMS.license)) == {CC_BY}
+
+
+def test_modified_is_the_swedish_day_of_the_change(client, org, account):
+    """A change at half past midnight on New Year's Day (still New Year's Eve in UTC) is
+    dated 1 January."""
+    import time_machine
+
+    night = datetime.datetime(2034, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
+    with time_machine.travel(night, tick=False):
+        account_services.update_account(
+            org.people.kommunikationschef, account.pk, {"purpose": "Nyårsnatt."}, now=night
+        )
+        graph, _ = catalogue(client)
+    dates = {o.toPython() for o in graph.objects(None, namespace.DCTERMS.modified)}
+    assert dates == {datetime.date(2034, 1, 1)}
 
 
 def test_without_organisation_number_the_publisher_is_still_an_iri(client, org, settings):
