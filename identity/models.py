@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from core.records import Kept, KeptQuerySet
+from core.keys import IssuedKey
 from organisation.models import Role, Unit
 
 
@@ -59,54 +59,19 @@ class GroupMapping(models.Model):
             raise ValidationError(_("Den här gruppen ger redan den rollen i den enheten."))
 
 
-class ScimTokenQuerySet(KeptQuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
-class ScimToken(Kept):
-    """The kommun's directory's key to the SCIM endpoint (/scim/v2/). Only a SHA-256 of
-    the key is stored (as for the API keys); the key is shown once, when issued by the
-    systemadministratör. Revoked, never deleted."""
-
-    bulk_fields = ("last_used_at",)
+class ScimToken(IssuedKey):
+    """The kommun's directory's key to the SCIM endpoint (/scim/v2/), issued by the
+    systemadministratör (core.keys)."""
 
     name = models.CharField(
         _("katalog"),
         max_length=100,
         help_text=_("Vilken katalog som använder nyckeln, till exempel Entra ID."),
     )
-    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("nyckeln börjar"))
-    key_hash = models.CharField(
-        max_length=64, unique=True, verbose_name=_("kontrollvärde (SHA-256)")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("utfärdad av"),
-    )
-    created_at = models.DateTimeField(verbose_name=_("utfärdad"))
-    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("återkallad"))
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("återkallad av"),
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("senast använd"))
 
-    objects = ScimTokenQuerySet.as_manager()
-
-    class Meta:
+    class Meta(IssuedKey.Meta):
         verbose_name = _("SCIM-nyckel")
         verbose_name_plural = _("SCIM-nycklar")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
 
 
 class DirectoryEntry(models.Model):

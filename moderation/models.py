@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core.events import Event, action_field
+from core.keys import IssuedKey
 from core.records import AppendOnly, Kept, KeptQuerySet
 
 
@@ -361,16 +362,8 @@ class CheckIn(AppendOnly):
         return f"{self.account_id}: {self.at:%Y-%m-%d %H:%M}"
 
 
-class ApiTokenQuerySet(KeptQuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
-class ApiToken(Kept):
-    """A monitoring tool's key to push items for one account. Only a SHA-256 of the key is
-    stored; the key itself is shown once, when issued. Revoked, never deleted."""
-
-    bulk_fields = ("last_used_at",)
+class ApiToken(IssuedKey):
+    """A monitoring tool's key to push items for one account (core.keys)."""
 
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("konto")
@@ -378,38 +371,7 @@ class ApiToken(Kept):
     name = models.CharField(
         _("verktyg"), max_length=100, help_text=_("Vilket verktyg som använder nyckeln.")
     )
-    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("nyckeln börjar"))
-    key_hash = models.CharField(
-        max_length=64, unique=True, verbose_name=_("kontrollvärde (SHA-256)")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("utfärdad av"),
-    )
-    created_at = models.DateTimeField(verbose_name=_("utfärdad"))
-    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("återkallad"))
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("återkallad av"),
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("senast använd"))
 
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
+    class Meta(IssuedKey.Meta):
         verbose_name = _("API-nyckel")
         verbose_name_plural = _("API-nycklar")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash(key):
-        return hashlib.sha256(key.encode()).hexdigest()
