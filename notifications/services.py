@@ -49,6 +49,55 @@ def notify_once(subject, stage, recipients, kind, context=None, url="", *, now):
     return True
 
 
+def claim_reminders(keys, now):
+    """Insert the Reminder rows of these (subject, stage) keys that do not exist yet;
+    return the keys this call inserted, in the order given: the set-based notify_once.
+
+    One SELECT of the existing keys and one INSERT of the rest. If a concurrent caller
+    committed one of the same keys in between, the INSERT fails on the unique
+    constraint (PostgreSQL waits for the other transaction first); it is rolled back to
+    its savepoint and tried again without what the other inserted, so each key is
+    claimed once. Must run inside the caller's transaction."""
+    keys = list(dict.fromkeys(keys))
+    while keys:
+        subjects = {subject for subject, _stage in keys}
+        existing = set(
+            Reminder.objects.filter(subject__in=subjects).values_list("subject", "stage")
+        )
+        new = [key for key in keys if key not in existing]
+        try:
+            with transaction.atomic():
+                Reminder.objects.bulk_create(
+                    Reminder(subject=subject, stage=stage, created_at=now) for subject, stage in new
+                )
+        except IntegrityError:
+            keys = new
+            continue
+        return new
+    return []
+
+
+def write_unrendered(rows, now):
+    """Write (recipient id, kind, url, context) rows as unsent, unrendered notifications
+    in one INSERT; return their ids. They are rendered before they are sent or shown
+    (notifications.rendering, with the loader registered for the kind). The caller
+    enqueues them (enqueue_many) on commit."""
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=recipient,
+            kind=kind,
+            url=url,
+            context=context,
+            subject="",
+            body_text="",
+            created_at=now,
+            due_at=now,
+        )
+        for recipient, kind, url, context in rows
+    )
+    return [n.pk for n in created]
+
+
 def followed_up(subject, earlier_stage, now, *, after):
     """May the stage after `earlier_stage` go out now? Only if the earlier stage was
     sent, on a day at least `after` (a timedelta of whole days) before today, in the

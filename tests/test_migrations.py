@@ -142,6 +142,9 @@ REVIEWED = {
     ("moderation", "0002_apitoken_revoked_by"): "API keys: one per account",
     ("moderation", "0003_reminder_queue"):
         "open items only, bulk_create in batches of 1,000; the other tables are new",
+    ("moderation", "0008_reminder_batch_entries"):
+        "reminder batches not yet sent: a handful at most (a sweep's batches are sent within "
+        "minutes); the entries' table is new",
     ("moderation", "0005_item_event_on_the_shared_event_base"):
         "index on item events: an index build over 100,000s of rows takes about a second",
     ("notifications", "0004_notification_context_rendered_at"):
