@@ -272,18 +272,15 @@ def seed(scale):
         reminders = []
         for n, account in enumerate(accounts):
             sent_now = n % 2 == 0
-            problems = {0: ["administratorer", "kommunikator"], 1: ["ersattare"]}.get(n % 33, [])
-            for problem in problems:
-                subject = f"coverage:{account.pk}:{problem}"
-                reminders.append(
-                    Reminder(subject=subject, stage=last_quarter, created_at=NOW - 95 * day)
-                )
-                if sent_now:
-                    reminders.append(
-                        Reminder(subject=subject, stage=quarter, created_at=NOW - 20 * day)
-                    )
-            if n % 33 == 2:
-                subject = f"credentials:{account.pk}"
+            subjects = {
+                0: [
+                    f"coverage:{account.pk}:administratorer",
+                    f"coverage:{account.pk}:kommunikator",
+                ],
+                1: [f"coverage:{account.pk}:ersattare"],
+                2: [f"credentials:{account.pk}"],
+            }.get(n % 33, [])
+            for subject in subjects:
                 reminders.append(
                     Reminder(subject=subject, stage=last_quarter, created_at=NOW - 95 * day)
                 )
