@@ -89,8 +89,11 @@ def remind_passive(now):
         .select_related("responsible", "unit")
         .order_by("activity", "pk")
     )
+    due = list(due)
     reminders = Reminders(now)
-    deputies = roles = None
+    if any(account.propose for account in due):
+        deputies, roles = Deputies.for_day(today), RoleHolders()
+        roles.load({u for a in due if a.propose for u in a.unit.ancestor_ids})  # one query
     for account in due:
         days = (today - account.activity).days
         if account.remind:
@@ -107,8 +110,6 @@ def remind_passive(now):
                 account_url(account),
             )
         if account.propose:
-            if deputies is None:
-                deputies, roles = Deputies.for_day(today), RoleHolders()
             unit = account.unit
             communicator = roles.communicator_of(unit.ancestor_ids, unit.forvaltning_id)
             reminders.add(

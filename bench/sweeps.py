@@ -525,7 +525,10 @@ def batches(name, due_rows):
     return due_rows // size + 1
 
 
-PER_BATCH = 12  # the statements a sweep may run per batch of work (select, claim, write…)
+# The statements a sweep may run per batch of work: its selection, the day's absences and
+# role holders, the sent check, the active users, the claim (savepoint, INSERT, release),
+# the notifications' INSERT; the outbox adds its claim, the loaders and the rendering UPDATE.
+PER_BATCH = 25
 
 
 def main():

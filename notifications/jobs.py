@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = datetime.timedelta(minutes=10)
 MAX_BACKOFF = datetime.timedelta(hours=6)
-BATCH = 100
+BATCH = 500  # per SMTP connection; sent well within CLAIM_FOR
 
 
 def deliver_one(notification_id, now) -> bool:
