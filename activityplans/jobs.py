@@ -68,7 +68,9 @@ EVALUATION_NOTICE = datetime.timedelta(days=14)
 
 
 EVALUATION_KINDS = ("evaluation_due", "evaluation_overdue")
-evaluation_contexts = loader(plan=Plan.objects.all(), evaluation=Evaluation.objects.all())
+evaluation_contexts = loader(
+    plan=Plan.objects.select_related("account"), evaluation=Evaluation.objects.all()
+)  # the title is the account's name
 
 
 def remind_evaluations(now):

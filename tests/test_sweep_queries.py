@@ -159,3 +159,29 @@ def test_a_reminder_once_sent_is_not_selected_again(org):
         with CaptureQueriesContext(connection) as ctx:
             assert accounts_jobs.remind_coverage(timezone.now()) == 0
         assert not [q for q in ctx.captured_queries if "INSERT" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "make, job",
+    [
+        (evaluations, plan_jobs.remind_evaluations),
+        (coverage, accounts_jobs.remind_coverage),
+        (uploads, archive_jobs.remind_uploads),
+        (unwatched, moderation_jobs.remind_unwatched),
+    ],
+)
+def test_the_outbox_renders_and_sends_swept_reminders_in_statements_per_batch(org, make, job):
+    """What the sweeps wrote unrendered is rendered by kind (one loader query per kind)
+    and sent: the statements do not grow with the notifications."""
+    with time_machine.travel(NOW, tick=False):
+        make(org, SMALL)
+        job(timezone.now())
+        sent, small = statements(deliver_pending)
+        assert sent == Notification.objects.count() and sent >= SMALL
+        make(org, LARGE)
+        job(timezone.now())
+        sent, large = statements(deliver_pending)
+        assert sent >= LARGE
+        assert large <= small, (small, large)
+        assert not Notification.objects.filter(sent_at__isnull=True).exists()
+        assert not Notification.objects.filter(subject="").exists()
