@@ -303,11 +303,15 @@ class BatchedReminder(models.Model):
 def superseded(stage, due_at, now):
     """Is the next stage of the reminder whose `stage` fell due at `due_at` also due at
     `now`? Then this one is skipped: two consecutive stages never go out at once."""
-    later = [s for s in STAGE_OFFSETS if s > stage]
-    if not later:
-        return False
-    step = STAGE_OFFSETS[later[0]] - STAGE_OFFSETS[Stage(stage)]
-    return due_at + step <= now
+    step = _TO_NEXT_STAGE.get(stage)
+    return step is not None and due_at + step <= now
+
+
+# From each stage to the next one (the last has none).
+_TO_NEXT_STAGE = {
+    stage: STAGE_OFFSETS[later] - STAGE_OFFSETS[stage]
+    for stage, later in zip(list(STAGE_OFFSETS), list(STAGE_OFFSETS)[1:], strict=False)
+}
 
 
 class Action(models.TextChoices):
