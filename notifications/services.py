@@ -121,8 +121,10 @@ def unsent(queryset, subject, stage):
 
 
 def followed_up_since(subject, earlier_stage, now, *, after):
-    """The set-based followed_up: an expression true where the row's reminder
-    `subject` had `earlier_stage` sent on a day at least `after` before today."""
+    """May the stage after `earlier_stage` go out now? An expression, true where the
+    row's reminder `subject` had `earlier_stage` sent on a day at least `after` (whole
+    days) before today, in the kommun's time: two consecutive stages of a reminder never
+    go out at once, and the later one ("despite the reminder") is true when it says so."""
     today = timezone.localdate(now)
     before = timezone.make_aware(
         datetime.datetime.combine(today - after + datetime.timedelta(days=1), datetime.time(0))
@@ -187,21 +189,6 @@ class Reminders:
         ids = write_unrendered(rows, self.now)
         transaction.on_commit(lambda: enqueue_many(ids))
         return len(claimed)
-
-
-def followed_up(subject, earlier_stage, now, *, after):
-    """May the stage after `earlier_stage` go out now? Only if the earlier stage was
-    sent, on a day at least `after` (a timedelta of whole days) before today, in the
-    kommun's time: two consecutive stages of a reminder never go out at once, and the
-    later one ("despite the reminder") is true when it says so."""
-    sent_at = (
-        Reminder.objects.filter(subject=subject, stage=earlier_stage)
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if sent_at is None:
-        return False
-    return timezone.localdate(sent_at) <= timezone.localdate(now) - after
 
 
 def enqueue(notification_id):
