@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from simple_history.signals import pre_create_historical_record
 
-        from . import authorship, closures, compliance, demo, lifecycle, todo
+        from . import authorship, closures, compliance, demo, jobs, lifecycle, todo
         from .models import Account
 
         pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
@@ -25,3 +25,6 @@ class AccountsConfig(AppConfig):
             handovers=lifecycle.hand_over,
             demo_seeders=demo.seed,
         )
+        # The reminder sweeps write their notifications unrendered, with ids.
+        for kind, load in jobs.notification_loaders().items():
+            registry.notification_loaders.register(kind, load)

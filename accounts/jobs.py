@@ -1,24 +1,22 @@
 """The register's sweeps: feeds, passive accounts, administration coverage. Each takes
-the caller's `now` and reminds once (notifications.notify_once)."""
+the caller's `now`, selects only the reminders not yet sent (notifications.services.
+unsent) and sends them together, each once (notifications.services.Reminders)."""
 
 import datetime
 
-from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
-from notifications.services import followed_up, notify_once
+from notifications.models import Reminder
+from notifications.rendering import loader
+from notifications.services import Reminders, followed_up_since, unsent
 from organisation.deputies import Deputies
-from organisation.models import communicator_of
+from organisation.models import RoleHolders
 
 from . import feeds
-from .lifecycle import (
-    account_url,
-    activity_date,
-    activity_link,
-    credentials_lapsed,
-    passive_accounts,
-)
-from .models import Account, Problem
+from .lifecycle import account_url, activity_link, credentials_lapsed, passive_days
+from .models import Account, PassiveRule, Platform, Problem, Status
 
 PROPOSAL_AFTER = datetime.timedelta(days=30)
 
@@ -31,45 +29,98 @@ def quarter_key(day):
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def activity_day():
+    """activity_date in SQL: the feed or attestation, else the opening, else the day
+    the account was created (in the kommun's time)."""
+    return Coalesce(
+        "last_activity_on",
+        "opened_on",
+        TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
+    )
+
+
+def passive_due(today, rules):
+    """Open accounts past their platform's limit, annotated with `activity` (their
+    activity_date) and `spell` (the key of their passive spell)."""
+    past_limit = Q(pk__in=[])
+    for platform in Platform.values:
+        limit = passive_days(platform, rules)
+        past_limit |= Q(platform=platform, activity__lte=today - datetime.timedelta(days=limit))
+    return (
+        Account.objects.filter(status__in=[Status.ACTIVE, Status.PAUSED])
+        .annotate(activity=activity_day())
+        .filter(past_limit)
+        .annotate(
+            spell=Concat(
+                Value("passive:"),
+                Cast("pk", CharField()),
+                Value(":"),
+                Cast("activity", CharField()),
+            )
+        )
+    )
+
+
 def remind_passive(now):
     """No activity for the platform's limit (90 days unless kommunikationsavdelningen
     set another): remind the responsible person. 30 days later: tell the
-    förvaltningskommunikatör, with a proposal to close. Each once per passive spell."""
+    förvaltningskommunikatör, with a proposal to close. Each once per passive spell.
+
+    One query finds what is due (a reminder or a proposal not yet sent, by the unique
+    Reminder index); nothing is tried again once sent."""
     today = timezone.localdate(now)
-    deputies = Deputies.for_day(today)
-    sent = 0
-    for account, days, limit in passive_accounts(today):
-        spell = f"passive:{account.pk}:{activity_date(account).isoformat()}"
-        with transaction.atomic():
-            if notify_once(
-                spell,
+    rules = dict(PassiveRule.objects.values_list("platform", "days"))
+    spell = OuterRef("spell")
+    reminded = Exists(Reminder.objects.filter(subject=spell, stage="remind"))
+    proposed = Exists(Reminder.objects.filter(subject=spell, stage="propose_close"))
+    propose = Q(pk__in=[])
+    for platform in Platform.values:  # 30 days after the reminder, however long before
+        limit = passive_days(platform, rules) + PROPOSAL_AFTER.days
+        propose |= Q(platform=platform, activity__lte=today - datetime.timedelta(days=limit))
+    due = (
+        passive_due(today, rules)
+        .annotate(
+            remind=~reminded,
+            propose=propose
+            & followed_up_since(spell, "remind", now, after=PROPOSAL_AFTER)
+            & ~proposed,
+        )
+        .filter(Q(remind=True) | Q(propose=True))
+        .select_related("responsible", "unit")
+        .order_by("activity", "pk")
+    )
+    due = list(due)
+    reminders = Reminders(now)
+    if any(account.propose for account in due):
+        deputies, roles = Deputies.for_day(today), RoleHolders()
+        roles.load({u for a in due if a.propose for u in a.unit.ancestor_ids})  # one query
+    for account in due:
+        days = (today - account.activity).days
+        if account.remind:
+            reminders.add(
+                account.spell,
                 "remind",
                 [account.responsible],
                 "account_passive",
                 {
-                    "account": account,
+                    "account": account.pk,
                     "days": days,
                     "link": activity_link(account, account.responsible),
                 },
                 account_url(account),
-                now=now,
-            ):
-                sent += 1
-        if days >= limit + PROPOSAL_AFTER.days and followed_up(
-            spell, "remind", now, after=PROPOSAL_AFTER
-        ):  # 30 days after the reminder, however long the account was passive before
-            with transaction.atomic():
-                if notify_once(
-                    spell,
-                    "propose_close",
-                    [deputies.acting_for(communicator_of(account.unit))],
-                    "account_passive_close",
-                    {"account": account, "days": days},
-                    account_url(account),
-                    now=now,
-                ):
-                    sent += 1
-    return sent
+            )
+        if account.propose:
+            unit = account.unit
+            communicator = roles.communicator_of(unit.ancestor_ids, unit.forvaltning_id)
+            reminders.add(
+                account.spell,
+                "propose_close",
+                [deputies.acting_for_id(communicator)],
+                "account_passive_close",
+                {"account": account.pk, "days": days},
+                account_url(account),
+            )
+    return reminders.send()
 
 
 COVERAGE_PROBLEMS = (Problem.FEW_ADMINS, Problem.NO_COMMUNICATOR, Problem.NO_SUBSTITUTE)
@@ -77,34 +128,53 @@ COVERAGE_PROBLEMS = (Problem.FEW_ADMINS, Problem.NO_COMMUNICATOR, Problem.NO_SUB
 
 def remind_coverage(now):
     """Fewer than two administrators plus the communicator, no substitute, or a lapsed
-    credentials check: remind the responsible person, once a quarter per problem."""
+    credentials check: remind the responsible person, once a quarter per problem.
+
+    A query per problem finds the accounts whose reminder of this quarter was not sent
+    (by the unique Reminder index); the reminders go out together (Reminders)."""
     today = timezone.localdate(now)
-    deputies = Deputies.for_day(today)
     quarter = quarter_key(today)
-    sent = 0
+    found = []
     for problem in COVERAGE_PROBLEMS:
-        for account in Account.objects.with_problem(problem).select_related("responsible"):
-            with transaction.atomic():
-                if notify_once(
-                    f"coverage:{account.pk}:{problem.value}",
-                    quarter,
-                    [deputies.acting_for(account.responsible)],
+        key = Concat(Value("coverage:"), Cast("pk", CharField()), Value(f":{problem.value}"))
+        for pk, responsible, subject in unsent(
+            Account.objects.with_problem(problem), key, quarter
+        ).values_list("pk", "responsible_id", "reminder_subject"):
+            found.append(
+                (
+                    subject,
+                    responsible,
                     "account_coverage",
-                    {"account": account, "problem": problem.label},
-                    account_url(account),
-                    now=now,
-                ):
-                    sent += 1
-    for account in credentials_lapsed(today).select_related("responsible"):
-        with transaction.atomic():
-            if notify_once(
-                f"credentials:{account.pk}",
+                    {"account": pk, "problem": problem.value},
+                )
+            )
+    key = Concat(Value("credentials:"), Cast("pk", CharField()))
+    for pk, responsible, subject in unsent(credentials_lapsed(today), key, quarter).values_list(
+        "pk", "responsible_id", "reminder_subject"
+    ):
+        found.append((subject, responsible, "account_credentials", {"account": pk}))
+    reminders = Reminders(now)
+    if found:
+        deputies = Deputies.for_day(today)
+        for subject, responsible, kind, context in found:
+            reminders.add(
+                subject,
                 quarter,
-                [deputies.acting_for(account.responsible)],
-                "account_credentials",
-                {"account": account},
-                account_url(account),
-                now=now,
-            ):
-                sent += 1
-    return sent
+                [deputies.acting_for_id(responsible)],
+                kind,
+                context,
+                account_url(Account(pk=context["account"])),
+            )
+    return reminders.send()
+
+
+def notification_loaders():
+    """The loaders of the kinds these sweeps write unrendered (notifications.rendering)."""
+    accounts = Account.objects.select_related("responsible")
+    with_problem = loader(account=accounts, problem=lambda value: Problem(value).label)
+    return {
+        "account_coverage": with_problem,
+        "account_credentials": loader(account=accounts),
+        "account_passive": loader(account=accounts),
+        "account_passive_close": loader(account=accounts),
+    }

@@ -9,9 +9,12 @@ class ActivityplansConfig(AppConfig):
     verbose_name = _("Aktivitetsplaner")
 
     def ready(self):
-        from . import compliance, demo, services, todo, workflow
+        from . import compliance, demo, jobs, services, todo, workflow
 
         registry.workflows.register("activityplans.plan", workflow.WORKFLOW)
+        # The evaluation reminders are written unrendered, with ids.
+        for kind in jobs.EVALUATION_KINDS:
+            registry.notification_loaders.register(kind, jobs.evaluation_contexts)
         registry.register(
             "activityplans",
             todo_sources=todo.items,

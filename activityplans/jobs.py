@@ -5,14 +5,18 @@ Reminder row (notifications.services.notify_once)."""
 import datetime
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from notifications.services import notify_once
+from notifications.models import Reminder
+from notifications.rendering import loader
+from notifications.services import Reminders, notify_once
 from organisation.deputies import Deputies
 
 from . import routing
 from .models import Evaluation, Plan, State
-from .services import plan_url, responsible_for
+from .services import plan_url
 
 
 def _step_key(plan):
@@ -63,26 +67,42 @@ def remind_waiting_plans(now):
 EVALUATION_NOTICE = datetime.timedelta(days=14)
 
 
+EVALUATION_KINDS = ("evaluation_due", "evaluation_overdue")
+evaluation_contexts = loader(
+    plan=Plan.objects.select_related("account"), evaluation=Evaluation.objects.all()
+)  # the title is the account's name
+
+
 def remind_evaluations(now):
     """Remind the responsible person 14 days before an evaluation is due, and again
-    when it is overdue."""
+    when it is overdue.
+
+    One query finds the evaluations whose reminder of the stage they are in was not
+    sent (by the unique Reminder index); the reminders go out together (Reminders)."""
     today = timezone.localdate(now)
-    sent = 0
-    pending = Evaluation.objects.pending().filter(
-        plan__state=State.ESTABLISHED, due_on__lte=today + EVALUATION_NOTICE
+    subject = OuterRef("reminder_subject")
+    due = (
+        Evaluation.objects.pending()
+        .filter(plan__state=State.ESTABLISHED, due_on__lte=today + EVALUATION_NOTICE)
+        .annotate(reminder_subject=Concat(Value("evaluation:"), Cast("pk", CharField())))
+        .annotate(
+            sent_due=Exists(Reminder.objects.filter(subject=subject, stage="due")),
+            sent_overdue=Exists(Reminder.objects.filter(subject=subject, stage="overdue")),
+        )
+        .filter(Q(due_on__gte=today, sent_due=False) | Q(due_on__lt=today, sent_overdue=False))
+        .values_list(
+            "pk", "due_on", "plan_id", "plan__account__responsible_id", "plan__applicant_id"
+        )
     )
-    for evaluation in pending.select_related("plan", "plan__account", "plan__applicant"):
-        stage = "overdue" if evaluation.due_on < today else "due"
-        with transaction.atomic():
-            person = responsible_for(evaluation.plan)
-            if notify_once(
-                f"evaluation:{evaluation.pk}",
-                stage,
-                [person],
-                f"evaluation_{stage}",
-                {"plan": evaluation.plan, "evaluation": evaluation},
-                plan_url(evaluation.plan),
-                now=now,
-            ):
-                sent += 1
-    return sent
+    reminders = Reminders(now)
+    for pk, due_on, plan, account_responsible, applicant in due:
+        stage = "overdue" if due_on < today else "due"
+        reminders.add(
+            f"evaluation:{pk}",
+            stage,
+            [account_responsible or applicant],  # services.responsible_for
+            f"evaluation_{stage}",
+            {"plan": plan, "evaluation": pk},
+            plan_url(Plan(pk=plan)),
+        )
+    return reminders.send()

@@ -9,7 +9,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Arkiv")
 
     def ready(self):
-        from . import demo, services, workflow
+        from . import demo, jobs, services, workflow
 
         # The register closes an account only once its final snapshot is sealed, and a
         # confirmed closure asks for that snapshot: both required (core.checks).
@@ -20,4 +20,7 @@ class ArchiveConfig(AppConfig):
             "archive.start_final_snapshot", services.start_final_snapshot
         )
         registry.demo_seeders.register("archive", demo.seed)
+        # The upload reminders are written unrendered, with ids.
+        for kind in jobs.UPLOAD_KINDS:
+            registry.notification_loaders.register(kind, jobs.upload_contexts)
         registry.workflows.register("archive.snapshot", workflow.WORKFLOW)

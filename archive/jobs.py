@@ -3,12 +3,15 @@ about uploads. Each takes `now`, is idempotent and safe in parallel processes.""
 
 import datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 
-from notifications.services import followed_up, notify_once
+from accounts.models import Account
+from notifications.models import Reminder
+from notifications.rendering import loader
+from notifications.services import Reminders, followed_up_since
 from organisation.deputies import Deputies
-from organisation.models import communicator_of
+from organisation.models import RoleHolders
 
 from . import services
 from .models import Snapshot, State
@@ -40,32 +43,72 @@ def capture_due(now, limit=50):
     return done
 
 
+def _up(path):
+    """A unit's ids from its path, its own first (organisation.Unit.ancestor_ids)."""
+    return [int(u) for u in reversed(path.strip("/").split("/")) if u]
+
+
+UPLOAD_KINDS = ("snapshot_upload_reminder", "snapshot_upload_escalation")
+upload_contexts = loader(
+    snapshot=Snapshot.objects.all(), account=Account.objects.select_related("responsible")
+)
+
+
 def remind_uploads(now):
     """A capture that needs an uploaded screenshot: the responsible person is reminded
-    after 7 days, the förvaltningskommunikatör told after 14."""
-    sent = 0
+    after 7 days, the förvaltningskommunikatör told after 14, a week after the
+    reminder and never with it.
+
+    One query finds the stages due and not sent (by the unique Reminder index); the
+    reminders go out together (Reminders)."""
+    key = Concat(Value("snapshot:"), Cast("pk", CharField()))
+    subject = OuterRef("reminder_subject")
     waiting = Snapshot.objects.filter(
         state=State.NEEDS_UPLOAD, needs_upload_since__lte=now - UPLOAD_REMINDER
+    ).annotate(reminder_subject=key)
+    due = (
+        waiting.annotate(
+            remind=~Exists(Reminder.objects.filter(subject=subject, stage="7d")),
+            escalate=Q(needs_upload_since__lte=now - UPLOAD_ESCALATION)
+            & followed_up_since(subject, "7d", now, after=UPLOAD_ESCALATION - UPLOAD_REMINDER)
+            & ~Exists(Reminder.objects.filter(subject=subject, stage="14d")),
+        )
+        .filter(Q(remind=True) | Q(escalate=True))
+        .values_list(
+            "pk",
+            "account_id",
+            "account__responsible_id",
+            "account__unit__path",
+            "account__unit__forvaltning_id",
+            "remind",
+            "escalate",
+        )
     )
-    deputies = Deputies.at(now)  # each told through whoever does their work today
-    for snapshot in waiting.select_related("account", "account__responsible", "account__unit"):
-        responsible = deputies.acting_for(snapshot.account.responsible)
-        stages = [("7d", [responsible], "snapshot_upload_reminder")]
-        if snapshot.needs_upload_since <= now - UPLOAD_ESCALATION and followed_up(
-            f"snapshot:{snapshot.pk}", "7d", now, after=UPLOAD_ESCALATION - UPLOAD_REMINDER
-        ):  # a week after the reminder, never with it
-            communicator = deputies.acting_for(communicator_of(snapshot.account.unit))
-            stages.append(("14d", [communicator], "snapshot_upload_escalation"))
-        for stage, recipients, kind in stages:
-            with transaction.atomic():
-                if notify_once(
-                    f"snapshot:{snapshot.pk}",
-                    stage,
-                    recipients,
-                    kind,
-                    {"snapshot": snapshot, "account": snapshot.account},
-                    services.snapshot_url(snapshot),
-                    now=now,
-                ):
-                    sent += 1
-    return sent
+    due = list(due)
+    reminders = Reminders(now)
+    if due:
+        deputies, roles = Deputies.at(now), RoleHolders()  # whoever does their work today
+        roles.load({u for row in due if row[6] for u in _up(row[3])})  # one query
+    for pk, account, responsible, path, forvaltning, remind, escalate in due:
+        context = {"snapshot": pk, "account": account}
+        url = services.snapshot_url(Snapshot(pk=pk))
+        if remind:
+            reminders.add(
+                f"snapshot:{pk}",
+                "7d",
+                [deputies.acting_for_id(responsible)],
+                "snapshot_upload_reminder",
+                context,
+                url,
+            )
+        if escalate:
+            communicator = roles.communicator_of(_up(path), forvaltning)
+            reminders.add(
+                f"snapshot:{pk}",
+                "14d",
+                [deputies.acting_for_id(communicator)],
+                "snapshot_upload_escalation",
+                context,
+                url,
+            )
+    return reminders.send()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -51,7 +51,15 @@ def create_semiannual(now):
     """Make the due snapshots of the half-year that ended last: one per account and
     period (a unique constraint), however often and in how many processes this runs."""
     period = last_ended(now)
-    accounts = accounts_active_in(period).values_list("pk", flat=True)
+    made = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL)
+    # Only the accounts still without one: once the half-year's are made, one query.
+    accounts = list(
+        accounts_active_in(period)
+        .exclude(Exists(made.filter(account=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    if not accounts:
+        return 0
     rows = [
         Snapshot(
             account_id=pk,
@@ -62,9 +70,8 @@ def create_semiannual(now):
         )
         for pk in accounts
     ]
-    made = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL)
     with transaction.atomic():
-        before = made.count()
+        before = made.filter(account_id__in=accounts).count()
         Snapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         # Each new snapshot's "created" event, once (a unique constraint): a parallel run
         # that made none of them writes none.
@@ -77,14 +84,14 @@ def create_semiannual(now):
                     at=now,
                     data={"reason": Reason.SEMIANNUAL, "period": period.key},
                 )
-                for pk in made.exclude(events__action=SnapshotEvent.Action.CREATED).values_list(
-                    "pk", flat=True
-                )
+                for pk in made.filter(account_id__in=accounts)
+                .exclude(events__action=SnapshotEvent.Action.CREATED)
+                .values_list("pk", flat=True)
             ],
             ignore_conflicts=True,
             batch_size=500,
         )
-        return made.count() - before
+        return made.filter(account_id__in=accounts).count() - before
 
 
 FINAL_FRESH = datetime.timedelta(days=30)

@@ -23,3 +23,4 @@ class ModerationConfig(AppConfig):
         # The reminder sweep writes its notifications unrendered, with {"item": pk}.
         for kind in jobs.REMINDER_KINDS:
             registry.notification_loaders.register(kind, jobs.reminder_contexts)
+        registry.notification_loaders.register("moderation_unwatched", jobs.unwatched_contexts)

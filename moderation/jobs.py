@@ -1,38 +1,38 @@
 """The clock of the moderation desk, in two halves.
 
 The sweep (remind_deadlines, every 5 minutes) claims the reminder stages that have
-fallen due: per batch, one DELETE … RETURNING of due PendingReminder rows (a row can be
-deleted once, so of two sweeps only one claims it) and one ReminderBatch row with what
-it claimed, in one transaction; the batch is handed to a worker on commit. The worker
+fallen due: per batch, the due PendingReminder rows locked skip-locked (so of two sweeps
+only one claims a row) and deleted, and one ReminderBatch with an entry per stage, in
+one transaction; the batch is handed to a worker on commit. The worker
 (send_batch) takes the batch once (skip-locked, while unsent), records each reminder as
 a unique notifications.Reminder row, finds the people to tell and writes their
 notifications, in one transaction. A batch whose task was lost is sent by a later
 sweep, so nothing is lost when the broker or a worker is down."""
 
 import datetime
-import json
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.models import Account
 from config.celery import enqueue
-from notifications.models import Notification, Reminder
-from notifications.services import enqueue_many, notify_once
+from notifications.rendering import loader
+from notifications.services import Reminders, claim_reminders, enqueue_many, write_unrendered
 from organisation.deputies import Deputies
 from organisation.models import RoleHolders
 
 from .models import (
     STAGE_KINDS,
     STAGE_NAMES,
-    STAGE_OFFSETS,
+    BatchedReminder,
     Item,
     PendingReminder,
     ReminderBatch,
     Stage,
+    superseded,
 )
 
 REMINDER_KINDS = tuple(STAGE_KINDS.values())
@@ -65,59 +65,34 @@ def remind_deadlines(now):
 
 
 def _claim(now):
-    """Claim up to BATCH due stages: delete their pending rows and write the ones to be
-    sent as a ReminderBatch. Returns (rows claimed, the batch's id or None, reminders
-    in the batch). The 12-hour warning is claimed without sending once the deadline
-    itself has passed.
+    """Claim up to BATCH due stages: lock and delete their pending rows and write them
+    as a ReminderBatch, each entry to be sent or skipped. Returns (rows claimed, the
+    batch's id if it has reminders to send else None, reminders to send). A stage is
+    skipped when the next stage of the same item is due as well (models.superseded):
+    only the latest due stage goes out.
 
-    Of two sweeps deleting the same row, the second finds it gone (PostgreSQL checks
-    again after the first commits) and skips it. On PostgreSQL it is one statement: the
-    rows are found in the due index and deleted by a TID scan, which takes them in ctid
-    order, so two sweeps lock in one order and never deadlock (moderation.workflow.close removes
-    an item's rows with skip-locked locks and never waits for a sweep), and the batch
-    is built from what the DELETE returned without a round trip."""
-    table = connection.ops.quote_name(PendingReminder._meta.db_table)
-    batches = connection.ops.quote_name(ReminderBatch._meta.db_table)
-    params = {
-        "now": now,
-        "late": now + STAGE_OFFSETS[Stage.TWELVE_HOURS_LEFT],
-        "early": Stage.TWELVE_HOURS_LEFT.value,
-        "batch": BATCH,
-    }
-    send_column = "NOT (stage = %(early)s AND due_at <= %(late)s) AS send"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"""
-                WITH claimed AS (
-                    DELETE FROM {table} WHERE ctid = ANY(ARRAY(
-                        SELECT ctid FROM {table} WHERE due_at <= %(now)s
-                        ORDER BY due_at LIMIT %(batch)s))
-                    RETURNING item_id, stage, {send_column}
-                ), batch AS (
-                    INSERT INTO {batches} (claimed_at, reminders)
-                    SELECT %(now)s, string_agg(concat(item_id, ':', stage), ' ')
-                    FROM claimed WHERE send HAVING count(*) > 0
-                    RETURNING id
-                )
-                SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM claimed WHERE send),
-                       (SELECT id FROM batch)
-                """,
-                params,
-            )
-            rows, size, batch_id = cursor.fetchone()
-            return rows, batch_id, size
-        cursor.execute(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE due_at <= %(now)s "
-            f"ORDER BY due_at LIMIT %(batch)s) RETURNING item_id, stage, {send_column}",
-            params,
-        )
-        rows = cursor.fetchall()
-    reminders = [(item, stage) for item, stage, send in rows if send]
-    if not reminders:
-        return len(rows), None, 0
-    batch = ReminderBatch.objects.create(claimed_at=now, reminders=ReminderBatch.encode(reminders))
-    return len(rows), batch.pk, len(reminders)
+    The rows are taken from the due index with skip-locked row locks, so two sweeps
+    never take the same row and never wait for each other (moderation.workflow.close
+    removes an item's rows with skip-locked locks as well)."""
+    due = list(
+        PendingReminder.objects.select_for_update(skip_locked=True)
+        .filter(due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", "item_id", "stage", "due_at")[:BATCH]
+    )
+    if not due:
+        return 0, None, 0
+    PendingReminder.objects.filter(pk__in=[pk for pk, *_rest in due]).delete()
+    entries = [
+        BatchedReminder(item_id=item, stage=stage, skipped=superseded(stage, due_at, now))
+        for _pk, item, stage, due_at in due
+    ]
+    size = sum(not entry.skipped for entry in entries)
+    batch = ReminderBatch.objects.create(claimed_at=now, sent_at=None if size else now)
+    for entry in entries:
+        entry.batch = batch
+    BatchedReminder.objects.bulk_create(entries)
+    return len(due), batch.pk if size else None, size
 
 
 def _hand_to_worker(batch_id):
@@ -148,8 +123,8 @@ def send_batch(batch_id, now):
     The batch is taken with a skip-locked row lock while unsent and marked sent in the
     transaction that writes the notifications, so a task delivered twice, two workers
     or a sweep sending the same batch never send twice; each reminder is also a unique
-    notifications.Reminder row ("item:<pk>", stage), inserted in one INSERT … ON
-    CONFLICT DO NOTHING RETURNING, and only what this call inserted is sent. A stage
+    notifications.Reminder row ("item:<pk>", stage), claimed together
+    (notifications.services.claim_reminders), and only what this call claimed is sent. A stage
     of an item handled since it was claimed is not sent. Set-based: absences once,
     accounts and roles once, all notifications in one INSERT, unrendered (recipient,
     kind, link and {"item": pk}); they are rendered from the item when sent or shown
@@ -177,27 +152,10 @@ def send_batch(batch_id, now):
             for item, stage in pairs
             if item in items
         }
-        todo = [wanted[key] for key in _claim_reminders(wanted, now)]
-        ids = _insert_notifications(_Recipients(now).notifications(todo), now)
+        todo = [wanted[key] for key in claim_reminders(wanted, now)]
+        ids = write_unrendered(_Recipients(now).notifications(todo), now)
         transaction.on_commit(lambda: enqueue_many(ids))
     return len(todo)
-
-
-def _claim_reminders(keys, now):
-    """Insert the (subject, stage) Reminder rows; return those this call inserted."""
-    if not keys:
-        return []
-    table = connection.ops.quote_name(Reminder._meta.db_table)
-    created = now
-    values = ", ".join(["(%s, %s, %s)"] * len(keys))
-    params = [value for subject, stage in keys for value in (subject, stage, created)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (subject, stage, created_at) VALUES {values} "
-            "ON CONFLICT (subject, stage) DO NOTHING RETURNING subject, stage",
-            params,
-        )
-        return [tuple(row) for row in cursor.fetchall()]
 
 
 def reminder_contexts(contexts):
@@ -264,41 +222,6 @@ class _Recipients:
         return rows
 
 
-def _insert_notifications(rows, now):
-    """Write (recipient id, kind, url, context) rows as unsent, unrendered notifications
-    in one statement; returns their ids. On PostgreSQL an INSERT … SELECT FROM unnest of
-    one array per column, which costs a fraction of bulk_create's per-value work."""
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        created = Notification.objects.bulk_create(
-            Notification(
-                recipient_id=r,
-                kind=k,
-                url=u,
-                context=c,
-                subject="",
-                body_text="",
-                created_at=now,
-                due_at=now,
-            )
-            for r, k, u, c in rows
-        )
-        return [n.pk for n in created]
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    recipients, kinds, urls, contexts = map(list, zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (recipient_id, kind, url, context, subject, body_text, "
-            "body_html, created_at, due_at, attempts, last_error) "
-            "SELECT r, k, u, c::jsonb, '', '', '', %s, %s, 0, '' FROM unnest("
-            "%s::bigint[], %s::text[], %s::text[], %s::text[]) AS rows (r, k, u, c) "
-            "RETURNING id",
-            [now, now, recipients, kinds, urls, [json.dumps(c) for c in contexts]],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 def unwatched_accounts(now):
     """Active accounts whose responsible person has not confirmed "tillsyn gjord" for 7
     days (counted from the start of the account if never)."""
@@ -310,20 +233,26 @@ def unwatched_accounts(now):
     )
 
 
+unwatched_contexts = loader(account=Account.objects.all())
+
+
 def remind_unwatched(now):
-    """Remind the responsible person of an unwatched account, once per unwatched spell."""
-    sent = 0
-    for account in unwatched_accounts(now).select_related("responsible"):
-        with transaction.atomic():
-            spell = account.last_check_in.isoformat() if account.last_check_in else "never"
-            if notify_once(
-                f"unwatched:{account.pk}:{spell}",
-                "7d",
-                [account.responsible],
-                "moderation_unwatched",
-                {"account": account, "last_check_in": account.last_check_in},
-                reverse("moderation:list") + f"?konto={account.pk}",
-                now=now,
-            ):
-                sent += 1
-    return sent
+    """Remind the responsible person of an unwatched account, once per unwatched spell.
+
+    One query of the unwatched accounts, one of the reminders of their spells already
+    sent (the unique Reminder index); what is left goes out together (Reminders)."""
+    reminders = Reminders(now)
+    url = reverse("moderation:list") + "?konto={}"
+    for pk, responsible, last_check_in in unwatched_accounts(now).values_list(
+        "pk", "responsible_id", "last_check_in"
+    ):
+        spell = last_check_in.isoformat() if last_check_in else "never"
+        reminders.add(
+            f"unwatched:{pk}:{spell}",
+            "7d",
+            [responsible],
+            "moderation_unwatched",
+            {"account": pk},
+            url.format(pk),
+        )
+    return reminders.send()

@@ -206,9 +206,9 @@ class PendingReminder(models.Model):
     """A reminder stage of an open item that has not fallen due: the sweep's queue.
 
     Written with the item, three rows at fixed offsets from its deadline. The sweep
-    claims the due ones by deleting them (one DELETE … RETURNING per batch, which only
-    one sweep can do to a row) and writes what it claimed as a ReminderBatch in the
-    same transaction; handling an item removes its rows. These rows are the schedule,
+    claims the due ones by locking them (skip-locked, so two sweeps never take the same
+    row) and deleting them, and writes what it claimed as a ReminderBatch in the same
+    transaction; handling an item removes its rows. These rows are the schedule,
     not records: what was sent is kept as notifications.Reminder and Notification rows.
     """
 
@@ -244,15 +244,12 @@ class PendingReminder(models.Model):
 
 
 class ReminderBatch(models.Model):
-    """The reminders one sweep claimed in one batch, until a worker has sent them
-    (`sent_at`). The worker takes the batch with a skip-locked row lock while it is
-    unsent, so it is sent once; a batch left unsent (its task lost) is sent by a later
-    sweep."""
+    """The reminders one sweep claimed in one batch (its `entries`), until a worker has
+    sent them (`sent_at`). The worker takes the batch with a skip-locked row lock while
+    it is unsent, so it is sent once; a batch left unsent (its task lost) is sent by a
+    later sweep. A batch with nothing to send (every stage skipped) is written sent."""
 
     claimed_at = models.DateTimeField(verbose_name=_("hämtad"))
-    # "item id:stage" pairs separated by spaces: text, because the sweep builds it in
-    # the claiming statement itself and a JSON aggregate costs it more than the claim.
-    reminders = models.TextField(verbose_name=_("påminnelser"))
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("skickad"))
 
     class Meta:
@@ -269,13 +266,52 @@ class ReminderBatch(models.Model):
     def __str__(self):
         return f"{self.claimed_at:%Y-%m-%d %H:%M}: {len(self.pairs())}"
 
-    @staticmethod
-    def encode(pairs):
-        return " ".join(f"{item}:{stage}" for item, stage in pairs)
-
     def pairs(self):
-        """[(item id, stage), …]"""
-        return [tuple(int(n) for n in pair.split(":")) for pair in self.reminders.split()]
+        """[(item id, stage), …] of the reminders to send, in the order they were claimed."""
+        return list(
+            self.entries.filter(skipped=False).order_by("pk").values_list("item_id", "stage")
+        )
+
+
+class BatchedReminder(models.Model):
+    """One reminder stage claimed in a batch: to be sent by the batch's worker, or
+    `skipped` because the next stage of the same item fell due by the same sweep. Only
+    the latest due stage goes out: an item entered more than 24 hours late gets the
+    24-hour reminder, not the deadline warning with it in the same minute."""
+
+    batch = models.ForeignKey(
+        ReminderBatch,
+        on_delete=models.CASCADE,  # the batch's own rows, removed with it (gallring)
+        related_name="entries",
+        verbose_name=_("omgång"),
+    )
+    # No index: entries are read by batch, never by item.
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("ärende")
+    )
+    stage = models.PositiveSmallIntegerField(_("steg"), choices=Stage.choices)
+    skipped = models.BooleanField(_("hoppades över"), default=False)
+
+    class Meta:
+        verbose_name = _("påminnelse i en omgång")
+        verbose_name_plural = _("påminnelser i omgångar")
+
+    def __str__(self):
+        return f"{self.item_id}: {self.get_stage_display()}"
+
+
+def superseded(stage, due_at, now):
+    """Is the next stage of the reminder whose `stage` fell due at `due_at` also due at
+    `now`? Then this one is skipped: two consecutive stages never go out at once."""
+    step = _TO_NEXT_STAGE.get(stage)
+    return step is not None and due_at + step <= now
+
+
+# From each stage to the next one (the last has none).
+_TO_NEXT_STAGE = {
+    stage: STAGE_OFFSETS[later] - STAGE_OFFSETS[stage]
+    for stage, later in zip(list(STAGE_OFFSETS), list(STAGE_OFFSETS)[1:], strict=False)
+}
 
 
 class Action(models.TextChoices):

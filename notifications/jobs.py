@@ -4,7 +4,8 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F
 
 from core import registry
@@ -16,52 +17,28 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = datetime.timedelta(minutes=10)
 MAX_BACKOFF = datetime.timedelta(hours=6)
-BATCH = 100
+BATCH = 500  # per SMTP connection; sent well within CLAIM_FOR
 
 
 def deliver_one(notification_id, now) -> bool:
-    """Claim one unsent notification and send it. True if this call sent it.
+    """Claim one unsent notification and send it. True if this call sent it."""
+    return deliver_many([notification_id], now) == 1
 
-    The claim is a conditional UPDATE: of two workers racing for the same row exactly
-    one changes it, and only that one sends. A notification that a sweep wrote
-    unrendered is rendered (and stored) first.
-    """
-    claimed = (
-        Notification.objects.pending(now)
-        .filter(pk=notification_id)
-        .update(claimed_until=now + CLAIM_FOR, attempts=F("attempts") + 1)
+
+def _message(notification, connection, from_email):
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=f"{notification.body_text}\n",
+        from_email=from_email,
+        to=[notification.recipient.email],
+        # Which notification this is: a mail log (or the production smoke test)
+        # can tell a resend from another notification with the same subject.
+        headers={"X-Kanalkoll-Notification": str(notification.pk)},
+        connection=connection,
     )
-    if claimed != 1:
-        return False
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    try:
-        render_pending([notification], now)
-    except Exception as exc:  # noqa: BLE001 - a template or a context at fault; retry later
-        return _retry_later(notification, now, exc, "Rendering")
-    address = notification.recipient.email
-    if address and notification.recipient.is_active:
-        message = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=f"{notification.body_text}\n",
-            from_email=sender(),
-            to=[address],
-            # Which notification this is: a mail log (or the production smoke test)
-            # can tell a resend from another notification with the same subject.
-            headers={"X-Kanalkoll-Notification": str(notification.pk)},
-        )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
-        try:
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - the SMTP server's fault; retry later
-            return _retry_later(notification, now, exc, "Sending")
-        error = ""
-    else:
-        error = "Ingen aktiv e-postadress: visas bara i Kanalkoll."
-    Notification.objects.filter(pk=notification_id).update(
-        sent_at=now, claimed_until=None, last_error=error
-    )
-    return True
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    return message
 
 
 def sender():
@@ -85,19 +62,83 @@ def _retry_later(notification, now, exc, what):
     return False
 
 
-def deliver_many(notification_ids, now) -> int:
-    """Send these notifications (a sweep's batch): render the unrendered ones together,
-    then claim and send each as deliver_one does. Returns how many this call sent."""
-    try:
-        render_pending(
-            Notification.objects.filter(pk__in=notification_ids, rendered_at__isnull=True)
-            .select_related("recipient")
-            .order_by(),
-            now,
+def _claim(notification_ids, now):
+    """Claim those of these notifications that are pending: their rows locked
+    skip-locked and marked claimed in one UPDATE, so of two workers racing for a row
+    exactly one takes it, and only that one sends. Returns the claimed rows."""
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.pending(now)
+            .filter(pk__in=notification_ids)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
         )
-    except Exception:  # noqa: BLE001 - deliver_one renders each again and records why
-        log.exception("Rendering %s notifications together failed", len(notification_ids))
-    return sum(deliver_one(pk, now) for pk in notification_ids)
+        Notification.objects.filter(pk__in=ids).update(
+            claimed_until=now + CLAIM_FOR, attempts=F("attempts") + 1
+        )
+    return list(Notification.objects.filter(pk__in=ids).select_related("recipient").order_by("pk"))
+
+
+def _render(notifications, now):
+    """Render the unrendered ones together; if that fails, each alone, and those that
+    cannot be rendered are retried later. Returns the rendered notifications."""
+    try:
+        render_pending(notifications, now)
+        return notifications
+    except Exception:  # noqa: BLE001 - one template or context at fault; find which
+        log.exception("Rendering %s notifications together failed", len(notifications))
+    rendered = []
+    for notification in notifications:
+        try:
+            render_pending([notification], now)
+        except Exception as exc:  # noqa: BLE001 - a template or a context at fault
+            _retry_later(notification, now, exc, "Rendering")
+            continue
+        rendered.append(notification)
+    return rendered
+
+
+def deliver_many(notification_ids, now) -> int:
+    """Send these notifications (a worker's task or a sweep's batch): claim them
+    together, render the unrendered ones together, send them over one SMTP connection
+    and mark them sent together: a handful of statements for the batch, none per
+    notification unless it fails. A notification to someone without an active address
+    is marked sent with the reason (it is shown only in Kanalkoll). Returns how many
+    this call sent."""
+    notifications = _render(_claim(notification_ids, now), now)
+    if not notifications:
+        return 0
+    sent, unreachable = [], []
+    from_email = sender()
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - the SMTP server's fault; retry later
+        for notification in notifications:
+            _retry_later(notification, now, exc, "Sending")
+        return 0
+    try:
+        for notification in notifications:
+            recipient = notification.recipient
+            if not (recipient.email and recipient.is_active):
+                unreachable.append(notification.pk)
+                continue
+            try:
+                _message(notification, connection, from_email).send()
+            except Exception as exc:  # noqa: BLE001 - the SMTP server's fault; retry later
+                _retry_later(notification, now, exc, "Sending")
+                continue
+            sent.append(notification.pk)
+    finally:
+        connection.close()
+    Notification.objects.filter(pk__in=sent).update(sent_at=now, claimed_until=None, last_error="")
+    Notification.objects.filter(pk__in=unreachable).update(
+        sent_at=now, claimed_until=None, last_error=UNREACHABLE
+    )
+    return len(sent) + len(unreachable)
+
+
+UNREACHABLE = "Ingen aktiv e-postadress: visas bara i Kanalkoll."
 
 
 def deliver_pending(now) -> int:

@@ -34,6 +34,30 @@ def render(kind, context, recipient, url):
     return " ".join(subject.split())[:200], text.strip(), html.strip()
 
 
+def loader(**sources):
+    """A loader for contexts that store ids: each key of `sources` is a queryset whose
+    ids in the stored contexts are replaced by its objects (one query per key), or a
+    function of the stored value; other values pass as stored."""
+
+    def load(contexts):
+        found = {
+            key: source.in_bulk({c[key] for c in contexts if c.get(key) is not None})
+            for key, source in sources.items()
+            if hasattr(source, "in_bulk")
+        }
+        loaded = []
+        for context in contexts:
+            context = dict(context)
+            for key, source in sources.items():
+                if key in context:
+                    value = context[key]
+                    context[key] = found[key].get(value) if key in found else source(value)
+            loaded.append(context)
+        return loaded
+
+    return load
+
+
 def render_pending(notifications, now):
     """Render the unrendered ones among `notifications` (their recipients loaded), in
     place, and store them: one loader call per kind and one UPDATE per 500 rows. Two

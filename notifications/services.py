@@ -1,4 +1,8 @@
+import datetime
+
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .models import Notification, Reminder
@@ -49,19 +53,142 @@ def notify_once(subject, stage, recipients, kind, context=None, url="", *, now):
     return True
 
 
-def followed_up(subject, earlier_stage, now, *, after):
-    """May the stage after `earlier_stage` go out now? Only if the earlier stage was
-    sent, on a day at least `after` (a timedelta of whole days) before today, in the
-    kommun's time: two consecutive stages of a reminder never go out at once, and the
-    later one ("despite the reminder") is true when it says so."""
-    sent_at = (
-        Reminder.objects.filter(subject=subject, stage=earlier_stage)
-        .values_list("created_at", flat=True)
-        .first()
+def sent_reminders(keys):
+    """Those of the (subject, stage) keys whose Reminder row exists: one query."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    subjects = {subject for subject, _stage in keys}
+    return keys & set(Reminder.objects.filter(subject__in=subjects).values_list("subject", "stage"))
+
+
+def claim_reminders(keys, now, known=None):
+    """Insert the Reminder rows of these (subject, stage) keys that do not exist yet;
+    return the keys this call inserted, in the order given: the set-based notify_once.
+
+    One SELECT of the existing keys and one INSERT of the rest. If a concurrent caller
+    committed one of the same keys in between, the INSERT fails on the unique
+    constraint (PostgreSQL waits for the other transaction first); it is rolled back to
+    its savepoint and tried again without what the other inserted, so each key is
+    claimed once. `known`: the keys the caller found sent just before, in place of the
+    first SELECT. Must run inside the caller's transaction."""
+    keys = list(dict.fromkeys(keys))
+    while keys:
+        existing = sent_reminders(keys) if known is None else known
+        known = None
+        new = [key for key in keys if key not in existing]
+        try:
+            with transaction.atomic():
+                Reminder.objects.bulk_create(
+                    Reminder(subject=subject, stage=stage, created_at=now) for subject, stage in new
+                )
+        except IntegrityError:
+            keys = new
+            continue
+        return new
+    return []
+
+
+def write_unrendered(rows, now):
+    """Write (recipient id, kind, url, context) rows as unsent, unrendered notifications
+    in one INSERT; return their ids. They are rendered before they are sent or shown
+    (notifications.rendering, with the loader registered for the kind). The caller
+    enqueues them (enqueue_many) on commit."""
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=recipient,
+            kind=kind,
+            url=url,
+            context=context,
+            subject="",
+            body_text="",
+            created_at=now,
+            due_at=now,
+        )
+        for recipient, kind, url, context in rows
     )
-    if sent_at is None:
-        return False
-    return timezone.localdate(sent_at) <= timezone.localdate(now) - after
+    return [n.pk for n in created]
+
+
+def unsent(queryset, subject, stage):
+    """The rows of `queryset` whose reminder (subject, stage) has not been sent: a
+    NOT EXISTS probe of the unique Reminder index per row. `subject` is an expression
+    of the row (e.g. Concat of a prefix and the pk), `stage` a value or expression; the
+    subject is also annotated as `reminder_subject`. A sweep selects only these, so a
+    reminder once sent is never tried again."""
+    sent = Reminder.objects.filter(subject=OuterRef("reminder_subject"), stage=stage)
+    return queryset.annotate(reminder_subject=subject).filter(~Exists(sent))
+
+
+def followed_up_since(subject, earlier_stage, now, *, after):
+    """May the stage after `earlier_stage` go out now? An expression, true where the
+    row's reminder `subject` had `earlier_stage` sent on a day at least `after` (whole
+    days) before today, in the kommun's time: two consecutive stages of a reminder never
+    go out at once, and the later one ("despite the reminder") is true when it says so."""
+    today = timezone.localdate(now)
+    before = timezone.make_aware(
+        datetime.datetime.combine(today - after + datetime.timedelta(days=1), datetime.time(0))
+    )
+    return Exists(
+        Reminder.objects.filter(subject=subject, stage=earlier_stage, created_at__lt=before)
+    )
+
+
+class Reminders:
+    """The reminders of one sweep, sent together: a handful of statements per batch of
+    BATCH reminders, none per reminder.
+
+    add() what is due; send() claims each (subject, stage) once (claim_reminders),
+    writes the notifications of those it claimed unrendered, with a `context` of ids
+    that the kind's loader turns into objects (notifications.rendering), and enqueues
+    them on commit. As notify_once: someone who has left is not reminded, and a
+    reminder with nobody to tell is not recorded, so a later run can send it."""
+
+    BATCH = 1000
+
+    def __init__(self, now):
+        self.now = now
+        self._due = {}  # (subject, stage) -> (recipient ids, kind, url, context)
+
+    def __len__(self):
+        return len(self._due)
+
+    def add(self, subject, stage, recipients, kind, context, url=""):
+        ids = [getattr(r, "pk", r) for r in recipients]
+        self._due.setdefault(
+            (subject, stage), ([i for i in ids if i is not None], kind, url, context)
+        )
+
+    def send(self):
+        """Send what was added, a batch per transaction; returns how many were sent."""
+        due = list(self._due.items())
+        self._due = {}
+        sent = 0
+        for start in range(0, len(due), self.BATCH):
+            part = dict(due[start : start + self.BATCH])
+            known = sent_reminders(part)
+            part = {key: value for key, value in part.items() if key not in known}
+            if part:
+                with transaction.atomic():
+                    sent += self._send(part, known)
+        return sent
+
+    def _send(self, due, known):
+        everyone = {pk for ids, *_rest in due.values() for pk in ids}
+        active = set(
+            get_user_model()
+            .objects.filter(pk__in=everyone, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        wanted = {key: value for key, value in due.items() if active & set(value[0])}
+        claimed = claim_reminders(list(wanted), self.now, known=known)
+        rows = []
+        for key in claimed:
+            ids, kind, url, context = wanted[key]
+            rows.extend((pk, kind, url, context) for pk in dict.fromkeys(ids) if pk in active)
+        ids = write_unrendered(rows, self.now)
+        transaction.on_commit(lambda: enqueue_many(ids))
+        return len(claimed)
 
 
 def enqueue(notification_id):

@@ -110,8 +110,9 @@ def run(*, now, dry_run=False, only=None):
             raise KeyError(", ".join(sorted(unknown)))
         types = [t for t in types if t.key in only]
     outcomes = []
+    entries = plan.current_entries()  # the whole plan in one query
     for rtype in types:
-        entry = plan.current_entry(rtype.key)
+        entry = entries[rtype.key]
         if entry.disposition != Disposition.DISPOSE:
             outcomes.append(Outcome(rtype, entry, KEPT))
         elif not entry.has_decision:

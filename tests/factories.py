@@ -163,3 +163,14 @@ def race(count, work):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def render_unrendered(now):
+    """Render the notifications a sweep wrote unrendered, as delivery and the list do
+    (notifications.rendering.render_pending)."""
+    from notifications.models import Notification
+    from notifications.rendering import render_pending
+
+    return render_pending(
+        Notification.objects.filter(rendered_at__isnull=True).select_related("recipient"), now
+    )

@@ -23,7 +23,7 @@ from archive.periods import Period, last_ended
 from notifications.models import Notification, Reminder
 
 from .archive_helpers import LONG_AGO, UTC, at, opened_long_ago, screenshot, semiannual, sent
-from .factories import AccountFactory, race
+from .factories import AccountFactory, race, render_unrendered
 
 # -- periods ---------------------------------------------------------------------------
 
@@ -453,8 +453,10 @@ def test_upload_reminders_once_per_stage_at_7_and_14_days(org, account, fake_cap
     assert sent(p.kommunikator, "snapshot_upload_escalation") == 1
     assert sent(p.medarbetare, "snapshot_upload_escalation") == 0
     assert Reminder.objects.filter(subject=f"snapshot:{snapshot.pk}").count() == 2
+    assert render_unrendered(start + 60 * day) == 2  # written unrendered, as delivery renders
     escalation = Notification.objects.get(kind="snapshot_upload_escalation")
     assert "Biblioteket i Testby" in escalation.subject + escalation.body_text
+    assert str(p.medarbetare) in escalation.body_text
 
 
 def test_a_sweep_that_did_not_run_for_two_weeks_reminds_first_and_none_after_upload(

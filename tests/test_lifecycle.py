@@ -31,7 +31,7 @@ from organisation.services import deactivate_user, reactivate_user
 
 from .archive_helpers import screenshot
 from .csp import assert_strict_csp
-from .factories import AccountFactory, make_plan, race
+from .factories import AccountFactory, make_plan, race, render_unrendered
 
 STHLM = ZoneInfo("Europe/Stockholm")
 
@@ -45,9 +45,12 @@ def sent(user, kind):
 
 
 def sweep(job, moment):
-    """Run a sweep the way beat does: at `moment`, with the clock pinned there."""
+    """Run a sweep the way beat does: at `moment`, with the clock pinned there. A
+    sweep writes its reminders unrendered; they are rendered here, as delivery would."""
     with time_machine.travel(moment, tick=False):
-        return job(timezone.now())
+        result = job(timezone.now())
+        render_unrendered(timezone.now())
+        return result
 
 
 def section(html, name):

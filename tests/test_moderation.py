@@ -254,15 +254,56 @@ def test_a_handled_item_is_not_reminded(team, desk):
     assert pending(item) == {}
 
 
-def test_an_item_registered_late_skips_the_12_hour_warning(team, desk):
-    # Posted three days ago: at once past the deadline and 24 hours overdue.
+def test_an_item_registered_late_gets_only_its_latest_due_stage(team, desk):
+    # Posted three days ago: at once past the deadline and 24 hours overdue. Two
+    # consecutive stages never go out at once: only the 24-hour reminder is sent, the
+    # warning and the deadline are recorded as skipped (issue 13).
     now = at(2026, 11, 5, 9, 0)
-    new_item(desk, now, posted_at=now - datetime.timedelta(days=3))
-    assert sweep(now) == 2
+    item = new_item(desk, now, posted_at=now - datetime.timedelta(days=3))
+    assert sweep(now) == 1
     assert sweep(now) == 0
     assert sent(team.medarbetare, "moderation_12h_left") == 0
-    assert sent(team.medarbetare, "moderation_deadline") == 1
+    assert sent(team.medarbetare, "moderation_deadline") == 0
     assert sent(team.kommunikator, "moderation_overdue_24h") == 1
+    (batch,) = ReminderBatch.objects.all()
+    assert batch.pairs() == [(item.pk, 3)]
+    assert sorted(batch.entries.values_list("stage", "skipped")) == [
+        (1, True),
+        (2, True),
+        (3, False),
+    ]
+    assert list(Reminder.objects.values_list("stage", flat=True)) == ["overdue_24h"]
+
+
+def test_an_item_registered_past_its_deadline_skips_the_12_hour_warning(team, desk):
+    # Posted 50 hours ago: the deadline passed 2 hours ago, the 24-hour stage is not due.
+    now = at(2026, 11, 5, 9, 0)
+    item = new_item(desk, now, posted_at=now - datetime.timedelta(hours=50))
+    assert sweep(now) == 1
+    assert sent(team.medarbetare, "moderation_12h_left") == 0
+    assert sent(team.medarbetare, "moderation_deadline") == 1
+    assert sorted(pending(item)) == [3]
+    # A sweep that was down for a day: the deadline stage (due 22 hours ago) would have
+    # gone out with the 24-hour one; only the later is sent.
+    assert sweep(item.due_at + datetime.timedelta(hours=24)) == 1
+    assert sent(team.kommunikator, "moderation_overdue_24h") == 1
+
+
+def test_after_a_sweep_outage_only_the_latest_stage_goes_out(team, desk):
+    """The deadline warning and the 24-hour reminder of an item entered in time never
+    go out in the same sweep when the sweeps stopped for longer than a day."""
+    now = at(2026, 11, 2, 9, 0)
+    item = new_item(desk, now, posted_at=now)
+    assert sweep(item.due_at - datetime.timedelta(hours=12)) == 1
+    with time_machine.travel(item.due_at + datetime.timedelta(hours=25), tick=False):
+        assert jobs.remind_deadlines(timezone.now()) == 1
+        jobs.send_unsent(timezone.now())
+    assert sent(team.medarbetare, "moderation_deadline") == 0
+    assert sent(team.kommunikator, "moderation_overdue_24h") == 1
+    assert sorted(ReminderBatch.objects.latest("pk").entries.values_list("stage", "skipped")) == [
+        (2, True),
+        (3, False),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -284,9 +325,12 @@ def test_parallel_sweeps_send_each_stage_once(team, desk):
     assert sum(results) == 30
     assert race(2, lambda i: jobs.send_unsent(twelve)) == [0, 0]
 
+    results = race(6, lambda i: jobs.remind_deadlines(due))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 30
     results = race(6, lambda i: jobs.remind_deadlines(due + datetime.timedelta(hours=24)))
     assert all(isinstance(r, int) for r in results), results
-    assert sum(results) == 60  # the deadline and the 24-hour stage of each item
+    assert sum(results) == 30
     assert not PendingReminder.objects.exists()
     # No worker took those batches: three sweeps at once a week later claim nothing new
     # and send them, each reminder once.
@@ -754,8 +798,9 @@ def test_the_sweep_finds_chef_and_communicator_up_the_tree(org, team):
     hyllans = AccountFactory(unit=hylla, responsible=team.medarbetare, substitute=None)
     now = at(2026, 11, 2, 9, 0)
     for account in (hyllans, skolan_konto):
-        new_item(account, now, posted_at=now - datetime.timedelta(hours=80))
-    assert sweep(now) == 4
+        new_item(account, now, posted_at=now - datetime.timedelta(hours=60))
+    assert sweep(now) == 2  # the deadlines, 12 hours ago
+    assert sweep(now + datetime.timedelta(hours=12)) == 2  # 24 hours overdue
     for account in (hyllans, skolan_konto):
         item = account.moderation_items.get()
         subject = f"/moderering/{item.pk}/"

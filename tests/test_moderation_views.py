@@ -32,7 +32,7 @@ from moderation.models import (
 )
 from notifications.models import Notification
 
-from .factories import AccountFactory
+from .factories import AccountFactory, render_unrendered
 
 STHLM = ZoneInfo("Europe/Stockholm")
 HOUR = datetime.timedelta(hours=1)
@@ -558,6 +558,7 @@ def test_an_unwatched_account_is_reminded_once_and_listed_in_the_compliance_over
     assert remind(eight) == 1
     assert remind(eight) == 0
     assert remind(eight + datetime.timedelta(days=3)) == 0
+    assert render_unrendered(eight) == 1  # written unrendered; delivery renders it
     reminder = Notification.objects.get(kind="moderation_unwatched")
     assert reminder.recipient == p.medarbetare and account.display_name in reminder.subject
     assert unwatched_names(eight, p.kommunikator) == [account.display_name]

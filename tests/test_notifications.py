@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from accounts.models import Account
@@ -75,9 +76,8 @@ def test_a_failed_send_is_retried_later(org, settings):
     assert deliver_pending(with_broken.due_at) == 1
 
 
-class FailingBackend:
-    def __init__(self, *args, **kwargs):
-        pass
+class FailingBackend(BaseEmailBackend):
+    """An SMTP server that accepts the connection and then fails every message."""
 
     def send_messages(self, messages):
         raise OSError("SMTP-servern svarar inte")

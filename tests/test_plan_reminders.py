@@ -18,7 +18,7 @@ from notifications.models import Notification, Reminder
 from notifications.services import notify_once
 from organisation.workdays import add_working_days, is_working_day
 
-from .factories import advance, make_plan, race
+from .factories import advance, make_plan, race, render_unrendered
 
 STHLM = ZoneInfo("Europe/Stockholm")
 UTC = datetime.UTC
@@ -33,9 +33,12 @@ def sent(user, kind):
 
 
 def sweep(moment, job=jobs.remind_waiting_plans):
-    """Run a sweep the way beat does: at `moment`, with the clock pinned there."""
+    """Run a sweep the way beat does: at `moment`, with the clock pinned there. A
+    sweep writes its reminders unrendered; they are rendered here, as delivery would."""
     with time_machine.travel(moment, tick=False):
-        return job(timezone.now())
+        result = job(timezone.now())
+        render_unrendered(timezone.now())
+        return result
 
 
 # -- working days ------------------------------------------------------------------------

@@ -86,9 +86,22 @@ def test_each_app_registers_its_hooks_from_ready():
         ("moderation", moderation_demo.seed),
         ("archive", archive_demo.seed),
     ]
-    assert dict(registry.notification_loaders.items()) == {
+    loaders = dict(registry.notification_loaders.items())
+    assert {kind: loaders.pop(kind) for kind in moderation_jobs.REMINDER_KINDS} == {
         kind: moderation_jobs.reminder_contexts for kind in moderation_jobs.REMINDER_KINDS
     }
+    # The other sweeps' kinds, each with a loader of its app.
+    assert sorted(loaders) == [
+        "account_coverage",
+        "account_credentials",
+        "account_passive",
+        "account_passive_close",
+        "evaluation_due",
+        "evaluation_overdue",
+        "moderation_unwatched",
+        "snapshot_upload_escalation",
+        "snapshot_upload_reminder",
+    ]
 
 
 def test_the_required_hooks_are_registered_and_the_check_is_clean():
