@@ -19,6 +19,12 @@ def sections(user, now):
         .select_related("responsible")
         .order_by("last_credentials", "display_name")
     )
+    unconfirmed = (
+        visible.open()
+        .filter(confirmation_due_at__lte=now)
+        .select_related("responsible")
+        .order_by("confirmation_due_at", "display_name")
+    )
     return [
         ComplianceSection(
             id="passiva",
@@ -69,5 +75,34 @@ def sections(user, now):
                 "”Administratörerna kan logga in …” på kontots sida."
             ),
             account_ids=lapsed.values_list("pk", flat=True),
+        ),
+        ComplianceSection(
+            id="bekraftelse",
+            title=_("Årlig bekräftelse av uppgifterna har gått ut"),
+            count=unconfirmed.count(),
+            entries=[
+                ComplianceEntry(
+                    url=reverse("accounts:detail", args=[account.pk]) + "#bekrafta",
+                    text=account.display_name,
+                    detail=_("skulle ha bekräftats %(date)s (senast %(last)s), ansvarig %(person)s")
+                    % {
+                        "date": formats.date_format(
+                            timezone.localtime(account.confirmation_due_at), "Y-m-d"
+                        ),
+                        "last": formats.date_format(account.confirmed_on, "Y-m-d")
+                        if account.confirmed_on
+                        else _("aldrig"),
+                        "person": account.responsible,
+                    },
+                )
+                for account in unconfirmed[:200]
+            ],
+            empty=_("Alla konton har bekräftats det senaste året."),
+            remedy=_(
+                "Den ansvarige (eller ersättaren eller en administratör) bekräftar "
+                "uppgifterna på kontots sida, eller ändrar dem och bekräftar; efter 30 dagar "
+                "får förvaltningskommunikatören veta."
+            ),
+            account_ids=unconfirmed.values_list("pk", flat=True),
         ),
     ]

@@ -185,7 +185,13 @@ def validate_account_url(value):
 class Account(Kept):
     # A plain update() may set what the feed reader, attestations and the archive note;
     # everything else changes through accounts.services, which keeps the history.
-    bulk_fields = ("feed_checked_at", "feed_error", "last_activity_on", "last_snapshot_on")
+    bulk_fields = (
+        "feed_checked_at",
+        "feed_error",
+        "last_activity_on",
+        "last_snapshot_on",
+        "confirmation_next_at",  # the confirmation sweep's claim (accounts.confirmation)
+    )
     kept_message = _("Konton tas aldrig bort ur registret; de avslutas.")
 
     platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
@@ -306,12 +312,29 @@ class Account(Kept):
         editable=False,
         help_text=_("Den fastställda aktivitetsplan som kontot bygger på."),
     )
+    # The yearly "bekräfta uppgifterna" (accounts.confirmation): when the responsible
+    # person (or the account's team) last confirmed that the register's entry is right,
+    # the deadline of the next confirmation, and the moment the sweep acts next
+    # (the reminder at the deadline, the escalation 30 days later; empty when nothing
+    # waits). Empty deadline: not (yet) asked to confirm.
+    confirmed_on = models.DateField(_("uppgifterna senast bekräftade"), null=True, blank=True)
+    confirmation_due_at = models.DateTimeField(
+        _("uppgifterna ska bekräftas senast"), null=True, blank=True, editable=False
+    )
+    confirmation_next_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registrerat"))
     updated_at = models.DateTimeField(_("ändrat"))
 
     history = HistoricalRecords(
         m2m_fields=[administrators],
-        excluded_fields=["updated_at", "url_key", "feed_checked_at", "feed_error"],
+        excluded_fields=[
+            "updated_at",
+            "url_key",
+            "feed_checked_at",
+            "feed_error",
+            "confirmation_due_at",
+            "confirmation_next_at",
+        ],
         bases=[HistoryCause],  # who set off a change the system made (accounts.authorship)
     )
     objects = AccountQuerySet.as_manager()
@@ -323,6 +346,16 @@ class Account(Kept):
         indexes = [
             models.Index(fields=["status", "display_name", "id"], name="account_status_name"),
             models.Index(fields=["platform", "status"], name="account_platform_status"),
+            models.Index(
+                fields=["confirmation_due_at"],
+                condition=Q(confirmation_due_at__isnull=False),
+                name="account_confirmation_due",
+            ),
+            models.Index(
+                fields=["confirmation_next_at"],
+                condition=Q(confirmation_next_at__isnull=False),
+                name="account_confirmation_next",
+            ),
         ]
 
     def __str__(self):

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -86,6 +87,14 @@ def account_edit(request, pk):
     account, level = access.get_editable_account(request.user, pk)
     form_class = AccountForm if level == access.FULL else AccountDescriptionForm
     form = form_class(request.POST or None, instance=Account.objects.get(pk=account.pk))
+    now = timezone.now()
+    if account.status != Status.CLOSED and lifecycle_views.may_confirm(now)(request.user, account):
+        # The yearly confirmation, given with the changes ("ändra och bekräfta").
+        form.fields["confirm"] = forms.BooleanField(
+            label=_("Uppgifterna stämmer när ändringarna är sparade – bekräfta dem för ett år"),
+            required=False,
+            initial=request.GET.get("bekrafta") == "1",
+        )
     if request.method == "POST" and form.is_valid():
         data = {
             name: form.cleaned_data[name]
@@ -102,7 +111,8 @@ def account_edit(request, pk):
                 fields=services.FULL_FIELDS
                 if level == access.FULL
                 else services.DESCRIPTIVE_FIELDS,
-                now=timezone.now(),
+                now=now,
+                confirm=bool(form.cleaned_data.get("confirm")),
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -133,6 +133,9 @@ LOCKING = re.compile(
 REVIEWED = {
     ("accounts", "0006_recompute_url_keys"): "one UPDATE per changed account (≤ thousands)",
     ("accounts", "0008_replace_secrets_in_credentials"): "only accounts holding a secret",
+    ("accounts", "0015_yearly_confirmation"):
+        "accounts: thousands of rows at most; two partial indexes on new, nullable columns "
+        "and one UPDATE per open account, about a second in all",
     ("accounts", "0013_history_caused_by_and_neutral_handle_example"):
         "index on a new nullable column of the account history: ~10 rows per account, "
         "an index build over 100,000 rows takes about a second",

@@ -32,6 +32,7 @@ def register_rows(rows):
     audience_label = escape(_("Målgrupp:"))
     responsible_label = escape(_("Ansvarig och kontakt"))
     archived_label = escape(_("Senast arkiverat"))
+    confirmed_label = escape(_("Uppgifterna bekräftade"))
     privacy_label = escape(_("Så behandlas personuppgifter"))
     privacy_for = escape(_("för"))
     ambassador = escape(_("Ambassadör i tjänsten"))
@@ -68,6 +69,7 @@ def register_rows(rows):
             f'<td><span class="cell-label">{responsible_label}</span>'
             f"{escape(f'{person}, {function}' if person else function)}{contact}</td>"
             f'<td><span class="cell-label">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
+            f'<td><span class="cell-label">{confirmed_label}</span>{escape(row["confirmed_on"] or "–")}</td>'
             "</tr>"
         )
 
