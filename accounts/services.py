@@ -4,12 +4,10 @@ account's history, and announced through the outbox in the same transaction."""
 from contextlib import contextmanager
 
 from django.conf import settings
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 

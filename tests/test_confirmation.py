@@ -109,7 +109,7 @@ def test_a_late_sweep_reminds_first_and_escalates_30_days_after_the_reminder(org
 
 
 def test_the_sweep_with_nothing_due_is_one_query(org, registered):
-    for n in range(20):
+    for _n in range(20):
         AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare)
     with time_machine.travel(at(2026, 12, 1, 12, 0), tick=False):
         with CaptureQueriesContext(connection) as queries:
