@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 
-from . import access, lifecycle, services
+from . import access, lifecycle, platforms, services
 from .models import (
     PASSIVE_DAYS_MAX,
     PASSIVE_DAYS_MIN,
@@ -24,7 +24,6 @@ from .models import (
     Attestation,
     Closure,
     PassiveRule,
-    Platform,
     Status,
 )
 
@@ -269,7 +268,7 @@ def passive_rules(request):
             max_value=PASSIVE_DAYS_MAX,
             initial=rules.get(platform, lifecycle.DEFAULT_PASSIVE_DAYS),
         )
-        for platform, label in Platform.choices
+        for platform, label in platforms.choices()
     }
     form = type("PassiveRulesForm", (forms.Form,), fields)(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from organisation.models import Unit, User
 
-from .models import Account, Kind, Platform, Status
+from . import platforms
+from .models import Account, Kind, Status
 
 PUBLIC_FIELDS = (
     "id",
@@ -145,7 +146,7 @@ class PublicRegister:
         self.closed = closed
         self.kommun = None
         # Translated once per register, not once per row.
-        self.platform_names = {value: str(label) for value, label in Platform.choices}
+        self.platform_names = platforms.names()
         self.kind_names = {value: str(label) for value, label in Kind.choices}
         self.default_function = _("Kontoansvarig")
 

@@ -13,8 +13,6 @@ import threading
 
 import pytest
 
-from accounts.models import Platform
-
 from .factories import AccountFactory
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
@@ -41,13 +39,13 @@ def public_accounts(org):
     common = {"unit": org.bibliotek, "responsible": org.people.medarbetare}
     AccountFactory(
         display_name="Biblioteket på Instagram",
-        platform=Platform.INSTAGRAM,
+        platform=platforms.INSTAGRAM,
         url="https://www.instagram.com/testbybibliotek",
         **common,
     )
     AccountFactory(
         display_name="Testby på Mastodon",
-        platform=Platform.MASTODON,
+        platform=platforms.MASTODON,
         url="https://mastodon.example/@testby",
         **common,
     )

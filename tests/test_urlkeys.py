@@ -18,6 +18,10 @@ from .factories import AccountFactory
 
 migration = importlib.import_module("accounts.migrations.0006_recompute_url_keys")
 
+# The platforms' rules (other host names, short links) are the catalogue's, in the
+# database (accounts.platforms).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     ("raw", "key"),

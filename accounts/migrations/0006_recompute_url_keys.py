@@ -52,7 +52,11 @@ def plan_keys(rows, key_of):
 
 
 def recompute_url_keys(apps, schema_editor, out=None):
-    from accounts.urlkeys import url_key
+    from accounts.platforms import SEED_CATALOGUE
+    from accounts.urlkeys import url_key as database_url_key
+
+    def url_key(url):  # the platforms' rules as they were then (no catalogue table yet)
+        return database_url_key(url, SEED_CATALOGUE)
 
     Account = apps.get_model("accounts", "Account")
     rows = list(Account.objects.order_by("pk").values_list("pk", "url", "url_key"))

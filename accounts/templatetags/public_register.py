@@ -12,7 +12,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.models import Kind, Platform
+from accounts import platforms
+from accounts.models import Kind
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ register = template.Library()
 def rel_of(row):
     """Mastodon shows an account as verified when the page it links to links back with
     rel="me"; the register is that page for the kommun's Mastodon accounts."""
-    if row["platform"] == Platform.MASTODON:
+    if row["platform"] == platforms.MASTODON:
         return "me noopener"
     return "noopener noreferrer"
 
