@@ -13,6 +13,8 @@ import threading
 
 import pytest
 
+from accounts import platforms
+
 from .factories import AccountFactory
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
