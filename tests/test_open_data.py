@@ -351,7 +351,7 @@ def test_privacy_notice_per_account_or_the_kommuns(client, org, account):
     assert 'href="https://www.testby.example/bibliotekets-integritet"' in html
     assert "Så behandlas personuppgifter" in html
     csv = client.get("/register.csv").getvalue().decode()
-    assert csv.splitlines()[0].endswith(",privacy_url")
+    assert csv.splitlines()[0].endswith(",privacy_url,confirmed_on")
 
 
 def test_mastodon_accounts_link_back_with_rel_me(client, org):
