@@ -52,7 +52,7 @@ def lapsed(org):
     )
 
 
-def test_the_responsible_person_confirms_in_one_click(page, live_server, org, lapsed):
+def test_the_responsible_person_confirms_in_one_click(page, live_server, org, lapsed):  # noqa: F811
     today = timezone.localdate()
     sign_in(page, live_server, "medarbetare")
     item = page.locator("li.list-group-item").filter(
@@ -80,7 +80,7 @@ def test_the_responsible_person_confirms_in_one_click(page, live_server, org, la
     assert_accessible(page)
 
 
-def test_the_overview_lists_the_lapsed_confirmation(page, live_server, org, lapsed):
+def test_the_overview_lists_the_lapsed_confirmation(page, live_server, org, lapsed):  # noqa: F811
     sign_in(page, live_server, "kommunikationschef")
     goto(page, live_server, "/konton/efterlevnad/")
     section = page.locator('section[aria-labelledby="section-bekraftelse"]')
@@ -88,7 +88,7 @@ def test_the_overview_lists_the_lapsed_confirmation(page, live_server, org, laps
     assert_accessible(page)
 
 
-def test_edit_and_confirm(page, live_server, org, lapsed):
+def test_edit_and_confirm(page, live_server, org, lapsed):  # noqa: F811
     sign_in(page, live_server, "medarbetare")
     goto(page, live_server, f"/konton/{lapsed.pk}/")
     page.get_by_role("link", name="Ändra och bekräfta").click()
@@ -104,7 +104,7 @@ def test_edit_and_confirm(page, live_server, org, lapsed):
     assert account.confirmed_on == timezone.localdate()
 
 
-def test_bluesky_added_in_the_admin_is_recognised(page, live_server, org):
+def test_bluesky_added_in_the_admin_is_recognised(page, live_server, org):  # noqa: F811
     sign_in(page, live_server, "admin")
     goto(page, live_server, "/admin/accounts/platform/add/")
     page.locator("#id_name").fill("Bluesky")
