@@ -1,4 +1,7 @@
-"""Passive accounts and lapsed credential checks, for the compliance overview."""
+"""Passive accounts, lapsed credential checks and lapsed yearly confirmations, for the
+compliance overview."""
+
+import datetime
 
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -8,6 +11,15 @@ from core.worklist import ComplianceEntry, ComplianceSection
 
 from . import lifecycle
 from .models import Account
+
+
+def _day(value):
+    """A date, or an aware moment's day in Stockholm, as the overview writes it."""
+    if value is None:
+        return _("aldrig")
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "Y-m-d")
 
 
 def sections(user, now):
@@ -58,14 +70,7 @@ def sections(user, now):
                     url=reverse("accounts:detail", args=[account.pk]),
                     text=account.display_name,
                     detail=_("senast kontrollerad %(date)s, ansvarig %(person)s")
-                    % {
-                        "date": formats.date_format(
-                            timezone.localtime(account.last_credentials), "Y-m-d"
-                        )
-                        if account.last_credentials
-                        else _("aldrig"),
-                        "person": account.responsible,
-                    },
+                    % {"date": _day(account.last_credentials), "person": account.responsible},
                 )
                 for account in lapsed[:200]
             ],
@@ -86,12 +91,8 @@ def sections(user, now):
                     text=account.display_name,
                     detail=_("skulle ha bekräftats %(date)s (senast %(last)s), ansvarig %(person)s")
                     % {
-                        "date": formats.date_format(
-                            timezone.localtime(account.confirmation_due_at), "Y-m-d"
-                        ),
-                        "last": formats.date_format(account.confirmed_on, "Y-m-d")
-                        if account.confirmed_on
-                        else _("aldrig"),
+                        "date": _day(account.confirmation_due_at),
+                        "last": _day(account.confirmed_on),
                         "person": account.responsible,
                     },
                 )

@@ -487,7 +487,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
-    from accounts.models import Attestation, Closure
+    from accounts.models import Account, Attestation, Closure
     from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
     from retention.models import Hold
@@ -505,6 +505,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
             Attestation.objects.count(),
             closures,
             Hold.objects.filter(lifted_at__isnull=False).count(),
+            list(Account.objects.order_by("pk").values_list("confirmed_on", flat=True)),
         )
 
     before = counts()

@@ -8,8 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts import services
-from accounts.models import Account, Platform, Status
+from accounts.models import Account, Platform
 
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
@@ -20,6 +19,7 @@ from .test_browser import (  # noqa: F401 (fixtures used by name)
     sign_in,
     url,
 )
+from .test_confirmation import register_library
 
 pytestmark = pytest.mark.browser
 
@@ -27,29 +27,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def lapsed(org):
     """The library's account, registered thirteen months ago: its confirmation is due."""
-    p = org.people
-    registered = timezone.now() - datetime.timedelta(days=400)
-    return services.register_account(
-        p.kommunikationsavdelningen,
-        {
-            "platform": "instagram",
-            "display_name": "Biblioteket i Testby",
-            "url": "https://www.instagram.com/testbybibliotek",
-            "kind": "verksamhetskonto",
-            "unit": org.bibliotek,
-            "responsible": p.medarbetare,
-            "substitute": p.chef,
-            "purpose": "Boktips",
-            "audience": "Unga vuxna",
-            "status": Status.ACTIVE,
-            "gp_states_official": True,
-            "gp_links_website": True,
-            "gp_contact_phone": True,
-            "accessibility_practice": "Alt-texter",
-        },
-        [p.medarbetare, p.chef, p.kommunikator],
-        now=registered,
-    )
+    return register_library(org, timezone.now() - datetime.timedelta(days=400))
 
 
 def test_the_responsible_person_confirms_in_one_click(page, live_server, org, lapsed):  # noqa: F811

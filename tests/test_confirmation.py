@@ -41,11 +41,11 @@ def sent(user, kind):
     return Notification.objects.filter(recipient=user, kind=kind).count()
 
 
-@pytest.fixture
-def registered(org):
-    """The library's account, registered through the service on 10 March 2026."""
+def library(org):
+    """What the register needs of the library's account, registered through the
+    service (the browser tests use it too)."""
     p = org.people
-    data = {
+    return {
         "platform": "instagram",
         "display_name": "Biblioteket i Testby",
         "url": "https://www.instagram.com/testbybibliotek",
@@ -61,12 +61,19 @@ def registered(org):
         "gp_contact_phone": True,
         "accessibility_practice": "Alt-texter",
     }
+
+
+def register_library(org, now):
+    p = org.people
     return services.register_account(
-        p.kommunikationsavdelningen,
-        data,
-        [p.medarbetare, p.chef, p.kommunikator],
-        now=REGISTERED,
+        p.kommunikationsavdelningen, library(org), [p.medarbetare, p.chef, p.kommunikator], now=now
     )
+
+
+@pytest.fixture
+def registered(org):
+    """The library's account, registered on 10 March 2026."""
+    return register_library(org, REGISTERED)
 
 
 def test_registering_schedules_the_first_confirmation_a_year_ahead(registered):
