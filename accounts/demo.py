@@ -13,7 +13,7 @@ from django.utils import timezone
 from organisation.models import Unit, User
 from organisation.services import deactivate_user
 
-from . import lifecycle, platforms
+from . import lifecycle, platforms, services
 from .models import Account, Kind, Status
 from .services import FULL_FIELDS, register_account
 from .urlkeys import url_key
@@ -410,6 +410,8 @@ PASSIVE_DAYS = {  # days since the last post: past the 90-day limit
 }
 MORNING = datetime.time(9, 0)
 CREDENTIALS_NOT_CHECKED = {"Förskolorna i Ekdala", "Gata och park informerar"}
+# Not confirmed for more than a year: in the compliance overview and "Att göra".
+CONFIRMATION_LAPSED = {"Gata och park informerar"}
 
 
 def _key(name, platform):
@@ -460,7 +462,7 @@ def seed(*, now, stdout=None):
                 "purpose": purpose,
                 "audience": audience,
                 "language": "svenska",
-                "credentials_location": f"Lösenordsvalvet: Sociala medier / {name} / {platform.label}",
+                "credentials_location": f"Lösenordsvalvet: Sociala medier / {name} / {platforms.name_of(platform)}",
                 "gp_states_official": True,
                 "gp_links_website": graphic,
                 "gp_contact_phone": graphic,
@@ -483,6 +485,19 @@ def seed(*, now, stdout=None):
             lifecycle.attest_credentials(
                 users[responsible], account.pk, now=now - datetime.timedelta(days=10 + index)
             )
+        if status != Status.CLOSED and name not in CONFIRMATION_LAPSED:
+            # Confirmed at some time in the last year, spread out (none due at once).
+            confirmed = max(
+                registered + datetime.timedelta(days=1),
+                now - datetime.timedelta(days=(index * 37) % 300 + 20),
+            )
+            if confirmed < now:
+                services.confirm_account(
+                    users[responsible],
+                    account.pk,
+                    now=confirmed,
+                    may_confirm=lambda user, account: True,  # the demo's own data
+                )
         created += 1
     departed = users["johan.falk"]
     if departed.is_active:  # has left: the communicator is to name a successor

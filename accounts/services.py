@@ -144,17 +144,14 @@ def schedule_confirmation(account, day):
 
 def _keep_confirmation_tracked(account, today):
     """A closed account is not asked to confirm; an open one always has a deadline (an
-    account reopened, or one from before the confirmation, is scheduled from its last
-    confirmation, or from today if it never had one)."""
+    account reopened, or one from before the confirmation, is due a year after its last
+    confirmation, or a year from today if it never had one)."""
     if account.status == Status.CLOSED:
         account.confirmation_due_at = account.confirmation_next_at = None
-    elif account.confirmation_due_at is None:
-        if account.confirmed_on is None:
-            schedule_confirmation(account, today)
-        else:
-            account.confirmation_due_at = account.confirmation_next_at = confirmation_due(
-                account.confirmed_on
-            )
+    elif account.confirmation_due_at is None:  # an edit is not a confirmation
+        account.confirmation_due_at = account.confirmation_next_at = confirmation_due(
+            account.confirmed_on or today
+        )
 
 
 def confirm_account(actor, account_id, *, now, may_confirm):

@@ -136,6 +136,8 @@ REVIEWED = {
     ("accounts", "0015_yearly_confirmation"):
         "accounts: thousands of rows at most; two partial indexes on new, nullable columns "
         "and one UPDATE per open account, about a second in all",
+    ("accounts", "0016_platform_catalogue"):
+        "the index of the new platform table's slug (a dozen rows)",
     ("accounts", "0013_history_caused_by_and_neutral_handle_example"):
         "index on a new nullable column of the account history: ~10 rows per account, "
         "an index build over 100,000 rows takes about a second",
