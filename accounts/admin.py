@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import ViewOnly, ViewOnlyAdmin, events_of
 
-from .models import Account, Attestation, Closure, ClosureEvent, PassiveRule
+from .models import Account, Attestation, Closure, ClosureEvent, PassiveRule, Platform
 
 
 @admin.register(Account)
@@ -22,6 +23,33 @@ class AccountAdmin(ViewOnly, SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    """The platform catalogue (accounts.platforms), kept by the systemadministratör: a
+    new platform (its host names, other names, short links and feed) is added here and
+    recognised by the register, its forms and /register/verify without a change of
+    code. The slug of a platform in use is what the accounts hold: not changed here."""
+
+    list_display = ["name", "slug", "position", "hosts"]
+    search_fields = ["name", "slug", "hosts"]
+    fields = ["name", "slug", "position", "hosts", "aliases", "short_links", "feed_template"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and Account.objects.filter(platform=obj.slug).exists():
+            return ["slug"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not Account.objects.filter(platform=obj.slug).exists()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "title": _("Plattformskatalogen: plattformar som förteckningen känner igen"),
+        }
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(PassiveRule)

@@ -9,12 +9,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Kontoregister")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
         from simple_history.signals import pre_create_historical_record
 
-        from . import authorship, closures, compliance, demo, jobs, lifecycle, todo
-        from .models import Account
+        from . import authorship, closures, compliance, demo, jobs, lifecycle, platforms, todo
+        from .models import Account, Platform
 
         pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
+        post_save.connect(platforms.forget, sender=Platform)
+        post_delete.connect(platforms.forget, sender=Platform)
 
         registry.workflows.register("accounts.closure", closures.WORKFLOW)
         registry.register(

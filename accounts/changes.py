@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Unit
 
-from .models import Account, Platform, Status
+from . import platforms
+from .models import Account, Status
 
 # The history's columns that the public register shows (or derives from).
 PUBLIC_COLUMNS = (
@@ -99,7 +100,7 @@ def public_changes(limit=50, scan=1000):
     for change in changes:
         unit = units.get(change.row["unit_id"])
         change.row["unit"] = unit.name if unit else ""
-        change.row["platform_name"] = str(Platform(change.row["platform"]).label)
+        change.row["platform_name"] = platforms.name_of(change.row["platform"])
     return changes
 
 

@@ -1,4 +1,7 @@
-"""Passive accounts and lapsed credential checks, for the compliance overview."""
+"""Passive accounts, lapsed credential checks and lapsed yearly confirmations, for the
+compliance overview."""
+
+import datetime
 
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -10,6 +13,15 @@ from . import lifecycle
 from .models import Account
 
 
+def _day(value):
+    """A date, or an aware moment's day in Stockholm, as the overview writes it."""
+    if value is None:
+        return _("aldrig")
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "Y-m-d")
+
+
 def sections(user, now):
     today = timezone.localdate(now)
     visible = Account.objects.visible_to(user)
@@ -18,6 +30,12 @@ def sections(user, now):
         lifecycle.credentials_lapsed(today, visible)
         .select_related("responsible")
         .order_by("last_credentials", "display_name")
+    )
+    unconfirmed = (
+        visible.open()
+        .filter(confirmation_due_at__lte=now)
+        .select_related("responsible")
+        .order_by("confirmation_due_at", "display_name")
     )
     return [
         ComplianceSection(
@@ -52,14 +70,7 @@ def sections(user, now):
                     url=reverse("accounts:detail", args=[account.pk]),
                     text=account.display_name,
                     detail=_("senast kontrollerad %(date)s, ansvarig %(person)s")
-                    % {
-                        "date": formats.date_format(
-                            timezone.localtime(account.last_credentials), "Y-m-d"
-                        )
-                        if account.last_credentials
-                        else _("aldrig"),
-                        "person": account.responsible,
-                    },
+                    % {"date": _day(account.last_credentials), "person": account.responsible},
                 )
                 for account in lapsed[:200]
             ],
@@ -69,5 +80,30 @@ def sections(user, now):
                 "”Administratörerna kan logga in …” på kontots sida."
             ),
             account_ids=lapsed.values_list("pk", flat=True),
+        ),
+        ComplianceSection(
+            id="bekraftelse",
+            title=_("Årlig bekräftelse av uppgifterna har gått ut"),
+            count=unconfirmed.count(),
+            entries=[
+                ComplianceEntry(
+                    url=reverse("accounts:detail", args=[account.pk]) + "#bekrafta",
+                    text=account.display_name,
+                    detail=_("skulle ha bekräftats %(date)s (senast %(last)s), ansvarig %(person)s")
+                    % {
+                        "date": _day(account.confirmation_due_at),
+                        "last": _day(account.confirmed_on),
+                        "person": account.responsible,
+                    },
+                )
+                for account in unconfirmed[:200]
+            ],
+            empty=_("Alla konton har bekräftats det senaste året."),
+            remedy=_(
+                "Den ansvarige (eller ersättaren eller en administratör) bekräftar "
+                "uppgifterna på kontots sida, eller ändrar dem och bekräftar; efter 30 dagar "
+                "får förvaltningskommunikatören veta."
+            ),
+            account_ids=unconfirmed.values_list("pk", flat=True),
         ),
     ]

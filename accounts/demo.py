@@ -13,8 +13,8 @@ from django.utils import timezone
 from organisation.models import Unit, User
 from organisation.services import deactivate_user
 
-from . import lifecycle
-from .models import Account, Kind, Platform, Status
+from . import lifecycle, platforms, services
+from .models import Account, Kind, Status
 from .services import FULL_FIELDS, register_account
 from .urlkeys import url_key
 
@@ -22,7 +22,7 @@ from .urlkeys import url_key
 ACCOUNTS = [
     (
         "Ekdala kommun",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -34,7 +34,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -46,7 +46,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.LINKEDIN,
+        platforms.LINKEDIN,
         "https://www.linkedin.com/company/ekdala-kommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -58,7 +58,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.X,
+        platforms.X,
         "https://x.com/ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -70,7 +70,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.THREADS,
+        platforms.THREADS,
         "https://www.threads.net/@ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -82,7 +82,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.MASTODON,
+        platforms.MASTODON,
         "https://social.example/@ekdala",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -94,7 +94,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.YOUTUBE,
+        platforms.YOUTUBE,
         "https://www.youtube.com/@ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -106,7 +106,7 @@ ACCOUNTS = [
     ),
     (
         "Biblioteken i Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/ekdalabibliotek",
         Kind.SERVICE,
         "Biblioteket",
@@ -118,7 +118,7 @@ ACCOUNTS = [
     ),
     (
         "Biblioteken i Ekdala",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/ekdalabibliotek",
         Kind.SERVICE,
         "Biblioteket",
@@ -130,7 +130,7 @@ ACCOUNTS = [
     ),
     (
         "Bokprat med biblioteket",
-        Platform.PODCAST,
+        platforms.PODCAST,
         "https://poddar.ekdala.example/bokprat",
         Kind.SERVICE,
         "Biblioteket",
@@ -142,7 +142,7 @@ ACCOUNTS = [
     ),
     (
         "Läsfrämjande i Ekdala",
-        Platform.BLOG,
+        platforms.BLOG,
         "https://lasframjande.ekdala.example",
         Kind.SERVICE,
         "Biblioteket",
@@ -154,7 +154,7 @@ ACCOUNTS = [
     ),
     (
         "Bibliotekets läsecirkel",
-        Platform.FACEBOOK_GROUP,
+        platforms.FACEBOOK_GROUP,
         "https://www.facebook.com/groups/ekdalalasecirkel",
         Kind.DIALOGUE,
         "Biblioteket",
@@ -166,7 +166,7 @@ ACCOUNTS = [
     ),
     (
         "Fritidsgårdarna Ekdala",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/fritidekdala",
         Kind.SERVICE,
         "Fritidsgårdarna",
@@ -178,7 +178,7 @@ ACCOUNTS = [
     ),
     (
         "Fritidsgårdarna Ekdala",
-        Platform.TIKTOK,
+        platforms.TIKTOK,
         "https://www.tiktok.com/@fritidekdala",
         Kind.SERVICE,
         "Fritidsgårdarna",
@@ -190,7 +190,7 @@ ACCOUNTS = [
     ),
     (
         "Sommarlov i Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/sommarlovekdala",
         Kind.SERVICE,
         "Fritidsgårdarna",
@@ -202,7 +202,7 @@ ACCOUNTS = [
     ),
     (
         "Kulturhuset Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/kulturhusetekdala",
         Kind.SERVICE,
         "Kulturhuset",
@@ -214,7 +214,7 @@ ACCOUNTS = [
     ),
     (
         "Kulturhuset Ekdala",
-        Platform.YOUTUBE,
+        platforms.YOUTUBE,
         "https://www.youtube.com/@kulturhusetekdala",
         Kind.SERVICE,
         "Kulturhuset",
@@ -226,7 +226,7 @@ ACCOUNTS = [
     ),
     (
         "Kulturnatten 2023",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/kulturnatten2023",
         Kind.SERVICE,
         "Kulturhuset",
@@ -238,7 +238,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdalaskolan",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/ekdalaskolan",
         Kind.SERVICE,
         "Ekdalaskolan",
@@ -250,7 +250,7 @@ ACCOUNTS = [
     ),
     (
         "Förskolorna i Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/forskolornaekdala",
         Kind.SERVICE,
         "Förskolorna",
@@ -262,7 +262,7 @@ ACCOUNTS = [
     ),
     (
         "Jobba i skolan",
-        Platform.LINKEDIN,
+        platforms.LINKEDIN,
         "https://www.linkedin.com/showcase/jobba-i-ekdalas-skolor",
         Kind.SERVICE,
         "Utbildningsförvaltningen",
@@ -274,7 +274,7 @@ ACCOUNTS = [
     ),
     (
         "Maria Sund – lärare i Ekdala",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "https://www.instagram.com/mariasund.larare",
         Kind.AMBASSADOR,
         "Ekdalaskolan",
@@ -286,7 +286,7 @@ ACCOUNTS = [
     ),
     (
         "Räddningstjänsten Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/raddningstjanstenekdala",
         Kind.SERVICE,
         "Räddningstjänsten",
@@ -298,7 +298,7 @@ ACCOUNTS = [
     ),
     (
         "Räddningstjänsten Ekdala",
-        Platform.X,
+        platforms.X,
         "https://x.com/raddningekdala",
         Kind.SERVICE,
         "Räddningstjänsten",
@@ -310,7 +310,7 @@ ACCOUNTS = [
     ),
     (
         "Gata och park informerar",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/gataparkekdala",
         Kind.DIALOGUE,
         "Gata och park",
@@ -322,7 +322,7 @@ ACCOUNTS = [
     ),
     (
         "Medborgardialog Ekdala centrum",
-        Platform.OTHER,
+        platforms.OTHER,
         "https://dialog.ekdala.example/centrum",
         Kind.DIALOGUE,
         "Samhällsbyggnadsförvaltningen",
@@ -334,7 +334,7 @@ ACCOUNTS = [
     ),
     (
         "Hemtjänsten Ekdala",
-        Platform.FACEBOOK_PAGE,
+        platforms.FACEBOOK_PAGE,
         "https://www.facebook.com/hemtjanstenekdala",
         Kind.SERVICE,
         "Hemtjänsten",
@@ -346,7 +346,7 @@ ACCOUNTS = [
     ),
     (
         "Jobba i omsorgen",
-        Platform.TIKTOK,
+        platforms.TIKTOK,
         "https://www.tiktok.com/@jobbaiomsorgen",
         Kind.SERVICE,
         "Vård- och omsorgsförvaltningen",
@@ -358,7 +358,7 @@ ACCOUNTS = [
     ),
     (
         "Äldreboendenas vardag",
-        Platform.BLOG,
+        platforms.BLOG,
         "https://vardag.ekdala.example",
         Kind.SERVICE,
         "Äldreboendena",
@@ -370,7 +370,7 @@ ACCOUNTS = [
     ),
     (
         "Ekdala kommun",
-        Platform.TIKTOK,
+        platforms.TIKTOK,
         "https://www.tiktok.com/@ekdalakommun",
         Kind.MAIN,
         "Kommunikationsavdelningen",
@@ -405,11 +405,13 @@ PURPOSES = {
 # Problems on purpose, by display name (and platform where a name has several).
 # Every other open account shows recent activity and a credentials check this quarter.
 PASSIVE_DAYS = {  # days since the last post: past the 90-day limit
-    ("Gata och park informerar", Platform.FACEBOOK_PAGE): 104,
+    ("Gata och park informerar", platforms.FACEBOOK_PAGE): 104,
     ("Sommarlov i Ekdala", None): 150,  # paused after the summer
 }
 MORNING = datetime.time(9, 0)
 CREDENTIALS_NOT_CHECKED = {"Förskolorna i Ekdala", "Gata och park informerar"}
+# Not confirmed for more than a year: in the compliance overview and "Att göra".
+CONFIRMATION_LAPSED = {"Gata och park informerar"}
 
 
 def _key(name, platform):
@@ -460,7 +462,7 @@ def seed(*, now, stdout=None):
                 "purpose": purpose,
                 "audience": audience,
                 "language": "svenska",
-                "credentials_location": f"Lösenordsvalvet: Sociala medier / {name} / {platform.label}",
+                "credentials_location": f"Lösenordsvalvet: Sociala medier / {name} / {platforms.name_of(platform)}",
                 "gp_states_official": True,
                 "gp_links_website": graphic,
                 "gp_contact_phone": graphic,
@@ -483,6 +485,19 @@ def seed(*, now, stdout=None):
             lifecycle.attest_credentials(
                 users[responsible], account.pk, now=now - datetime.timedelta(days=10 + index)
             )
+        if status != Status.CLOSED and name not in CONFIRMATION_LAPSED:
+            # Confirmed at some time in the last year, spread out (none due at once).
+            confirmed = max(
+                registered + datetime.timedelta(days=1),
+                now - datetime.timedelta(days=(index * 37) % 300 + 20),
+            )
+            if confirmed < now:
+                services.confirm_account(
+                    users[responsible],
+                    account.pk,
+                    now=confirmed,
+                    may_confirm=lambda user, account: True,  # the demo's own data
+                )
         created += 1
     departed = users["johan.falk"]
     if departed.is_active:  # has left: the communicator is to name a successor

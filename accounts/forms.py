@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from core import netguard
 from organisation.models import Unit
 
-from .models import PLAN_GOVERNED_FIELDS, Account, Platform, Problem, Status
+from . import platforms
+from .models import PLAN_GOVERNED_FIELDS, Account, Problem, Status
 from .services import DESCRIPTIVE_FIELDS, FULL_FIELDS
 from .urlkeys import InvalidAccountURL, url_key
 from .widgets import GroupedPersonSelect, PeoplePicker
@@ -85,6 +86,16 @@ def _posted_unit(form):
 class AccountForm(forms.ModelForm):
     """All fields, for the register's curators."""
 
+    platform = forms.ChoiceField(
+        label=_("Plattform"),
+        required=False,
+        choices=lambda: [("", _("Känns igen från adressen")), *platforms.choices()],
+        help_text=_(
+            "Lämnas den tom väljs plattformen som adressen hör till, om den finns i "
+            "plattformskatalogen."
+        ),
+    )
+
     url = forms.URLField(
         label=_("Adress (URL)"),
         max_length=2000,
@@ -134,6 +145,24 @@ class AccountForm(forms.ModelForm):
 
     clean_feed_url = clean_feed_url
 
+    def _platform_from_catalogue(self, data):
+        """The platform the address belongs to when none was chosen, and (for a new
+        account) its feed where the platform has one (accounts.platforms)."""
+        url = data.get("url")
+        if not data.get("platform") and url:
+            entry = platforms.recognise(url_key(url))
+            if entry is not None:
+                data["platform"] = entry.slug
+        if not data.get("platform"):
+            if url:
+                self.add_error(
+                    "platform",
+                    _("Adressen hör inte till någon plattform i katalogen; välj plattform."),
+                )
+            return
+        if self.instance.pk is None and url and not data.get("feed_url"):
+            data["feed_url"] = platforms.discover_feed(data["platform"], url)
+
     def clean_url(self):
         url = self.cleaned_data["url"]
         try:
@@ -149,6 +178,7 @@ class AccountForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._platform_from_catalogue(data)
         responsible, substitute = data.get("responsible"), data.get("substitute")
         if responsible and substitute and responsible == substitute:
             self.add_error("substitute", _("Ersättaren ska vara en annan person än den ansvarige."))
@@ -192,7 +222,7 @@ class RegisterFilterForm(forms.Form):
     platform = forms.ChoiceField(
         label=_("Plattform"),
         required=False,
-        choices=[("", _("Alla plattformar"))] + Platform.choices,
+        choices=lambda: [("", _("Alla plattformar")), *platforms.choices()],
     )
     unit = forms.ModelChoiceField(
         label=_("Enhet"), required=False, queryset=Unit.objects.all(), empty_label=_("Alla enheter")

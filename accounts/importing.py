@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy
 from core.tabular import cells, columns, parse_date
 from organisation.models import Unit
 
-from . import services
-from .models import Account, Kind, Platform, Status
+from . import platforms, services
+from .models import Account, Kind, Status
 from .urlkeys import InvalidAccountURL, url_key
 
 # field -> (required, headers; the first is the template's)
@@ -60,7 +60,7 @@ TEMPLATE_EXAMPLE = [
 COMPARED = ("display_name", "platform", "url", "handle", "kind", "unit", "responsible")
 COMPARED += ("purpose", "audience", "opened_on")
 PLAN_LOCKED = ("purpose", "audience", "responsible")
-PLATFORM_ALIASES = {"facebook": Platform.FACEBOOK_PAGE, "twitter": Platform.X}
+PLATFORM_ALIASES = {"facebook": platforms.FACEBOOK_PAGE, "twitter": platforms.X}
 
 CREATED, UPDATED, UNCHANGED, REFUSED = "skapas", "uppdateras", "oförändrad", "avvisas"
 OUTCOME_LABELS = {
@@ -153,11 +153,12 @@ def _values(cell, today):
     for name in ("display_name", "platform", "url", "unit", "responsible", "purpose", "audience"):
         if not cell.get(name):
             raise Refused(_("Kolumnen %(column)s är tom.") % {"column": COLUMNS[name][1][0]})
-    platform = _choice(cell["platform"], Platform.choices, PLATFORM_ALIASES)
+    known = platforms.choices()
+    platform = _choice(cell["platform"], known, PLATFORM_ALIASES)
     if platform is None:
         raise Refused(
             _("Plattformen ”%(value)s” är okänd. Kända: %(known)s.")
-            % {"value": cell["platform"], "known": ", ".join(str(p.label) for p in Platform)}
+            % {"value": cell["platform"], "known": ", ".join(name for _slug, name in known)}
         )
     kind = None  # optional cells left empty change nothing on an account already there
     if cell.get("kind"):

@@ -4,21 +4,24 @@ unsent) and sends them together, each once (notifications.services.Reminders).""
 
 import datetime
 
+from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
+from core.worklist import start_of_day
 from notifications.models import Reminder
 from notifications.rendering import loader
-from notifications.services import Reminders, followed_up_since, unsent
+from notifications.services import Reminders, followed_up_since, notify_once, unsent
 from organisation.deputies import Deputies
-from organisation.models import RoleHolders
+from organisation.models import RoleHolders, communicator_of
 
 from . import feeds
-from .lifecycle import account_url, activity_link, credentials_lapsed, passive_days
-from .models import Account, PassiveRule, Platform, Problem, Status
+from .lifecycle import account_url, activity_link, credentials_lapsed
+from .models import DEFAULT_PASSIVE_DAYS, Account, PassiveRule, Problem, Status
 
 PROPOSAL_AFTER = datetime.timedelta(days=30)
+CONFIRMATION_ESCALATES_AFTER = datetime.timedelta(days=30)
 
 
 def read_feeds(now):
@@ -39,17 +42,26 @@ def activity_day():
     )
 
 
+def past_limit(today, rules, later=datetime.timedelta(0)):
+    """Accounts whose activity day lies beyond their platform's limit (`rules`, the
+    limits kommunikationsavdelningen set; DEFAULT_PASSIVE_DAYS for every other platform
+    of the catalogue), plus `later`."""
+    beyond = Q(activity__lte=today - datetime.timedelta(days=DEFAULT_PASSIVE_DAYS) - later)
+    condition = ~Q(platform__in=list(rules)) & beyond
+    for platform, days in rules.items():
+        condition |= Q(
+            platform=platform, activity__lte=today - datetime.timedelta(days=days) - later
+        )
+    return condition
+
+
 def passive_due(today, rules):
     """Open accounts past their platform's limit, annotated with `activity` (their
     activity_date) and `spell` (the key of their passive spell)."""
-    past_limit = Q(pk__in=[])
-    for platform in Platform.values:
-        limit = passive_days(platform, rules)
-        past_limit |= Q(platform=platform, activity__lte=today - datetime.timedelta(days=limit))
     return (
         Account.objects.filter(status__in=[Status.ACTIVE, Status.PAUSED])
         .annotate(activity=activity_day())
-        .filter(past_limit)
+        .filter(past_limit(today, rules))
         .annotate(
             spell=Concat(
                 Value("passive:"),
@@ -73,10 +85,8 @@ def remind_passive(now):
     spell = OuterRef("spell")
     reminded = Exists(Reminder.objects.filter(subject=spell, stage="remind"))
     proposed = Exists(Reminder.objects.filter(subject=spell, stage="propose_close"))
-    propose = Q(pk__in=[])
-    for platform in Platform.values:  # 30 days after the reminder, however long before
-        limit = passive_days(platform, rules) + PROPOSAL_AFTER.days
-        propose |= Q(platform=platform, activity__lte=today - datetime.timedelta(days=limit))
+    # 30 days after the reminder, however long before.
+    propose = past_limit(today, rules, later=PROPOSAL_AFTER)
     due = (
         passive_due(today, rules)
         .annotate(
@@ -178,3 +188,68 @@ def notification_loaders():
         "account_passive": loader(account=accounts),
         "account_passive_close": loader(account=accounts),
     }
+
+
+def remind_confirmation(now):
+    """The yearly "bekräfta uppgifterna": at an account's deadline remind the
+    responsible person (or whoever does their work today); 30 days after that reminder,
+    if still not confirmed, tell the förvaltningskommunikatör. Each once per deadline.
+
+    What is due is data: an account's `confirmation_next_at` is the moment the sweep
+    acts on it next (set by the services when the entry is confirmed). Each account is
+    claimed with its row locked (skip_locked, so a second worker takes the next one),
+    its stage sent once (notify_once) and its next moment moved on in the same
+    transaction; with nothing due the sweep is one query."""
+    sent = 0
+    deputies = None
+    while True:
+        with transaction.atomic():
+            account = (
+                Account.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(confirmation_next_at__lte=now)
+                .select_related("responsible", "unit")
+                .order_by("confirmation_next_at", "pk")
+                .first()
+            )
+            if account is None:
+                return sent
+            if deputies is None:
+                deputies = Deputies.for_day(timezone.localdate(now))
+            sent += _confirmation_stage(account, deputies, now)
+
+
+def _confirmation_stage(account, deputies, now):
+    """Send the stage of the account's confirmation that is due; move its next moment."""
+    due = account.confirmation_due_at
+    if account.status == Status.CLOSED or due is None:
+        Account.objects.filter(pk=account.pk).update(confirmation_next_at=None)
+        return 0
+    subject = f"confirmation:{account.pk}:{timezone.localdate(due).isoformat()}"
+    context = {"account": account, "due_on": timezone.localdate(due)}
+    if account.confirmation_next_at <= due:
+        sent = notify_once(
+            subject,
+            "remind",
+            [deputies.acting_for(account.responsible)],
+            "account_confirm",
+            context,
+            account_url(account),
+            now=now,
+        )
+        # Escalated 30 days after the reminder went out, however late the sweep came.
+        next_at = start_of_day(
+            max(timezone.localdate(now), timezone.localdate(due)) + CONFIRMATION_ESCALATES_AFTER
+        )
+    else:
+        sent = notify_once(
+            subject,
+            "escalate",
+            [deputies.acting_for(communicator_of(account.unit))],
+            "account_confirm_escalate",
+            context,
+            account_url(account),
+            now=now,
+        )
+        next_at = None  # nothing more until someone confirms
+    Account.objects.filter(pk=account.pk).update(confirmation_next_at=next_at)
+    return int(sent)

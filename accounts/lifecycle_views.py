@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 
-from . import access, lifecycle
+from . import access, lifecycle, platforms, services
 from .models import (
     PASSIVE_DAYS_MAX,
     PASSIVE_DAYS_MIN,
@@ -23,7 +24,6 @@ from .models import (
     Attestation,
     Closure,
     PassiveRule,
-    Platform,
     Status,
 )
 
@@ -63,6 +63,8 @@ def detail_context(user, account, now):
         "last_credentials": last_credentials,
         "credentials_lapsed": last_credentials is None
         or last_credentials.at < now - lifecycle.CREDENTIALS_VALID,
+        "confirmation_lapsed": account.confirmation_due_at is not None
+        and account.confirmation_due_at <= now,
         "days_since_activity": days,
         "passive_limit": lifecycle.passive_days(account.platform),
     }
@@ -94,6 +96,36 @@ def attest_activity(request, pk):
         _errors(request, exc)
     else:
         messages.success(request, _("Senaste aktivitet är registrerad."))
+    return _back(account)
+
+
+def may_confirm(now):
+    """Who confirms an account's entry: its team (the responsible person, the
+    substitute, the administrators), and whoever stands in for one of them today."""
+    deputies = Deputies.at(now)
+    return lambda user, account: lifecycle.is_team(user, account, deputies)
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    """The yearly "bekräfta uppgifterna": one click on the account page or in "Att göra"
+    (which it returns to)."""
+    account = access.get_account_for_user(request.user, pk)
+    now = timezone.now()
+    try:
+        services.confirm_account(request.user, account.pk, now=now, may_confirm=may_confirm(now))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Tack! Uppgifterna om %(account)s är bekräftade för ett år.")
+            % {"account": account.display_name},
+        )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
     return _back(account)
 
 
@@ -236,7 +268,7 @@ def passive_rules(request):
             max_value=PASSIVE_DAYS_MAX,
             initial=rules.get(platform, lifecycle.DEFAULT_PASSIVE_DAYS),
         )
-        for platform, label in Platform.choices
+        for platform, label in platforms.choices()
     }
     form = type("PassiveRulesForm", (forms.Form,), fields)(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,12 @@ and about sixty fields in all; the models refer to each other.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -23,25 +28,93 @@ from core.records import (  # noqa: F401 - RecordsAreKept and AppendOnly: import
 )
 from organisation.models import Role, RoleAssignment, Unit
 
+from . import platforms
 from .authorship import HistoryCause
 from .credentials import REMOVED as CREDENTIALS_REMOVED
 from .credentials import validate_reference
+from .platforms import HOST_PATTERN_RE, SLUG_RE, lines, validate_platform
 from .urlkeys import InvalidAccountURL, url_key
 
 
-class Platform(models.TextChoices):
-    FACEBOOK_PAGE = "facebook_sida", _("Facebook-sida")
-    FACEBOOK_GROUP = "facebook_grupp", _("Facebook-grupp")
-    INSTAGRAM = "instagram", _("Instagram")
-    X = "x", _("X")
-    LINKEDIN = "linkedin", _("LinkedIn")
-    YOUTUBE = "youtube", _("YouTube")
-    TIKTOK = "tiktok", _("TikTok")
-    THREADS = "threads", _("Threads")
-    MASTODON = "mastodon", _("Mastodon")
-    BLOG = "blogg", _("Blogg")
-    PODCAST = "podd", _("Podd")
-    OTHER = "annan", _("Annan")
+class Platform(models.Model):
+    """A platform of the catalogue (accounts.platforms): kept by the systemadministratör
+    in the admin, so that a new platform needs no change of code. `Account.platform`
+    holds its slug."""
+
+    slug = models.CharField(
+        _("kortnamn"),
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(SLUG_RE, _("Små bokstäver a–z, siffror och _, högst 20."))],
+        help_text=_("Det som lagras på kontona och i öppna data, till exempel bluesky."),
+    )
+    name = models.CharField(_("namn"), max_length=100)
+    position = models.PositiveSmallIntegerField(
+        _("ordning"), default=100, help_text=_("Plattformarna visas i den här ordningen.")
+    )
+    hosts = models.TextField(
+        _("värdnamn"),
+        blank=True,
+        help_text=_(
+            "En per rad: värdnamn som känner igen en adress som plattformens, till exempel "
+            "bsky.app; *.exempel.se för alla underdomäner; en sökväg efter värdnamnet "
+            "(facebook.com/groups/) känner bara igen adresser under den."
+        ),
+    )
+    aliases = models.TextField(
+        _("andra värdnamn"),
+        blank=True,
+        help_text=_(
+            "En per rad: ett annat värdnamn och det huvudnamn det betyder, till exempel "
+            "”twitter.com x.com”; *.linkedin.com för alla underdomäner. Adresser på det "
+            "andra namnet räknas som samma konto."
+        ),
+    )
+    short_links = models.TextField(
+        _("korta länkar"),
+        blank=True,
+        help_text=_(
+            "En per rad: en kortlänkstjänst och vad den står för, till exempel "
+            "”youtu.be youtube.com/watch?v=”."
+        ),
+    )
+    feed_template = models.CharField(
+        _("flöde"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Var kontots RSS- eller Atom-flöde finns, med {url} för kontots adress, till "
+            "exempel {url}.rss (Mastodon) eller {url}/rss (Bluesky). Tomt: inget flöde."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("plattform")
+        verbose_name_plural = _("plattformar")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        for name in ("hosts", "aliases", "short_links"):
+            for line in lines(getattr(self, name)):
+                parts = line.split()
+                expected = 1 if name == "hosts" else 2
+                if len(parts) != expected or not all(HOST_PATTERN_RE.match(p) for p in parts):
+                    errors.setdefault(name, []).append(
+                        _("Raden ”%(line)s” kan inte läsas.") % {"line": line}
+                    )
+        template = self.feed_template.strip()
+        if template and ("{url}" not in template or "{" in template.replace("{url}", "")):
+            errors["feed_template"] = [_("Skriv {url} där kontots adress ska stå.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def platform_name(slug):
+    return platforms.name_of(slug)
 
 
 class Kind(models.TextChoices):
@@ -185,10 +258,17 @@ def validate_account_url(value):
 class Account(Kept):
     # A plain update() may set what the feed reader, attestations and the archive note;
     # everything else changes through accounts.services, which keeps the history.
-    bulk_fields = ("feed_checked_at", "feed_error", "last_activity_on", "last_snapshot_on")
+    bulk_fields = (
+        "feed_checked_at",
+        "feed_error",
+        "last_activity_on",
+        "last_snapshot_on",
+        "confirmation_next_at",  # the confirmation sweep's claim (accounts.confirmation)
+    )
     kept_message = _("Konton tas aldrig bort ur registret; de avslutas.")
 
-    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices)
+    # The slug of a platform of the catalogue (accounts.platforms).
+    platform = models.CharField(_("plattform"), max_length=20, validators=[validate_platform])
     display_name = models.CharField(_("kontots namn"), max_length=200)
     handle = models.CharField(
         _("användarnamn"),
@@ -306,12 +386,29 @@ class Account(Kept):
         editable=False,
         help_text=_("Den fastställda aktivitetsplan som kontot bygger på."),
     )
+    # The yearly "bekräfta uppgifterna" (accounts.confirmation): when the responsible
+    # person (or the account's team) last confirmed that the register's entry is right,
+    # the deadline of the next confirmation, and the moment the sweep acts next
+    # (the reminder at the deadline, the escalation 30 days later; empty when nothing
+    # waits). Empty deadline: not (yet) asked to confirm.
+    confirmed_on = models.DateField(_("uppgifterna senast bekräftade"), null=True, blank=True)
+    confirmation_due_at = models.DateTimeField(
+        _("uppgifterna ska bekräftas senast"), null=True, blank=True, editable=False
+    )
+    confirmation_next_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registrerat"))
     updated_at = models.DateTimeField(_("ändrat"))
 
     history = HistoricalRecords(
         m2m_fields=[administrators],
-        excluded_fields=["updated_at", "url_key", "feed_checked_at", "feed_error"],
+        excluded_fields=[
+            "updated_at",
+            "url_key",
+            "feed_checked_at",
+            "feed_error",
+            "confirmation_due_at",
+            "confirmation_next_at",
+        ],
         bases=[HistoryCause],  # who set off a change the system made (accounts.authorship)
     )
     objects = AccountQuerySet.as_manager()
@@ -323,10 +420,23 @@ class Account(Kept):
         indexes = [
             models.Index(fields=["status", "display_name", "id"], name="account_status_name"),
             models.Index(fields=["platform", "status"], name="account_platform_status"),
+            models.Index(
+                fields=["confirmation_due_at"],
+                condition=Q(confirmation_due_at__isnull=False),
+                name="account_confirmation_due",
+            ),
+            models.Index(
+                fields=["confirmation_next_at"],
+                condition=Q(confirmation_next_at__isnull=False),
+                name="account_confirmation_next",
+            ),
         ]
 
     def __str__(self):
         return f"{self.display_name} ({self.get_platform_display()})"
+
+    def get_platform_display(self):
+        return platform_name(self.platform)
 
     def problems(self):
         """Compliance problems; needs an instance from `with_compliance()`."""
@@ -363,7 +473,7 @@ class PassiveRule(models.Model):
     set by kommunikationsavdelningen (default 90)."""
 
     platform = models.CharField(
-        _("plattform"), max_length=20, choices=Platform.choices, unique=True
+        _("plattform"), max_length=20, unique=True, validators=[validate_platform]
     )
     # The same limits on the rules page and in the admin.
     days = models.PositiveIntegerField(
@@ -378,7 +488,7 @@ class PassiveRule(models.Model):
         ordering = ["platform"]
 
     def __str__(self):
-        return f"{self.get_platform_display()}: {self.days}"
+        return f"{platform_name(self.platform)}: {self.days}"
 
 
 DEFAULT_PASSIVE_DAYS = 90

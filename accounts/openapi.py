@@ -12,6 +12,7 @@ _ROW_PROPERTIES = {name: {"type": "string"} for name in PUBLIC_FIELDS} | {
     "opened_on": _NULLABLE | {"format": "date"},
     "last_archived_on": _NULLABLE | {"format": "date"},
     "privacy_url": _NULLABLE | {"format": "uri"},
+    "confirmed_on": _NULLABLE | {"format": "date"},
     "url": {"type": "string", "format": "uri"},
 }
 _FILTERS = [

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from organisation.models import Unit, User
 
-from .models import Account, Kind, Platform, Status
+from . import platforms
+from .models import Account, Kind, Status
 
 PUBLIC_FIELDS = (
     "id",
@@ -37,6 +38,7 @@ PUBLIC_FIELDS = (
     "opened_on",
     "last_archived_on",
     "privacy_url",
+    "confirmed_on",
 )
 
 _ACCOUNTS, _UNITS, _USERS = Account._meta.db_table, Unit._meta.db_table, User._meta.db_table
@@ -53,7 +55,7 @@ SELECT a.id, a.display_name, a.platform, a.handle, a.url, a.kind, u.name, f.name
        a.purpose, a.audience, a.language, p.title, p.first_name, p.last_name,
        a.contact_email, u.contact_email, f.contact_email,
        a.opened_on, a.last_snapshot_on, a.status, a.closed_on, a.privacy_url,
-       k.name, k.contact_email, k.publish_person_names, k.privacy_url{{extra}}
+       a.confirmed_on, k.name, k.contact_email, k.publish_person_names, k.privacy_url{{extra}}
 FROM {_ACCOUNTS} a
 JOIN {_UNITS} u ON u.id = a.unit_id
 LEFT JOIN {_UNITS} f ON f.id = u.forvaltning_id
@@ -62,7 +64,13 @@ LEFT JOIN {_UNITS} k ON k.id = ({_KOMMUN_ID})
 WHERE {{where}}
 ORDER BY a.display_name, a.id
 """
-_STATUS_COLUMN, _CLOSED_ON_COLUMN, _PRIVACY_COLUMN, _KOMMUN_COLUMN = 19, 20, 21, 22
+_STATUS_COLUMN, _CLOSED_ON_COLUMN, _PRIVACY_COLUMN, _CONFIRMED_COLUMN, _KOMMUN_COLUMN = (
+    19,
+    20,
+    21,
+    22,
+    23,
+)
 
 # Only the kommun and the count: what an empty page still shows.
 _KOMMUN_AND_COUNT = f"""
@@ -138,7 +146,7 @@ class PublicRegister:
         self.closed = closed
         self.kommun = None
         # Translated once per register, not once per row.
-        self.platform_names = {value: str(label) for value, label in Platform.choices}
+        self.platform_names = platforms.names()
         self.kind_names = {value: str(label) for value, label in Kind.choices}
         self.default_function = _("Kontoansvarig")
 
@@ -248,6 +256,7 @@ class PublicRegister:
             "opened_on": _iso(r[17]),
             "last_archived_on": _iso(r[18]),
             "privacy_url": r[_PRIVACY_COLUMN] or (kommun.privacy_url if kommun else "") or None,
+            "confirmed_on": _iso(r[_CONFIRMED_COLUMN]),
         }
         if self.closed:
             row["closed_on"] = _iso(r[_CLOSED_ON_COLUMN])

@@ -3,14 +3,16 @@ account's history, and announced through the outbox in the same transaction."""
 
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
+from core.worklist import start_of_day
 from notifications.services import notify
 
 from .credentials import validate_reference
@@ -51,11 +53,16 @@ PLAN_FIELDS = FULL_FIELDS + ("plan_reference",)
 
 def register_account(actor, data, administrators=(), fields=FULL_FIELDS, *, now, reason=""):
     """Create an account in the register from the items of `data` named in `fields`;
-    `reason`, if given, is the history's note of why (an import, say)."""
+    `reason`, if given, is the history's note of why (an import, say).
+
+    Registering is the first confirmation of the entry: the yearly confirmation is due a
+    year from today (an import's date, so that an imported register does not ask for
+    every account's confirmation at once)."""
     with transaction.atomic():
         account = Account(**{k: v for k, v in data.items() if k in fields}, created_at=now)
         _check_credentials(account)
         _apply_status_dates(account, previous_status=None, now=now)
+        schedule_confirmation(account, timezone.localdate(now))
         account.url_key = _url_key(account.url)
         with _one_history_record(account, actor, now, reason):
             _save_unique(account)
@@ -65,10 +72,20 @@ def register_account(actor, data, administrators=(), fields=FULL_FIELDS, *, now,
 
 
 def update_account(
-    actor, account_id, data, administrators=None, fields=FULL_FIELDS, *, now, reason=""
+    actor,
+    account_id,
+    data,
+    administrators=None,
+    fields=FULL_FIELDS,
+    *,
+    now,
+    reason="",
+    confirm=False,
 ):
     """Change an account's fields (only those in `fields`) and, if given, its administrators;
-    `reason`, if given, is the history's note of why."""
+    `reason`, if given, is the history's note of why. `confirm`: the person editing also
+    confirms the whole entry (the yearly confirmation, in the same history version; the
+    caller has checked that they may, see confirm_account)."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account_id)
         before = _roles(account)
@@ -78,6 +95,12 @@ def update_account(
                 setattr(account, name, value)
         _check_credentials(account)
         _apply_status_dates(account, previous_status, now=now)
+        today = timezone.localdate(now)
+        if confirm and account.status != Status.CLOSED:
+            schedule_confirmation(account, today)
+            reason = reason or _site_text(CONFIRMED_WITH_CHANGES)
+        else:
+            _keep_confirmation_tracked(account, today)
         if account.status == Status.CLOSED and previous_status != Status.CLOSED:
             for check in registry.close_checks:
                 check(account)  # raises ValidationError with the reason
@@ -87,6 +110,72 @@ def update_account(
             if administrators is not None:
                 account.administrators.set(administrators)
         _announce_roles(account, actor, before=before, now=now)
+    return account
+
+
+# -- the yearly confirmation ("bekräfta uppgifterna") ----------------------------------
+
+CONFIRMED = gettext_lazy("Uppgifterna bekräftade")
+CONFIRMED_WITH_CHANGES = gettext_lazy("Uppgifterna ändrade och bekräftade")
+
+
+def _site_text(text):
+    """A history reason in the site's language, whoever confirms."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
+def confirmation_due(day):
+    """The start (in Stockholm) of the day a year after `day`: when the entry confirmed
+    on `day` is to be confirmed again (29 February: 28 February the next year)."""
+    try:
+        next_day = day.replace(year=day.year + 1)
+    except ValueError:
+        next_day = day.replace(year=day.year + 1, day=28)
+    return start_of_day(next_day)
+
+
+def schedule_confirmation(account, day):
+    """The entry was confirmed on `day`: the next confirmation is due a year later, and
+    the sweep (accounts.jobs.remind_confirmation) first acts then. Sets, does not save."""
+    account.confirmed_on = day
+    account.confirmation_due_at = account.confirmation_next_at = confirmation_due(day)
+
+
+def _keep_confirmation_tracked(account, today):
+    """A closed account is not asked to confirm; an open one always has a deadline (an
+    account reopened, or one from before the confirmation, is due a year after its last
+    confirmation, or a year from today if it never had one)."""
+    if account.status == Status.CLOSED:
+        account.confirmation_due_at = account.confirmation_next_at = None
+    elif account.confirmation_due_at is None:  # an edit is not a confirmation
+        account.confirmation_due_at = account.confirmation_next_at = confirmation_due(
+            account.confirmed_on or today
+        )
+
+
+def confirm_account(actor, account_id, *, now, may_confirm):
+    """The yearly confirmation: `actor` states that the register's entry is right as it
+    stands. Recorded as one version of the account's history (by the actor, "Uppgifterna
+    bekräftade"); the next is due a year from today. `may_confirm(actor, account)` is the
+    caller's rule of who may (accounts.lifecycle: the account's team). A second
+    confirmation the same day is refused with a reason and changes nothing."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        if not may_confirm(actor, account):
+            raise PermissionDenied(
+                _(
+                    "Uppgifterna bekräftas av den ansvarige, ersättaren eller kontots administratörer."
+                )
+            )
+        if account.status == Status.CLOSED:
+            raise ValidationError({"__all__": _("Kontot är avslutat; det bekräftas inte längre.")})
+        today = timezone.localdate(now)
+        if account.confirmed_on == today:
+            raise ValidationError({"__all__": _("Uppgifterna är redan bekräftade i dag.")})
+        schedule_confirmation(account, today)
+        with _one_history_record(account, actor, now, _site_text(CONFIRMED)):
+            pass
     return account
 
 

@@ -17,3 +17,8 @@ def remind_passive():
 @shared_task(name="accounts.tasks.remind_coverage")
 def remind_coverage():
     return jobs.remind_coverage(timezone.now())
+
+
+@shared_task(name="accounts.tasks.remind_confirmation")
+def remind_confirmation():
+    return jobs.remind_confirmation(timezone.now())

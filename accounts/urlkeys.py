@@ -5,7 +5,8 @@ not matter; other query parameters (Facebook's profile.php?id=…) do. Percent-e
 letters and digits are decoded (`ekdala%62ibliotek` is `ekdalabibliotek`), "." and ".."
 path segments are resolved as a browser resolves them, and a platform's own other host
 names give its main one (`twitter.com/x` is `x.com/x`, `fb.com` is `facebook.com`,
-`youtu.be/ID` is `youtube.com/watch?v=ID`; see HOST_ALIASES).
+`youtu.be/ID` is `youtube.com/watch?v=ID`): those rules are the platform catalogue's
+(accounts.platforms), data the systemadministratör extends.
 
 What a browser would read differently from urllib is refused, never guessed: user
 names and passwords, backslashes, percent-encoded host names. An encoded "/", "?", "#"
@@ -47,18 +48,6 @@ TRACKING_PARAMS = {
     "locale",
 }
 HOST_PREFIXES = ("www.", "m.", "mobile.")
-# A platform's other host names (after HOST_PREFIXES are taken off) and its main one.
-HOST_ALIASES = {
-    "twitter.com": "x.com",
-    "fb.com": "facebook.com",
-    "web.facebook.com": "facebook.com",
-    "mbasic.facebook.com": "facebook.com",
-    "touch.facebook.com": "facebook.com",
-    "instagr.am": "instagram.com",
-    "threads.net": "threads.com",
-}
-# LinkedIn's country hosts (se.linkedin.com) show the same pages as linkedin.com.
-LINKEDIN_COUNTRY = re.compile(r"^[a-z]{2}\.linkedin\.com$")
 # Percent-encoded characters that mean the same decoded (RFC 3986, 2.3 and 6.2.2.2).
 UNRESERVED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
@@ -70,8 +59,10 @@ class InvalidAccountURL(ValueError):
     """The text is not a usable web address; the message says why, in Swedish."""
 
 
-def url_key(raw: str) -> str:
-    """The normalised key of an account URL, e.g. "facebook.com/botkyrkakommun"."""
+def url_key(raw: str, catalogue=None) -> str:
+    """The normalised key of an account URL, e.g. "facebook.com/botkyrkakommun".
+    `catalogue`: the platforms' rules (accounts.platforms.Catalogue), by default the
+    database's."""
     text = (raw or "").strip()
     if not text:
         raise InvalidAccountURL(_("Ange en adress."))
@@ -109,17 +100,20 @@ def url_key(raw: str) -> str:
         if host.startswith(prefix) and host.count(".") >= 2:
             host = host[len(prefix) :]
             break
-    host = "linkedin.com" if LINKEDIN_COUNTRY.match(host) else HOST_ALIASES.get(host, host)
+    if catalogue is None:
+        from .platforms import catalogue as database_catalogue
+
+        catalogue = database_catalogue()
+    host = catalogue.main_host(host)
     path = _remove_dot_segments(re.sub(r"/{2,}", "/", _decode(parts.path)))
     path = path.rstrip("/").lower()
     query = parts.query
-    if host == "youtu.be" and port in (None, 80, 443) and re.fullmatch(r"/[a-z0-9_-]+", path):
+    short = catalogue.short_links.get(host)
+    if short and port in (None, 80, 443) and re.fullmatch(r"/[a-z0-9_-]+", path):
         # youtu.be/ID is the video youtube.com/watch?v=ID (no channel has such an address)
-        host, query, path = (
-            "youtube.com",
-            urlencode({"v": path[1:], **dict(parse_qsl(query))}),
-            "/watch",
-        )
+        value = path[1:]
+        host, path, parameter = short
+        query = urlencode({parameter: value, **dict(parse_qsl(query))})
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port not in (None, 80, 443):

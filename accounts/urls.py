@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/historik/", redaction_views.account_history, name="history"),
     path("<int:pk>/historik/rensa/", redaction_views.redact_history, name="redact_history"),
     path("<int:pk>/aktivitet/", lifecycle_views.attest_activity, name="attest_activity"),
+    path("<int:pk>/bekrafta/", lifecycle_views.confirm, name="confirm"),
     path("<int:pk>/inloggning/", lifecycle_views.attest_credentials, name="attest_credentials"),
     path("<int:pk>/avslut/", lifecycle_views.closure_propose, name="closure_propose"),
     path("avslut/<int:pk>/bekrafta/", lifecycle_views.closure_confirm, name="closure_confirm"),

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +13,11 @@ from django.views.decorators.http import require_GET, require_safe
 from core import csvsafe, pages, registry
 from organisation.models import Unit
 
-from . import access, lifecycle_views, remedies, services
+from . import access, lifecycle_views, platforms, remedies, services
 from .credentials import looks_like_secret
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
-from .models import Account, Platform, Problem, Status
+from .models import Account, Problem, Status
 from .register import PUBLIC_FIELDS, BadFilter, PublicRegister
 from .urlkeys import InvalidAccountURL, url_key
 
@@ -86,6 +87,14 @@ def account_edit(request, pk):
     account, level = access.get_editable_account(request.user, pk)
     form_class = AccountForm if level == access.FULL else AccountDescriptionForm
     form = form_class(request.POST or None, instance=Account.objects.get(pk=account.pk))
+    now = timezone.now()
+    if account.status != Status.CLOSED and lifecycle_views.may_confirm(now)(request.user, account):
+        # The yearly confirmation, given with the changes ("ändra och bekräfta").
+        form.fields["confirm"] = forms.BooleanField(
+            label=_("Uppgifterna stämmer när ändringarna är sparade – bekräfta dem för ett år"),
+            required=False,
+            initial=request.GET.get("bekrafta") == "1",
+        )
     if request.method == "POST" and form.is_valid():
         data = {
             name: form.cleaned_data[name]
@@ -102,7 +111,8 @@ def account_edit(request, pk):
                 fields=services.FULL_FIELDS
                 if level == access.FULL
                 else services.DESCRIPTIVE_FIELDS,
-                now=timezone.now(),
+                now=now,
+                confirm=bool(form.cleaned_data.get("confirm")),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -194,7 +204,7 @@ def public_register(request):
             "count": count,
             "number": number,
             "pages": pages,
-            "platforms": Platform.choices,
+            "platforms": platforms.choices(),
             "units": register.forvaltningar(),
             "selected_platform": platform,
             "selected_unit": unit,
@@ -293,7 +303,15 @@ def _verification(raw):
     register = PublicRegister()
     row, status, closed_on = register.by_url_key(key) or (None, None, None)
     official = status == Status.ACTIVE
-    body = {"url": raw, "normalised": key, "official": official, "account": None}
+    entry = platforms.recognise(key)
+    body = {
+        "url": raw,
+        "normalised": key,
+        "official": official,
+        "account": None,
+        # The platform the address belongs to, as the platform catalogue knows it.
+        "platform": {"slug": entry.slug, "name": entry.name} if entry else None,
+    }
     if row:
         body["account"] = {**row, "status": status, "closed_on": closed_on}
         if official:
@@ -304,6 +322,11 @@ def _verification(raw):
             body["message"] = _("Kontot har varit kommunens men är avslutat.")
         else:
             body["message"] = _("Kontot är kommunens men är inte aktivt just nu.")
+    elif entry:
+        body["message"] = _(
+            "Adressen är ett konto på %(platform)s, men det finns inte bland kommunens "
+            "officiella konton."
+        ) % {"platform": entry.name}
     else:
         body["message"] = _("Adressen finns inte bland kommunens officiella konton.")
     return body, 200

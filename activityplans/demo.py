@@ -6,7 +6,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Kind, Platform
+from accounts import platforms
+from accounts.models import Kind
 from organisation.models import User
 
 from . import routing, services
@@ -35,7 +36,7 @@ PLANS = [
     (
         "medarbetare",
         "Ekdala bibliotek läser",
-        Platform.INSTAGRAM,
+        platforms.INSTAGRAM,
         "",
         "Väcka läslust hos unga vuxna med boktips och bibliotekets evenemang; "
         "Instagram är där målgruppen finns.",
@@ -47,7 +48,7 @@ PLANS = [
     (
         "sara.lind",
         "Bokprat för barn",
-        Platform.YOUTUBE,
+        platforms.YOUTUBE,
         "https://www.youtube.com/@bokpratekdala",
         "Korta boktips för barn och föräldrar som komplement till sagostunderna.",
         "Barn 6–12 år och deras föräldrar",
@@ -58,7 +59,7 @@ PLANS = [
     (
         "eva.berg",
         "Kulturhuset scen",
-        Platform.TIKTOK,
+        platforms.TIKTOK,
         "https://www.tiktok.com/@kulturhusetscen",
         "Visa scenprogrammet för en yngre publik och få fler att köpa biljett.",
         "Unga 15–25 år",
@@ -69,7 +70,7 @@ PLANS = [
     (
         "omar.haddad",
         "Fritidsgårdarna på Threads",
-        Platform.THREADS,
+        platforms.THREADS,
         "https://www.threads.net/@fritidekdala",
         "Dialog med unga om fritidsgårdarnas program och öppettider.",
         "Unga 13–19 år",
@@ -121,7 +122,7 @@ def seed(*, now, stdout=None):
                 "applicant": person,
                 "unit": person.unit,
                 "assignment": Assignment.MONITORING,
-                "platform": Platform.LINKEDIN,
+                "platform": platforms.LINKEDIN,
                 "purpose": "Följa skolutvecklingsdebatten och andra skolors erfarenheter.",
             },
             now=now,

@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import platforms
 from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
 from accounts.models import Account, Status
 from accounts.widgets import GroupedPersonSelect
@@ -23,6 +24,11 @@ class PlanForm(forms.ModelForm):
         required=False,
         assume_scheme="https",
         help_text=Plan._meta.get_field("url").help_text,
+    )
+    platform = forms.ChoiceField(
+        label=_("Plattform"),
+        required=False,
+        choices=lambda: [("", _("Välj plattform")), *platforms.choices()],
     )
     administrators = PeopleChoiceField(
         label=_("Administratörer"),
@@ -106,9 +112,6 @@ class PlanForm(forms.ModelForm):
         self.fields["account"].help_text = _("Bara om du ska ta över ett konto som redan finns.")
         self.fields["account"].empty_label = _("Välj konto")
         self.fields["substitute"].empty_label = _("Välj ersättare")
-        self.fields["platform"].choices = [("", _("Välj plattform"))] + [
-            choice for choice in self.fields["platform"].choices if choice[0]
-        ]
         self.fields["account_kind"].choices = [
             choice for choice in self.fields["account_kind"].choices if choice[0]
         ]

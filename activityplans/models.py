@@ -14,7 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Kind, Platform
+from accounts.models import Account, Kind
+from accounts.platforms import name_of as platform_name
+from accounts.platforms import validate_platform
 from core.events import Event, action_field
 from core.records import Kept, KeptQuerySet
 from organisation.deputies import Deputies
@@ -169,7 +171,9 @@ class Plan(Kept):
             "Ambassadör på personligt konto godkänns av din chef."
         ),
     )
-    platform = models.CharField(_("plattform"), max_length=20, choices=Platform.choices, blank=True)
+    platform = models.CharField(
+        _("plattform"), max_length=20, blank=True, validators=[validate_platform]
+    )
     account_kind = models.CharField(
         _("typ av konto"),
         max_length=20,
@@ -324,6 +328,9 @@ class Plan(Kept):
                 condition=Q(escalate_at__isnull=False),
             ),
         ]
+
+    def get_platform_display(self):
+        return platform_name(self.platform) if self.platform else ""
 
     def __str__(self):
         return f"{self.reference or _('Utkast')}: {self.title}"

@@ -73,7 +73,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Account, Kind, Platform, Status  # noqa: E402
+from accounts import platforms  # noqa: E402
+from accounts.models import Account, Kind, Status  # noqa: E402
 from accounts.urlkeys import url_key  # noqa: E402
 from moderation import jobs  # noqa: E402
 from moderation.models import Item, PendingReminder  # noqa: E402
@@ -163,7 +164,7 @@ def seed():
         if url not in have:
             new.append(
                 Account(
-                    platform=Platform.FACEBOOK_PAGE,
+                    platform=platforms.FACEBOOK_PAGE,
                     display_name=f"Benchkonto {n:04d}",
                     url=url,
                     url_key=url_key(url),

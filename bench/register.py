@@ -62,7 +62,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from accounts.models import Account, Kind, Platform, Status  # noqa: E402
+from accounts.models import Account, Kind, Status  # noqa: E402
+from accounts.platforms import SEED as PLATFORM_SEED  # noqa: E402
 from accounts.urlkeys import url_key  # noqa: E402
 from organisation.models import Unit, User  # noqa: E402
 
@@ -149,7 +150,7 @@ def seed():
         users.append(user)
 
     rnd = random.Random(2024)
-    platforms = list(Platform.values)
+    platforms = [slug for slug, _name, *_rules in PLATFORM_SEED]
     kinds = list(Kind.values)
     start = datetime.date(2012, 1, 1)
     registered = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)  # fixed: reruns alike

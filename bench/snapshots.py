@@ -151,7 +151,8 @@ def setup():
 
 def seed(accounts):
     """A kommun, a unit with a responsible person, and `accounts` active accounts."""
-    from accounts.models import Account, Platform, Status
+    from accounts import platforms
+    from accounts.models import Account, Status
     from accounts.urlkeys import url_key
     from organisation.models import Role, RoleAssignment, Unit, User
 
@@ -185,7 +186,7 @@ def seed(accounts):
             continue
         rows.append(
             Account(
-                platform=Platform.FACEBOOK_PAGE,
+                platform=platforms.FACEBOOK_PAGE,
                 display_name=f"Biblioteket i Älvsjö {i:04d}",
                 handle=f"@bibliotek{i}",
                 url=url,

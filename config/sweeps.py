@@ -89,6 +89,12 @@ SWEEPS = [
         every=6 * 60 * 60,
     ),
     Sweep(
+        name="accounts.remind_confirmation",
+        job="accounts.jobs.remind_confirmation",
+        task="accounts.tasks.remind_confirmation",
+        every=60 * 60,
+    ),
+    Sweep(
         name="retention.gallra",
         job="retention.jobs.gallra",
         task="retention.tasks.gallra",

@@ -39,6 +39,10 @@ class TodoItem:
     due_at: datetime.datetime
     detail: str = ""
     urgency: str = ""  # OVERDUE, SOON or "" (the row's coloured label)
+    # A one-click action beside the row: a POST to `action_url` (which returns to "Att
+    # göra"), labelled `action_label`; empty for rows that are done on their own page.
+    action_label: str = ""
+    action_url: str = ""
 
     def __post_init__(self):
         if isinstance(self.due_at, datetime.date) and not isinstance(

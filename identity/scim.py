@@ -8,6 +8,10 @@ a SCIM error document and changes nothing. Each request is one transaction.
   accounts are not the directory's and are not shown.
 - `active: false` and DELETE deactivate through organisation.services.deactivate_user
   (which opens the handover); nothing is deleted. `active: true` reactivates.
+- A Group's members get the roles the group mappings (identity.GroupMapping) give the
+  group, through the same service as a sign-in (identity.signin.apply_directory_groups,
+  recorded in each person's history with the cause); a member removed (or the group
+  deleted) loses the roles no other of their groups gives.
 - The enterprise extension's `department` is the name of a unit: it becomes the
   person's unit. `manager` is the SCIM id of the person's chef: it is kept on the
   person's DirectoryEntry, and the manager is given the chef role in the person's unit
@@ -36,6 +40,7 @@ from organisation.models import PersonEvent, Role, RoleAssignment, Unit, User
 from organisation.services import DIRECTORY_SOURCE, deactivate_user, reactivate_user
 
 from .models import DirectoryEntry, DirectoryGroup, ScimToken
+from .signin import apply_directory_groups
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -658,7 +663,7 @@ def _group_state(body, state):
     return state
 
 
-def save_group(group, state):
+def save_group(group, state, *, now):
     if not state.get("displayname"):
         raise invalid("displayName is required.")
     clash = DirectoryGroup.objects.filter(display_name__iexact=state["displayname"])
@@ -667,9 +672,19 @@ def save_group(group, state):
     group.display_name, group.external_id = state["displayname"], state["externalid"]
     if group.scim_id is None:
         group.scim_id = uuid.uuid4()
+    before = set(group.members.values_list("pk", flat=True)) if group.pk else set()
     group.save()
     group.members.set(state["members"])
+    # Everyone in it before or now: a renamed group may match another mapping.
+    _apply_group_roles(before | set(state["members"]), now)
     return group
+
+
+def _apply_group_roles(user_ids, now):
+    """The roles of the people who joined or left a group follow the group mappings
+    (identity.signin.apply_directory_groups), in the request's transaction."""
+    for person in User.objects.filter(pk__in=user_ids).order_by("pk"):
+        apply_directory_groups(person, now=now)
 
 
 def _get_group(pk, *, lock=False):
@@ -697,7 +712,7 @@ def groups(request, *, body, now):
         return paginate(request, queryset, lambda group: group_resource(request, group))
     _check_schemas(body, {CORE_GROUP}, CORE_GROUP)
     state = _group_state(body, {"displayname": "", "externalid": "", "members": []})
-    group = save_group(DirectoryGroup(), state)
+    group = save_group(DirectoryGroup(), state, now=now)
     resource = group_resource(request, group)
     return scim_response(resource, status=201, location=resource["meta"]["location"])
 
@@ -708,8 +723,10 @@ def group(request, pk, *, body, now):
         return scim_response(group_resource(request, _get_group(pk)))
     target = _get_group(pk, lock=True)
     if request.method == "DELETE":
+        former = set(target.members.values_list("pk", flat=True))
         target.members.clear()
         target.delete()
+        _apply_group_roles(former, now)
         return HttpResponse(status=204)
     state = {
         "displayname": target.display_name,
@@ -721,7 +738,7 @@ def group(request, pk, *, body, now):
         state = _group_state(body, {"displayname": "", "externalid": "", "members": []})
     else:
         patch_group(state, body)
-    save_group(target, state)
+    save_group(target, state, now=now)
     return scim_response(group_resource(request, _get_group(pk)))
 
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from organisation.models import Role, Unit, UnmappedSignIn
+from organisation.services import apply_sign_in
 
 from .models import GroupMapping
 
@@ -59,6 +60,55 @@ def removed_cause(source):
     }
 
 
+def directory_cause(source):
+    return _("katalogen (SCIM), grupp %(group)s") % {"group": source}
+
+
+def directory_removed_cause(source):
+    return _("katalogen (SCIM), personen är inte längre med i grupp %(group)s") % {"group": source}
+
+
+def mapped_roles(groups):
+    """(unit, role) -> source (the mapping's label) for the groups named in `groups`
+    (object ids or names, any letter case), as the GroupMappings give them."""
+    keys = {g.strip().lower() for g in groups if g and g.strip()}
+    mappings = (
+        GroupMapping.objects.annotate(key=Lower("group"))
+        .filter(key__in=keys)
+        .select_related("unit")
+        .order_by("group", "pk")
+    )
+    roles = {}
+    for mapping in mappings:
+        roles.setdefault((mapping.unit, mapping.role), mapping.label)
+    return roles
+
+
+def apply_directory_groups(user, *, now):
+    """After the directory changed a group's members: the roles `user`'s groups give,
+    applied through the same service as a sign-in (organisation.services.apply_sign_in),
+    each change recorded in the person's history with its cause. A role a group gave is
+    removed when the person is no longer in a group that gives it; roles given by hand,
+    by the unit claim at sign-in and by the directory's `manager` are left alone."""
+    return apply_sign_in(
+        user,
+        roles=directory_roles(user),
+        now=now,
+        removed_cause=directory_removed_cause,
+        leave_sources=(UNIT_SOURCE,),
+    )
+
+
+def directory_roles(user):
+    """The roles the directory's groups (SCIM Groups, identity.models.DirectoryGroup)
+    give `user` through the same GroupMappings as a sign-in: a mapping names a group by
+    its object id (the directory's externalId, or its SCIM id) or its name."""
+    groups = []
+    for group in user.directory_groups.all():
+        groups += [group.display_name, group.external_id, str(group.scim_id)]
+    return {key: (source, directory_cause(source)) for key, source in mapped_roles(groups).items()}
+
+
 def claimed_unit(claims):
     """The unit the unit claim names (by name, any letter case), if exactly one has it."""
     names = claim_list(claims, settings.OIDC_UNIT_CLAIM)
@@ -84,18 +134,10 @@ def decide(claims):
                 "tilldelade Kanalkoll."
             ),
         )
-    groups = {g.strip().lower() for g in claim_list(claims, groups_claim) if g.strip()}
-    mappings = (
-        GroupMapping.objects.annotate(key=Lower("group"))
-        .filter(key__in=groups)
-        .select_related("unit")
-        .order_by("group", "pk")
-    )
-    roles = {}
-    for mapping in mappings:
-        roles.setdefault(
-            (mapping.unit, mapping.role), (mapping.label, granted_cause(mapping.label))
-        )
+    roles = {
+        key: (source, granted_cause(source))
+        for key, source in mapped_roles(claim_list(claims, groups_claim)).items()
+    }
     if roles:
         return Decision(roles, unit)
     kommun = Unit.objects.kommun()

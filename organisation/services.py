@@ -75,7 +75,9 @@ def _role_data(unit, role):
     return {"role": role, "unit": unit.pk, "unit_name": unit.name}
 
 
-def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cause):
+def apply_sign_in(
+    user, *, roles, unit=None, link_subject=None, now, removed_cause, leave_sources=()
+):
     """What a sign-in through the kommun's identity provider says about `user`, applied
     in one transaction and recorded in the person's history (PersonEvent), each change
     with its cause.
@@ -83,7 +85,9 @@ def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cau
     `roles` maps (unit, role) to (source, cause): the roles the person's groups give
     now. A role missing is granted (marked with its source); a role granted at an
     earlier sign-in that no group gives any more is removed (`removed_cause(source)` its
-    comment); roles given by hand are left alone. `unit`, when given, becomes the
+    comment); roles given by hand are left alone, and so are those whose source starts
+    with one of `leave_sources` (the directory's groups, identity.scim, leave the role
+    a unit claim gave at sign-in alone). `unit`, when given, becomes the
     person's own unit. `link_subject` links the person to the provider's subject: from
     then on they sign in only through it (their local password is made unusable).
     Returns the number of changes recorded."""
@@ -127,8 +131,8 @@ def apply_sign_in(user, *, roles, unit=None, link_subject=None, now, removed_cau
         for key, held in sorted(current.items()):
             # A chef role the directory gives (SCIM `manager`) follows the directory, not
             # the groups of a sign-in.
-            directory = held.sign_in_source.startswith(DIRECTORY_SOURCE)
-            if held.sign_in_source and not directory and key not in wanted:
+            left = held.sign_in_source.startswith((DIRECTORY_SOURCE, *leave_sources))
+            if held.sign_in_source and not left and key not in wanted:
                 held.delete()
                 record(
                     PersonEvent.Action.ROLE_REMOVED,

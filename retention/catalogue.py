@@ -160,6 +160,12 @@ TYPES = [
         always_kept=True,
     ),
     _t("accounts.passiverule", _("Regler för passiva konton"), REGISTER),
+    _t(
+        "accounts.platform",
+        _("Plattformskatalogen"),
+        REGISTER,
+        note=_("Systemadministratörens inställning; kontona anger sin plattform med kortnamnet."),
+    ),
     _t("accounts.attestation", _("Intyganden om aktivitet och inloggning"), REGISTER),
     _t(
         "accounts.usedlink",

@@ -1,7 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Account, Kind, Platform, Status
+from accounts import platforms
+from accounts.models import Account, Kind, Status
 from organisation.models import Role, RoleAssignment, Unit, User
 
 
@@ -35,7 +36,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Account
 
-    platform = Platform.FACEBOOK_PAGE
+    platform = platforms.FACEBOOK_PAGE
     display_name = factory.Sequence(lambda n: f"Konto {n}")
     handle = factory.Sequence(lambda n: f"@konto{n}")
     url = factory.Sequence(lambda n: f"https://www.facebook.com/konto{n}")
@@ -92,7 +93,7 @@ def plan_data(**overrides):
 
     return {
         "assignment": Assignment.NEW_ACCOUNT,
-        "platform": Platform.INSTAGRAM,
+        "platform": platforms.INSTAGRAM,
         "account_kind": Kind.SERVICE,
         "account_name": f"Biblioteket läser {n}",
         "url": f"https://www.instagram.com/biblioteketlaser{n}",

@@ -152,6 +152,7 @@ TABLE = [
     ("/franvaro/", SIGNED_IN),
     ("/admin/", ADMIN_SITE),
     ("/admin/accounts/account/", ADMIN_SITE),
+    ("/admin/accounts/platform/", ADMIN_SITE),  # the platform catalogue
     ("/planer/", SIGNED_IN),
     ("/planer/ny/", SIGNED_IN),
     ("/planer/{draft}/", DRAFT_VIEW),
@@ -241,6 +242,8 @@ POST_TABLE = [
     ("/arkiv/konto/{account_pk}/ta/", {}, SNAPSHOT_TAKE),
     ("/konton/{account}/aktivitet/", {"activity_on": "2026-01-02"}, TEAM_ATTESTS),
     ("/konton/{account}/inloggning/", {}, TEAM_ATTESTS),
+    # The yearly confirmation of the entry: its team, as the attestations.
+    ("/konton/{account}/bekrafta/", {}, TEAM_ATTESTS),
     ("/konton/{account}/avslut/", {"reason": "Ingen aktivitet."}, CLOSURE_PROPOSE),
     ("/konton/avslut/{closure}/bekrafta/", {}, CLOSURE_CONFIRM),
     ("/konton/avslut/{closure}/steg/", {"step": "links"}, CLOSURE_STEP),
@@ -484,7 +487,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     if role != "anonymous":
         client.force_login(getattr(org.people, role))
         assert client.get(url).status_code == 405
-    from accounts.models import Attestation, Closure
+    from accounts.models import Account, Attestation, Closure
     from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
     from retention.models import Hold
@@ -502,6 +505,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
             Attestation.objects.count(),
             closures,
             Hold.objects.filter(lifted_at__isnull=False).count(),
+            list(Account.objects.order_by("pk").values_list("confirmed_on", flat=True)),
         )
 
     before = counts()

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from accounts.models import Account, Platform, Status
+from accounts import platforms
+from accounts.models import Account, Status
 from activityplans.models import Plan, State
 
 from .factories import make_plan
@@ -113,7 +114,7 @@ def test_plan_from_employee_to_register(desk, live_server, org, colleague):
     expect(applicant.get_by_label("Mätbara mål")).to_be_visible()
     expect(applicant.get_by_label("Konto i registret som ska tas över")).to_be_hidden()
 
-    applicant.get_by_label("Plattform", exact=True).select_option(Platform.INSTAGRAM.value)
+    applicant.get_by_label("Plattform", exact=True).select_option(platforms.INSTAGRAM)
     applicant.get_by_label("Kontots namn").fill("Biblioteket läser")
     applicant.get_by_label("Användarnamn").fill("@testbylaser")
     applicant.get_by_label("Adress (URL)").fill("https://www.instagram.com/testbylaser")

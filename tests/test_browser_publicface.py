@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from accounts.models import Platform
+from accounts import platforms
 
 from .factories import AccountFactory
 from .test_browser import (  # noqa: F401 (fixtures used by name)
@@ -41,13 +41,13 @@ def public_accounts(org):
     common = {"unit": org.bibliotek, "responsible": org.people.medarbetare}
     AccountFactory(
         display_name="Biblioteket på Instagram",
-        platform=Platform.INSTAGRAM,
+        platform=platforms.INSTAGRAM,
         url="https://www.instagram.com/testbybibliotek",
         **common,
     )
     AccountFactory(
         display_name="Testby på Mastodon",
-        platform=Platform.MASTODON,
+        platform=platforms.MASTODON,
         url="https://mastodon.example/@testby",
         **common,
     )

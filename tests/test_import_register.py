@@ -92,6 +92,10 @@ def test_confirming_imports_with_history_and_real_activity_and_a_second_import_c
     assert skolan.last_activity_on == datetime.date(2026, 10, 1)
     kultur = Account.objects.get(display_name="Kulturens Facebook")
     assert kultur.last_activity_on == datetime.date(2026, 11, 1)  # the date given at import
+    # The import's day is the first yearly confirmation: none is due for a year.
+    today = timezone.localdate()
+    assert skolan.confirmed_on == kultur.confirmed_on == today
+    assert skolan.confirmation_due_at > timezone.now() + datetime.timedelta(days=364)
     record = skolan.history.get()
     assert record.history_change_reason == "Import av kontoregistret: register.csv"
     assert record.history_user == org.people.kommunikationsavdelningen

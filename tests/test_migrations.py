@@ -132,6 +132,11 @@ REVIEWED = {
     ("moderation", "0003_reminder_batch_entries"):
         "reminder batches not yet sent: a handful at most (a sweep's batches are sent within "
         "minutes); the entries' table is new",
+    ("accounts", "0003_yearly_confirmation"):
+        "accounts: thousands of rows at most; two partial indexes on new, nullable columns "
+        "and one UPDATE per open account, about a second in all",
+    ("accounts", "0004_platform_catalogue"):
+        "the index of the new platform table's slug (a dozen rows)",
 }  # fmt: skip
 
 

@@ -16,9 +16,9 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from rdflib import BNode, Graph, Literal, URIRef, namespace
 
-from accounts import dcat, lifecycle
+from accounts import dcat, lifecycle, platforms
 from accounts import services as account_services
-from accounts.models import Platform, Status
+from accounts.models import Status
 from accounts.openapi import OPENAPI
 from activityplans.models import State as PlanState
 from archive import services as archive_services
@@ -351,13 +351,13 @@ def test_privacy_notice_per_account_or_the_kommuns(client, org, account):
     assert 'href="https://www.testby.example/bibliotekets-integritet"' in html
     assert "Så behandlas personuppgifter" in html
     csv = client.get("/register.csv").getvalue().decode()
-    assert csv.splitlines()[0].endswith(",privacy_url")
+    assert csv.splitlines()[0].endswith(",privacy_url,confirmed_on")
 
 
 def test_mastodon_accounts_link_back_with_rel_me(client, org):
     AccountFactory(
         display_name="Testby på Mastodon",
-        platform=Platform.MASTODON,
+        platform=platforms.MASTODON,
         url="https://mastodon.example/@testby",
         unit=org.bibliotek,
         responsible=org.people.medarbetare,

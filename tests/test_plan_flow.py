@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Account, Kind, Platform, Status
+from accounts import platforms
+from accounts.models import Account, Kind, Status
 from activityplans import routing, services, todo
 from activityplans.models import Action, Assignment, Evaluation, Plan, PlanEvent, State
 from notifications.models import Notification
@@ -63,7 +64,7 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
         me,
         {
             "assignment": Assignment.NEW_ACCOUNT,
-            "platform": Platform.INSTAGRAM,
+            "platform": platforms.INSTAGRAM,
             "account_name": "Biblioteket läser",
         },
         now=now,
@@ -152,7 +153,7 @@ def test_whole_flow_from_draft_to_the_register(org, colleague):
     assert account.plan_reference == plan.reference
     assert account.display_name == "Biblioteket läser"
     assert account.url == "https://www.instagram.com/biblioteketlaser"
-    assert account.platform == Platform.INSTAGRAM and account.kind == Kind.SERVICE
+    assert account.platform == platforms.INSTAGRAM and account.kind == Kind.SERVICE
     assert account.unit == org.bibliotek
     assert account.responsible == me and account.substitute == colleague
     assert set(account.administrators.all()) == {me, colleague, p.kommunikator}
@@ -420,7 +421,7 @@ def test_monitoring_only_informs_the_chef(org):
     p = org.people
     plan = services.create_draft(
         p.medarbetare,
-        {"assignment": Assignment.MONITORING, "platform": Platform.LINKEDIN},
+        {"assignment": Assignment.MONITORING, "platform": platforms.LINKEDIN},
         now=timezone.now(),
     )
     with pytest.raises(ValidationError) as exc:
@@ -448,7 +449,7 @@ def test_an_ambassador_needs_only_the_chef_and_the_statement(org, colleague):
         p.medarbetare,
         colleague,
         assignment=Assignment.AMBASSADOR,
-        platform=Platform.LINKEDIN,
+        platform=platforms.LINKEDIN,
         account_name="Bibliotekarien på LinkedIn",
         url="",
         ambassador_statement=False,
@@ -486,7 +487,7 @@ def test_taking_over_an_existing_account_updates_it(org, colleague):
         p.medarbetare,
         colleague,
         assignment=Assignment.TAKEOVER,
-        platform=Platform.FACEBOOK_PAGE,
+        platform=platforms.FACEBOOK_PAGE,
         account_name="",
         url="",
     )

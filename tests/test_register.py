@@ -10,6 +10,7 @@ from organisation.models import Unit
 from .factories import AccountFactory, UserFactory
 
 
+@pytest.mark.django_db  # the platforms' host rules are the catalogue's (accounts.platforms)
 @pytest.mark.parametrize(
     "raw",
     [
@@ -25,6 +26,7 @@ def test_url_variants_share_one_key(raw):
     assert url_key(raw) == "instagram.com/testbybibliotek"
 
 
+@pytest.mark.django_db
 def test_meaningful_query_parameters_are_kept():
     assert (
         url_key("https://www.facebook.com/profile.php?id=123&ref=bookmarks")
@@ -215,6 +217,7 @@ def test_open_data_rows_carry_each_public_field(client, org, account):
         "opened_on": "2020-02-29",
         "last_archived_on": "2024-07-01",
         "privacy_url": None,  # neither the account's own nor the kommun's is set
+        "confirmed_on": None,  # made without the services: never confirmed
     }
     library = rows["Biblioteket i Testby"]
     assert library["forvaltning"] == "Kultur- och fritidsförvaltningen"

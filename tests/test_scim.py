@@ -380,3 +380,120 @@ def test_scim2_tester_compliance(live_server, org):
     checked = {result.title for result in results if result.status == Status.SUCCESS}
     assert {"object_creation", "object_deletion", "check_replace_attribute"} <= checked
     assert results and not failures, failures
+
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def _roles(user):
+    return set(user.role_assignments.values_list("unit__name", "role"))
+
+
+def test_group_membership_grants_and_removes_the_mapped_role(scim, org):
+    """A SCIM Group's members get the role its GroupMapping gives, through the sign-in's
+    service and with the cause in the person's history; a member removed, or the group
+    deleted, loses it; roles given by hand stay."""
+    from identity.models import GroupMapping
+
+    p = org.people
+    GroupMapping.objects.create(
+        group="obj-kommunikatorer", role=Role.KOMMUNIKATOR, unit=org.utbildning, note="Komm"
+    )
+    GroupMapping.objects.create(group="Bibliotekschefer", role=Role.CHEF, unit=org.bibliotek)
+    before = _roles(p.medarbetare)
+    response = scim(
+        "POST",
+        "Groups",
+        {
+            "schemas": [GROUP],
+            "displayName": "Kommunikatörer i Utbildning",
+            "externalId": "OBJ-kommunikatorer",  # the mapping names the object id
+            "members": [{"value": str(p.medarbetare.pk)}, {"value": str(p.outsider.pk)}],
+        },
+    )
+    assert response.status_code == 201, response.content
+    gid = response.json()["id"]
+    assert _roles(p.medarbetare) == before | {("Utbildningsförvaltningen", Role.KOMMUNIKATOR)}
+    held = p.medarbetare.role_assignments.get(role=Role.KOMMUNIKATOR)
+    assert held.sign_in_source == "obj-kommunikatorer (Komm)"
+    event = PersonEvent.objects.filter(person=p.medarbetare).latest("pk")
+    assert event.action == PersonEvent.Action.ROLE_GRANTED
+    assert "katalogen (SCIM)" in event.comment and "obj-kommunikatorer" in event.comment
+    assert event.data["role"] == Role.KOMMUNIKATOR
+    # A second identical PUT changes nothing and records nothing.
+    events = PersonEvent.objects.count()
+    scim(
+        "PUT",
+        f"Groups/{gid}",
+        {
+            "schemas": [GROUP],
+            "displayName": "Kommunikatörer i Utbildning",
+            "externalId": "OBJ-kommunikatorer",
+            "members": [{"value": str(p.medarbetare.pk)}, {"value": str(p.outsider.pk)}],
+        },
+    )
+    assert PersonEvent.objects.count() == events
+    # Removing a member removes the role, with the cause.
+    response = scim(
+        "PATCH",
+        f"Groups/{gid}",
+        {
+            "schemas": [PATCH_OP],
+            "Operations": [
+                {"op": "remove", "path": f'members[value eq "{p.medarbetare.pk}"]'},
+            ],
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert _roles(p.medarbetare) == before
+    event = PersonEvent.objects.filter(person=p.medarbetare).latest("pk")
+    assert event.action == PersonEvent.Action.ROLE_REMOVED
+    assert "inte längre med i grupp" in event.comment
+    assert ("Utbildningsförvaltningen", Role.KOMMUNIKATOR) in _roles(p.outsider)
+    # Deleting the group removes it from the rest.
+    assert scim("DELETE", f"Groups/{gid}").status_code == 204
+    assert ("Utbildningsförvaltningen", Role.KOMMUNIKATOR) not in _roles(p.outsider)
+    assert ("Skolan", Role.MEDARBETARE) in _roles(p.outsider)  # given by hand: kept
+
+
+def test_a_group_named_by_its_display_name_and_a_bad_member_saves_nothing(scim, org):
+    from identity.models import GroupMapping
+
+    p = org.people
+    GroupMapping.objects.create(group="bibliotekschefer", role=Role.CHEF, unit=org.bibliotek)
+    response = scim(
+        "POST",
+        "Groups",
+        {"schemas": [GROUP], "displayName": "Bibliotekschefer", "members": []},
+    )
+    gid = response.json()["id"]
+    state = snapshot()
+    assert_error(
+        scim(
+            "PATCH",
+            f"Groups/{gid}",
+            {
+                "schemas": [PATCH_OP],
+                "Operations": [
+                    {
+                        "op": "add",
+                        "path": "members",
+                        "value": [{"value": str(p.outsider.pk)}, {"value": "999999"}],
+                    }
+                ],
+            },
+        ),
+        400,
+    )
+    assert snapshot() == state
+    scim(
+        "PATCH",
+        f"Groups/{gid}",
+        {
+            "schemas": [PATCH_OP],
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": str(p.outsider.pk)}]}
+            ],
+        },
+    )
+    assert ("Biblioteket", Role.CHEF) in _roles(p.outsider)

@@ -55,5 +55,8 @@ def test_the_demo_kommun_works_on_the_day_it_is_seeded(settings, media):
         # The first sweeps: reminders only, no proposal to close "despite a reminder".
         assert account_jobs.remind_passive(now) == len(passive)
         assert not Notification.objects.filter(kind="account_passive_close").exists()
+        # One yearly confirmation lapsed on purpose: reminded, not escalated at once.
+        assert account_jobs.remind_confirmation(now) == 1
+        assert not Notification.objects.filter(kind="account_confirm_escalate").exists()
         archive_jobs.remind_uploads(now)
         assert not Notification.objects.filter(kind="snapshot_upload_escalation").exists()

@@ -11,6 +11,10 @@ from accounts.urlkeys import InvalidAccountURL, url_key
 
 from .factories import AccountFactory
 
+# The platforms' rules (other host names, short links) are the catalogue's, in the
+# database (accounts.platforms).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     ("raw", "key"),

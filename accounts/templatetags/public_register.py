@@ -12,7 +12,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.models import Kind, Platform
+from accounts import platforms
+from accounts.models import Kind
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ register = template.Library()
 def rel_of(row):
     """Mastodon shows an account as verified when the page it links to links back with
     rel="me"; the register is that page for the kommun's Mastodon accounts."""
-    if row["platform"] == Platform.MASTODON:
+    if row["platform"] == platforms.MASTODON:
         return "me noopener"
     return "noopener noreferrer"
 
@@ -32,6 +33,7 @@ def register_rows(rows):
     audience_label = escape(_("Målgrupp:"))
     responsible_label = escape(_("Ansvarig och kontakt"))
     archived_label = escape(_("Senast arkiverat"))
+    confirmed_label = escape(_("Uppgifterna bekräftade"))
     privacy_label = escape(_("Så behandlas personuppgifter"))
     privacy_for = escape(_("för"))
     ambassador = escape(_("Ambassadör i tjänsten"))
@@ -68,6 +70,7 @@ def register_rows(rows):
             f'<td><span class="cell-label">{responsible_label}</span>'
             f"{escape(f'{person}, {function}' if person else function)}{contact}</td>"
             f'<td><span class="cell-label">{archived_label}</span>{escape(row["last_archived_on"] or "–")}</td>'
+            f'<td><span class="cell-label">{confirmed_label}</span>{escape(row["confirmed_on"] or "–")}</td>'
             "</tr>"
         )
 
