@@ -117,6 +117,13 @@ ARCHIVE_ACTS = {role: 403 for role in ROLES} | {
     "arkivarie": 302,
 }
 ARCHIVE_NOT_FOUND = ARCHIVE_ONLY | {role: 404 for role, code in ARCHIVE_ONLY.items() if code == 200}
+# Requests for allmänna handlingar: the register is seen by its handlers (registrator,
+# kommunikationsavdelningen, kommunikationschef; the registrator in test_disclosure.py)
+# and kommunarkivet; a request is received and handled by the handlers only.
+REQUESTS_VIEW = ARCHIVE_ONLY
+REQUESTS_HANDLE = REQUESTS_VIEW | {"arkivarie": 403}
+REQUESTS_ACT = ARCHIVE_ACTS | {"arkivarie": 403}
+REQUESTS_NOT_FOUND = ARCHIVE_NOT_FOUND
 HANDOVER_VIEW = NOBODY | {
     "kommunikator": 200,
     "kommunikationschef": 200,
@@ -222,6 +229,17 @@ TABLE = [
     ("/arkiv/sparr/ny/", ARCHIVE_ONLY),
     ("/arkiv/sparr/{hold}/", ARCHIVE_ONLY),
     ("/arkiv/sparr/999999/", ARCHIVE_NOT_FOUND),
+    ("/handlingar/", REQUESTS_VIEW),
+    ("/handlingar/?state=granskas&q=oktober", REQUESTS_VIEW),
+    ("/handlingar/ny/", REQUESTS_HANDLE),
+    ("/handlingar/{disclosure}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/sok/?text=ring", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/handling/{covered}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/beslut.pdf", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/paket.zip", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/9/", REQUESTS_NOT_FOUND),
+    ("/handlingar/999999/", REQUESTS_NOT_FOUND),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -246,6 +264,7 @@ POST_TABLE = [
     ("/konton/avslut/{closure}/steg/", {"step": "links"}, CLOSURE_STEP),
     ("/konton/avslut/{closure}/avbryt/", {}, CLOSURE_CANCEL),
     ("/arkiv/sparr/{hold}/hav/", {"reason": "Ärendet är avslutat."}, ARCHIVE_ACTS),
+    ("/handlingar/{received}/{step}/", {"expected_state": "mottagen"}, REQUESTS_ACT),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -267,6 +286,11 @@ PLACEHOLDERS = {
     "{record_type}": "<str:key>",
     "{protocol}": "<int:pk>",
     "{hold}": "<int:pk>",
+    "{disclosure}": "<int:pk>",
+    "{received}": "<int:pk>",
+    "{covered}": "<int:covered_pk>",
+    "{number}": "<int:number>",
+    "{step}": "<slug:action>",
     "{scim_schema}": "<str:uri>",
     "{scim_type}": "<str:name>",
     "{scim_user}": "<str:pk>",
@@ -337,6 +361,8 @@ def _fill(url, request, account):
         ).pk
     if "{record_type}" in url or "{protocol}" in url or "{hold}" in url:
         values |= _retention(request, account)
+    if "{disclosure}" in url or "{received}" in url:
+        values |= _disclosure(request, account)
     if "{scim_" in url:
         from identity.models import DirectoryGroup
         from identity.scim import CORE_USER
@@ -387,6 +413,32 @@ def _retention(request, account):
         people.arkivarie, reason="jo", description="JO granskar", account=account, now=now
     )
     return {"record_type": "moderation.checkin", "protocol": outcome.protocol.pk, "hold": hold.pk}
+
+
+def _disclosure(request, account):
+    """A request with one decision that masks an item and releases a sealed snapshot
+    (decision document and bundle), and a request just received."""
+    from core.workflow import perform
+    from disclosure.models import Do
+
+    from .disclosure_helpers import item, new_request, sealed_snapshot
+
+    request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
+    handler = request.getfixturevalue("org").people.kommunikationsavdelningen
+    now = timezone.now()
+    decided = new_request(handler, now)
+    question, snapshot = item(account, now), sealed_snapshot(account)
+    records = [("moderation.item", question.pk), ("archive.snapshot", snapshot.pk)]
+    perform(handler, decided, Do.ATTACH, expected_state=None, now=now, records=records)
+    first, second = decided.covered.all()
+    perform(handler, decided, Do.REVIEW, expected_state=None, now=now, covered=first.pk,
+            outcome="maskeras", masks=["070-123 45 67"], provision="OSL 21 kap. 7 §")  # fmt: skip
+    perform(handler, decided, Do.REVIEW, expected_state=None, now=now, covered=second.pk,
+            outcome="lamnas_ut")  # fmt: skip
+    perform(handler, decided, Do.DECIDE, expected_state=None, now=now)
+    received = new_request(handler, now)
+    return {"disclosure": decided.pk, "covered": first.pk, "number": 1, "received": received.pk,
+            "step": "start"}  # fmt: skip
 
 
 def _lifecycle(request, account):
@@ -446,6 +498,7 @@ def _sealed_snapshot(request, account):
 def no_pdf_rendering(monkeypatch):
     """Access is under test here, not rendering (test_plan_pdf renders for real)."""
     monkeypatch.setattr("activityplans.views.render_pdf", lambda *args, **kwargs: b"%PDF-")
+    monkeypatch.setattr("disclosure.release.render_pdf", lambda *args, **kwargs: b"%PDF-")
 
 
 @pytest.mark.parametrize(("url", "role", "expected"), CASES, ids=[f"{u} {r}" for u, r, _ in CASES])
@@ -476,7 +529,9 @@ POST_CASES = [
     POST_CASES,
     ids=[f"POST {u} {r}" for u, _, r, _ in POST_CASES],
 )
-def test_post_url_role_table(client, org, account, request, url, data, role, expected):
+def test_post_url_role_table(
+    client, org, account, request, no_pdf_rendering, url, data, role, expected
+):
     from activityplans.models import Plan, PlanEvent
 
     url = _fill(url, request, account)
@@ -487,6 +542,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
     from accounts.models import Attestation, Closure
     from archive.models import Receipt, Snapshot
     from moderation.models import ApiToken, CheckIn
+    from disclosure.models import RequestEvent
     from retention.models import Hold
 
     def counts():
@@ -502,6 +558,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
             Attestation.objects.count(),
             closures,
             Hold.objects.filter(lifted_at__isnull=False).count(),
+            RequestEvent.objects.count(),
         )
 
     before = counts()
