@@ -25,6 +25,7 @@ from activityplans.models import State
 from archive import demo as archive_demo
 from archive import services as archive_services
 from core import registry
+from disclosure import todo as disclosure_todo
 from core.checks import check_hooks
 from core.worklist import ComplianceSection, TodoItem, by_urgency, start_of_day
 from moderation import compliance as moderation_compliance
@@ -71,6 +72,7 @@ def test_each_app_registers_its_hooks_from_ready():
         "accounts": accounts_todo.items,
         "activityplans": plans_todo.items,
         "moderation": moderation_todo.items,
+        "disclosure": disclosure_todo.items,
     }
     assert dict(registry.compliance_sources.items()) == {
         "organisation": handovers.compliance_sections,
