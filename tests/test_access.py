@@ -541,8 +541,8 @@ def test_post_url_role_table(
         assert client.get(url).status_code == 405
     from accounts.models import Attestation, Closure
     from archive.models import Receipt, Snapshot
-    from moderation.models import ApiToken, CheckIn
     from disclosure.models import RequestEvent
+    from moderation.models import ApiToken, CheckIn
     from retention.models import Hold
 
     def counts():

@@ -25,9 +25,9 @@ from activityplans.models import State
 from archive import demo as archive_demo
 from archive import services as archive_services
 from core import registry
-from disclosure import todo as disclosure_todo
 from core.checks import check_hooks
 from core.worklist import ComplianceSection, TodoItem, by_urgency, start_of_day
+from disclosure import todo as disclosure_todo
 from moderation import compliance as moderation_compliance
 from moderation import demo as moderation_demo
 from moderation import jobs as moderation_jobs
