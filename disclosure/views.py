@@ -40,6 +40,13 @@ def _request_or_404(user, pk):
     return found
 
 
+def _show_errors(form, exc):
+    """A service's ValidationError on the form it came from (unknown fields: the form's own)."""
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
 def _states():
     return set(State.values)
 
@@ -87,9 +94,7 @@ def request_new(request):
             try:
                 created = receive(request.user, form.cleaned_data, now=now)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                _show_errors(form, exc)
             else:
                 messages.success(
                     request, _("Begäran %(ref)s är registrerad.") % {"ref": created.reference}
@@ -167,9 +172,7 @@ def request_act(request, pk, action):
     except Conflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
+        _show_errors(form, exc)
         return _detail(request, obj, status=400, **{name: form})
     else:
         messages.success(request, DONE[action])
@@ -258,9 +261,7 @@ def covered_review(request, pk, covered_pk):
                 messages.warning(request, str(exc))
                 return redirect("disclosure:detail", obj.pk)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                _show_errors(form, exc)
             else:
                 messages.success(
                     request, _("Prövningen av %(record)s är sparad.") % {"record": covered.label}

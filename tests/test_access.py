@@ -466,32 +466,10 @@ def _lifecycle(request, account):
 def _sealed_snapshot(request, account):
     """A sealed 2026-H1 snapshot of the account, made as a row (rendering is tested in
     test_archive_pdf)."""
-    import datetime
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from archive.models import Method, Snapshot, State
-    from archive.services import register_data
+    from .disclosure_helpers import sealed_snapshot
 
     request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
-    body = b"%PDF-1.7\n%%EOF\n"
-    sealed_at = datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)
-    snapshot = Snapshot(
-        account=account,
-        period_key="2026-H1",
-        state=State.SEALED,
-        method=Method.AUTOMATIC,
-        due_at=sealed_at,
-        created_at=sealed_at,
-        captured_at=sealed_at,
-        sealed_at=sealed_at,
-        register_data=register_data(account),
-        sha256=hashlib.sha256(body).hexdigest(),
-    )
-    snapshot.pdf.save("snapshot.pdf", ContentFile(body), save=False)
-    snapshot.save()
-    return snapshot
+    return sealed_snapshot(account, body=b"%PDF-1.7\n%%EOF\n")
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ SELECT_IN_ORIGINAL = """(needle) => {
 
 
 def test_receive_search_review_decide_and_release_in_the_browser(
-    page,
+    page,  # noqa: F811
     live_server,
     org,
     account,
