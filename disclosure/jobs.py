@@ -15,7 +15,8 @@ from .models import OPEN_STATES, Request
 
 def remind_requests(now):
     """One working day: remind the handler (whoever does their work today). Three: tell
-    the kommunikationschef. With nothing due this is one query."""
+    the kommunikationschef. With nothing due this is one query. Each stage is sent once
+    (the Reminder row) and the clock moves on to the next stage in the same transaction."""
     due = list(
         Request.objects.filter(next_reminder_at__lte=now, state__in=OPEN_STATES).values_list(
             "pk", flat=True
@@ -24,6 +25,12 @@ def remind_requests(now):
     if not due:
         return 0
     deputies = Deputies.at(now)
+    chefs = [
+        deputies.acting_for(chef)
+        for chef in User.objects.filter(
+            is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF
+        ).distinct()
+    ]
     sent = 0
     for pk in due:
         with transaction.atomic():
@@ -37,15 +44,9 @@ def remind_requests(now):
                 continue
             stage = request.reminder_stage
             kind = next(k for s, _days, k in clock.STAGES if s == stage)
-            if stage == 0:
-                recipients = [deputies.acting_for(request.handler)]
-            else:
-                recipients = [
-                    deputies.acting_for(chef)
-                    for chef in User.objects.filter(
-                        is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF
-                    ).distinct()
-                ]
+            handler = deputies.acting_for(request.handler)
+            # A handler who has left is not reminded: the kommunikationschef is, at once.
+            recipients = [handler] if stage == 0 and handler.is_active else chefs
             context = {"request": request, "handler": request.handler}
             if notify_once(
                 f"disclosure:{request.pk}", f"stage{stage}", recipients, kind, context,

@@ -374,3 +374,14 @@ def test_the_registrator_uses_the_register_and_others_are_refused(client, org, m
     assert client.get("/handlingar/").status_code == 403
     assert client.get(f"/handlingar/{request.pk}/").status_code == 403
     assert RequestEvent.objects.count() == 1
+
+
+def test_a_handler_who_left_is_not_reminded_the_kommunikationschef_is(org):
+    registrator = make_registrator(org)
+    request = new_request(registrator, NOW)
+    registrator.is_active = False
+    registrator.save(update_fields=["is_active"])
+    assert jobs.remind_requests(NOW + datetime.timedelta(days=1)) == 1
+    assert Notification.objects.get().recipient == org.people.kommunikationschef
+    request.refresh_from_db()
+    assert request.reminder_stage == 1
