@@ -427,7 +427,7 @@ def _disclosure(request, account):
     handler = request.getfixturevalue("org").people.kommunikationsavdelningen
     now = timezone.now()
     decided = new_request(handler, now)
-    question, snapshot = item(account, now), sealed_snapshot(account)
+    question, snapshot = item(account, now), sealed_snapshot(account, key="2025-H2")
     records = [("moderation.item", question.pk), ("archive.snapshot", snapshot.pk)]
     perform(handler, decided, Do.ATTACH, expected_state=None, now=now, records=records)
     first, second = decided.covered.all()
