@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "archive",
     "identity",
     "retention",
+    "disclosure",
     "operations",
 ]
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "notifications.context_processors.unread",
                 "organisation.context_processors.signed_in",
                 "archive.context.navigation",
+                "disclosure.context.nav",
                 "identity.context.sign_in",
             ],
         },

@@ -95,6 +95,12 @@ SWEEPS = [
         every=60 * 60,
     ),
     Sweep(
+        name="disclosure.remind_requests",
+        job="disclosure.jobs.remind_requests",
+        task="disclosure.tasks.remind_requests",
+        every=15 * 60,
+    ),
+    Sweep(
         name="retention.gallra",
         job="retention.jobs.gallra",
         task="retention.tasks.gallra",

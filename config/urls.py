@@ -19,6 +19,7 @@ urlpatterns = [
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archive.urls")),
     path("arkiv/", include("retention.urls")),
+    path("handlingar/", include("disclosure.urls")),
     path("api/v1/", include("moderation.api_urls")),
     path("scim/v2/", include("identity.scim_urls")),
     path("", include("accounts.public_urls")),

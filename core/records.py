@@ -67,6 +67,12 @@ when a model is added without a line here.
 | retention.Hold                  | kept        | a spärr; lifted, never deleted                       |
 | retention.HeldRecord            | append-only | a single record a spärr covers                       |
 | retention.HoldEvent             | append-only | placing and lifting a spärr                          |
+| disclosure.Request              | kept        | a request for allmänna handlingar; moves through its |
+|                                 |             | table, the clock is bookkeeping                      |
+| disclosure.CoveredRecord        | kept        | a record a request covers; its decision is set once  |
+| disclosure.Review               | append-only | each secrecy review (OSL), as made                   |
+| disclosure.Decision             | append-only | each decision and what was handed out, with SHA-256  |
+| disclosure.RequestEvent         | append-only | each step of a request                               |
 
 Disposal (gallring) is the one way a kept record ever leaves: `dispose()` below, called
 only by retention.gallring under a recorded decision of the nämnd. It deletes exactly the
@@ -129,6 +135,11 @@ CLASSIFICATION = {
     "retention.Hold": KEPT,
     "retention.HeldRecord": APPEND_ONLY,
     "retention.HoldEvent": APPEND_ONLY,
+    "disclosure.Request": KEPT,
+    "disclosure.CoveredRecord": KEPT,
+    "disclosure.Review": APPEND_ONLY,
+    "disclosure.Decision": APPEND_ONLY,
+    "disclosure.RequestEvent": APPEND_ONLY,
 }
 
 NEVER_DELETED = _("Det här är en handling som sparas; den tas aldrig bort.")

@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     KOMMUNIKATIONSCHEF = "kommunikationschef", _("Kommunikationschef")
     KOMMUNIKATIONSAVDELNINGEN = "kommunikationsavdelningen", _("Kommunikationsavdelningen")
     ARKIVARIE = "arkivarie", _("Arkivarie")
+    REGISTRATOR = "registrator", _("Registrator")
     SYSTEMADMINISTRATOR = "systemadministrator", _("Systemadministratör")
 
 

@@ -27,6 +27,7 @@ PLANS = ("1.3", _("Kommunicera i sociala medier: uppdrag och aktivitetsplaner"))
 MODERATION = ("1.4", _("Kommunicera i sociala medier: moderering och tillsyn"))
 ARCHIVE = ("1.5", _("Arkivera: ögonblicksbilder och leveranser"))
 RECORDS = ("1.6", _("Informationshantering: plan, gallring och spärrar"))
+DISCLOSURE = ("1.7", _("Informationshantering: utlämnande av allmänna handlingar"))
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,29 @@ TYPES = [
     _t("retention.hold", _("Spärrar mot gallring"), RECORDS, always_kept=True),
     _t("retention.heldrecord", _("Spärrade enskilda handlingar"), RECORDS, always_kept=True),
     _t("retention.holdevent", _("Spärrarnas händelser"), RECORDS, always_kept=True),
+    # -- utlämnande --------------------------------------------------------------------
+    _t(
+        "disclosure.request",
+        _("Begäranden om allmänna handlingar"),
+        DISCLOSURE,
+        always_kept=True,
+        note=_("Registret över begäranden; beslut och det utlämnade hänvisar till den."),
+    ),
+    _t(
+        "disclosure.coveredrecord",
+        _("Handlingar som en begäran omfattar"),
+        DISCLOSURE,
+        always_kept=True,
+    ),
+    _t("disclosure.review", _("Sekretessprövningar"), DISCLOSURE, always_kept=True),
+    _t(
+        "disclosure.decision",
+        _("Beslut om utlämnande och det som lämnats ut"),
+        DISCLOSURE,
+        always_kept=True,
+        note=_("Beslutet, besvärshänvisningen och paketet med kontrollsummor."),
+    ),
+    _t("disclosure.requestevent", _("Begärandenas händelser"), DISCLOSURE, always_kept=True),
 ]
 
 BY_KEY = {t.key: t for t in TYPES}

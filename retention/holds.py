@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive.access import ARCHIVE_ROLES
+from organisation.models import Role
 
 from . import catalogue
 from .models import HeldRecord, Hold, HoldEvent
@@ -28,8 +29,9 @@ class HoldConflict(Exception):
 
 def may_hold(user):
     """Kommunarkivet, kommunikationsavdelningen and the kommunikationschef place and lift
-    holds (who handles requests, JO cases and police reports about the accounts)."""
-    return bool(user and user.is_authenticated and user.has_role(*ARCHIVE_ROLES))
+    holds (who handles requests, JO cases and police reports about the accounts); the
+    registrator places and lifts those of the requests they handle (disclosure)."""
+    return bool(user and user.is_authenticated and user.has_role(*ARCHIVE_ROLES, Role.REGISTRATOR))
 
 
 def serialise_with_gallring():

@@ -117,6 +117,13 @@ ARCHIVE_ACTS = {role: 403 for role in ROLES} | {
     "arkivarie": 302,
 }
 ARCHIVE_NOT_FOUND = ARCHIVE_ONLY | {role: 404 for role, code in ARCHIVE_ONLY.items() if code == 200}
+# Requests for allmänna handlingar: the register is seen by its handlers (registrator,
+# kommunikationsavdelningen, kommunikationschef; the registrator in test_disclosure.py)
+# and kommunarkivet; a request is received and handled by the handlers only.
+REQUESTS_VIEW = ARCHIVE_ONLY
+REQUESTS_HANDLE = REQUESTS_VIEW | {"arkivarie": 403}
+REQUESTS_ACT = ARCHIVE_ACTS | {"arkivarie": 403}
+REQUESTS_NOT_FOUND = ARCHIVE_NOT_FOUND
 HANDOVER_VIEW = NOBODY | {
     "kommunikator": 200,
     "kommunikationschef": 200,
@@ -223,6 +230,17 @@ TABLE = [
     ("/arkiv/sparr/ny/", ARCHIVE_ONLY),
     ("/arkiv/sparr/{hold}/", ARCHIVE_ONLY),
     ("/arkiv/sparr/999999/", ARCHIVE_NOT_FOUND),
+    ("/handlingar/", REQUESTS_VIEW),
+    ("/handlingar/?state=granskas&q=oktober", REQUESTS_VIEW),
+    ("/handlingar/ny/", REQUESTS_HANDLE),
+    ("/handlingar/{disclosure}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/sok/?text=ring", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/handling/{covered}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/beslut.pdf", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/{number}/paket.zip", REQUESTS_VIEW),
+    ("/handlingar/{disclosure}/beslut/9/", REQUESTS_NOT_FOUND),
+    ("/handlingar/999999/", REQUESTS_NOT_FOUND),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -249,6 +267,7 @@ POST_TABLE = [
     ("/konton/avslut/{closure}/steg/", {"step": "links"}, CLOSURE_STEP),
     ("/konton/avslut/{closure}/avbryt/", {}, CLOSURE_CANCEL),
     ("/arkiv/sparr/{hold}/hav/", {"reason": "Ärendet är avslutat."}, ARCHIVE_ACTS),
+    ("/handlingar/{received}/{step}/", {"expected_state": "mottagen"}, REQUESTS_ACT),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -270,6 +289,11 @@ PLACEHOLDERS = {
     "{record_type}": "<str:key>",
     "{protocol}": "<int:pk>",
     "{hold}": "<int:pk>",
+    "{disclosure}": "<int:pk>",
+    "{received}": "<int:pk>",
+    "{covered}": "<int:covered_pk>",
+    "{number}": "<int:number>",
+    "{step}": "<slug:action>",
     "{scim_schema}": "<str:uri>",
     "{scim_type}": "<str:name>",
     "{scim_user}": "<str:pk>",
@@ -340,6 +364,8 @@ def _fill(url, request, account):
         ).pk
     if "{record_type}" in url or "{protocol}" in url or "{hold}" in url:
         values |= _retention(request, account)
+    if "{disclosure}" in url or "{received}" in url:
+        values |= _disclosure(request, account)
     if "{scim_" in url:
         from identity.models import DirectoryGroup
         from identity.scim import CORE_USER
@@ -392,6 +418,32 @@ def _retention(request, account):
     return {"record_type": "moderation.checkin", "protocol": outcome.protocol.pk, "hold": hold.pk}
 
 
+def _disclosure(request, account):
+    """A request with one decision that masks an item and releases a sealed snapshot
+    (decision document and bundle), and a request just received."""
+    from core.workflow import perform
+    from disclosure.models import Do
+
+    from .disclosure_helpers import item, new_request, sealed_snapshot
+
+    request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
+    handler = request.getfixturevalue("org").people.kommunikationsavdelningen
+    now = timezone.now()
+    decided = new_request(handler, now)
+    question, snapshot = item(account, now), sealed_snapshot(account, key="2025-H2")
+    records = [("moderation.item", question.pk), ("archive.snapshot", snapshot.pk)]
+    perform(handler, decided, Do.ATTACH, expected_state=None, now=now, records=records)
+    first, second = decided.covered.all()
+    perform(handler, decided, Do.REVIEW, expected_state=None, now=now, covered=first.pk,
+            outcome="maskeras", masks=["070-123 45 67"], provision="OSL 21 kap. 7 §")  # fmt: skip
+    perform(handler, decided, Do.REVIEW, expected_state=None, now=now, covered=second.pk,
+            outcome="lamnas_ut")  # fmt: skip
+    perform(handler, decided, Do.DECIDE, expected_state=None, now=now)
+    received = new_request(handler, now)
+    return {"disclosure": decided.pk, "covered": first.pk, "number": 1, "received": received.pk,
+            "step": "start"}  # fmt: skip
+
+
 def _lifecycle(request, account):
     """A closure proposed by medarbetare, medarbetare's one-click link, and the handover
     after someone who answered for another account of the library."""
@@ -417,38 +469,17 @@ def _lifecycle(request, account):
 def _sealed_snapshot(request, account):
     """A sealed 2026-H1 snapshot of the account, made as a row (rendering is tested in
     test_archive_pdf)."""
-    import datetime
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from archive.models import Method, Snapshot, State
-    from archive.services import register_data
+    from .disclosure_helpers import sealed_snapshot
 
     request.getfixturevalue("settings").MEDIA_ROOT = request.getfixturevalue("tmp_path")
-    body = b"%PDF-1.7\n%%EOF\n"
-    sealed_at = datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)
-    snapshot = Snapshot(
-        account=account,
-        period_key="2026-H1",
-        state=State.SEALED,
-        method=Method.AUTOMATIC,
-        due_at=sealed_at,
-        created_at=sealed_at,
-        captured_at=sealed_at,
-        sealed_at=sealed_at,
-        register_data=register_data(account),
-        sha256=hashlib.sha256(body).hexdigest(),
-    )
-    snapshot.pdf.save("snapshot.pdf", ContentFile(body), save=False)
-    snapshot.save()
-    return snapshot
+    return sealed_snapshot(account, body=b"%PDF-1.7\n%%EOF\n")
 
 
 @pytest.fixture
 def no_pdf_rendering(monkeypatch):
     """Access is under test here, not rendering (test_plan_pdf renders for real)."""
     monkeypatch.setattr("activityplans.views.render_pdf", lambda *args, **kwargs: b"%PDF-")
+    monkeypatch.setattr("disclosure.release.render_pdf", lambda *args, **kwargs: b"%PDF-")
 
 
 @pytest.mark.parametrize(("url", "role", "expected"), CASES, ids=[f"{u} {r}" for u, r, _ in CASES])
@@ -479,7 +510,9 @@ POST_CASES = [
     POST_CASES,
     ids=[f"POST {u} {r}" for u, _, r, _ in POST_CASES],
 )
-def test_post_url_role_table(client, org, account, request, url, data, role, expected):
+def test_post_url_role_table(
+    client, org, account, request, no_pdf_rendering, url, data, role, expected
+):
     from activityplans.models import Plan, PlanEvent
 
     url = _fill(url, request, account)
@@ -489,6 +522,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
         assert client.get(url).status_code == 405
     from accounts.models import Account, Attestation, Closure
     from archive.models import Receipt, Snapshot
+    from disclosure.models import RequestEvent
     from moderation.models import ApiToken, CheckIn
     from retention.models import Hold
 
@@ -506,6 +540,7 @@ def test_post_url_role_table(client, org, account, request, url, data, role, exp
             closures,
             Hold.objects.filter(lifted_at__isnull=False).count(),
             list(Account.objects.order_by("pk").values_list("confirmed_on", flat=True)),
+            RequestEvent.objects.count(),
         )
 
     before = counts()

@@ -112,6 +112,7 @@ def test_every_page_is_valid_html(org, account, request, monkeypatch, no_pdf_ren
     monkeypatch.setattr(test_access, "_sealed_snapshot", _once(test_access._sealed_snapshot))
     monkeypatch.setattr(test_access, "_lifecycle", _once(test_access._lifecycle))
     monkeypatch.setattr(test_access, "_retention", _once(test_access._retention))
+    monkeypatch.setattr(test_access, "_disclosure", _once(test_access._disclosure))
     pages = {}
     for url, expected in TABLE:
         filled = _fill(url, request, account)
@@ -131,6 +132,7 @@ def test_every_page_is_valid_html(org, account, request, monkeypatch, no_pdf_ren
         "API keys, a form with errors": client.post("/moderering/nycklar/", {"name": " "}),
         "a new account, with errors": client.post("/konton/ny/", {}),
         "a plan submitted empty": client.post("/planer/ny/", {"action": "submit"}),
+        "a request, with errors": client.post("/handlingar/ny/", {"channel": "epost"}),
         "absence, with errors": client.post(
             "/franvaro/", {"starts_on": "2026-05-02", "ends_on": "2026-05-01"}
         ),

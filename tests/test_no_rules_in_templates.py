@@ -16,6 +16,7 @@ APPS = (
     "notifications",
     "organisation",
     "core",
+    "disclosure",
 )
 
 # A condition inside {% if %} / {% elif %} that compares a state, asks for a role or for
@@ -49,6 +50,7 @@ ALLOWED_CONTEXT_FLAGS = {
     "can_receive",  # archive.services.may_receive: kommunarkivet receipts a delivery
     "can_request",  # archive.workflow.may_request: a snapshot on demand (a new record)
     "may_redact",  # accounts.redaction.may_redact: the curators clean the history
+    "can_receive_requests",  # disclosure.access.may_handle: a new request (a new record)
 }
 
 # The predicates the kernel replaced must not come back under their old names.

@@ -258,6 +258,44 @@ def _case_hold_new(client, org, account, request):
     }
 
 
+def _case_request_new(client, org, account, request):
+    client.force_login(org.people.kommunikationsavdelningen)
+    return "/handlingar/ny/", {
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "channel": "epost",
+        "description": "Kommentarerna på bibliotekets konto.",
+        "handler": org.people.kommunikationsavdelningen.pk,
+    }
+
+
+def _case_request_search(client, org, account, request):
+    from .disclosure_helpers import item, new_request
+
+    client.force_login(org.people.kommunikationsavdelningen)
+    pk = new_request(org.people.kommunikationsavdelningen, timezone.now()).pk
+    found = item(account, timezone.now())
+    return f"/handlingar/{pk}/sok/?text=ring", {"records": f"moderation.item:{found.pk}"}
+
+
+def _case_request_review(client, org, account, request):
+    from core.workflow import perform
+
+    from .disclosure_helpers import item, new_request
+
+    handler = org.people.kommunikationsavdelningen
+    client.force_login(handler)
+    obj = new_request(handler, timezone.now())
+    found = item(account, timezone.now())
+    perform(handler, obj, "attach", expected_state=None, now=timezone.now(),
+            records=[("moderation.item", found.pk)])  # fmt: skip
+    return f"/handlingar/{obj.pk}/handling/{obj.covered.get().pk}/", {
+        "expected_state": "granskas",
+        "outcome": "maskeras",
+        "masks": "070-123 45 67\nAnna Andersson",
+        "provision": "OSL 21 kap. 7 §",
+    }
+
+
 def _case_statement(path):
     def case(client, org, account, request):
         from .test_accessibility_statement import form_data
@@ -289,6 +327,9 @@ FORM_PAGES = {
     "organisation/import/": _case_organisation_import,
     "arkiv/informationshanteringsplan/<str:key>/": _case_plan_entry,
     "arkiv/sparr/ny/": _case_hold_new,
+    "handlingar/ny/": _case_request_new,
+    "handlingar/<int:pk>/sok/": _case_request_search,
+    "handlingar/<int:pk>/handling/<int:covered_pk>/": _case_request_review,
     "tillganglighet/andra/": _case_statement("/tillganglighet/andra/"),
     "tillganglighet/intranat/andra/": _case_statement("/tillganglighet/intranat/andra/"),
 }

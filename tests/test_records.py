@@ -43,6 +43,7 @@ PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activitypl
     "archive",
     "identity",
     "retention",
+    "disclosure",
 }
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 10, 0))
 
@@ -119,7 +120,29 @@ def world(org, account, plan):
         statements.defaults("register") | {"feedback_email": "k@testby.example"},
         now=NOW,
     )
+    from core.workflow import perform
+    from disclosure.models import Decision
+
+    from .disclosure_helpers import new_request
+
+    disclosure = new_request(p.kommunikationsavdelningen, NOW)
+    perform(p.kommunikationsavdelningen, disclosure, "attach", expected_state=None, now=NOW,
+            records=[("moderation.item", item.pk)])  # fmt: skip
+    covered = disclosure.covered.get()
+    perform(p.kommunikationsavdelningen, disclosure, "review", expected_state=None, now=NOW,
+            covered=covered.pk, outcome="lamnas_ut")  # fmt: skip
     rows = {
+        "disclosure.Request": disclosure,
+        "disclosure.RequestEvent": disclosure.events.first(),
+        "disclosure.CoveredRecord": covered,
+        "disclosure.Review": covered.reviews.get(),
+        "disclosure.Decision": Decision.objects.create(
+            request=disclosure,
+            number=1,
+            outcome="avslag",
+            decided_by=p.kommunikationsavdelningen,
+            decided_at=NOW,
+        ),
         "retention.PlanEntry": entry,
         "retention.Protocol": outcome.protocol,
         "retention.Hold": hold,

@@ -27,6 +27,7 @@ from archive import services as archive_services
 from core import registry
 from core.checks import check_hooks
 from core.worklist import ComplianceSection, TodoItem, by_urgency, start_of_day
+from disclosure import todo as disclosure_todo
 from moderation import compliance as moderation_compliance
 from moderation import demo as moderation_demo
 from moderation import jobs as moderation_jobs
@@ -71,6 +72,7 @@ def test_each_app_registers_its_hooks_from_ready():
         "accounts": accounts_todo.items,
         "activityplans": plans_todo.items,
         "moderation": moderation_todo.items,
+        "disclosure": disclosure_todo.items,
     }
     assert dict(registry.compliance_sources.items()) == {
         "organisation": handovers.compliance_sections,

@@ -89,9 +89,29 @@ def handovers(org, account):
     return [Handover.objects.get(user=leaver)]
 
 
+def disclosure_requests(org, account):
+    from .disclosure_helpers import requests_in_every_state
+
+    return requests_in_every_state(org, account, NOW)
+
+
+def _disclosure_data(action, record, org):
+    """A record not yet covered to attach, the first undecided record to review."""
+    from accounts.models import Account
+
+    from .disclosure_helpers import item
+
+    if action == "attach":
+        return {"records": [("moderation.item", item(Account.objects.first(), NOW).pk)]}
+    covered = record.covered.filter(decision__isnull=True).first()
+    return {"covered": covered.pk if covered else 0, "outcome": "lamnas_ut"}
+
+
 def data_for(action, record, org, colleague):
     """Valid input for each action, so that only the state and the actor decide."""
     p = org.people
+    if type(record).__name__ == "Request" and action in ("attach", "review"):
+        return _disclosure_data(action, record, org)
     return {
         "return": {"comment": "Komplettera."},
         "reject": {"comment": "Nej."},
@@ -109,6 +129,7 @@ def data_for(action, record, org, colleague):
         "no_action": {"text": "Inget."},
         "reassign": {"assignee": p.chef},
         "resolve": {"successor": colleague},
+        "new_handler": {"handler": p.kommunikationschef},
     }.get(action, {})
 
 
@@ -125,6 +146,7 @@ BUILDERS = {
     "archive.snapshot": lambda org, account, colleague: snapshots(org, account),
     "moderation.item": lambda org, account, colleague: items(org, account),
     "organisation.handover": lambda org, account, colleague: handovers(org, account),
+    "disclosure.request": lambda org, account, colleague: disclosure_requests(org, account),
 }
 
 
