@@ -181,6 +181,7 @@ def accessibility_statement_edit(request, service):
         request,
         "accounts/accessibility_statement_form.html",
         {"form": form, "statement": current, "view_url": reverse(_VIEW_URLS[service])},
+        status=400 if form.errors else 200,
     )
 
 

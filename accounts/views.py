@@ -79,7 +79,12 @@ def account_create(request):
         else:
             messages.success(request, _("Kontot är registrerat."))
             return redirect("accounts:detail", account.pk)
-    return render(request, "accounts/account_form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "accounts/account_form.html",
+        {"form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -123,6 +128,7 @@ def account_edit(request, pk):
         request,
         "accounts/account_form.html",
         {"form": form, "account": account, "level": level, "creating": False},
+        status=400 if form.errors else 200,
     )
 
 

@@ -4,6 +4,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .models import Assignment, Duration, Plan
+from .transitions import PLAN_FIELDS_EDITABLE
 
 
 def _label(name):
@@ -67,27 +68,20 @@ def _person(user):
     return f"{user}, {user.title}" if user.title else str(user)
 
 
-DIFF_FIELDS = (
-    "applicant",
-    "unit",
-    "account_name",
-    "handle",
-    "url",
-    "purpose",
-    "goals",
-    "audience",
-    "complements",
-    "content_plan",
-    "frequency",
-    "time_allocated",
-    "substitute",
-    "platform_knowledge",
-    "personal_data",
-    "accessibility",
-    "duration",
-    "ends_on",
-    "evaluation_plan",
+# Compared with the approved version: every field of the plan (transitions.py's list,
+# copied into a new version) but the choices a new version keeps and the confirmations.
+NOT_COMPARED = frozenset(
+    {
+        "assignment",
+        "platform",
+        "account_kind",
+        "account",
+        "answers_within_48h",
+        "consent_confirmed",
+        "ambassador_statement",
+    }
 )
+DIFF_FIELDS = tuple(name for name in PLAN_FIELDS_EDITABLE if name not in NOT_COMPARED)
 
 
 def changes_since_approved(plan):

@@ -54,12 +54,14 @@ def _deputies(at, deputies):
 
 
 def deciders(plan, at=None, deputies=None):
-    """Everyone who may decide the current step: the designated person and the chain of
-    substitutes that leads to whoever does their work today (an absent person is not
-    locked out). Never the applicant."""
-    person = designated(plan)
-    chain = _deputies(at, deputies).chain(person)
-    return [p for p in chain if p.pk != plan.applicant_id]
+    """Everyone who may decide the current step: the designated person (an absent person
+    is not locked out) and the one the plan waits for today (`current_actor`). A
+    substitute who is away too is skipped, as organisation.deputies' `acts_as` says.
+    Never the applicant."""
+    deputies = _deputies(at, deputies)
+    people = [designated(plan), current_actor(plan, deputies=deputies)]
+    found = {p.pk: p for p in people if p is not None and p.pk != plan.applicant_id}
+    return list(found.values())
 
 
 def current_actor(plan, at=None, deputies=None):

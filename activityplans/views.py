@@ -130,7 +130,12 @@ def plan_create(request):
         if response is not None:
             return response
     plan = form.instance if form.instance.pk else None
-    return render(request, "activityplans/plan_form.html", {"form": form, "plan": plan})
+    return render(
+        request,
+        "activityplans/plan_form.html",
+        {"form": form, "plan": plan},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -150,7 +155,12 @@ def plan_edit(request, pk):
         response = _save_plan(request, form, plan)
         if response is not None:
             return response
-    return render(request, "activityplans/plan_form.html", {"form": form, "plan": plan})
+    return render(
+        request,
+        "activityplans/plan_form.html",
+        {"form": form, "plan": plan},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_safe
@@ -416,4 +426,5 @@ def evaluation_form(request, pk):
             "form": form,
             "plan_url": reverse("activityplans:detail", args=[plan.pk]),
         },
+        status=400 if form is not None and form.errors else 200,
     )

@@ -21,7 +21,7 @@ from . import integrity, services
 from .access import ARCHIVE_ROLES
 from .models import DeliveryState, Package, Reason, Receipt, Snapshot, State
 from .periods import Period, last_ended
-from .workflow import Do
+from .workflow import Do, who_acts
 
 LATE_AFTER = datetime.timedelta(days=30)
 
@@ -144,6 +144,7 @@ def period_detail(request, key):
     _require_archive_role(request.user)
     period = _period_or_404(key)
     now = timezone.now()
+    deputies = Deputies.at(now)
     rows = [
         {
             "snapshot": s,
@@ -153,6 +154,12 @@ def period_detail(request, key):
         }
         for s in _period_rows(period, now)
     ]
+    for row in rows:  # beside each one not delivered: the viewer's action, or who can act
+        if row["state"] != DeliveryState.DELIVERED:
+            snapshot = row["snapshot"]
+            actions = allowed(request.user, snapshot, now=now, deputies=deputies)
+            row["action"] = actions.get(Do.UPLOAD)
+            row["who"] = "" if row["action"] else who_acts(snapshot, deputies)
     delivered = sum(1 for row in rows if row["state"] == DeliveryState.DELIVERED)
     from .package import content_digest, package_content
 

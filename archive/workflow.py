@@ -63,6 +63,20 @@ def may_request(user, account, deputies):
     )
 
 
+def who_acts(snapshot, deputies):
+    """Who brings a snapshot that is not sealed in, for a reader who cannot do it: the
+    responsible person (whoever does their work today) or kommunikationsavdelningen."""
+    person = deputies.acting_for(snapshot.account.responsible)
+    if snapshot.state == State.NEEDS_UPLOAD:
+        return _("Laddas upp av den ansvarige, %(person)s, eller kommunikationsavdelningen.") % {
+            "person": person
+        }
+    return _(
+        "Fångas automatiskt av Kanalkoll; misslyckas det får den ansvarige, %(person)s, "
+        "ladda upp en skärmbild."
+    ) % {"person": person}
+
+
 def _requests(ctx):
     return may_request(ctx.actor, ctx.record.account, ctx.deputies)
 

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_celery_beat",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in Swedish
     "csp",
     "core",
     "organisation",

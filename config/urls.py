@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from identity import views as identity_views
@@ -11,7 +10,7 @@ urlpatterns = [
     path("att-gora/", views.todo, name="todo"),
     path("healthz", views.healthz, name="healthz"),
     path("sprak/", language.set_language, name="set_language"),
-    path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logga-in/", identity_views.SignIn.as_view(), name="login"),
     path("logga-ut/", identity_views.sign_out, name="logout"),
     path("", include("identity.urls")),
     path("konton/", include("accounts.urls")),

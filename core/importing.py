@@ -17,6 +17,8 @@ from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -164,8 +166,6 @@ def import_view(request, *, importer, session_key, template, context, options_fo
 def run_command(importer, path, *, dry_run, interactive, actor, options, stdout, style):
     """`manage.py import_…`: the plan row by row; without --dry-run, import it after a
     yes (or at once with --no-input). Returns the rows."""
-    from django.core.management.base import CommandError
-
     try:
         with open(path, "rb") as file:
             header, data = read_table(file.read(), str(path))
@@ -203,3 +203,43 @@ def _print(rows, stdout, style, totals_only=False):
             )
             stdout.write(style.ERROR(line) if row.outcome == REFUSED else line)
     stdout.write("; ".join(f"{label}: {n}" for label, n in summary(rows)))
+
+
+class ImportCommand(BaseCommand):
+    """The shape of every `manage.py import_…`: a file, --dry-run, --no-input and --user
+    (who the history names), then run_command. A subclass names its `importer` and the
+    `user_help`, and may add options (`add_options`) that `import_options` turns into the
+    importer's options."""
+
+    importer = None
+    user_help = "who the history names (a user name)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="only show what would change")
+        parser.add_argument("--no-input", action="store_false", dest="interactive")
+        parser.add_argument("--user", help=self.user_help)
+        self.add_options(parser)
+
+    def add_options(self, parser):
+        pass
+
+    def import_options(self, **options):
+        return {}
+
+    def handle(self, *args, file, dry_run, interactive, user, **options):
+        actor = None
+        if user:
+            actor = get_user_model().objects.filter(username=user, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"No active user {user!r}.")
+        run_command(
+            self.importer,
+            file,
+            dry_run=dry_run,
+            interactive=interactive,
+            actor=actor,
+            options=self.import_options(**options),
+            stdout=self.stdout,
+            style=self.style,
+        )

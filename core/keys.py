@@ -5,12 +5,21 @@ never deleted (core.records.Kept). Each kind subclasses `IssuedKey` and adds its
 `name` and what the key opens."""
 
 import hashlib
+import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .records import Kept, KeptQuerySet
+
+KEY_START = "kk_"
+PREFIX_LENGTH = 10  # "kk_" and seven characters of the key
+
+
+def new_key():
+    """`kk_` and 43 random URL-safe characters."""
+    return KEY_START + secrets.token_urlsafe(32)
 
 
 class IssuedKeyQuerySet(KeptQuerySet):
@@ -55,3 +64,29 @@ class IssuedKey(Kept):
     @staticmethod
     def hash(key):
         return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, actor, now, **fields):
+        """A new key with `fields` (its name, what it opens); returns (record, key). The
+        key itself is not stored."""
+        key = new_key()
+        record = cls.objects.create(
+            prefix=key[:PREFIX_LENGTH],
+            key_hash=cls.hash(key),
+            created_by=actor,
+            created_at=now,
+            **fields,
+        )
+        return record, key
+
+    @classmethod
+    def revoke_key(cls, pk, *, actor, now):
+        """Revoke the key `pk`; returns (record, revoked), where revoked is False (and
+        nothing changed) if it already was."""
+        with transaction.atomic():
+            record = cls.objects.select_for_update().get(pk=pk)
+            if record.revoked_at is not None:
+                return record, False
+            record.revoked_at, record.revoked_by = now, actor
+            record.save(update_fields=["revoked_at", "revoked_by"])
+        return record, True

@@ -1,13 +1,9 @@
 """The kommun's directory's keys to /scim/v2/: issued and revoked by the
-systemadministratör. Made and checked like the API keys (moderation.tokens): only the
+systemadministratör. Made and revoked as every issued key is (core.keys): only the
 SHA-256 is stored, the key is returned once, from `issue`."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
-
-from moderation.models import ApiToken
-from moderation.tokens import PREFIX_LENGTH, new_key
 
 from .models import ScimToken
 
@@ -23,24 +19,11 @@ def issue(actor, name, *, now):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Ange vilken katalog som ska använda nyckeln.")})
-    key = new_key()
-    token = ScimToken.objects.create(
-        name=name,
-        prefix=key[:PREFIX_LENGTH],
-        key_hash=ApiToken.hash(key),
-        created_by=actor,
-        created_at=now,
-    )
-    return token, key
+    return ScimToken.issue(actor=actor, now=now, name=name)
 
 
 def revoke(actor, token_id, *, now):
     """Revoke a key; returns False (and changes nothing) if it already was."""
     _check(actor)
-    with transaction.atomic():
-        token = ScimToken.objects.select_for_update().get(pk=token_id)
-        if token.revoked_at is not None:
-            return False
-        token.revoked_at, token.revoked_by = now, actor
-        token.save(update_fields=["revoked_at", "revoked_by"])
-    return True
+    _token, revoked = ScimToken.revoke_key(token_id, actor=actor, now=now)
+    return revoked

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError
 from django.http import Http404
@@ -34,6 +35,16 @@ SIGNED_IN_WITH = "kanalkoll_signed_in_with"  # session key: "oidc" for the provi
 
 def refused(request, message, status):
     return render(request, "identity/refused.html", {"message": message}, status=status)
+
+
+class SignIn(auth_views.LoginView):
+    """The break-glass password sign-in: a wrong name or password is shown again with
+    400, as every form sent with errors is."""
+
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class Start(OIDCAuthenticationRequestView):

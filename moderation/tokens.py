@@ -5,10 +5,7 @@ first characters (the prefix) to recognise it in lists; the key itself is return
 from `issue`, and never again.
 """
 
-import secrets
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import can_register
@@ -16,17 +13,11 @@ from accounts.models import Status
 
 from .models import ApiToken
 
-KEY_START = "kk_"
-PREFIX_LENGTH = 10  # "kk_" and seven characters of the key
 MAX_KEY_LENGTH = 200
 
 
 class TokenConflict(Exception):
     """The key is already revoked."""
-
-
-def new_key():
-    return KEY_START + secrets.token_urlsafe(32)
 
 
 def issue(actor, account, name, *, now):
@@ -38,18 +29,9 @@ def issue(actor, account, name, *, now):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Ange vilket verktyg som ska använda nyckeln.")})
-    key = new_key()
     if account.status == Status.CLOSED:
         raise ValidationError({"account": _("Kontot är avslutat.")})
-    token = ApiToken.objects.create(
-        account=account,
-        name=name,
-        prefix=key[:PREFIX_LENGTH],
-        key_hash=ApiToken.hash(key),
-        created_by=actor,
-        created_at=now,
-    )
-    return token, key
+    return ApiToken.issue(actor=actor, now=now, account=account, name=name)
 
 
 def revoke(actor, token_id, *, now):
@@ -58,12 +40,9 @@ def revoke(actor, token_id, *, now):
         raise PermissionDenied(
             _("Bara kommunikationsavdelningen och kommunikationschefen hanterar API-nycklar.")
         )
-    with transaction.atomic():
-        token = ApiToken.objects.select_for_update().get(pk=token_id)
-        if token.revoked_at is not None:
-            raise TokenConflict(_("Nyckeln är redan återkallad. Ingenting ändrades."))
-        token.revoked_at, token.revoked_by = now, actor
-        token.save(update_fields=["revoked_at", "revoked_by"])
+    token, revoked = ApiToken.revoke_key(token_id, actor=actor, now=now)
+    if not revoked:
+        raise TokenConflict(_("Nyckeln är redan återkallad. Ingenting ändrades."))
     return token
 
 

@@ -23,9 +23,11 @@ the clock; a DST day is an ordinary date):
   transitively: the inverse of `acting_for` (it includes the user unless their own work
   goes to someone else). This is what a desk shows as "yours".
 - `d.acts_as(user)`: the ids of the people `user` may act as that day: the user and
-  everyone whose chain they are on. A person away may still act on what is theirs
-  (they are not locked out), and an intermediate substitute who is away too may act,
-  but the work is routed to, and shown as the work of, `acting_for`.
+  everyone whose work they do (`represented_by`). A person away may still act on what
+  is theirs (they are not locked out), but a substitute who is away too is skipped: A
+  away with B, B away with C, then C acts for A and for B, and B acts only as B, not
+  as A's substitute. The right to act follows the work, so whoever is shown the work
+  (`acting_for`, the desk, the e-mail) is exactly who may do it.
 - `d.q(user, *fields)`: a Q filter "field is one of represented_by(user)" for querysets,
   OR-ed over the fields, so desks stay one SQL query; `d.q_acts_as` likewise.
 
@@ -137,17 +139,18 @@ class Deputies:
         return found
 
     def acts_as(self, user):
-        """Ids of the people `user` may act as today: themselves and everyone whose
-        substitute chain they are on."""
+        """Ids of the people `user` may act as today: themselves and everyone whose work
+        they do (never as someone's substitute while away themselves)."""
         pk = _pk(user)
-        return {pk} | {other for other in self._away if pk in self.chain_ids(other)}
+        return {pk} | {other for other in self._away if self.acting_for_id(other) == pk}
 
     def others_acted_for(self, user):
         """acts_as without the user: whom they stand in for (empty on most days)."""
         return self.acts_as(user) - {_pk(user)}
 
     def may_act_for(self, actor, owner):
-        return _pk(actor) in self.chain_ids(owner)
+        """`actor` is `owner`, or does `owner`'s work today."""
+        return _pk(actor) in (_pk(owner), self.acting_for_id(owner))
 
     def roles_over(self, user, unit):
         """The roles `user` holds over `unit`, and those of everyone they stand in for

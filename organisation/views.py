@@ -37,6 +37,7 @@ def absences(request):
             .select_related("user"),
             "today": timezone.localdate(),
         },
+        status=400 if form.errors else 200,
     )
 
 

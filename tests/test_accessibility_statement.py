@@ -102,7 +102,7 @@ def test_bad_input_shows_the_form_again_and_saves_nothing(client, org):
         "/tillganglighet/intranat/andra/",
         form_data(compliance="nästan", feedback_email="", assessed_on="igår"),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "Ange en e-postadress eller ett webbformulär för synpunkter." in html
     assert not AccessibilityStatement.objects.exists()

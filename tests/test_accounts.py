@@ -113,7 +113,7 @@ def test_bad_input_changes_nothing(client, org, account):
     ]
     for overrides in cases:
         response = client.post("/konton/ny/", account_data(org, **overrides))
-        assert response.status_code == 200, overrides
+        assert response.status_code == 400, overrides
         assert "Formuläret har fel" in response.content.decode()
     assert Account.objects.count() == before
 

@@ -1,7 +1,7 @@
 """The one deputies resolver (organisation.deputies) and the double substitute: A away
 with substitute B, B away with substitute C. C does A's work everywhere (the desk,
 "tillsyn gjord", a plan's step, a closure, a snapshot upload, the e-mails); B, away
-too, does not get it as theirs."""
+too, neither gets it as theirs nor may act on it as A's substitute."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from accounts import lifecycle
 from accounts.models import Closure
 from activityplans import routing
 from activityplans import services as plan_services
+from activityplans.models import Plan
 from activityplans.models import State as PlanState
 from archive import services as archive_services
 from archive.capture import CaptureFailed
@@ -78,9 +79,12 @@ def test_the_chain_ends_at_the_first_person_present(org, abc, django_assert_num_
         assert deputies.represented_by(c) == {a.pk, b.pk, c.pk}
         assert deputies.represented_by(b) == set()  # away: their own work is C's too
         assert deputies.represented_by(a) == set()
-        assert deputies.acts_as(b) == {a.pk, b.pk}  # B may still act, as may A
+        assert deputies.acts_as(b) == {b.pk}  # away: not A's substitute while away
+        assert deputies.acts_as(a) == {a.pk}  # away, but not locked out of their own
         assert deputies.acts_as(c) == {a.pk, b.pk, c.pk}
+        assert deputies.others_acted_for(b) == set()
         assert deputies.may_act_for(c, a) and not deputies.may_act_for(c, org.people.chef)
+        assert deputies.may_act_for(a, a) and not deputies.may_act_for(b, a)
     # Before and after the absences, everyone does their own work.
     for day in (DAY - datetime.timedelta(days=1), DAY + datetime.timedelta(days=4)):
         assert Deputies.for_day(day).acting_for(a) == a
@@ -105,7 +109,7 @@ def test_a_cycle_of_people_who_are_all_away_leaves_the_work_with_its_owner(org, 
     assert deputies.chain(a) == [a, b] and deputies.chain(b) == [b, a]
     assert deputies.acting_for(a) == a and deputies.acting_for(b) == b
     assert deputies.represented_by(a) == {a.pk} and deputies.represented_by(b) == {b.pk}
-    assert deputies.acts_as(a) == {a.pk, b.pk}
+    assert deputies.acts_as(a) == {a.pk} and deputies.acts_as(b) == {b.pk}
 
 
 def test_a_substitute_who_left_does_not_take_the_work(org, abc):
@@ -189,8 +193,20 @@ def test_moderation_goes_to_the_substitute_of_the_substitute(client, org, abc, d
     assert desk in my_accounts(a, deputies)
     assert services.handler(item, NOW) == c
     assert services.may_handle(c, item, NOW)
+    assert not services.may_handle(b, item, NOW)  # away: not A's substitute
 
     with time_machine.travel(NOW, tick=False):
+        # B, away too, may not act as A's substitute: no actions, and POSTs are refused.
+        client.force_login(b)
+        page = client.get(f"/moderering/{item.pk}/")
+        assert page.status_code == 200 and not page.context["actions"]
+        assert client.post(f"/moderering/konto/{desk.pk}/tillsyn/").status_code == 403
+        response = client.post(
+            f"/moderering/{item.pk}/svara/", {"svara-text": "Ja.", "svara-link": ""}
+        )
+        assert response.status_code == 403
+        assert not CheckIn.objects.filter(account=desk).exists()
+        assert Item.objects.get(pk=item.pk).resolved_at is None
         client.force_login(c)
         page = client.get("/moderering/")
         assert page.status_code == 200
@@ -239,8 +255,12 @@ def test_the_substitute_of_the_substitute_decides_the_plan_step(org, colleague):
         plan = make_plan(p.medarbetare, colleague)
         plan = plan_services.submit(p.medarbetare, plan.pk, now=NOW)
         assert routing.current_actor(plan, NOW) == c
-        assert routing.deciders(plan, NOW) == [p.chef, b, c]
+        assert routing.deciders(plan, NOW) == [p.chef, c]
         assert recipients("plan_waiting") == {c.username}
+        assert not routing.may_decide(b, plan, NOW)
+        assert not Plan.objects.visible_to(b, deputies=Deputies.at(NOW)).filter(pk=plan.pk)
+        with pytest.raises(PermissionDenied):
+            plan_services.decide(b, plan.pk, PlanState.SUBMITTED, plan_services.APPROVE, now=NOW)
         plan = plan_services.decide(c, plan.pk, PlanState.SUBMITTED, plan_services.APPROVE, now=NOW)
     assert plan.state == PlanState.CHEF_APPROVED
     assert plan.events.order_by("at", "pk").last().actor == c
@@ -259,6 +279,9 @@ def test_the_substitute_of_the_substitute_confirms_a_closure(org, account):
     assert not {"kommunikator", b.username} & recipients("closure_proposed")
     with pytest.raises(PermissionDenied):
         lifecycle.confirm_closure(p.chef, closure.pk, now=NOW)  # not the communicator's substitute
+    with pytest.raises(PermissionDenied):
+        lifecycle.confirm_closure(b, closure.pk, now=NOW)  # away: skipped
+    assert Closure.objects.get(pk=closure.pk).state == "foreslagen"
     closure = lifecycle.confirm_closure(c, closure.pk, now=NOW)
     assert Closure.objects.get(pk=closure.pk).confirmed_by == c
 
@@ -287,6 +310,17 @@ def test_the_substitute_of_the_substitute_uploads_the_screenshot(
     archive_services.capture_one(snapshot.pk, now=NOW)
     assert recipients("snapshot_upload") == {c.username}
     with time_machine.travel(NOW, tick=False):
+        # B, away too, is not offered the upload and a POST changes nothing.
+        client.force_login(b)
+        page = client.get(f"/arkiv/bild/{snapshot.pk}/")
+        assert page.status_code in (200, 403, 404)
+        assert page.status_code != 200 or "upload" not in page.context["actions"]
+        response = client.post(
+            f"/arkiv/bild/{snapshot.pk}/", {"image": upload(image_bytes("PNG", size=(800, 1200)))}
+        )
+        assert response.status_code in (403, 404)
+        snapshot.refresh_from_db()
+        assert snapshot.state != SnapshotState.SEALED
         client.force_login(c)
         page = client.get(f"/arkiv/bild/{snapshot.pk}/")
         assert page.status_code == 200 and "upload" in page.context["actions"]

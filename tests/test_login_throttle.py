@@ -35,7 +35,7 @@ def fail(client, username, times, **extra):
 def test_five_wrong_passwords_lock_out_even_the_right_one(client, org, caplog):
     caplog.set_level(logging.WARNING, logger="axes")
     with time_machine.travel(T0, tick=False):
-        assert fail(client, "medarbetare", 4) == [200] * 4  # the form's own error
+        assert fail(client, "medarbetare", 4) == [400] * 4  # the form's own error
         fifth = sign_in(client, "medarbetare", "fel-lösenord")
         right = sign_in(client, "medarbetare", "test-password")
 
@@ -91,10 +91,10 @@ def test_the_lockout_ends_15_minutes_after_the_last_failure(client, org):
 @pytest.mark.django_db
 def test_a_successful_sign_in_clears_the_failures(client, org):
     with time_machine.travel(T0, tick=False):
-        assert fail(client, "medarbetare", 4) == [200] * 4
+        assert fail(client, "medarbetare", 4) == [400] * 4
         assert sign_in(client, "medarbetare", "test-password").status_code == 302
         client.post("/logga-ut/")
-        assert fail(client, "medarbetare", 4) == [200] * 4  # four more before a lockout
+        assert fail(client, "medarbetare", 4) == [400] * 4  # four more before a lockout
 
 
 @pytest.mark.django_db

@@ -37,7 +37,7 @@ def test_save_a_draft_with_missing_fields(client, org):
         "/planer/ny/",
         form_post("save", unit=org.bibliotek, url="inte en adress", ends_on="snart"),
     )
-    assert response.status_code == 200 and not Plan.objects.exists()
+    assert response.status_code == 400 and not Plan.objects.exists()
     assert 'id="form-errors"' in page(response)
     response = client.post(
         "/planer/ny/",
@@ -70,7 +70,7 @@ def test_submitting_an_incomplete_plan_saves_it_and_shows_every_missing_field(
             purpose="Väcka läslust.",
         ),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = page(response)
     assert "Utkastet är sparat men inte inskickat" in html
     assert html.count("Fyll i det här fältet innan du skickar in planen.") >= 9
@@ -105,7 +105,7 @@ def test_a_chef_drafts_for_staff_through_the_form(client, org, colleague):
     assert 'name="applicant"' in html and str(p.outsider) not in html.split('name="unit"')[0]
     data = form_post("save", unit=org.bibliotek, platform="instagram", assignment="nytt_konto")
     response = client.post("/planer/ny/", {**data, "applicant": p.outsider.pk})
-    assert response.status_code == 200 and not Plan.objects.exists()
+    assert response.status_code == 400 and not Plan.objects.exists()
     response = client.post("/planer/ny/", {**data, "applicant": p.medarbetare.pk})
     assert response.status_code == 302
     plan = Plan.objects.get()
@@ -291,7 +291,7 @@ def test_the_evaluation_form(client, org, plan):
     client.force_login(p.medarbetare)
     assert client.get(url).status_code == 200
     response = client.post(url, {"goals_met": "Ja"})
-    assert response.status_code == 200 and Evaluation.objects.pending().count() == 1
+    assert response.status_code == 400 and Evaluation.objects.pending().count() == 1
     response = client.post(
         url,
         {

@@ -1,5 +1,6 @@
 """POST/redirect/GET: every POST that changes something answers with a redirect, so that
-a reload of the page a person lands on never repeats the action.
+a reload of the page a person lands on never repeats the action; a form sent with errors
+is shown again with them and answers 400, changing nothing.
 
 The URL conf is walked: each view is read-only (GET/HEAD only, a POST gets 405),
 POST-only (tests/test_access.py's POST table, where a successful POST answers 302), or a
@@ -410,3 +411,27 @@ def test_a_new_api_key_is_shown_once_after_the_redirect(client, org, account):
     again = client.get("/moderering/nycklar/").content.decode()
     assert 'id="new-key"' not in again
     assert ApiToken.objects.count() == 1
+
+
+def _blank(data):
+    """The form's fields sent empty: what a person submits without filling anything in."""
+    return {key: "" for key in data}
+
+
+# Where the empty form is not the invalid one: an import's confirmation is a button (its
+# invalid case is the upload sent without a file).
+INVALID = {
+    "konton/import/": {"file": "", "activity_on": "2026-11-01"},
+    "organisation/import/": {"file": ""},
+}
+
+
+@pytest.mark.parametrize("route", sorted(FORM_PAGES))
+def test_an_invalid_post_is_shown_again_with_400_and_changes_nothing(
+    client, org, account, request, route
+):
+    url, data = FORM_PAGES[route](client, org, account, request)
+    before = _row_counts()
+    response = client.post(url, INVALID.get(route, _blank(data)))
+    assert response.status_code == 400, (response.status_code, response.content.decode()[:500])
+    assert _row_counts() == before

@@ -154,41 +154,74 @@ def test_every_required_workflow_is_walked():
     assert set(BUILDERS) == set(registry.workflows.required) == set(registry.workflows.names())
 
 
+def walk(name, org, account, colleague, people):
+    """Every action of the workflow `name` on a record in every state it starts from, by
+    every person of `people` (label -> user): perform succeeds exactly when allowed()
+    lists the action, and a refusal changes nothing. Returns label -> actions offered."""
+    records = BUILDERS[name](org, account, colleague)
+    workflow = registry.workflows.get(name)
+    actions = [t.action for t in workflow.transitions if not t.system]
+    checked = {True: 0, False: 0}
+    offered_to = {label: set() for label in people}
+    for record in records:
+        record = type(record).objects.get(pk=record.pk)
+        assert workflow_of(record) is workflow
+        for role, actor in people.items():
+            offered = allowed(actor, record, now=NOW)
+            offered_to[role] |= {a.action for a in offered}
+            for action in dict.fromkeys(actions):
+                listed = action in offered
+                before = fingerprint(record)
+                with transaction.atomic():
+                    try:
+                        perform(
+                            actor,
+                            record,
+                            action,
+                            expected_state=None,
+                            now=NOW,
+                            **data_for(action, record, org, colleague),
+                        )
+                    except (NotAllowed, Conflict) as refused:
+                        assert not listed, (name, role, action, refused)
+                        assert fingerprint(record) == before, (name, role, action)
+                    else:
+                        assert listed, (name, role, action, workflow.state_of(record))
+                    transaction.set_rollback(True)  # the next case starts from the same row
+                checked[listed] += 1
+    # The walk shows both answers: some actions offered and taken, some refused.
+    assert checked[True] and checked[False]
+    return offered_to
+
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_allowed_and_perform_agree_for_every_role(name, org, account, colleague, fake_capture):
     with time_machine.travel(NOW, tick=False):
-        records = BUILDERS[name](org, account, colleague)
-        workflow = registry.workflows.get(name)
-        actions = [t.action for t in workflow.transitions if not t.system]
-        people = vars(org.people)
-        checked = {True: 0, False: 0}
-        for record in records:
-            record = type(record).objects.get(pk=record.pk)
-            assert workflow_of(record) is workflow
-            for role, actor in people.items():
-                offered = allowed(actor, record, now=NOW)
-                for action in dict.fromkeys(actions):
-                    listed = action in offered
-                    before = fingerprint(record)
-                    with transaction.atomic():
-                        try:
-                            perform(
-                                actor,
-                                record,
-                                action,
-                                expected_state=None,
-                                now=NOW,
-                                **data_for(action, record, org, colleague),
-                            )
-                        except (NotAllowed, Conflict) as refused:
-                            assert not listed, (name, role, action, refused)
-                            assert fingerprint(record) == before, (name, role, action)
-                        else:
-                            assert listed, (name, role, action, workflow.state_of(record))
-                        transaction.set_rollback(True)  # the next case starts from the same row
-                    checked[listed] += 1
-        # The walk shows both answers: some actions offered and taken, some refused.
-        assert checked[True] and checked[False]
+        walk(name, org, account, colleague, vars(org.people))
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_allowed_and_perform_agree_for_the_double_substitute(
+    name, org, account, colleague, fake_capture
+):
+    """The same walk with the account's responsible person, the chef and the
+    communicator each away with a substitute B who is away with a substitute C: every
+    C is offered (and can take) the work of their A; no B is offered anything, and
+    perform refuses every B."""
+    p = org.people
+    people = {}
+    for role, unit in (
+        ("medarbetare", org.bibliotek),
+        ("chef", org.bibliotek),
+        ("kommunikator", org.kultur),
+    ):
+        a = getattr(p, role)
+        b, c = double(org, a, unit, suffix=role)
+        people.update({role: a, f"{role}-B": b, f"{role}-C": c})
+    with time_machine.travel(NOW, tick=False):
+        offered = walk(name, org, account, colleague, people)
+    assert not any(offered[f"{role}-B"] for role in ("medarbetare", "chef", "kommunikator"))
+    assert any(offered[f"{role}-C"] for role in ("medarbetare", "chef", "kommunikator"))
 
 
 def test_a_stale_expected_state_is_one_conflict_and_changes_nothing(org, colleague):
@@ -213,16 +246,16 @@ def test_system_transitions_are_never_offered(org, account, fake_capture):
 # -- the double substitute: A away with B, B away with C -----------------------------------
 #
 # C does A's work: the kernel offers C the action and performs it, and the work (the
-# notification, the desk) goes to C alone. B, away too, is not given the work; under the
-# deputies contract (organisation.deputies) an absent person is not locked out, so B and
-# A may still act on it if they do come in, and allowed() says so in the same words.
+# notification, the desk) goes to C alone. B, away too, is neither given the work nor
+# may act as A's substitute (organisation.deputies: acts_as follows the work); A, away,
+# is not locked out of their own work, and allowed() says so in the same words.
 
 
-def double(org, a, unit):
+def double(org, a, unit, suffix=""):
     from organisation.models import Absence
 
-    b = UserFactory(username="b-ersattare", unit=unit)
-    c = UserFactory(username="c-ersattare", unit=org.skolan)
+    b = UserFactory(username=f"b-ersattare{suffix}", unit=unit)
+    c = UserFactory(username=f"c-ersattare{suffix}", unit=org.skolan)
     for person, substitute in ((a, b), (b, c)):
         Absence.objects.create(
             user=person,
@@ -246,6 +279,16 @@ def agree(actor, record, action, **data):
     return perform(actor, record, action, expected_state=None, now=NOW, **data)
 
 
+def refused(actor, record, action, **data):
+    """allowed() does not list the action for the actor, perform refuses it, and the
+    record and its events are as they were."""
+    assert action not in allowed(actor, record, now=NOW)
+    before = fingerprint(record)
+    with pytest.raises(NotAllowed):
+        perform(actor, record, action, expected_state=None, now=NOW, **data)
+    assert fingerprint(record) == before
+
+
 def test_double_substitute_decides_a_plan(org, colleague):
     p = org.people
     b, c = double(org, p.chef, org.bibliotek)
@@ -255,6 +298,7 @@ def test_double_substitute_decides_a_plan(org, colleague):
     assert notified("plan_waiting") == {c.username}
     for outsider in (p.kommunikator, p.outsider, colleague):
         assert "approve" not in allowed(outsider, plan, now=NOW)
+    refused(b, plan, "approve")  # away too: skipped, not the chef's substitute
     plan = agree(c, plan, "approve")
     assert plan.state == PlanState.CHEF_APPROVED and plan.events.last().actor == c
     assert "approve" not in allowed(b, plan, now=NOW)  # the step has moved on
@@ -269,6 +313,7 @@ def test_double_substitute_confirms_a_closure(org, account):
     assert "confirm" not in allowed(p.chef, closure, now=NOW)
     with pytest.raises(NotAllowed):
         perform(p.chef, closure, "confirm", expected_state="foreslagen", now=NOW)
+    refused(b, closure, "confirm")
     closure = agree(c, closure, "confirm")
     assert closure.confirmed_by == c
     assert closure.events.last().actor == c
@@ -286,7 +331,27 @@ def test_double_substitute_uploads_the_snapshot(org, account, fake_capture):
     snapshot.refresh_from_db()
     assert "upload" not in allowed(p.outsider, snapshot, now=NOW)
     assert "upload" not in allowed(p.chef, snapshot, now=NOW)
+    refused(b, snapshot, "upload", file=upload(image_bytes("PNG", size=(800, 1200))))
     agree(c, snapshot, "upload", file=upload(image_bytes("PNG", size=(800, 1200))))
     snapshot.refresh_from_db()
     assert snapshot.state == "forseglad" and snapshot.captured_by == c
     assert "upload" not in allowed(b, snapshot, now=NOW)  # sealed: nothing left to upload
+
+
+def test_double_substitute_handles_a_moderation_item(org, account):
+    p = org.people
+    account.administrators.set([p.medarbetare])
+    account.substitute = None
+    account.save()
+    b, c = double(org, p.medarbetare, org.bibliotek)
+    item, _created = moderation_services.create_item(
+        p.kommunikator, account, {"kind": "fraga", "text": "Öppet i dag?"}, now=NOW
+    )
+    assert notified("moderation_new") == {c.username}
+    assert moderation_services.handler(item, NOW) == c
+    for action, data in (("answer", {"text": "Ja."}), ("no_action", {"text": "Inget."})):
+        refused(b, item, action, **data)  # away too: not A's substitute
+    assert "answer" not in allowed(p.outsider, item, now=NOW)
+    agree(c, item, "answer", text="Ja, 10–14.")
+    item.refresh_from_db()
+    assert item.resolved_at == NOW and item.events.last().actor == c
