@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from simple_history.signals import pre_create_historical_record
 
-        from . import authorship, closures, compliance, demo, lifecycle, todo
+        from . import authorship, closures, compliance, demo, lifecycle, registerversion, todo
         from .models import Account
 
         pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
@@ -24,4 +24,5 @@ class AccountsConfig(AppConfig):
             responsibilities=lifecycle.responsibilities,
             handovers=lifecycle.hand_over,
             demo_seeders=demo.seed,
+            public_register_changes=registerversion.bump,
         )

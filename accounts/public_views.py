@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from organisation.models import Unit
 
 from . import access, changes, dcat, statements
+from .conditional import on_register_version
 from .models import AccessibilityStatement
 from .openapi import OPENAPI
 from .register import BadFilter, PublicRegister
@@ -27,6 +28,7 @@ from .register import BadFilter, PublicRegister
 
 
 @require_GET
+@on_register_version("atom")
 def register_atom(request):
     """New, changed and closed accounts, newest first (Atom 1.0)."""
     kommun = Unit.objects.kommun()
@@ -69,6 +71,7 @@ def register_atom(request):
 
 
 @require_GET
+@on_register_version("dcat")
 def open_data_dcat(request):
     graph = dcat.catalogue(Unit.objects.kommun(), changes.last_changed())
     return HttpResponse(
@@ -118,6 +121,7 @@ def _embed_context(request):
 
 
 @require_GET
+@on_register_version("embed-fragment")
 def embed_fragment(request):
     """An HTML fragment for the kommun's website to include (server side or fetched)."""
     context, error = _embed_context(request)
@@ -129,6 +133,7 @@ def embed_fragment(request):
 
 @require_GET
 @xframe_options_exempt
+@on_register_version("embed-page")
 def embed_page(request):
     """A small script-free page to put in an iframe: the only page that may be framed."""
     context, error = _embed_context(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from core import registry
 from notifications.services import notify
 
+from . import registerversion
 from .credentials import validate_reference
 from .models import Account, Status
 from .urlkeys import InvalidAccountURL, url_key
@@ -105,6 +106,7 @@ def _one_history_record(account, actor, now, reason=""):
     if reason:
         account._change_reason = reason
     account.save()
+    registerversion.bump(now=now)
 
 
 def _check_credentials(account):

@@ -39,6 +39,7 @@ when a model is added without a line here.
 |                                 |             | change a row; nothing deletes one)                   |
 | accounts.HistoricalAccount_administrators | kept | the history of the administrators               |
 | accounts.PassiveRule            | ordinary    | a setting of kommunikationsavdelningen               |
+| accounts.RegisterVersion        | ordinary    | a counter: the public register's cache key           |
 | accounts.Attestation            | append-only | the responsible person's word, as given              |
 | accounts.UsedLink               | append-only | a used one-click link stays used                     |
 | accounts.Closure                | kept        | closing an account; changes through the closure flow |
@@ -99,6 +100,7 @@ CLASSIFICATION = {
     "accounts.HistoricalAccount": KEPT,
     "accounts.HistoricalAccount_administrators": KEPT,
     "accounts.PassiveRule": ORDINARY,
+    "accounts.RegisterVersion": ORDINARY,
     "accounts.Attestation": APPEND_ONLY,
     "accounts.UsedLink": APPEND_ONLY,
     "accounts.Closure": KEPT,

@@ -160,6 +160,12 @@ TYPES = [
         always_kept=True,
     ),
     _t("accounts.passiverule", _("Regler för passiva konton"), REGISTER),
+    _t(
+        "accounts.registerversion",
+        _("Förteckningens versionsnummer"),
+        REGISTER,
+        note=_("En räknare som visar när den publika förteckningen senast ändrades."),
+    ),
     _t("accounts.attestation", _("Intyganden om aktivitet och inloggning"), REGISTER),
     _t(
         "accounts.usedlink",
