@@ -40,6 +40,16 @@ def capture_due(now, limit=50):
     return done
 
 
+def build_waiting_packages(now):
+    """Build the asked-for packages that no worker holds (a broker that was down when
+    they were asked for, a worker that died); one after the other."""
+    built = 0
+    for build_id in services.waiting_builds(now):
+        if services.build_requested(build_id, now=now) is not None:
+            built += 1
+    return built
+
+
 def remind_uploads(now):
     """A capture that needs an uploaded screenshot: the responsible person is reminded
     after 7 days, the förvaltningskommunikatör told after 14."""

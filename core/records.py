@@ -60,6 +60,7 @@ when a model is added without a line here.
 | archive.Snapshot                | kept        | sealed snapshots never change (see archive.models)   |
 | archive.SnapshotEvent           | append-only | each step of a snapshot, from due to sealed          |
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
+| archive.PackageBuild            | ordinary    | a work queue: a package asked for, and its progress  |
 | archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
 | retention.PlanEntry             | append-only | each version of the informationshanteringsplan's row |
 | retention.Protocol              | append-only | the gallringsprotokoll: what was disposed, by what   |
@@ -121,6 +122,7 @@ CLASSIFICATION = {
     "archive.Snapshot": KEPT,
     "archive.SnapshotEvent": APPEND_ONLY,
     "archive.Package": APPEND_ONLY,
+    "archive.PackageBuild": ORDINARY,
     "archive.Receipt": APPEND_ONLY,
     "retention.PlanEntry": APPEND_ONLY,
     "retention.Protocol": APPEND_ONLY,

@@ -273,6 +273,12 @@ TYPES = [
     _t("archive.snapshot", _("Ögonblicksbilder av kontonas startsidor"), ARCHIVE, always_kept=True),
     _t("archive.snapshotevent", _("Ögonblicksbildernas händelser"), ARCHIVE, always_kept=True),
     _t("archive.package", _("Leveranspaket till kommunarkivet"), ARCHIVE, always_kept=True),
+    _t(
+        "archive.packagebuild",
+        _("Beställda byggen av leveranspaket"),
+        ARCHIVE,
+        note=_("Vem som beställde ett paket, när, och hur långt bygget kom."),
+    ),
     _t("archive.receipt", _("Kommunarkivets kvittenser"), ARCHIVE, always_kept=True),
     # -- this plan ---------------------------------------------------------------------
     _t(

@@ -44,6 +44,8 @@ def pytest_configure(config):
         config._kanalkoll_broker_folder = folder
     else:
         app.conf.task_default_queue = f"kanalkoll-test-{os.getpid()}"
+        # The pdf queue too (config.settings.CELERY_TASK_ROUTES), by the same pattern.
+        app.conf.task_routes = {"archive.tasks.*": {"queue": f"kanalkoll-test-{os.getpid()}-pdf"}}
 
 
 def pytest_unconfigure(config):
