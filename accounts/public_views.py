@@ -2,6 +2,8 @@
 DCAT-AP-SE catalogue and the OpenAPI description, the embeddable list, and the
 tillgänglighetsredogörelser."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -120,15 +122,25 @@ def _embed_context(request):
     return {"rows": rows, "kommun": register.kommun, "site": dcat.site()}, None
 
 
+def _any_origin(view):
+    """CORS for any origin on every answer of `view`, its 304s included."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return _allow_origin(request, view(request, *args, **kwargs), ("*",))
+
+    return wrapped
+
+
 @require_GET
+@_any_origin
 @on_register_version("embed-fragment")
 def embed_fragment(request):
     """An HTML fragment for the kommun's website to include (server side or fetched)."""
     context, error = _embed_context(request)
     if error:
         return JsonResponse({"error": error}, status=400)
-    response = render(request, "accounts/embed_list.html", context)
-    return _allow_origin(request, response, ("*",))
+    return render(request, "accounts/embed_list.html", context)
 
 
 @require_GET

@@ -10,7 +10,7 @@ from notifications.services import followed_up, notify_once
 from organisation.deputies import Deputies
 from organisation.models import communicator_of
 
-from . import services
+from . import builds, services
 from .models import Snapshot, State
 
 UPLOAD_REMINDER = datetime.timedelta(days=7)
@@ -44,8 +44,8 @@ def build_waiting_packages(now):
     """Build the asked-for packages that no worker holds (a broker that was down when
     they were asked for, a worker that died); one after the other."""
     built = 0
-    for build_id in services.waiting_builds(now):
-        if services.build_requested(build_id, now=now) is not None:
+    for build_id in builds.waiting_builds(now):
+        if builds.build_requested(build_id, now=now) is not None:
             built += 1
     return built
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import jobs, services
+from . import builds, jobs, services
 
 
 @shared_task(name="archive.tasks.create_semiannual")
@@ -34,7 +34,7 @@ def remind_uploads():
 @shared_task(name="archive.tasks.build_package")
 def build_package(build_id):
     """Build an asked-for period package (archive.services.request_package)."""
-    package = services.build_requested(build_id, now=timezone.now())
+    package = builds.build_requested(build_id, now=timezone.now())
     return package.pk if package else None
 
 

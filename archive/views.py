@@ -6,9 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,25 +19,14 @@ from organisation.deputies import Deputies
 
 from . import integrity, services
 from .access import ARCHIVE_ROLES
+from .access import period_or_404 as _period_or_404
+from .access import require_archive_role as _require_archive_role
 from .models import DeliveryState, Package, Reason, Receipt, Snapshot, State
+from .package_views import attachment, package_panel
 from .periods import Period, last_ended
 from .workflow import Do
 
 LATE_AFTER = datetime.timedelta(days=30)
-
-
-def _require_archive_role(user):
-    if not user.has_role(*ARCHIVE_ROLES):
-        raise PermissionDenied(
-            _("Arkivet är till för kommunarkivet och kommunikationsavdelningen.")
-        )
-
-
-def _period_or_404(key):
-    try:
-        return Period.from_key(key)
-    except ValueError as exc:
-        raise Http404(_("Perioden finns inte.")) from exc
 
 
 def delivery_state(snapshot, now):
@@ -155,7 +143,7 @@ def period_detail(request, key):
         for s in _period_rows(period, now)
     ]
     delivered = sum(1 for row in rows if row["state"] == DeliveryState.DELIVERED)
-    panel = _package_panel(period, now)
+    panel = package_panel(period, now)
     packages = list(Package.objects.filter(period_key=period.key).select_related("built_by"))
     for package in packages:
         package.is_current = panel["package"] is not None and package.pk == panel["package"].pk
@@ -179,81 +167,6 @@ def period_detail(request, key):
             "can_receive": services.may_receive(request.user),
             "receipt_form": ReceiptForm(period=period, open_only=True),
         },
-    )
-
-
-def _package_panel(period, now):
-    """What the period page's package panel shows: where the package stands."""
-    state, package, build, previous, snapshots = services.package_state(period, now)
-    return {
-        "state": state,
-        "package": package,
-        "build": build,
-        "previous": previous,
-        "snapshots": snapshots,
-        "waiting": state in (services.PackageState.QUEUED, services.PackageState.BUILDING),
-    }
-
-
-@require_safe
-@login_required
-def period_package(request, key):
-    """The stored package of the period's current content; never built here (a large
-    period takes minutes): without one, back to the period page, which offers the build."""
-    _require_archive_role(request.user)
-    period = _period_or_404(key)
-    from .package import PackageError
-
-    try:
-        package = services.stored_package(period)
-    except PackageError as exc:
-        messages.error(request, _("Paketet kan inte lämnas ut: %(reason)s") % {"reason": exc})
-        return redirect("archive:period", period.key)
-    if package is None:
-        messages.info(request, _("Paketet är inte byggt för periodens nuvarande innehåll än."))
-        return redirect("archive:period", period.key)
-    response = FileResponse(
-        package.file.open("rb"),
-        content_type="application/zip",
-        as_attachment=True,
-        filename=package.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@login_required
-@require_POST
-def period_package_build(request, key):
-    """Ask for the period's package: built by the worker on the pdf queue."""
-    _require_archive_role(request.user)
-    period = _period_or_404(key)
-    package, build = services.request_package(request.user, period, now=timezone.now())
-    if package is not None:
-        messages.info(request, _("Paketet är redan byggt för periodens nuvarande innehåll."))
-    else:
-        messages.success(
-            request, _("Paketet byggs. Sidan visar hur långt det har kommit och sedan länken.")
-        )
-    return redirect(f"{reverse('archive:period', args=[period.key])}#paket")
-
-
-@require_safe
-@login_required
-def period_package_status(request, key):
-    """The package panel's state as JSON, for the period page's small script to poll."""
-    _require_archive_role(request.user)
-    period = _period_or_404(key)
-    panel = _package_panel(period, timezone.now())
-    build = panel["build"]
-    return JsonResponse(
-        {
-            "state": panel["state"],
-            "done": build.done if build else 0,
-            "total": build.total if build else 0,
-            "percent": build.percent if build else (100 if panel["package"] else 0),
-            "waiting": panel["waiting"],
-        }
     )
 
 
@@ -369,14 +282,7 @@ def snapshot_pdf(request, pk):
             {"snapshot": snapshot, "reason": str(exc)},
             status=409,
         )
-    response = FileResponse(
-        verified,
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=snapshot.filename,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(verified, "application/pdf", snapshot.filename)
 
 
 @login_required

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from archive import services
+from archive import builds
 from archive.models import Package, PackageBuild
 
 from .test_archive_package import seal
@@ -90,7 +90,7 @@ def test_the_package_with_a_changed_pdf_is_refused_and_logged(client, org, seale
     assert client.post("/arkiv/period/2026-H2/paket/bygg/").status_code == 302
     (build,) = PackageBuild.objects.all()
     with caplog.at_level(logging.ERROR, logger="archive.integrity"):
-        assert services.build_requested(build.pk, now=timezone.now()) is None  # the worker
+        assert builds.build_requested(build.pk, now=timezone.now()) is None  # the worker
     response = client.get("/arkiv/period/2026-H2/paket.zip", follow=True)
     assert response.redirect_chain[-1][0].endswith("/arkiv/period/2026-H2/")
     assert response["Content-Type"].startswith("text/html")

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from archive import jobs, services
+from archive import builds, jobs
 from archive.models import Package, PackageBuild
 
 from .test_archive_package import PERIOD, other_account, seal, snapshots  # noqa: F401
@@ -31,7 +31,7 @@ def arkivarie(client, org, snapshots):  # noqa: F811
 def enqueued(monkeypatch):
     """The builds handed to the pdf queue (no worker here: the tests play its part)."""
     handed = []
-    monkeypatch.setattr(services, "_hand_to_worker", handed.append)
+    monkeypatch.setattr(builds, "_hand_to_worker", handed.append)
     return handed
 
 
@@ -93,18 +93,18 @@ def test_building_shows_the_progress(client, arkivarie, enqueued):
     # A worker that died: its claim runs out and the build waits for the sweep again.
     PackageBuild.objects.filter(pk=build.pk).update(claimed_until=now - datetime.timedelta(1))
     assert client.get(STATUS).json()["state"] == "queued"
-    assert services.waiting_builds(now) == [build.pk]
+    assert builds.waiting_builds(now) == [build.pk]
 
 
 def test_ready_the_page_links_the_download_and_asking_again_reuses_it(client, arkivarie, enqueued):
     client.post(BUILD)
     assert enqueued == []  # on commit, which this test's transaction never reaches
     build = PackageBuild.objects.get()
-    package = services.build_requested(build.pk, now=timezone.now())  # the worker's part
+    package = builds.build_requested(build.pk, now=timezone.now())  # the worker's part
     assert package is not None and package.version == 1
     build.refresh_from_db()
     assert build.package == package and build.done == build.total == 3
-    assert services.build_requested(build.pk, now=timezone.now()) is None  # done: nothing
+    assert builds.build_requested(build.pk, now=timezone.now()) is None  # done: nothing
     page = client.get(URL)
     assert "Version 1 är byggd med periodens nuvarande innehåll (3 ögonblicksbilder)." in (
         page_text(page)
@@ -130,7 +130,7 @@ def test_stale_when_the_content_changed_and_built_again(
     client, org, arkivarie, enqueued, django_capture_on_commit_callbacks
 ):
     client.post(BUILD)
-    services.build_requested(PackageBuild.objects.get().pk, now=timezone.now())
+    builds.build_requested(PackageBuild.objects.get().pk, now=timezone.now())
     seal(other_account(org, "Nytt konto"))  # sealed after the package was built
     text = page_text(client.get(URL))
     assert "Periodens innehåll har ändrats sedan version 1 byggdes." in text
@@ -140,7 +140,7 @@ def test_stale_when_the_content_changed_and_built_again(
         client.post(BUILD)
     new_build = PackageBuild.objects.latest("pk")
     assert PackageBuild.objects.count() == 2 and enqueued[-1] == new_build.pk
-    package = services.build_requested(new_build.pk, now=timezone.now())
+    package = builds.build_requested(new_build.pk, now=timezone.now())
     assert package.version == 2 and len(package.snapshots) == 4
     assert Package.objects.count() == 2  # version 1 is kept, as handed out
     assert "Version 2 är byggd" in page_text(client.get(URL))

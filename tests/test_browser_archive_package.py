@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from archive import services
+from archive import builds
 from archive.models import PackageBuild, State
 from archive.periods import last_ended
 
@@ -69,7 +69,7 @@ def test_the_package_panel_in_each_state_passes_axe_and_follows_the_build(
 
     # Built: the script loads the page again, which links the download.
     PackageBuild.objects.filter(pk=build.pk).update(claimed_until=None, started_at=None)
-    assert services.build_requested(build.pk, now=timezone.now()) is not None
+    assert builds.build_requested(build.pk, now=timezone.now()) is not None
     download = page.get_by_role("link", name="Ladda ned leveranspaket (FGS/E-ARK)")
     download.wait_for()
     assert_accessible(page)

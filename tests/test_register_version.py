@@ -232,3 +232,12 @@ def test_a_cache_that_is_down_still_serves_the_register(client, org, account, se
     }
     assert client.get("/register.json").json()["count"] == 1
     assert client.get("/register/").status_code == 200
+
+
+def test_the_embeddable_fragment_allows_any_origin_on_a_304_too(client, org, account):
+    first = client.get("/register/lista.html", headers={"origin": "https://www.testby.example"})
+    again = client.get(
+        "/register/lista.html",
+        headers={"origin": "https://www.testby.example", "if-none-match": first["ETag"]},
+    )
+    assert again.status_code == 304 and again["Access-Control-Allow-Origin"] == "*"
