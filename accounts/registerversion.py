@@ -63,6 +63,10 @@ def bump(*, now):
 
 def current():
     """The version as it stands (one query)."""
-    found = RegisterVersion.objects.filter(pk=ROW).values_list("number", "token", "changed_at")
-    row = found.first()
-    return Version(*row) if row else Version(0, "initial", None)
+    # A primary key lookup (no ordering, no LIMIT) on a queryset built once: it runs on
+    # every request of the register, where building the filter cost more than the query.
+    rows = list(_CURRENT.all())
+    return Version(*rows[0]) if rows else Version(0, "initial", None)
+
+
+_CURRENT = RegisterVersion.objects.filter(pk=ROW).values_list("number", "token", "changed_at")
