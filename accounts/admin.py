@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import ViewOnly, ViewOnlyAdmin, events_of
 
+from . import registerversion
 from .models import Account, Attestation, Closure, ClosureEvent, PassiveRule, Platform
 
 
@@ -43,6 +45,12 @@ class PlatformAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not Account.objects.filter(platform=obj.slug).exists()
+
+    def save_model(self, request, obj, form, change):
+        """The public register names each account's platform: its version moves in the
+        admin's transaction."""
+        super().save_model(request, obj, form, change)
+        registerversion.bump(now=timezone.now())
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

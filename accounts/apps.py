@@ -12,7 +12,17 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from simple_history.signals import pre_create_historical_record
 
-        from . import authorship, closures, compliance, demo, jobs, lifecycle, platforms, todo
+        from . import (
+            authorship,
+            closures,
+            compliance,
+            demo,
+            jobs,
+            lifecycle,
+            platforms,
+            registerversion,
+            todo,
+        )
         from .models import Account, Platform
 
         pre_create_historical_record.connect(authorship.credit, sender=Account.history.model)
@@ -27,6 +37,7 @@ class AccountsConfig(AppConfig):
             responsibilities=lifecycle.responsibilities,
             handovers=lifecycle.hand_over,
             demo_seeders=demo.seed,
+            public_register_changes=registerversion.bump,
         )
         # The reminder sweeps write their notifications unrendered, with ids.
         for kind, load in jobs.notification_loaders().items():

@@ -87,4 +87,8 @@ def save_bookkeeping(account, now, **values):
         setattr(account, name, values[name])
     account._history_date = now
     account.save(update_fields=changed)
+    from .registerversion import PUBLIC_BOOKKEEPING, bump  # models import this module
+
+    if PUBLIC_BOOKKEEPING.intersection(changed):
+        bump(now=now)
     return True

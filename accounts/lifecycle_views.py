@@ -17,6 +17,7 @@ from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 
 from . import access, lifecycle, platforms, services
+from .conditional import on_register_version
 from .models import (
     PASSIVE_DAYS_MAX,
     PASSIVE_DAYS_MIN,
@@ -285,6 +286,7 @@ def passive_rules(request):
 
 
 @require_safe
+@on_register_version("closed-page", personal=True)
 def closed_accounts(request):
     """Public: the accounts that have been closed, with their dates; they stay on record."""
     accounts = (

@@ -761,3 +761,22 @@ class AccessibilityStatement(Kept):
     @property
     def complaint_url(self):
         return DIGG_COMPLAINT_URL
+
+
+class RegisterVersion(models.Model):
+    """The public register's version: one row (pk 1), bumped in the transaction of every
+    change that the public register, its open data and feeds show
+    (accounts.registerversion.bump). The cached pages and JSON are keyed by its token, and
+    conditional requests are answered from it (ETag from the token, Last-Modified from
+    `changed_at`)."""
+
+    number = models.PositiveBigIntegerField(_("version"), default=0)
+    token = models.CharField(_("nyckel"), max_length=32)
+    changed_at = models.DateTimeField(_("ändrad"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("förteckningens version")
+        verbose_name_plural = _("förteckningens versioner")
+
+    def __str__(self):
+        return f"{self.number}"

@@ -2,6 +2,8 @@
 DCAT-AP-SE catalogue and the OpenAPI description, the embeddable list, and the
 tillgänglighetsredogörelser."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET
 from organisation.models import Unit
 
 from . import access, changes, dcat, statements
+from .conditional import on_register_version
 from .models import AccessibilityStatement
 from .openapi import OPENAPI
 from .register import BadFilter, PublicRegister
@@ -27,6 +30,7 @@ from .register import BadFilter, PublicRegister
 
 
 @require_GET
+@on_register_version("atom")
 def register_atom(request):
     """New, changed and closed accounts, newest first (Atom 1.0)."""
     kommun = Unit.objects.kommun()
@@ -69,6 +73,7 @@ def register_atom(request):
 
 
 @require_GET
+@on_register_version("dcat")
 def open_data_dcat(request):
     graph = dcat.catalogue(Unit.objects.kommun(), changes.last_changed())
     return HttpResponse(
@@ -117,18 +122,30 @@ def _embed_context(request):
     return {"rows": rows, "kommun": register.kommun, "site": dcat.site()}, None
 
 
+def _any_origin(view):
+    """CORS for any origin on every answer of `view`, its 304s included."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return _allow_origin(request, view(request, *args, **kwargs), ("*",))
+
+    return wrapped
+
+
 @require_GET
+@_any_origin
+@on_register_version("embed-fragment")
 def embed_fragment(request):
     """An HTML fragment for the kommun's website to include (server side or fetched)."""
     context, error = _embed_context(request)
     if error:
         return JsonResponse({"error": error}, status=400)
-    response = render(request, "accounts/embed_list.html", context)
-    return _allow_origin(request, response, ("*",))
+    return render(request, "accounts/embed_list.html", context)
 
 
 @require_GET
 @xframe_options_exempt
+@on_register_version("embed-page")
 def embed_page(request):
     """A small script-free page to put in an iframe: the only page that may be framed."""
     context, error = _embed_context(request)

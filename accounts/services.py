@@ -15,6 +15,7 @@ from core import registry
 from core.worklist import start_of_day
 from notifications.services import notify
 
+from . import registerversion
 from .credentials import validate_reference
 from .models import Account, Status
 from .urlkeys import InvalidAccountURL, url_key
@@ -194,6 +195,7 @@ def _one_history_record(account, actor, now, reason=""):
     if reason:
         account._change_reason = reason
     account.save()
+    registerversion.bump(now=now)
 
 
 def _check_credentials(account):

@@ -1,11 +1,15 @@
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
@@ -14,10 +18,11 @@ from core import csvsafe, pages, registry
 from organisation.models import Unit
 
 from . import access, lifecycle_views, platforms, remedies, services
+from .conditional import Representation, on_register_version
 from .credentials import looks_like_secret
 from .forms import AccountDescriptionForm, AccountForm, RegisterFilterForm
 from .history import timeline
-from .models import Account, Problem, Status
+from .models import Account, Kind, Problem, Status
 from .register import PUBLIC_FIELDS, BadFilter, PublicRegister
 from .urlkeys import InvalidAccountURL, url_key
 
@@ -178,32 +183,55 @@ def _query_without_page(request):
 # -- the public register ------------------------------------------------------------
 
 
-def _page_number(request):
+def _page_number(value):
     try:
-        return pages.page_number(request.GET.get("page"))
+        return pages.page_number(value)
     except pages.BadPage as exc:
         raise BadFilter(str(exc)) from exc
 
 
+# The parameters the public register's page and JSON understand; others are ignored
+# (and are not part of the cache key).
+PAGE_PARAMETERS = ("q", "platform", "unit", "page")
+JSON_PARAMETERS = ("platform", "unit", "page")
+
+
+def _parameters(request, names):
+    return {name: request.GET[name] for name in names if name in request.GET}
+
+
 @require_GET
 def public_register(request):
+    """The register's page: its body cached per version and filter, the site's header
+    (who is signed in, the language form) rendered per request."""
+    parameters = _parameters(request, PAGE_PARAMETERS)
+    representation = Representation(request, "page", sorted(parameters.items()), personal=True)
+    answer = representation.not_modified()
+    if answer is not None:
+        return answer
+    body, status = representation.cached(lambda: _register_body(parameters))
+    response = render(request, "accounts/public_register.html", {"body": body}, status=status)
+    return representation.mark(response)
+
+
+def _register_body(parameters):
+    """The page's content, rendered without the request: (html, status)."""
     register = PublicRegister()
-    platform, unit = request.GET.get("platform", ""), request.GET.get("unit", "")
-    text = request.GET.get("q", "").strip()
+    platform, unit = parameters.get("platform", ""), parameters.get("unit", "")
+    text = parameters.get("q", "").strip()
     error = None
     try:
         selection = register.select(platform=platform, unit=unit, text=text)
-        number = _page_number(request)
+        number = _page_number(parameters.get("page"))
     except BadFilter as exc:
         error, selection, number = str(exc), register.select(), 1
         platform = unit = text = ""
     size = settings.KANALKOLL_REGISTER_PAGE_SIZE
     rows, count, pages = register.page(selection, number, size)
-    params = request.GET.copy()
-    params.pop("page", None)
-    response = render(
-        request,
-        "accounts/public_register.html",
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in parameters.items() if k != "page"})
+    html = render_to_string(
+        "accounts/_public_register_body.html",
         {
             "kommun": register.kommun,
             "rows": rows,
@@ -216,57 +244,78 @@ def public_register(request):
             "selected_unit": unit,
             "search_text": text,
             "filter_error": error,
-            "query_string": params.urlencode(),
+            "query_string": query.urlencode(),
+            "ambassador": Kind.AMBASSADOR,
+            "mastodon": platforms.MASTODON,
         },
-        status=400 if error else 200,
     )
-    return response
+    return html, 400 if error else 200
 
 
 @require_GET
 def public_register_json(request):
-    return _register_json(request, PublicRegister(), (Status.ACTIVE,))
+    return _register_json(request, "json", lambda: PublicRegister(), (Status.ACTIVE,))
 
 
 @require_GET
 def closed_register_json(request):
     """The closed accounts, in the shape of /register.json (each row also has closed_on)."""
-    return _register_json(request, PublicRegister(closed=True), (Status.CLOSED,))
+    return _register_json(
+        request, "closed-json", lambda: PublicRegister(closed=True), (Status.CLOSED,)
+    )
 
 
-def _register_json(request, register, statuses):
+def _register_json(request, kind, make_register, statuses):
+    """A page of the register as JSON, cached per version, filter and address."""
+    parameters = _parameters(request, JSON_PARAMETERS)
+    base = request.build_absolute_uri(request.path)
+    representation = Representation(request, kind, base, sorted(parameters.items()))
+    answer = representation.not_modified()
+    if answer is not None:
+        return answer
+    body, status = representation.cached(
+        lambda: _register_json_body(base, parameters, make_register(), statuses)
+    )
+    response = HttpResponse(body, content_type="application/json", status=status)
+    return representation.mark(response)
+
+
+def _register_json_body(base, parameters, register, statuses):
     try:
         selection = register.select(
-            platform=request.GET.get("platform"), unit=request.GET.get("unit"), statuses=statuses
+            platform=parameters.get("platform"), unit=parameters.get("unit"), statuses=statuses
         )
-        number = _page_number(request)
+        number = _page_number(parameters.get("page"))
     except BadFilter as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return _json({"error": str(exc)}), 400
     size = settings.KANALKOLL_REGISTER_PAGE_SIZE
     rows, count, pages = register.page(selection, number, size)
 
     def link(n):
         if n < 1 or n > pages:
             return None
-        params = request.GET.copy()
-        params["page"] = n
-        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        query = QueryDict(mutable=True)
+        query.update({**parameters, "page": n})
+        return f"{base}?{query.urlencode()}"
 
-    return JsonResponse(
-        {
-            "kommun": register.kommun.name if register.kommun else None,
-            "count": count,
-            "page": number,
-            "pages": pages,
-            "next": link(number + 1),
-            "previous": link(number - 1),
-            "results": rows,
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+    body = {
+        "kommun": register.kommun.name if register.kommun else None,
+        "count": count,
+        "page": number,
+        "pages": pages,
+        "next": link(number + 1),
+        "previous": link(number - 1),
+        "results": rows,
+    }
+    return _json(body), 200
+
+
+def _json(body):
+    return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
 
 
 @require_GET
+@on_register_version("csv")
 def public_register_csv(request):
     register = PublicRegister()
     try:

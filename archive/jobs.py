@@ -13,7 +13,7 @@ from notifications.services import Reminders, followed_up_since
 from organisation.deputies import Deputies
 from organisation.models import RoleHolders
 
-from . import services
+from . import builds, services
 from .models import Snapshot, State
 
 UPLOAD_REMINDER = datetime.timedelta(days=7)
@@ -52,6 +52,16 @@ UPLOAD_KINDS = ("snapshot_upload_reminder", "snapshot_upload_escalation")
 upload_contexts = loader(
     snapshot=Snapshot.objects.all(), account=Account.objects.select_related("responsible")
 )
+
+
+def build_waiting_packages(now):
+    """Build the asked-for packages that no worker holds (a broker that was down when
+    they were asked for, a worker that died); one after the other."""
+    built = 0
+    for build_id in builds.waiting_builds(now):
+        if builds.build_requested(build_id, now=now) is not None:
+            built += 1
+    return built
 
 
 def remind_uploads(now):

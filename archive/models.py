@@ -287,6 +287,58 @@ class Package(AppendOnly):
         return not self.missing
 
 
+class PackageBuild(models.Model):
+    """A period's package asked for, for one content (what package_content() lists, by
+    its digest), and how far its build has come: a work queue row. The worker on the pdf
+    queue claims it (archive.tasks.build_package), writes the zip and records the
+    Package; the period page shows the progress and then the download. One row per
+    period and content: asking again while nothing changed reuses it."""
+
+    period_key = models.CharField(_("period"), max_length=7)
+    content_sha256 = models.CharField(_("innehållets SHA-256"), max_length=64)
+    requested_at = models.DateTimeField(_("beställt"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("beställt av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A worker's claim; a claim that runs out (a worker that died) is taken again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("påbörjat"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("klara filer"), default=0)
+    total = models.PositiveIntegerField(_("filer"), default=0)
+    package = models.ForeignKey(
+        Package,
+        verbose_name=_("paket"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    error = models.CharField(_("fel"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("bygge av leveranspaket")
+        verbose_name_plural = _("byggen av leveranspaket")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_key", "content_sha256"], name="one_build_per_content"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_key} {self.content_sha256[:12]}"
+
+    @property
+    def failed(self):
+        return bool(self.error)
+
+    @property
+    def percent(self):
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
 class Receipt(AppendOnly):
     """Kommunarkivet's receipt (kvittens) of a period's delivery: it names the package it
     acknowledges (its SHA-256 and the snapshots in it). A delivery with accounts missing

@@ -137,8 +137,9 @@ class Entry:
     fileformat: tuple | None = None
 
 
-def build_package(period, now):
-    """Write the period's package to a temporary zip; return (path, download name)."""
+def build_package(period, now, progress=None):
+    """Write the period's package to a temporary zip; return (path, download name).
+    `progress(done, total)`, if given, is called after each snapshot is written."""
     kommun = Unit.objects.kommun()
     kommun_name = kommun.name if kommun else "Kommunen"
     objid = package_id(kommun_name, period)
@@ -156,7 +157,11 @@ def build_package(period, now):
             writer = _Writer(archive, objid)
             for name in FOLDERS:
                 writer.folder(name)
-            data = [writer.copy_pdf(f"{DATA}/{names[s.pk]}", s) for s in snapshots]
+            data = []
+            for done, snapshot in enumerate(snapshots, 1):
+                data.append(writer.copy_pdf(f"{DATA}/{names[snapshot.pk]}", snapshot))
+                if progress is not None:
+                    progress(done, len(snapshots))
             rows = [register_row(s, names[s.pk]) for s in snapshots]
             data.append(
                 writer.add(

@@ -21,7 +21,15 @@ from core.workflow import perform
 from organisation.deputies import Deputies
 from organisation.models import Role
 
-from .models import Method, Package, Reason, Receipt, Snapshot, SnapshotEvent, State
+from .models import (
+    Method,
+    Package,
+    Reason,
+    Receipt,
+    Snapshot,
+    SnapshotEvent,
+    State,
+)
 from .periods import Period, last_ended
 from .workflow import (  # noqa: F401 - who may and the conflict, read by the views
     Do,
@@ -263,18 +271,20 @@ def may_receive(user):
     return user.is_active and user.has_role(Role.ARKIVARIE)
 
 
-def package_for_download(actor, period, now):
+def package_for_download(actor, period, now, progress=None):
     """The period's package as it stands: the stored one if the sealed snapshots (and the
     missing accounts) are the same as when it was built, else a new version, built, its
     SHA-256 recorded and kept. Every hand-out checks the stored file against its SHA-256
-    first (a mismatch raises PackageError)."""
+    first (a mismatch raises PackageError). A build of a large period takes minutes: only
+    the worker on the pdf queue calls this (build_requested), never a web request;
+    `progress(done, total)` is told as the snapshots are written."""
     from .package import build_package, content_digest, file_sha256, package_content
 
     content = package_content(period)
     digest = content_digest(content)
     package = Package.objects.filter(period_key=period.key, content_sha256=digest).first()
     if package is None:
-        path, name = build_package(period, now)
+        path, name = build_package(period, now, progress=progress)
         try:
             with open(path, "rb") as handle:
                 sha = file_sha256(handle)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import jobs, services
+from . import builds, jobs, services
 
 
 @shared_task(name="archive.tasks.create_semiannual")
@@ -29,3 +29,15 @@ def capture_due():
 @shared_task(name="archive.tasks.remind_uploads")
 def remind_uploads():
     return jobs.remind_uploads(timezone.now())
+
+
+@shared_task(name="archive.tasks.build_package")
+def build_package(build_id):
+    """Build an asked-for period package (archive.services.request_package)."""
+    package = builds.build_requested(build_id, now=timezone.now())
+    return package.pk if package else None
+
+
+@shared_task(name="archive.tasks.build_waiting_packages")
+def build_waiting_packages():
+    return jobs.build_waiting_packages(timezone.now())

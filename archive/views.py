@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,25 +19,14 @@ from organisation.deputies import Deputies
 
 from . import integrity, services
 from .access import ARCHIVE_ROLES
+from .access import period_or_404 as _period_or_404
+from .access import require_archive_role as _require_archive_role
 from .models import DeliveryState, Package, Reason, Receipt, Snapshot, State
+from .package_views import attachment, package_panel
 from .periods import Period, last_ended
 from .workflow import Do, who_acts
 
 LATE_AFTER = datetime.timedelta(days=30)
-
-
-def _require_archive_role(user):
-    if not user.has_role(*ARCHIVE_ROLES):
-        raise PermissionDenied(
-            _("Arkivet är till för kommunarkivet och kommunikationsavdelningen.")
-        )
-
-
-def _period_or_404(key):
-    try:
-        return Period.from_key(key)
-    except ValueError as exc:
-        raise Http404(_("Perioden finns inte.")) from exc
 
 
 def delivery_state(snapshot, now):
@@ -161,12 +150,10 @@ def period_detail(request, key):
             row["action"] = actions.get(Do.UPLOAD)
             row["who"] = "" if row["action"] else who_acts(snapshot, deputies)
     delivered = sum(1 for row in rows if row["state"] == DeliveryState.DELIVERED)
-    from .package import content_digest, package_content
-
-    current = content_digest(package_content(period))
+    panel = package_panel(period, now)
     packages = list(Package.objects.filter(period_key=period.key).select_related("built_by"))
     for package in packages:
-        package.is_current = package.content_sha256 == current
+        package.is_current = panel["package"] is not None and package.pk == panel["package"].pk
     broken = sum(1 for row in rows if row["seal"] and not row["seal"].ok)
     return render(
         request,
@@ -183,32 +170,11 @@ def period_detail(request, key):
                 "received_by", "package"
             ),
             "packages": packages,
+            "package_panel": panel,
             "can_receive": services.may_receive(request.user),
             "receipt_form": ReceiptForm(period=period, open_only=True),
         },
     )
-
-
-@require_safe
-@login_required
-def period_package(request, key):
-    _require_archive_role(request.user)
-    period = _period_or_404(key)
-    from .package import PackageError
-
-    try:
-        package = services.package_for_download(request.user, period, timezone.now())
-    except PackageError as exc:
-        messages.error(request, _("Paketet kunde inte byggas: %(reason)s") % {"reason": exc})
-        return redirect("archive:period", period.key)
-    response = FileResponse(
-        package.file.open("rb"),
-        content_type="application/zip",
-        as_attachment=True,
-        filename=package.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
@@ -323,14 +289,7 @@ def snapshot_pdf(request, pk):
             {"snapshot": snapshot, "reason": str(exc)},
             status=409,
         )
-    response = FileResponse(
-        verified,
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=snapshot.filename,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(verified, "application/pdf", snapshot.filename)
 
 
 @login_required

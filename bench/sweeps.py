@@ -196,7 +196,7 @@ def seed(scale):
             for n in range(min(20, len(staff) // 8))
         )
 
-        platforms = Platform.values
+        platforms = list(Platform.objects.values_list("slug", flat=True))
         rows = []
         for n in range(n_accounts):
             url = f"https://{HOST}/konto/{n:05d}"

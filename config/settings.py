@@ -266,6 +266,13 @@ AXES_SENSITIVE_PARAMETERS = []  # the log names who and from where; passwords st
 # anyone can send it.
 KANALKOLL_TRUSTED_PROXIES = env.int("KANALKOLL_TRUSTED_PROXIES", default=0)
 
+# The cache: the public register's page and JSON per version and filter
+# (accounts.conditional). Production sets CACHE_URL to Redis (redis://host:6379/1), shared
+# by every web process; the zero-setup default is each process's memory. Whatever the
+# backend, an entry is keyed by the register's version, read from the database, so that a
+# stale entry is never served.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kanalkoll")}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

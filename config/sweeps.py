@@ -65,6 +65,12 @@ SWEEPS = [
         every=10 * 60,
     ),
     Sweep(
+        name="archive.build_waiting_packages",
+        job="archive.jobs.build_waiting_packages",
+        task="archive.tasks.build_waiting_packages",
+        every=10 * 60,
+    ),
+    Sweep(
         name="archive.remind_uploads",
         job="archive.jobs.remind_uploads",
         task="archive.tasks.remind_uploads",

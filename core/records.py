@@ -40,6 +40,7 @@ when a model is added without a line here.
 | accounts.HistoricalAccount_administrators | kept | the history of the administrators               |
 | accounts.PassiveRule            | ordinary    | a setting of kommunikationsavdelningen               |
 | accounts.Platform               | ordinary    | the platform catalogue, the systemadministratör's    |
+| accounts.RegisterVersion        | ordinary    | a counter: the public register's cache key           |
 | accounts.Attestation            | append-only | the responsible person's word, as given              |
 | accounts.UsedLink               | append-only | a used one-click link stays used                     |
 | accounts.Closure                | kept        | closing an account; changes through the closure flow |
@@ -61,6 +62,7 @@ when a model is added without a line here.
 | archive.Snapshot                | kept        | sealed snapshots never change (see archive.models)   |
 | archive.SnapshotEvent           | append-only | each step of a snapshot, from due to sealed          |
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
+| archive.PackageBuild            | ordinary    | a work queue: a package asked for, and its progress  |
 | archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
 | retention.PlanEntry             | append-only | each version of the informationshanteringsplan's row |
 | retention.Protocol              | append-only | the gallringsprotokoll: what was disposed, by what   |
@@ -108,6 +110,7 @@ CLASSIFICATION = {
     "accounts.HistoricalAccount_administrators": KEPT,
     "accounts.PassiveRule": ORDINARY,
     "accounts.Platform": ORDINARY,
+    "accounts.RegisterVersion": ORDINARY,
     "accounts.Attestation": APPEND_ONLY,
     "accounts.UsedLink": APPEND_ONLY,
     "accounts.Closure": KEPT,
@@ -129,6 +132,7 @@ CLASSIFICATION = {
     "archive.Snapshot": KEPT,
     "archive.SnapshotEvent": APPEND_ONLY,
     "archive.Package": APPEND_ONLY,
+    "archive.PackageBuild": ORDINARY,
     "archive.Receipt": APPEND_ONLY,
     "retention.PlanEntry": APPEND_ONLY,
     "retention.Protocol": APPEND_ONLY,

@@ -142,6 +142,22 @@ notifier = Registry(
     required=["notifications"],
 )
 
+public_register_changes = Registry(
+    "public_register_changes",
+    """A change of what the public register shows, made below the register (a unit's name
+    or address, the kommun's settings, a person's name or title): `hook(now=now)` inside
+    the change's transaction (accounts.registerversion.bump). Call through
+    public_register_changed().""",
+    required=["accounts"],
+)
+
+
+def public_register_changed(*, now):
+    """Tell the register that what it shows changed at `now` (inside the transaction)."""
+    for hook in public_register_changes:
+        hook(now=now)
+
+
 ALL = [
     workflows,
     deputies,
@@ -155,6 +171,7 @@ ALL = [
     demo_seeders,
     notification_loaders,
     sender_names,
+    public_register_changes,
 ]
 BY_NAME = {hook_point.name: hook_point for hook_point in ALL}
 

@@ -17,6 +17,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from core import registry
 from organisation.services import apply_sign_in
 
 from . import provider
@@ -146,6 +147,7 @@ class KommunOIDCBackend(OIDCAuthenticationBackend):
             )
         if self._copy_names(user, claims):
             user.save(update_fields=["first_name", "last_name", "email"])
+            registry.public_register_changed(now=self.now)  # the register may name them
         return self._apply(user, claims, decide(claims))
 
     def _copy_names(self, user, claims):

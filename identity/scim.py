@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from core import registry
 from moderation.models import ApiToken
 from moderation.tokens import MAX_KEY_LENGTH
 from organisation.models import PersonEvent, Role, RoleAssignment, Unit, User
@@ -336,6 +337,7 @@ def save_user(user, state, *, now):
         raise ScimError(409, f"userName {state['username']!r} is taken.", "uniqueness")
     created = user.pk is None
     before_unit = user.unit
+    shown = (user.first_name, user.last_name, user.title)
     user.username = state["username"]
     user.first_name, user.last_name = state["givenname"], state["familyname"]
     user.email, user.title = state["email"], state["title"]
@@ -347,6 +349,8 @@ def save_user(user, state, *, now):
             user.save()
     except IntegrityError as error:
         raise ScimError(409, f"userName {state['username']!r} is taken.", "uniqueness") from error
+    if not created and shown != (user.first_name, user.last_name, user.title):
+        registry.public_register_changed(now=now)  # the register shows whom it names
     if created or (before_unit and before_unit.pk) != (unit and unit.pk):
         PersonEvent.write(
             user,

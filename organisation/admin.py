@@ -7,6 +7,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import ViewOnlyAdmin, events_of
+from core import registry
 
 from .models import Absence, Handover, HandoverEvent, PersonEvent, RoleAssignment, Unit, User
 from .services import deactivate_user, reactivate_user, record_absence, record_role_changes
@@ -36,6 +37,13 @@ class RecordRoleChanges:
             )
 
 
+def _saved_for_the_register(self, request, obj, form, change):
+    """ModelAdmin.save_model for units and people: the public register shows their names
+    and addresses, so its version moves in the admin's transaction."""
+    admin.ModelAdmin.save_model(self, request, obj, form, change)
+    registry.public_register_changed(now=timezone.now())
+
+
 class RoleInline(admin.TabularInline):
     model = RoleAssignment
     extra = 1
@@ -49,6 +57,7 @@ class UnitAdmin(RecordRoleChanges, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
+    save_model = _saved_for_the_register
     fieldsets = [
         (None, {"fields": ["name", "kind", "parent", "contact_email"]}),
         (
@@ -95,6 +104,7 @@ class KanalkollUserAdmin(RecordRoleChanges, UserAdmin):
     )
     inlines = [RoleInline, PersonEventInline]
     actions = ["deactivate", "reactivate"]
+    save_model = _saved_for_the_register
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "is_active", "oidc_subject"]

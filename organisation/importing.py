@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import registry
 from core.tabular import TableError, cells, columns
 
 from .models import Role, RoleAssignment, Unit
@@ -225,6 +226,8 @@ def _apply(actor, results, *, now, cause):
                     _set_chef(actor, unit, row.chef, now=now, cause=cause)
             by_name[row.name.casefold()] = unit
             row.unit = unit
+        if any(row.outcome in (CREATED, UPDATED) for row in results):
+            registry.public_register_changed(now=now)
 
 
 class _Rollback(Exception):

@@ -167,6 +167,12 @@ TYPES = [
         REGISTER,
         note=_("Systemadministratörens inställning; kontona anger sin plattform med kortnamnet."),
     ),
+    _t(
+        "accounts.registerversion",
+        _("Förteckningens versionsnummer"),
+        REGISTER,
+        note=_("En räknare som visar när den publika förteckningen senast ändrades."),
+    ),
     _t("accounts.attestation", _("Intyganden om aktivitet och inloggning"), REGISTER),
     _t(
         "accounts.usedlink",
@@ -281,6 +287,12 @@ TYPES = [
     _t("archive.snapshot", _("Ögonblicksbilder av kontonas startsidor"), ARCHIVE, always_kept=True),
     _t("archive.snapshotevent", _("Ögonblicksbildernas händelser"), ARCHIVE, always_kept=True),
     _t("archive.package", _("Leveranspaket till kommunarkivet"), ARCHIVE, always_kept=True),
+    _t(
+        "archive.packagebuild",
+        _("Beställda byggen av leveranspaket"),
+        ARCHIVE,
+        note=_("Vem som beställde ett paket, när, och hur långt bygget kom."),
+    ),
     _t("archive.receipt", _("Kommunarkivets kvittenser"), ARCHIVE, always_kept=True),
     # -- this plan ---------------------------------------------------------------------
     _t(

@@ -7,6 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from archive import builds
+from archive.models import Package, PackageBuild
 
 from .test_archive_package import seal
 from .test_archive_views import page_text
@@ -83,12 +87,16 @@ def test_the_archivist_sees_it_on_the_snapshot_and_the_period(client, org, seale
 def test_the_package_with_a_changed_pdf_is_refused_and_logged(client, org, sealed, caplog):
     tamper(sealed)
     client.force_login(org.people.arkivarie)
+    assert client.post("/arkiv/period/2026-H2/paket/bygg/").status_code == 302
+    (build,) = PackageBuild.objects.all()
     with caplog.at_level(logging.ERROR, logger="archive.integrity"):
-        response = client.get("/arkiv/period/2026-H2/paket.zip", follow=True)
+        assert builds.build_requested(build.pk, now=timezone.now()) is None  # the worker
+    response = client.get("/arkiv/period/2026-H2/paket.zip", follow=True)
     assert response.redirect_chain[-1][0].endswith("/arkiv/period/2026-H2/")
     assert response["Content-Type"].startswith("text/html")
     text = page_text(response)
     assert f"Paketet kunde inte byggas: {sealed.filename}: {MISMATCH}" in text
+    assert "Försök igen" in text and not Package.objects.exists()
     actual = hashlib.sha256(Path(sealed.pdf.path).read_bytes()).hexdigest()
     logged_mismatch(caplog, sealed, actual)
     # No half-written package is left behind.

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from lxml import etree
 
+from archive import services
 from archive.models import Method, Reason, Snapshot, State
 from archive.package import FOLDERS, PackageError, build_package
 from archive.periods import Period
@@ -385,6 +386,7 @@ def test_pdfs_are_copied_in_chunks_not_held_in_memory(org, account):
 
 
 def test_the_archivist_downloads_the_package(client, org, snapshots):
+    services.package_for_download(org.people.arkivarie, PERIOD, NOW)  # the worker's part
     client.force_login(org.people.arkivarie)
     response = client.get(reverse("archive:package", args=["2026-H2"]))
     assert response.status_code == 200

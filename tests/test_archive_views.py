@@ -14,6 +14,7 @@ from accounts.models import Account, Status
 from archive import jobs, services
 from archive.capture import CaptureFailed
 from archive.models import Method, Package, Reason, Receipt, Snapshot, State
+from archive.periods import Period
 
 from .archive_helpers import at, screenshot, semiannual
 from .factories import AccountFactory
@@ -231,7 +232,8 @@ def test_the_archivist_sees_each_accounts_delivery_state_and_progress(client, or
     assert 'aria-valuenow="33"' in response.content.decode()
     sealed = period["Biblioteket i Testby"]
     assert f'href="/arkiv/bild/{sealed.pk}/pdf/"' in response.content.decode()
-    assert "/arkiv/period/2026-H2/paket.zip" in response.content.decode()
+    # Not built yet: the package panel offers the build (the worker on the pdf queue).
+    assert 'action="/arkiv/period/2026-H2/paket/bygg/"' in response.content.decode()
 
     # Thirty days after the turn what is missing is late.
     response = at_moment(client, archivist, at(2027, 1, 31, 0, 0, 1), "/arkiv/period/2026-H2/")
@@ -297,6 +299,7 @@ def test_the_archivist_acknowledges_the_downloaded_package_as_partial(client, or
     )
     assert "Ladda ned leveranspaketet först" in page_text(client_page)
     assert 'action="/arkiv/period/2026-H2/kvittens/"' not in page.content.decode()
+    services.package_for_download(arkivarie, Period.from_key("2026-H2"), at(2027, 2, 3, 10, 4))
     download = at_moment(
         client, arkivarie, at(2027, 2, 3, 10, 5), "/arkiv/period/2026-H2/paket.zip"
     )
