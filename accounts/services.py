@@ -35,6 +35,7 @@ DESCRIPTIVE_FIELDS = (
 FULL_FIELDS = DESCRIPTIVE_FIELDS + (
     "platform",
     "url",
+    "platform_page_id",
     "kind",
     "unit",
     "responsible",
