@@ -106,3 +106,34 @@ def loopback_only(monkeypatch):
     guard = LoopbackOnly(socket.create_connection)
     monkeypatch.setattr(socket, "create_connection", guard)
     return guard
+
+
+def receive_comment(account, comment_id="comment-1", text="Öppet i helgen?", *, actor, now):
+    """A delivered comment on `account` as the webhook makes it (the page id recorded on
+    the account through the register's service first): returns its item."""
+    from accounts.services import update_account
+    from moderation.intake import services
+    from moderation.intake.base import Incoming
+
+    if not account.platform_page_id:
+        update_account(actor, account.pk, {"platform_page_id": f"page-{account.pk}"}, now=now)
+        account.refresh_from_db()
+    incoming = Incoming(
+        source="facebook",
+        account_platforms=(account.platform,),
+        page_id=account.platform_page_id,
+        object_id=comment_id,
+        verb="add",
+        raw={"field": "feed", "value": {"comment_id": comment_id, "message": text}},
+        occurred_at=now,
+        text=text,
+        author="Kim",
+        post_url="https://www.facebook.com/testby/posts/1",
+    )
+    adapter = meta.MetaAdapter(graph_url="http://graph.invalid", access_token="")
+    (result,) = services.receive(
+        adapter, [incoming], signature="sha256=test", signature_valid=True, now=now
+    )
+    from moderation.models import Item
+
+    return Item.objects.get(pk=result.item_id)

@@ -136,6 +136,9 @@ REVIEWED = {
     ("accounts", "0013_history_caused_by_and_neutral_handle_example"):
         "index on a new nullable column of the account history: ~10 rows per account, "
         "an index build over 100,000 rows takes about a second",
+    ("accounts", "0015_account_platform_page_id"):
+        "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
+        "column that is empty everywhere",
     ("activityplans", "0002_plan_event_on_the_shared_event_base"):
         "index and foreign key on plan events: ~10 per plan, thousands of rows",
     ("archive", "0003_sealed_packages_and_receipts_naming_them"): "receipts: a few per half-year",
