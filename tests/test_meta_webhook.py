@@ -365,3 +365,27 @@ def test_fifty_parallel_deliveries_store_each_event_once(live_server, graph, pag
     assert PlatformEvent.objects.count() == 10
     assert Item.objects.count() == 10 and CommentVersion.objects.count() == 10
     assert ItemEvent.objects.filter(action="registrerat").count() == 10
+
+
+def test_a_page_id_belongs_to_one_account_per_platform(page, org):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccountFactory(platform=page.platform, platform_page_id=PAGE_ID, unit=org.bibliotek,
+                       responsible=org.people.chef)  # fmt: skip
+    # The same id on another platform, and any number of accounts without one, are fine.
+    AccountFactory(platform="instagram", platform_page_id=PAGE_ID, unit=org.bibliotek,
+                   responsible=org.people.chef)  # fmt: skip
+    AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
+    AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
+
+
+def test_the_curators_form_refuses_a_page_id_another_account_has(page, org):
+    from accounts.forms import AccountForm
+
+    other = AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
+    form = AccountForm(
+        data={"platform": page.platform, "platform_page_id": PAGE_ID}, instance=other
+    )
+    form.is_valid()
+    assert "Sidans id hör redan till" in " ".join(form.errors["platform_page_id"])
