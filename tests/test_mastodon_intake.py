@@ -99,3 +99,21 @@ def test_an_account_without_a_token_is_not_polled(instance, org):
     )
     assert mastodon.poll_account(account, now=NOW) == []
     assert not instance.requests
+
+
+def test_the_sweep_polls_the_accounts_with_a_token(instance, org, settings):
+    from config.sweeps import SWEEPS
+    from moderation import jobs
+
+    assert "moderation.jobs.poll_platforms" in {sweep.job for sweep in SWEEPS}
+    AccountFactory(
+        platform="mastodon",
+        url=f"http://{INSTANCE}/@bibliotek",
+        platform_page_id="109876",
+        unit=org.bibliotek,
+        responsible=org.people.medarbetare,
+    )
+    settings.MASTODON_TOKENS = {"109876": TOKEN}
+    assert jobs.poll_platforms(NOW) == 2
+    assert jobs.poll_platforms(NOW) == 0  # a second run stores nothing twice
+    assert Item.objects.count() == 1

@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 
-from accounts.models import Platform
+from accounts.models import Account, Platform
 from core import netguard
 
 from ..models import PlatformEvent, Verb
@@ -123,3 +123,16 @@ def poll_account(account, *, now, token=None, guard=None):
     # Oldest first, so that an edit follows the mention it changes.
     events.sort(key=lambda e: (e.occurred_at is None, e.occurred_at, e.object_id))
     return receive(adapter, events, signature="polled", signature_valid=True, now=now)
+
+
+def poll_all(now, guard=None):
+    """The sweep: every open Mastodon account with a page id and a token, polled once;
+    returns how many events were stored. Safe to run twice at once: each event is stored
+    once (its unique key)."""
+    stored = 0
+    accounts = (
+        Account.objects.open().filter(platform=Platform.MASTODON).exclude(platform_page_id="")
+    )
+    for account in accounts.filter(platform_page_id__in=list(settings.MASTODON_TOKENS)):
+        stored += sum(1 for r in poll_account(account, now=now, guard=guard) if r.stored)
+    return stored
