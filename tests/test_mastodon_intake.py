@@ -61,15 +61,21 @@ def instance(monkeypatch):
     assert not boundary.refused
 
 
-def test_mentions_and_edits_become_an_item_with_two_versions(instance, org, settings):
-    account = AccountFactory(
+@pytest.fixture
+def bibliotek(org, settings):
+    """The library's Mastodon account, its id recorded and its token configured."""
+    settings.MASTODON_TOKENS = {"109876": TOKEN}
+    return AccountFactory(
         platform="mastodon",
         url=f"http://{INSTANCE}/@bibliotek",
         platform_page_id="109876",
         unit=org.bibliotek,
         responsible=org.people.medarbetare,
     )
-    settings.MASTODON_TOKENS = {"109876": TOKEN}
+
+
+def test_mentions_and_edits_become_an_item_with_two_versions(instance, org, bibliotek):
+    account = bibliotek
     results = mastodon.poll_account(account, now=NOW)
     assert [r.outcome for r in results] == ["arende", "version"]
     item = Item.objects.get()
@@ -101,19 +107,11 @@ def test_an_account_without_a_token_is_not_polled(instance, org):
     assert not instance.requests
 
 
-def test_the_sweep_polls_the_accounts_with_a_token(instance, org, settings):
+def test_the_sweep_polls_the_accounts_with_a_token(instance, bibliotek):
     from config.sweeps import SWEEPS
     from moderation import jobs
 
     assert "moderation.jobs.poll_platforms" in {sweep.job for sweep in SWEEPS}
-    AccountFactory(
-        platform="mastodon",
-        url=f"http://{INSTANCE}/@bibliotek",
-        platform_page_id="109876",
-        unit=org.bibliotek,
-        responsible=org.people.medarbetare,
-    )
-    settings.MASTODON_TOKENS = {"109876": TOKEN}
     assert jobs.poll_platforms(NOW) == 2
     assert jobs.poll_platforms(NOW) == 0  # a second run stores nothing twice
     assert Item.objects.count() == 1
