@@ -137,3 +137,26 @@ def receive_comment(account, comment_id="comment-1", text="Öppet i helgen?", *,
     from moderation.models import Item
 
     return Item.objects.get(pk=result.item_id)
+
+
+def author_change(account, item, verb, text, *, now):
+    """The platform tells that the author of `item`'s comment edited ("edited") or removed
+    ("remove") it."""
+    from moderation.intake import services
+    from moderation.intake.base import Incoming
+
+    incoming = Incoming(
+        source="facebook",
+        account_platforms=(account.platform,),
+        page_id=account.platform_page_id,
+        object_id=item.external_id,
+        verb=verb,
+        raw={"field": "feed", "value": {"verb": verb, "message": text}},
+        occurred_at=now,
+        text=text,
+        author="Kim",
+    )
+    adapter = meta.MetaAdapter(graph_url="http://graph.invalid", access_token="")
+    return services.receive(
+        adapter, [incoming], signature="sha256=x", signature_valid=True, now=now
+    )

@@ -14,12 +14,9 @@ from lxml import etree
 from archive import commentlog
 from archive.package import build_package
 from moderation import services
-from moderation.intake import services as intake
-from moderation.intake.base import Incoming
-from moderation.intake.meta import MetaAdapter
 from moderation.models import Item
 
-from .intake_helpers import receive_comment
+from .intake_helpers import author_change, receive_comment
 from .test_archive_package import IN_PERIOD, NOW, PERIOD, contents, mets_files, seal, unpack
 
 M = "{http://www.loc.gov/METS/}"
@@ -31,22 +28,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _change(account, item, verb, text, at):
-    incoming = Incoming(
-        source="facebook",
-        account_platforms=(account.platform,),
-        page_id=account.platform_page_id,
-        object_id=item.external_id,
-        verb=verb,
-        raw={"field": "feed", "value": {"verb": verb, "message": text}},
-        occurred_at=at,
-        text=text,
-        author="Kim",
-    )
-    adapter = MetaAdapter(graph_url="http://graph.invalid", access_token="")
-    intake.receive(adapter, [incoming], signature="sha256=x", signature_valid=True, now=at)
-
-
 @pytest.fixture
 def logged(org, account):
     p = org.people
@@ -55,8 +36,8 @@ def logged(org, account):
         account, "c-1", "Öppet i helgen?", actor=p.kommunikationschef, now=IN_PERIOD
     )
     later = IN_PERIOD + datetime.timedelta(minutes=5)
-    _change(account, asked, "edited", "Öppet i helgen & i jul?", later)
-    _change(account, asked, "remove", "", later + datetime.timedelta(minutes=5))
+    author_change(account, asked, "edited", "Öppet i helgen & i jul?", now=later)
+    author_change(account, asked, "remove", "", now=later + datetime.timedelta(minutes=5))
     rude = receive_comment(account, "c-2", "Idiot\x0b!", actor=p.kommunikationschef, now=IN_PERIOD)
     services.classify(p.medarbetare, rude.pk, "olampligt", now=IN_PERIOD)
     services.preserve(p.medarbetare, rude.pk, "Idiot!", now=IN_PERIOD)
