@@ -176,6 +176,22 @@ class AccountForm(forms.ModelForm):
             )
         return url
 
+    def clean_platform_page_id(self):
+        page_id = self.cleaned_data["platform_page_id"].strip()
+        platform = self.data.get(self.add_prefix("platform")) or self.instance.platform
+        clash = (
+            Account.objects.filter(platform=platform, platform_page_id=page_id)
+            .exclude(pk=self.instance.pk)
+            .first()
+            if page_id
+            else None
+        )
+        if clash:
+            raise forms.ValidationError(
+                _("Sidans id hör redan till %(account)s."), params={"account": clash}
+            )
+        return page_id
+
     def clean(self):
         data = super().clean()
         self._platform_from_catalogue(data)

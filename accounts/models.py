@@ -284,6 +284,18 @@ class Account(Kept):
     url_key = models.CharField(
         max_length=2000, unique=True, editable=False, verbose_name=_("normaliserad adress")
     )
+    # The page's or profile's own id on the platform (a Facebook page id, an Instagram
+    # business account id, a Mastodon account id): platform deliveries are mapped to
+    # the account by it (moderation.intake).
+    platform_page_id = models.CharField(
+        _("sidans id på plattformen"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Sidans eller profilens id hos plattformen, till exempel Facebooksidans id. "
+            "Kommentarer som plattformen skickar kopplas till kontot med det."
+        ),
+    )
     kind = models.CharField(_("typ av konto"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
         Unit, verbose_name=_("ägande enhet"), on_delete=models.PROTECT, related_name="accounts"
@@ -429,6 +441,13 @@ class Account(Kept):
                 fields=["confirmation_next_at"],
                 condition=Q(confirmation_next_at__isnull=False),
                 name="account_confirmation_next",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "platform_page_id"],
+                condition=~models.Q(platform_page_id=""),
+                name="account_platform_page_once",
             ),
         ]
 

@@ -38,6 +38,7 @@ DESCRIPTIVE_FIELDS = (
 FULL_FIELDS = DESCRIPTIVE_FIELDS + (
     "platform",
     "url",
+    "platform_page_id",
     "kind",
     "unit",
     "responsible",

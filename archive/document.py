@@ -12,6 +12,7 @@ from config.pdf import BASE_URL, render_pdf
 from moderation.models import Item, Kind, Outcome
 from organisation.models import Unit
 
+from . import commentlog
 from .periods import Period
 
 # The printable area of an A4 page with the document margins, as width : height.
@@ -54,9 +55,11 @@ def moderation_summary(snapshot):
     """Items by kind and the removals (with their preserved copies) in the snapshot's
     period, or up to the capture for a snapshot outside the half-year run."""
     items = Item.objects.filter(account_id=snapshot.account_id)
+    comments = None
     if snapshot.period_key:
         period = Period.from_key(snapshot.period_key)
         items = items.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
+        comments = commentlog.summary(snapshot.account, period)
     counts = dict(items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     removals = (
         items.filter(outcome=Outcome.REMOVED)
@@ -67,6 +70,7 @@ def moderation_summary(snapshot):
         "by_kind": [(label, counts.get(value, 0)) for value, label in Kind.choices],
         "total": sum(counts.values()),
         "removals": removals,
+        "comments": comments,
     }
 
 

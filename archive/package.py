@@ -8,9 +8,12 @@ package's OBJID ("sm-testby-kommun-2026H2"):
     metadata/{descriptive,preservation,other}/      present, empty
     representations/rep1/METS.xml         the representation's own METS
     representations/rep1/data/            the sealed PDF/A-2b snapshots,
-                                          kontoregister.csv and kontoregister.xml
+                                          kontoregister.csv and kontoregister.xml, and
+                                          per account the period's comment log
+                                          (kommentarslogg-konto-<id>.xml and .json)
     representations/rep1/metadata/        present, empty
     schemas/kontoregister.xsd             the schema of kontoregister.xml
+    schemas/kommentarslogg.xsd            the schema of the comment logs
     documentation/leveransbeskrivning.txt what was delivered, and how it was captured
 
 The PDFs are copied into the zip from storage in chunks while their SHA-256 is computed,
@@ -40,10 +43,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import Account
 from core import csvsafe
 from organisation.models import Unit
 
-from . import integrity
+from . import commentlog, integrity
 from .models import Method, Reason, Snapshot, State
 
 METS = "http://www.loc.gov/METS/"
@@ -177,10 +181,16 @@ def build_package(period, now, progress=None):
                     XML_FORMAT,
                 )
             )
+            # Per account, the period's comment log (archive.commentlog).
+            for account in Account.objects.filter(
+                pk__in={s.account_id for s in snapshots}
+            ).order_by("pk"):
+                data.extend(commentlog.add_comment_log(writer, account, period, kommun_name, now))
             schemas = [
                 writer.add(
                     "schemas/kontoregister.xsd", XSD_PATH.read_bytes(), "application/xml", now
-                )
+                ),
+                commentlog.schema_entry(writer, now),
             ]
             text = delivery_description(objid, kommun_name, period, now, snapshots, names)
             documentation = [

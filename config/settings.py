@@ -214,6 +214,24 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+# Comments from Meta's Webhooks for Pages and Instagram (moderation.intake), on when
+# META_APP_SECRET and META_VERIFY_TOKEN are set; otherwise /api/v1/meta/webhook answers
+# 404. The callback URL to register with Meta is <site>/api/v1/meta/webhook.
+META_APP_ID = env.str("META_APP_ID", default="")
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
+# Mastodon notifications polled for accounts whose page id is set: "<page id>=<token>"
+# pairs separated by commas (a read-only token of the kommun's own account).
+MASTODON_TOKENS = {
+    page: token
+    for page, _sep, token in (
+        pair.strip().partition("=")
+        for pair in env.str("MASTODON_TOKENS", default="").split(",")
+        if pair.strip()
+    )
+}
+
 # Sign-in through the kommun's identity provider (OpenID Connect: Entra ID, ADFS), on
 # when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set (identity/). Authorization code flow
 # with PKCE (S256) and a nonce; the provider's endpoints come from its discovery

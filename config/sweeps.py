@@ -47,6 +47,12 @@ SWEEPS = [
         every=5 * 60,
     ),
     Sweep(
+        name="moderation.poll_platforms",
+        job="moderation.jobs.poll_platforms",
+        task="moderation.tasks.poll_platforms",
+        every=5 * 60,
+    ),
+    Sweep(
         name="moderation.remind_unwatched",
         job="moderation.jobs.remind_unwatched",
         task="moderation.tasks.remind_unwatched",

@@ -55,6 +55,8 @@ when a model is added without a line here.
 | moderation.ItemEvent            | append-only | each step taken on an item                           |
 | moderation.PreservedCopy        | append-only | the evidence kept before removal                     |
 | moderation.CheckIn              | append-only | "tillsyn gjord"                                      |
+| moderation.PlatformEvent        | append-only | a platform's event about a comment, as received      |
+| moderation.CommentVersion       | append-only | each version of a delivered comment                  |
 | moderation.ApiToken             | kept        | who issued and revoked a key; revoked, not deleted   |
 | moderation.PendingReminder      | ordinary    | the sweep's schedule, deleted when claimed           |
 | moderation.ReminderBatch        | ordinary    | a work queue                                         |
@@ -125,6 +127,8 @@ CLASSIFICATION = {
     "moderation.ItemEvent": APPEND_ONLY,
     "moderation.PreservedCopy": APPEND_ONLY,
     "moderation.CheckIn": APPEND_ONLY,
+    "moderation.PlatformEvent": APPEND_ONLY,
+    "moderation.CommentVersion": APPEND_ONLY,
     "moderation.ApiToken": KEPT,
     "moderation.PendingReminder": ORDINARY,
     "moderation.ReminderBatch": ORDINARY,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from config.uploads import clean_screenshot
 
-from .models import BBS_OBLIGED, Item, Kind, RemovalReason
+from .models import BBS_OBLIGED, CLASSIFIED_KINDS, Item, Kind, RemovalReason
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -32,6 +32,7 @@ class ItemForm(forms.ModelForm):
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+        self.fields["kind"].choices = [("", "---------")] + CLASSIFIED_KINDS
         self.fields["posted_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
     def clean(self):
@@ -121,6 +122,32 @@ class CrimeForm(TextForm):
 
 class NoActionForm(TextForm):
     label = _("Varför behövs ingen åtgärd?")
+
+
+class ClassifyForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Vad är kommentaren?"),
+        choices=[("", _("Välj …"))] + CLASSIFIED_KINDS,
+        help_text=_("Tidsfristen på 48 timmar börjar löpa när kommentaren klassas."),
+        error_messages={"required": _("Välj vad kommentaren är.")},
+    )
+
+
+class BulkTriageForm(forms.Form):
+    """The desk's bulk triage: the new comments chosen, marked "ingen åtgärd" at once."""
+
+    items = forms.TypedMultipleChoiceField(
+        label=_("Nya kommentarer"),
+        coerce=int,
+        error_messages={"required": _("Välj minst en kommentar.")},
+    )
+    text = forms.CharField(
+        label=_("Varför behövs ingen åtgärd? (frivilligt)"), required=False, max_length=500
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = choices
 
 
 class ReassignForm(forms.Form):

@@ -256,3 +256,11 @@ def remind_unwatched(now):
             url.format(pk),
         )
     return reminders.send()
+
+
+def poll_platforms(now):
+    """Comments from the platforms that are polled rather than pushing (Mastodon's
+    notifications, moderation.intake.mastodon); Meta pushes to its webhook."""
+    from .intake import mastodon
+
+    return mastodon.poll_all(now)

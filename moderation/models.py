@@ -28,6 +28,13 @@ class Kind(models.TextChoices):
     INDIVIDUAL_CASE = "arende", _("Ärende mot enskild")
     CRIME = "brott", _("Möjligt brott eller nätmobbning")
     OTHER = "ovrigt", _("Övrigt")
+    # A comment a platform delivered (moderation.intake), not yet classified: the
+    # triage state. Classifying it as one of the kinds above starts its deadline.
+    NEW_COMMENT = "ny_kommentar", _("Ny kommentar")
+
+
+# The kinds a person or a monitoring tool gives an item (all but the triage state).
+CLASSIFIED_KINDS = [(value, label) for value, label in Kind.choices if value != Kind.NEW_COMMENT]
 
 
 class RemovalReason(models.TextChoices):
@@ -115,7 +122,9 @@ class Item(Kept):
     text = models.TextField(_("text"), blank=True)
     posted_at = models.DateTimeField(_("publicerat"), null=True, blank=True)
     noticed_at = models.DateTimeField(_("upptäckt"))
-    due_at = models.DateTimeField(_("ska hanteras senast"), db_index=True)
+    # None while a delivered comment waits in triage (Kind.NEW_COMMENT): the clock starts
+    # when it is classified (moderation.workflow's classify).
+    due_at = models.DateTimeField(_("ska hanteras senast"), null=True, blank=True, db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handläggare"),
@@ -324,6 +333,10 @@ class Action(models.TextChoices):
     REFERRED = "hanvisat", _("Hänvisat")
     CRIME = "brott", _("Flaggat som möjligt brott")
     NO_ACTION = "ingen_atgard", _("Ingen åtgärd behövs")
+    CLASSIFIED = "klassat", _("Klassat")
+    AUTHOR_EDITED = "andrad_skribent", _("Ändrad av skribenten")
+    AUTHOR_REMOVED = "borttagen_skribent", _("Borttagen av skribenten")
+    AUTHOR_HIDDEN = "dold_plattform", _("Dold på plattformen")
 
 
 class ItemEvent(Event):
@@ -411,3 +424,102 @@ class ApiToken(IssuedKey):
     class Meta(IssuedKey.Meta):
         verbose_name = _("API-nyckel")
         verbose_name_plural = _("API-nycklar")
+
+
+class Verb(models.TextChoices):
+    """What a platform says happened to a comment (Meta's `verb`, and the same words
+    for the other platforms' adapters)."""
+
+    ADD = "add", _("Ny")
+    EDITED = "edited", _("Ändrad av skribenten")
+    REMOVE = "remove", _("Borttagen av skribenten")
+    HIDE = "hide", _("Dold")
+    UNHIDE = "unhide", _("Visas igen")
+
+
+class Received(models.TextChoices):
+    """What became of a received platform event."""
+
+    ITEM = "arende", _("Nytt ärende")
+    VERSION = "version", _("Ny version av ett ärende")
+    UNKNOWN_PAGE = "okand_sida", _("Okänd sida: inget konto har sidans id")
+    CLOSED_ACCOUNT = "avslutat", _("Kontot är avslutat")
+    IGNORED = "ignorerad", _("Inte en kommentar (sparad, inget ärende)")
+
+
+class PlatformEvent(AppendOnly):
+    """One event a platform delivered (a comment added, edited, removed, hidden), stored
+    as received and once: `key` is unique per platform event (platform, comment id, verb,
+    the platform's time of the change), so a redelivery hits the constraint and adds
+    nothing. Deliveries for a page no account has are kept too (`outcome` says so)."""
+
+    platform = models.CharField(_("plattform"), max_length=20)
+    key = models.CharField(_("händelsens nyckel"), max_length=300, unique=True)
+    page_id = models.CharField(_("sidans id"), max_length=64)
+    object_id = models.CharField(_("kommentarens id"), max_length=200)
+    verb = models.CharField(_("händelse"), max_length=10, choices=Verb.choices)
+    occurred_at = models.DateTimeField(_("tidpunkt hos plattformen"), null=True, blank=True)
+    received_at = models.DateTimeField(_("mottagen"), db_index=True)
+    signature = models.CharField(_("signatur"), max_length=100, blank=True)
+    signature_valid = models.BooleanField(_("signaturen stämmer"))
+    raw = models.JSONField(_("händelsen som den togs emot"))
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("konto"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="platform_events",
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("ärende"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="platform_events",
+    )
+    outcome = models.CharField(_("utfall"), max_length=20, choices=Received.choices)
+
+    class Meta:
+        verbose_name = _("händelse från plattform")
+        verbose_name_plural = _("händelser från plattformar")
+        ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(fields=["account", "received_at"], name="platform_event_account"),
+        ]
+
+    def __str__(self):
+        return f"{self.platform} {self.object_id} {self.verb}"
+
+
+class CommentVersion(AppendOnly):
+    """One version of a delivered comment, as its author wrote, edited or removed it: an
+    item keeps every version, the first one included."""
+
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="versions", verbose_name=_("ärende")
+    )
+    event = models.OneToOneField(
+        PlatformEvent,
+        on_delete=models.PROTECT,
+        related_name="version",
+        verbose_name=_("händelse från plattform"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    verb = models.CharField(_("händelse"), max_length=10, choices=Verb.choices)
+    text = models.TextField(_("text"), blank=True)
+    author = models.CharField(_("skribent"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("tidpunkt hos plattformen"), null=True, blank=True)
+    received_at = models.DateTimeField(_("mottagen"))
+
+    class Meta:
+        verbose_name = _("version av kommentar")
+        verbose_name_plural = _("versioner av kommentarer")
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="comment_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} v{self.number} {self.verb}"

@@ -10,14 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.workflow import perform
+from core.workflow import Conflict, NotAllowed, perform
 from notifications.services import notify
 from organisation.deputies import Deputies
 from organisation.models import Unit
 from organisation.workdays import add_working_time
 
-from .models import Action, CheckIn, Item, ItemEvent, PendingReminder, RemovalReason
+from .models import Action, CheckIn, Item, ItemEvent, Kind, PendingReminder, RemovalReason
 from .workflow import (  # noqa: F401 - who may and the conflict, read by views, API and sweeps
+    TRIAGE,
     Do,
     ItemConflict,
     handler_of,
@@ -68,7 +69,10 @@ def create_item(actor, account, data, source="", external_id="", *, now):
     posted_at = data.get("posted_at")
     if posted_at and posted_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"posted_at": _("Publiceringstiden kan inte ligga i framtiden.")})
-    due = deadline(posted_at or noticed_at)
+    # A delivered comment waits in triage without a deadline: the clock starts when it
+    # is classified (classify below).
+    triage = data["kind"] == Kind.NEW_COMMENT
+    due = None if triage else deadline(posted_at or noticed_at)
     try:
         with transaction.atomic():
             item = Item.objects.create(
@@ -86,8 +90,12 @@ def create_item(actor, account, data, source="", external_id="", *, now):
                 source=source,
                 external_id=external_id,
             )
-            PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
             ItemEvent.write(item, Action.CREATED, actor=actor, at=now)
+            if triage:
+                # On the handler's desk and in "Att göra", without a mail each: most
+                # comments need nothing.
+                return item, True
+            PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
             person = handler(item, deputies=Deputies.at(now))
             if actor is None or person.pk != actor.pk:
                 notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
@@ -161,6 +169,40 @@ def no_action(actor, item_id, reason, *, now):
     if not (reason or "").strip():
         raise ValidationError({"text": _("Skriv varför ingen åtgärd behövs.")})
     return _perform(actor, item_id, Do.NO_ACTION, now, text=reason.strip())
+
+
+def classify(actor, item_id, kind, *, now):
+    """A new comment is a question, an inappropriate post, criticism …: its 48 hours
+    (or the kommun's working time) start now."""
+    return _perform(actor, item_id, Do.CLASSIFY, now, kind=kind, due_at=deadline(now))
+
+
+def bulk_no_action(actor, item_ids, reason, *, now, deputies=None):
+    """Mark many new comments "ingen åtgärd": one transition (and one event) per item,
+    each in its own transaction, so a conflict or a refusal on one leaves the others
+    done. Returns [(item id, None or the Swedish reason it was not marked), …]."""
+    reason = (reason or "").strip() or _("Ingen åtgärd behövs (sorterad i mängd).")
+    results = []
+    for item_id in item_ids:
+        item = Item.objects.filter(pk=item_id).first()
+        if item is None:
+            results.append((item_id, _("Ärendet finns inte.")))
+            continue
+        try:
+            perform(
+                actor,
+                item,
+                Do.NO_ACTION,
+                expected_state=TRIAGE,
+                now=now,
+                deputies=deputies,
+                text=reason,
+            )
+        except (Conflict, NotAllowed) as exc:
+            results.append((item_id, str(exc)))
+        else:
+            results.append((item_id, None))
+    return results
 
 
 def flag_crime(actor, item_id, comment="", *, now):

@@ -17,3 +17,8 @@ def remind_unwatched():
 @shared_task(name="moderation.tasks.send_batch")
 def send_batch(batch_id):
     return jobs.send_batch(batch_id, timezone.now())
+
+
+@shared_task(name="moderation.tasks.poll_platforms")
+def poll_platforms():
+    return jobs.poll_platforms(timezone.now())

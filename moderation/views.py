@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
@@ -23,6 +23,8 @@ from organisation.models import User
 from . import services
 from .forms import (
     AnswerForm,
+    BulkTriageForm,
+    ClassifyForm,
     CrimeForm,
     FilterForm,
     ItemForm,
@@ -69,13 +71,70 @@ def get_item_for_user(user, pk, deputies):
     return item
 
 
+def _triage(user, accounts, now, deputies):
+    """The new comments on the user's accounts that they may mark "ingen åtgärd" now
+    (the kernel's allowed(), per item), oldest first."""
+    waiting = (
+        Item.objects.filter(account__in=accounts, kind=Kind.NEW_COMMENT, resolved_at__isnull=True)
+        .select_related("account", "account__unit", "assignee")
+        .order_by("noticed_at", "id")[:TRIAGE_PAGE]
+    )
+    return [
+        item for item in waiting if Do.NO_ACTION in allowed(user, item, now=now, deputies=deputies)
+    ]
+
+
+TRIAGE_PAGE = 200
+
+
 @login_required
-def item_list(request):
+@require_POST
+def bulk_triage(request):
+    """Many new comments marked "ingen åtgärd" at once: one transition each (services.
+    bulk_no_action), and a message per comment that could not be marked."""
     now = timezone.now()
     deputies = Deputies.at(now)
     accounts = my_accounts(request.user, deputies)
-    form = ItemForm(request.POST or None, accounts=accounts)
-    if request.method == "POST" and form.is_valid():
+    chosen = Item.objects.filter(
+        account__in=accounts, pk__in=[v for v in request.POST.getlist("items") if v.isdigit()]
+    ).values_list("pk", flat=True)
+    triage = BulkTriageForm(request.POST, choices=[(pk, pk) for pk in chosen])
+    if not triage.is_valid():
+        return item_list(request, triage=triage)
+    results = services.bulk_no_action(
+        request.user,
+        triage.cleaned_data["items"],
+        triage.cleaned_data["text"],
+        now=now,
+        deputies=deputies,
+    )
+    done = [pk for pk, problem in results if problem is None]
+    if done:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d kommentar är markerad: ingen åtgärd behövs.",
+                "%(n)d kommentarer är markerade: ingen åtgärd behövs.",
+                len(done),
+            )
+            % {"n": len(done)},
+        )
+    for pk, problem in results:
+        if problem is not None:
+            messages.warning(
+                request,
+                _("Ärende %(pk)d markerades inte: %(reason)s") % {"pk": pk, "reason": problem},
+            )
+    return redirect("moderation:list")
+
+
+@login_required
+def item_list(request, triage=None):
+    now = timezone.now()
+    deputies = Deputies.at(now)
+    accounts = my_accounts(request.user, deputies)
+    form = ItemForm(request.POST if triage is None and request.POST else None, accounts=accounts)
+    if request.method == "POST" and triage is None and form.is_valid():
         data = dict(form.cleaned_data)
         account = data.pop("account")
         try:
@@ -100,19 +159,24 @@ def item_list(request):
             items = items.filter(account=data["konto"])
         if data["typ"]:
             items = items.filter(kind=data["typ"])
-    if show == Show.OPEN:
-        items = items.filter(resolved_at__isnull=True)
+    if show == Show.OPEN:  # new comments are listed for triage, above
+        items = items.filter(resolved_at__isnull=True).exclude(kind=Kind.NEW_COMMENT)
     elif show == Show.HANDLED:
         items = items.filter(resolved_at__isnull=False)
     items = list(items.by_urgency()[:300])
     # Who works on each item today: whoever does the assignee's work.
     for item in items:
         item.handler = deputies.acting_for(item.assignee)
+    new_comments = _triage(request.user, accounts, now, deputies)
+    for item in new_comments:
+        item.handler = deputies.acting_for(item.assignee)
     return render(
         request,
         "moderation/item_list.html",
         {
             "form": form,
+            "triage": triage or BulkTriageForm(choices=[]),
+            "new_comments": new_comments,
             "filters": filters,
             "items": items,
             "now": now,
@@ -163,6 +227,11 @@ ACTIONS = {
         NoActionForm,
         lambda user, item, d, now: services.no_action(user, item.pk, d["text"], now=now),
         gettext_lazy("Ärendet är avslutat utan åtgärd."),
+    ),
+    Do.CLASSIFY: (
+        ClassifyForm,
+        lambda user, item, d, now: services.classify(user, item.pk, d["kind"], now=now),
+        gettext_lazy("Kommentaren är klassad. Tidsfristen löper från nu."),
     ),
     Do.REASSIGN: (
         ReassignForm,
@@ -230,6 +299,7 @@ def item_detail(request, pk, action=None):
             "item": item,
             "events": item.events.select_related("actor"),
             "copies": item.copies.select_related("created_by"),
+            "versions": item.versions.all(),
             "handler": services.handler(item, deputies=deputies),
             "actions": actions,
             "panels": panels,
@@ -292,7 +362,8 @@ def account_stats(request, account_pk):
         )
         answered = [(p or n, r) for p, n, r, _rm, _d, o in resolved if o == Outcome.ANSWERED]
         removed = [(p or n, rm or r) for p, n, r, rm, _d, o in resolved if o == Outcome.REMOVED]
-        within = sum(1 for _p, _n, r, rm, d, _o in resolved if (rm or r) <= d)
+        # A comment closed in triage had no deadline: it counts as handled in time.
+        within = sum(1 for _p, _n, r, rm, d, _o in resolved if d is None or (rm or r) <= d)
         by_kind = dict(items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
         periods.append(
             {

@@ -18,16 +18,23 @@ from organisation.models import REGISTER_CURATORS, Role, chef_of_unit
 
 from .models import (
     BBS_OBLIGED,
+    CLASSIFIED_KINDS,
     Action,
+    CommentVersion,
     Item,
     ItemEvent,
+    Kind,
     Outcome,
     PendingReminder,
     PreservedCopy,
+    Verb,
 )
 
-OPEN, HANDLED = "open", "handled"
-ANY = frozenset({OPEN, HANDLED})
+# TRIAGE: a comment a platform delivered ("Ny kommentar"), not yet classified; it has no
+# deadline until it is classified (CLASSIFY: its kind, and the 48 hours start then).
+TRIAGE, OPEN, HANDLED = "triage", "open", "handled"
+ANY = frozenset({TRIAGE, OPEN, HANDLED})
+UNRESOLVED = frozenset({TRIAGE, OPEN})
 
 
 class ItemConflict(Conflict):
@@ -43,6 +50,10 @@ class Do(models.TextChoices):
     CRIME = "crime", gettext_lazy("Flagga som möjligt brott")
     NO_ACTION = "no_action", gettext_lazy("Ingen åtgärd behövs")
     REASSIGN = "reassign", gettext_lazy("Omfördela")
+    CLASSIFY = "classify", gettext_lazy("Klassa kommentaren")
+    # The platform told that the comment's author edited, removed or hid it (the
+    # system, moderation.intake): a new version on the item, whatever its state.
+    AUTHOR_CHANGE = "author_change", gettext_lazy("Ändrad på plattformen")
 
 
 # The item page's URL slug of each action (moderation:action).
@@ -55,6 +66,7 @@ SLUGS = {
     Do.CRIME: "brott",
     Do.NO_ACTION: "ingen-atgard",
     Do.REASSIGN: "omfordela",
+    Do.CLASSIFY: "klassa",
 }
 BY_SLUG = {slug: action for action, slug in SLUGS.items()}
 
@@ -64,7 +76,9 @@ def item_url(item):
 
 
 def state_of(item):
-    return OPEN if item.resolved_at is None else HANDLED
+    if item.resolved_at is not None:
+        return HANDLED
+    return TRIAGE if item.kind == Kind.NEW_COMMENT else OPEN
 
 
 # -- who may -----------------------------------------------------------------------------
@@ -103,6 +117,10 @@ def _handles(ctx):
 
 
 def _handled(ctx):
+    if state_of(ctx.record) == TRIAGE:
+        return _("Kommentaren är inte klassad än. Klassa den först. Ingenting ändrades.")
+    if state_of(ctx.record) == OPEN:
+        return _("Kommentaren är redan klassad. Ingenting ändrades.")
     return _("Ärendet är redan hanterat (%(outcome)s). Ingenting ändrades.") % {
         "outcome": ctx.record.get_outcome_display().lower()
     }
@@ -197,6 +215,54 @@ def apply_crime(ctx):
     ctx.notify(chef, "moderation_crime", {"item": item, "actor": actor}, item_url(item))
 
 
+def apply_classify(ctx):
+    """The comment is given its kind and its deadline (`due_at`, computed by the service
+    from the moment of classifying): the clock and its reminder stages start now, as
+    for an item registered by hand."""
+    item, kind = ctx.record, ctx.data["kind"]
+    if kind not in dict(CLASSIFIED_KINDS):
+        raise ValidationError({"kind": _("Välj vad kommentaren är.")})
+    item.kind = kind
+    item.due_at = ctx.data["due_at"]
+    item.save(update_fields=["kind", "due_at"])
+    PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
+    ctx.comment = item.get_kind_display()
+
+
+AUTHOR_ACTIONS = {
+    Verb.EDITED: Action.AUTHOR_EDITED,
+    Verb.REMOVE: Action.AUTHOR_REMOVED,
+    Verb.HIDE: Action.AUTHOR_HIDDEN,
+    Verb.UNHIDE: Action.AUTHOR_EDITED,
+}
+
+
+def apply_author_change(ctx):
+    """A new version of the comment (the platform's event `ctx.data["event"]`), numbered
+    after the item's last one under the item's lock; the item itself keeps the text it
+    came in with, and its timeline says what the author did."""
+    item, event = ctx.record, ctx.data["event"]
+    last = item.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = CommentVersion.objects.create(
+        item=item,
+        event=event,
+        number=last + 1,
+        verb=event.verb,
+        text=ctx.data.get("text", ""),
+        author=ctx.data.get("author", ""),
+        occurred_at=event.occurred_at,
+        received_at=event.received_at,
+    )
+    ctx.event_action = AUTHOR_ACTIONS.get(event.verb, Action.AUTHOR_EDITED)
+    ctx.comment = version.text[:200]
+    ctx.event_data = {"version": version.number, "platform_event": event.pk}
+    return version
+
+
+def _the_system(ctx):
+    return ctx.actor is None
+
+
 # -- the table ---------------------------------------------------------------------------
 
 
@@ -204,7 +270,9 @@ def _action(action, sources, apply, event, guards=()):
     return Transition(
         action,
         sources,
-        target=HANDLED
+        target=OPEN
+        if event == Action.CLASSIFIED
+        else HANDLED
         if event not in (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
         else "(unchanged)",
         may=_handles,
@@ -225,15 +293,27 @@ _NOT_FLAGGED = Guard(
 )
 
 OPEN_ONLY = frozenset({OPEN})
+TRIAGE_ONLY = frozenset({TRIAGE})
 TRANSITIONS = [
+    _action(Do.CLASSIFY, TRIAGE_ONLY, apply_classify, Action.CLASSIFIED),
     _action(Do.ANSWER, OPEN_ONLY, _resolves(Outcome.ANSWERED), Action.ANSWERED),
     _action(Do.PRESERVE, ANY, apply_preserve, Action.PRESERVED),
     _action(Do.REMOVE, OPEN_ONLY, apply_remove, Action.REMOVED),
     _action(Do.REGISTER, OPEN_ONLY, apply_register, Action.REGISTERED),
     _action(Do.REFER, OPEN_ONLY, _resolves(Outcome.REFERRED), Action.REFERRED),
     _action(Do.CRIME, ANY, apply_crime, Action.CRIME, guards=(_NOT_FLAGGED,)),
-    _action(Do.NO_ACTION, OPEN_ONLY, _resolves(Outcome.NO_ACTION), Action.NO_ACTION),
-    _action(Do.REASSIGN, OPEN_ONLY, apply_reassign, Action.REASSIGNED),
+    _action(Do.NO_ACTION, UNRESOLVED, _resolves(Outcome.NO_ACTION), Action.NO_ACTION),
+    _action(Do.REASSIGN, UNRESOLVED, apply_reassign, Action.REASSIGNED),
+    Transition(
+        Do.AUTHOR_CHANGE,
+        ANY,
+        target="(unchanged)",
+        may=_the_system,
+        refusal=gettext_lazy("Bara plattformen ändrar en kommentar."),
+        apply=apply_author_change,
+        label=Do.AUTHOR_CHANGE.label,
+        system=True,
+    ),
 ]
 
 

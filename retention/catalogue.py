@@ -251,6 +251,37 @@ TYPES = [
             files=("image",),
         ),
     ),
+    # The raw events and the versions hold the commenters' personal data (names, texts):
+    # gallras like the personal data in the item itself, 12 months after the item was
+    # handled (never while it is open); an event that made no item counts from receipt.
+    _t(
+        "moderation.platformevent",
+        _("Händelser från plattformarna om kommentarer (som de togs emot)"),
+        MODERATION,
+        disposition="gallras",
+        months=12,
+        rule=Rule(
+            DELETE,
+            "received_at",
+            account_path="account",
+            via=(("moderation.item", "item_id"),),
+            unfinished={"item__isnull": False, "item__resolved_at": None},
+        ),
+    ),
+    _t(
+        "moderation.commentversion",
+        _("Versioner av kommentarer från plattformarna"),
+        MODERATION,
+        disposition="gallras",
+        months=12,
+        rule=Rule(
+            DELETE,
+            "received_at",
+            account_path="item__account",
+            via=(("moderation.item", "item_id"),),
+            unfinished={"item__resolved_at": None},
+        ),
+    ),
     _t(
         "moderation.checkin",
         _("Tillsyn gjord"),

@@ -63,6 +63,7 @@ CHECK_IN = ACCOUNT_VIEW | {
     "arkivarie": 403,
     "admin": 403,
 }
+BULK_TRIAGE = {role: 400 for role in ROLES} | {"anonymous": 302}
 # API keys for monitoring tools are issued and revoked by the register's curators.
 CURATORS_ACT = CURATORS_ONLY | {"kommunikationschef": 302, "kommunikationsavdelningen": 302}
 # The items API takes only POST with a key (tests/test_moderation_api.py); the session
@@ -184,6 +185,9 @@ TABLE = [
     ("/moderering/nycklar/", CURATORS_ONLY),
     ("/api/v1/items", API_POST_ONLY),
     ("/api/v1/openapi.json", PUBLIC),
+    # Meta's webhook: 404 while META_APP_SECRET and META_VERIFY_TOKEN are unset (with them,
+    # tests/test_meta_webhook.py); the session never counts.
+    ("/api/v1/meta/webhook", NOT_CONFIGURED),
     ("/scim/v2/ServiceProviderConfig", SCIM_TOKEN_ONLY),
     ("/scim/v2/Schemas", SCIM_TOKEN_ONLY),
     ("/scim/v2/Schemas/{scim_schema}", SCIM_TOKEN_ONLY),
@@ -257,6 +261,9 @@ POST_TABLE = [
     ("/planer/{submitted}/aterkalla/", {}, PLAN_APPLICANT_ACTS),
     ("/planer/{established}/ny-version/", {}, PLAN_REDIRECT),
     ("/moderering/konto/{account_pk}/tillsyn/", {}, CHECK_IN),
+    # Bulk triage of the user's own new comments: nothing chosen is the form again (400);
+    # each comment is checked by the kernel (tests/test_meta_webhook.py).
+    ("/moderering/sortera/", {}, BULK_TRIAGE),
     ("/moderering/nycklar/{token}/aterkalla/", {}, CURATORS_ACT),
     ("/arkiv/period/{period}/kvittens/", {"package": "{package}"}, RECEIPT),
     ("/arkiv/period/{period}/paket/bygg/", {}, ARCHIVE_ACTS),

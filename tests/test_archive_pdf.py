@@ -18,6 +18,7 @@ from moderation import services as moderation
 
 from .archive_helpers import at, screenshot, semiannual
 from .factories import AccountFactory
+from .intake_helpers import author_change, receive_comment
 from .test_archive_capture import Site
 from .test_plan_pdf import fonts_of
 
@@ -135,6 +136,11 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
         p.medarbetare, attack.pk, "Ni är värdelösa! /Kränkt läsare", now=at(2026, 9, 2, 8, 5)
     )
     moderation.remove(p.medarbetare, attack.pk, "personangrepp", now=at(2026, 9, 2, 8, 10))
+    # A comment the platform delivered in the period, then deleted by its author.
+    comment = receive_comment(
+        account, "c-1", "Hej!", actor=p.kommunikationschef, now=at(2026, 10, 1, 9, 0)
+    )
+    author_change(account, comment, "remove", "", now=at(2026, 10, 1, 9, 30))
 
     fake_capture.outcome = banded_screenshot()
     snapshot = semiannual(account)
@@ -192,7 +198,12 @@ def test_the_snapshot_pdf_is_pdf_a_with_embedded_fonts_and_the_accounts_name(
         "Automatiskt med webbläsare",
         "Fråga 2",
         "Olämpligt inlägg 1",
-        "Totalt 3",
+        "Ny kommentar 1",
+        "Totalt 4",
+        "Kommentarer från plattformen under perioden",
+        "Händelser mottagna 2",
+        "Borttagna av skribenten 1",
+        "Borttagna av kommunen 0",
         "Personangrepp",
         "Ni är värdelösa! /Kränkt läsare",
         f"Startsidan för {NAME}, del 1 av 3",

@@ -144,3 +144,42 @@ def test_quick_entry_in_the_browser(page, live_server, org, account):  # noqa: F
     expect(page.get_by_role("status").filter(has_text="Ärendet är registrerat.")).to_be_visible()
     assert "Var kan jag parkera vid biblioteket?" in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+def test_bulk_triage_of_new_comments_in_the_browser(page, live_server, org, account, shots):  # noqa: F811
+    """Three delivered comments on the desk: two chosen and marked "ingen åtgärd" at once,
+    the third classified as a question on its page (its deadline starts then)."""
+    from moderation.models import Item
+
+    from .intake_helpers import receive_comment
+
+    now = timezone.now()
+    comments = [
+        receive_comment(account, f"c-{n}", text, actor=org.people.kommunikationschef, now=now)
+        for n, text in enumerate(["Snyggt!", "Tack för tipset.", "När öppnar ni i morgon?"])
+    ]
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, "/moderering/")
+    expect(page.get_by_role("heading", name="Nya kommentarer att sortera")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label(f"Välj kommentar {comments[0].pk}").check()
+    page.get_by_label(f"Välj kommentar {comments[1].pk}").check()
+    page.get_by_role("button", name="Markera valda: ingen åtgärd").click()
+    page.wait_for_url(f"{live_server.url}/moderering/")
+    expect(page.get_by_text("2 kommentarer är markerade: ingen åtgärd behövs.")).to_be_visible()
+    page.screenshot(path=shots / "bulk-triage.png", full_page=True)
+    assert_accessible(page)
+    outcomes = dict(Item.objects.filter(account=account).values_list("pk", "outcome"))
+    assert outcomes == {
+        comments[0].pk: "ingen_atgard",
+        comments[1].pk: "ingen_atgard",
+        comments[2].pk: "",
+    }
+    goto(page, live_server, f"/moderering/{comments[2].pk}/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Klassa kommentaren").click()
+    page.get_by_label("Vad är kommentaren?").select_option("fraga")
+    page.locator("#action-klassa").get_by_role("button", name="Klassa kommentaren").click()
+    expect(page.get_by_text("Kommentaren är klassad. Tidsfristen löper från nu.")).to_be_visible()
+    assert_accessible(page)
+    assert Item.objects.get(pk=comments[2].pk).due_at is not None

@@ -137,6 +137,9 @@ REVIEWED = {
         "and one UPDATE per open account, about a second in all",
     ("accounts", "0004_platform_catalogue"):
         "the index of the new platform table's slug (a dozen rows)",
+    ("accounts", "0006_account_platform_page_id"):
+        "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
+        "column that is empty everywhere",
 }  # fmt: skip
 
 

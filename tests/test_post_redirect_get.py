@@ -57,6 +57,7 @@ def _routes():
 MACHINE = {
     "api/v1/items",
     "api/v1/openapi.json",
+    "api/v1/meta/webhook",  # Meta's handshake (GET) and deliveries (POST), JSON refusals
     "register/openapi.json",
     "logga-ut/",
     "sprak/",

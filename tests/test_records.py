@@ -37,6 +37,7 @@ from retention import gallring, holds
 from retention import plan as retention_plan
 
 from .factories import UserFactory
+from .intake_helpers import receive_comment
 
 PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activityplans"} | {
     "moderation",
@@ -85,6 +86,7 @@ def world(org, account, plan):
     item, _created = moderation.create_item(
         None, account, {"kind": "fraga", "text": "Öppet i helgen?"}, now=NOW
     )
+    comment = receive_comment(account, actor=p.kommunikationschef, now=NOW)
     leaving = UserFactory(username="slutar", unit=org.bibliotek)
     closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Tyst", now=NOW)
     snapshot = archive.request_snapshot(p.kommunikationschef, account.pk, now=NOW)
@@ -176,6 +178,8 @@ def world(org, account, plan):
         "moderation.ItemEvent": item.events.first(),
         "moderation.PreservedCopy": moderation.preserve(p.medarbetare, item.pk, "kopia", now=NOW),
         "moderation.CheckIn": moderation.check_in(p.medarbetare, account, now=NOW),
+        "moderation.PlatformEvent": comment.platform_events.get(),
+        "moderation.CommentVersion": comment.versions.get(),
         "moderation.ApiToken": tokens.issue(p.kommunikationschef, account, "Verktyg", now=NOW)[0],
         "identity.ScimToken": scim_tokens.issue(p.admin, "Entra ID", now=NOW)[0],
         "archive.Snapshot": Snapshot.objects.create(
@@ -274,7 +278,7 @@ def test_plan_states_and_item_texts_are_not_rewritten_in_bulk(world):
     with pytest.raises(RecordsAreKept):
         Account.objects.update(status=Status.CLOSED)
     assert Plan.objects.get(pk=world["activityplans.Plan"].pk).state == State.DRAFT
-    assert Item.objects.get().text == "Öppet i helgen?"
+    assert Item.objects.get(pk=world["moderation.Item"].pk).text == "Öppet i helgen?"
     assert Account.objects.get().status == Status.ACTIVE
     # Bookkeeping still takes a plain update: the sweep clearing a plan's reminder.
     assert Plan.objects.filter(pk=world["activityplans.Plan"].pk).update(remind_at=None) == 1
