@@ -125,6 +125,7 @@ workflows = Registry(
         "accounts.closure",
         "archive.snapshot",
         "organisation.handover",
+        "dataprotection.assessment",
     ],
 )
 deputies = Registry(

@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     KOMMUNIKATIONSCHEF = "kommunikationschef", _("Kommunikationschef")
     KOMMUNIKATIONSAVDELNINGEN = "kommunikationsavdelningen", _("Kommunikationsavdelningen")
     ARKIVARIE = "arkivarie", _("Arkivarie")
+    DATASKYDDSOMBUD = "dataskyddsombud", _("Dataskyddsombud")
     SYSTEMADMINISTRATOR = "systemadministrator", _("Systemadministratör")
 
 

@@ -16,6 +16,8 @@ APPS = (
     "notifications",
     "organisation",
     "core",
+    "dataprotection",
+    "internalcontrol",
 )
 
 # A condition inside {% if %} / {% elif %} that compares a state, asks for a role or for
@@ -49,6 +51,8 @@ ALLOWED_CONTEXT_FLAGS = {
     "can_receive",  # archive.services.may_receive: kommunarkivet receipts a delivery
     "can_request",  # archive.workflow.may_request: a snapshot on demand (a new record)
     "may_redact",  # accounts.redaction.may_redact: the curators clean the history
+    # dataprotection.workflow.may_write: kommunikationsavdelningen starts an assessment
+    "can_write_assessment",
 }
 
 # The predicates the kernel replaced must not come back under their old names.

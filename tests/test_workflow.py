@@ -89,6 +89,31 @@ def handovers(org, account):
     return [Handover.objects.get(user=leaver)]
 
 
+def assessments(org):
+    """A draft, a submitted and a returned assessment, and a signed-off one (the org's)."""
+    from dataprotection import services
+    from dataprotection.models import Assessment
+
+    writer, officer = org.people.kommunikationsavdelningen, org.people.dataskyddsombud
+    fields = {
+        "platform": "instagram",
+        "channels": "Bibliotekets konto.",
+        "personal_data": "Kommentarer.",
+        "legal_basis": "Allmänt intresse.",
+        "necessity": "Unga vuxna finns där.",
+        "transfer_basis": "EU–US Data Privacy Framework.",
+        "review_on": datetime.date(2027, 10, 1),
+    }
+    draft = services.create_draft(writer, fields, now=NOW)
+    submitted = services.create_draft(writer, fields, now=NOW)
+    services.act(writer, submitted.pk, "submit", now=NOW)
+    returned = services.create_draft(writer, fields, now=NOW)
+    services.act(writer, returned.pk, "submit", now=NOW)
+    services.act(officer, returned.pk, "return", now=NOW, comment="Mer om överföringen.")
+    signed = Assessment.objects.signed_off().get(platform="youtube")
+    return [draft, submitted, returned, signed]
+
+
 def data_for(action, record, org, colleague):
     """Valid input for each action, so that only the state and the actor decide."""
     p = org.people
@@ -125,6 +150,7 @@ BUILDERS = {
     "archive.snapshot": lambda org, account, colleague: snapshots(org, account),
     "moderation.item": lambda org, account, colleague: items(org, account),
     "organisation.handover": lambda org, account, colleague: handovers(org, account),
+    "dataprotection.assessment": lambda org, account, colleague: assessments(org),
 }
 
 

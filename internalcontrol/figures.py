@@ -1,0 +1,615 @@
+"""The figures of the yearly internal-control pack, each a count over rows that the
+rows page (`rows()`) lists one click away.
+
+The year is the kommun's calendar year (Europe/Stockholm). `now` bounds a year that is
+still running: weeks and due snapshots count up to it. Every question is a share
+(numerator of denominator) with a traffic light by the kommun's thresholds
+(internalcontrol.models.Threshold; `DEFAULTS` until the kommun sets its own)."""
+
+import datetime
+import math
+import statistics
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Attestation, Status
+from activityplans.models import Evaluation, Plan
+from activityplans.models import State as PlanState
+from archive.models import Reason, Snapshot
+from core.worklist import KOMMUN_TIME_ZONE
+from dataprotection.models import Assessment
+from moderation.models import CheckIn, Item, Kind, Outcome, PreservedCopy
+from organisation.models import Unit
+
+GREEN, YELLOW, RED = "gron", "gul", "rod"
+LIGHT_LABELS = {GREEN: _("Grön"), YELLOW: _("Gul"), RED: _("Röd")}
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    label: str
+    explanation: str
+    green_at: int = 95
+    yellow_at: int = 80
+
+
+QUESTIONS = [
+    Question(
+        "plan",
+        _("Konton med fastställd aktivitetsplan"),
+        _("Konton i registret under året som har en fastställd plan."),
+    ),
+    Question(
+        "evaluation",
+        _("Konton vars utvärdering lämnats"),
+        _("Konton med en utvärdering som skulle lämnas under året: lämnad före årets slut."),
+        90,
+        70,
+    ),
+    Question(
+        "checkins",
+        _("Veckor med tillsyn"),
+        _("Kontoveckor (från veckan kontot registrerades) med minst en ”tillsyn gjord”."),
+        90,
+        70,
+    ),
+    Question(
+        "questions",
+        _("Frågor besvarade inom tidsfristen"),
+        _("Frågor som kom in under året och hanterades senast vid tidsfristen."),
+    ),
+    Question(
+        "removals",
+        _("Borttagningar inom tidsfristen"),
+        _("Inlägg som togs bort under året senast vid tidsfristen."),
+    ),
+    Question(
+        "preserved",
+        _("Borttagna inlägg med bevarad kopia"),
+        _("Borttagningar där en kopia sparades innan inlägget togs bort."),
+        100,
+        95,
+    ),
+    Question(
+        "snapshots",
+        _("Ögonblicksbilder levererade i tid"),
+        _("Halvårets ögonblicksbilder som förfallit: förseglade senast på förfallodagen."),
+    ),
+    Question(
+        "administrators",
+        _("Konton med två administratörer och kommunikatören"),
+        _(
+            "Öppna konton med minst två administratörer utöver förvaltningskommunikatören, "
+            "som också är administratör."
+        ),
+    ),
+    Question(
+        "register",
+        _("Bekräftade registeruppgifter"),
+        _("Öppna konton där den ansvarige under året intygat aktivitet eller inloggning."),
+        90,
+        70,
+    ),
+    Question(
+        "dataprotection",
+        _("Konton med gällande dataskyddsbedömning"),
+        _("Öppna konton vars plattform har en godkänd bedömning som gäller vid årets slut."),
+        100,
+        90,
+    ),
+]
+BY_KEY = {q.key: q for q in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    now: datetime.datetime
+
+    @property
+    def start(self):
+        return datetime.datetime(self.year, 1, 1, tzinfo=KOMMUN_TIME_ZONE)
+
+    @property
+    def end(self):
+        return datetime.datetime(self.year + 1, 1, 1, tzinfo=KOMMUN_TIME_ZONE)
+
+    @property
+    def upto(self):
+        """The end of the year, or now while it runs."""
+        return min(self.end, self.now)
+
+    @property
+    def reference_day(self):
+        """The day the register's state is read on: the year's last day, or today."""
+        return timezone.localdate(self.upto - datetime.timedelta(microseconds=1))
+
+
+def thresholds():
+    from .models import Threshold
+
+    stored = {t.question: (t.green_at, t.yellow_at) for t in Threshold.objects.all()}
+    return {q.key: stored.get(q.key, (q.green_at, q.yellow_at)) for q in QUESTIONS}
+
+
+def light(numerator, denominator, green_at, yellow_at):
+    if not denominator:
+        return GREEN  # nothing to account for
+    share = 100 * numerator / denominator
+    if share >= green_at:
+        return GREEN
+    if share >= yellow_at:
+        return YELLOW
+    return RED
+
+
+def percentile(values, p):
+    """The p-th percentile with linear interpolation between the closest ranks (the
+    common spreadsheet definition, PERCENTILE.INC); None for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def hours(delta):
+    return delta.total_seconds() / 3600
+
+
+# -- the rows behind each question --------------------------------------------------------
+
+
+def population(y, forvaltning=None):
+    """Accounts in the register during the year."""
+    qs = Account.objects.filter(created_at__lt=y.end).filter(
+        Q(closed_on__gte=y.start.date()) | (Q(closed_on__isnull=True) & ~Q(status=Status.CLOSED))
+    )
+    if forvaltning is not None:
+        qs = qs.filter(unit__forvaltning=forvaltning)
+    return qs
+
+
+def open_population(y, forvaltning=None):
+    return population(y, forvaltning).exclude(status=Status.CLOSED)
+
+
+def with_plan(qs, y):
+    plans = Plan.objects.filter(
+        account=OuterRef("pk"),
+        state__in=[PlanState.ESTABLISHED, PlanState.SUPERSEDED],
+        established_at__lt=y.end,
+    )
+    return qs.annotate(ok=Exists(plans))
+
+
+def evaluations_due(qs, y):
+    due = Evaluation.objects.filter(
+        plan__account=OuterRef("pk"), due_on__gte=y.start.date(), due_on__lt=y.end.date()
+    )
+    late = due.filter(Q(submitted_at__isnull=True) | Q(submitted_at__gte=y.end))
+    return qs.filter(Exists(due)).annotate(ok=~Exists(late))
+
+
+def moderation_items(y, forvaltning, **filters):
+    qs = Item.objects.filter(**filters, account__in=population(y, forvaltning))
+    return qs.select_related("account")
+
+
+def question_items(y, forvaltning=None):
+    return moderation_items(
+        y, forvaltning, kind=Kind.QUESTION, noticed_at__gte=y.start, noticed_at__lt=y.end
+    )
+
+
+def removed_items(y, forvaltning=None):
+    return moderation_items(
+        y, forvaltning, outcome=Outcome.REMOVED, removed_at__gte=y.start, removed_at__lt=y.end
+    )
+
+
+def semiannual_snapshots(y, forvaltning=None):
+    return Snapshot.objects.filter(
+        reason=Reason.SEMIANNUAL,
+        version=1,
+        period_key__in=[f"{y.year}-H1", f"{y.year}-H2"],
+        due_at__lt=y.upto,
+        account__in=population(y, forvaltning),
+    ).select_related("account")
+
+
+def current_platforms(day):
+    return set(Assessment.objects.current(day).values_list("platform", flat=True))
+
+
+# -- tillsyn: weeks ---------------------------------------------------------------------------
+
+
+def monday(moment):
+    day = timezone.localtime(moment, KOMMUN_TIME_ZONE).date()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def account_weeks(y, accounts):
+    """{account pk: the Mondays of the weeks it was in the register during the year}."""
+    found = {}
+    last = monday(y.upto - datetime.timedelta(microseconds=1))
+    for pk, created_at, closed_on in accounts.values_list("pk", "created_at", "closed_on"):
+        first = monday(max(y.start, created_at))
+        stop = (
+            min(last, closed_on - datetime.timedelta(days=closed_on.weekday()))
+            if closed_on
+            else last
+        )
+        weeks, week = [], first
+        while week <= stop:
+            weeks.append(week)
+            week += datetime.timedelta(days=7)
+        found[pk] = weeks
+    return found
+
+
+def watched_weeks(y, accounts):
+    """{(account pk, Monday)} with at least one check-in."""
+    rows = (
+        CheckIn.objects.filter(account__in=accounts, at__gte=y.start, at__lt=y.upto)
+        .annotate(week=TruncWeek("at", tzinfo=KOMMUN_TIME_ZONE))
+        .values_list("account", "week")
+        .distinct()
+    )
+    return {(pk, timezone.localtime(week, KOMMUN_TIME_ZONE).date()) for pk, week in rows}
+
+
+# -- the pack -----------------------------------------------------------------------------
+
+
+def _share(numerator, denominator):
+    return round(100 * numerator / denominator, 1) if denominator else None
+
+
+def compute(year, *, now, forvaltning=None, limits=None):
+    """Every figure of the pack for `year` (and one förvaltning, or the whole kommun)."""
+    y = Year(year, now)
+    limits = limits or thresholds()
+    counts = {}
+
+    accounts = population(y, forvaltning)
+    planned = with_plan(accounts, y)
+    counts["plan"] = (planned.filter(ok=True).count(), accounts.count())
+    due = evaluations_due(accounts, y)
+    counts["evaluation"] = (due.filter(ok=True).count(), due.count())
+
+    weeks = account_weeks(y, accounts)
+    watched = watched_weeks(y, accounts)
+    possible = {(pk, week) for pk, mondays in weeks.items() for week in mondays}
+    counts["checkins"] = (len(watched & possible), len(possible))
+    checkin_total = CheckIn.objects.filter(
+        account__in=accounts, at__gte=y.start, at__lt=y.upto
+    ).count()
+    elapsed_weeks = len({week for _pk, week in possible})
+
+    questions = question_items(y, forvaltning)
+    answered = [
+        (i.noticed_at, i.resolved_at, i.due_at)
+        for i in questions.exclude(resolved_at=None).only("noticed_at", "resolved_at", "due_at")
+    ]
+    counts["questions"] = (sum(1 for _n, r, d in answered if r <= d), questions.count())
+    removals = removed_items(y, forvaltning)
+    removed = [
+        (i.noticed_at, i.removed_at, i.due_at)
+        for i in removals.only("noticed_at", "removed_at", "due_at")
+    ]
+    counts["removals"] = (sum(1 for _n, r, d in removed if r <= d), len(removed))
+    preserved = removals.filter(Exists(PreservedCopy.objects.filter(item=OuterRef("pk"))))
+    counts["preserved"] = (preserved.count(), len(removed))
+
+    snapshots = semiannual_snapshots(y, forvaltning)
+    on_time = snapshots.filter(sealed_at__isnull=False, sealed_at__lte=F("due_at"))
+    counts["snapshots"] = (on_time.count(), snapshots.count())
+
+    open_accounts = open_population(y, forvaltning)
+    admins = open_accounts.with_compliance()
+    counts["administrators"] = (
+        admins.filter(other_admin_count__gte=2, communicator_is_admin=True).count(),
+        open_accounts.count(),
+    )
+    attested = open_accounts.filter(
+        Exists(Attestation.objects.filter(account=OuterRef("pk"), at__gte=y.start, at__lt=y.end))
+    )
+    counts["register"] = (attested.count(), open_accounts.count())
+    platforms = current_platforms(y.reference_day)
+    counts["dataprotection"] = (
+        open_accounts.filter(platform__in=platforms).count(),
+        open_accounts.count(),
+    )
+
+    rows = []
+    for question in QUESTIONS:
+        numerator, denominator = counts[question.key]
+        green_at, yellow_at = limits[question.key]
+        rows.append(
+            {
+                "key": question.key,
+                "label": str(question.label),
+                "explanation": str(question.explanation),
+                "numerator": numerator,
+                "denominator": denominator,
+                "share": _share(numerator, denominator),
+                "light": (lamp := light(numerator, denominator, green_at, yellow_at)),
+                "light_label": str(LIGHT_LABELS[lamp]),
+                "green_at": green_at,
+                "yellow_at": yellow_at,
+            }
+        )
+    times = {
+        "questions": _times([hours(r - n) for n, r, _d in answered]),
+        "removals": _times([hours(r - n) for n, r, _d in removed]),
+    }
+    return {
+        "year": year,
+        "forvaltning": forvaltning.name if forvaltning else "",
+        "questions": rows,
+        "times": times,
+        "checkins": {"total": checkin_total, "weeks": elapsed_weeks},
+        "months": months(y, answered, removed),
+        "periods": periods(y, snapshots),
+        "reference_day": y.reference_day.isoformat(),
+    }
+
+
+def _times(values):
+    if not values:
+        return {"count": 0, "median": None, "p90": None}
+    return {
+        "count": len(values),
+        "median": round(statistics.median(values), 1),
+        "p90": round(percentile(values, 90), 1),
+    }
+
+
+MONTHS = [
+    _("jan"),
+    _("feb"),
+    _("mar"),
+    _("apr"),
+    _("maj"),
+    _("jun"),
+    _("jul"),
+    _("aug"),
+    _("sep"),
+    _("okt"),
+    _("nov"),
+    _("dec"),
+]
+
+
+def months(y, answered, removed):
+    """Per month of handling: items handled (questions answered, posts removed), how many
+    within the deadline, and the median and 90th percentile of the response time."""
+    found = []
+    by_month = {m: [] for m in range(1, 13)}
+    for noticed, handled, due in [*answered, *removed]:
+        month = timezone.localtime(handled, KOMMUN_TIME_ZONE).month
+        if y.start <= handled < y.end:
+            by_month[month].append((hours(handled - noticed), handled <= due))
+    for month in range(1, 13):
+        entries = by_month[month]
+        values = [h for h, _ok in entries]
+        in_time = sum(1 for _h, ok in entries if ok)
+        found.append(
+            {
+                "month": month,
+                "label": str(MONTHS[month - 1]),
+                "count": len(entries),
+                "in_time": in_time,
+                "share": _share(in_time, len(entries)),
+                **{k: v for k, v in _times(values).items() if k != "count"},
+            }
+        )
+    return found
+
+
+def periods(y, snapshots):
+    found = []
+    for key in (f"{y.year}-H1", f"{y.year}-H2"):
+        rows = [s for s in snapshots if s.period_key == key]
+        delivered = [s for s in rows if s.sealed_at is not None]
+        late = [s for s in rows if s.sealed_at is None or s.sealed_at > s.due_at]
+        found.append({"key": key, "due": len(rows), "delivered": len(delivered), "late": len(late)})
+    return found
+
+
+def forvaltningar():
+    return list(Unit.objects.filter(kind=Unit.Kind.FORVALTNING).order_by("name"))
+
+
+# -- the rows behind a figure -------------------------------------------------------------
+
+
+def _yes(value):
+    return str(_("ja")) if value else str(_("nej"))
+
+
+def _when(moment):
+    return timezone.localtime(moment, KOMMUN_TIME_ZONE).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _account_url(account_id):
+    from django.urls import reverse
+
+    return reverse("accounts:detail", args=[account_id])
+
+
+def _item_url(item_id):
+    from django.urls import reverse
+
+    return reverse("moderation:detail", args=[item_id])
+
+
+def rows(key, year, *, now, forvaltning=None):
+    """(column headings, rows) behind question `key`: each row {"cells", "ok", "url"}."""
+    y = Year(year, now)
+    accounts = population(y, forvaltning).select_related("unit__forvaltning")
+    if key == "plan":
+        found = [
+            {
+                "cells": [a.display_name, a.get_platform_display(), _yes(a.ok)],
+                "ok": a.ok,
+                "url": _account_url(a.pk),
+            }
+            for a in with_plan(accounts, y).order_by("display_name", "pk")
+        ]
+        return [_("Konto"), _("Plattform"), _("Fastställd plan")], found
+    if key == "evaluation":
+        found = [
+            {"cells": [a.display_name, _yes(a.ok)], "ok": a.ok, "url": _account_url(a.pk)}
+            for a in evaluations_due(accounts, y).order_by("display_name", "pk")
+        ]
+        return [_("Konto"), _("Utvärdering lämnad")], found
+    if key == "checkins":
+        weeks = account_weeks(y, accounts)
+        watched = watched_weeks(y, accounts)
+        found = []
+        for a in accounts.order_by("display_name", "pk"):
+            mine = weeks.get(a.pk, [])
+            seen = sum(1 for week in mine if (a.pk, week) in watched)
+            found.append(
+                {
+                    "cells": [a.display_name, len(mine), seen],
+                    "ok": seen == len(mine),
+                    "url": _account_url(a.pk),
+                }
+            )
+        return [_("Konto"), _("Veckor i registret"), _("Veckor med tillsyn")], found
+    if key == "questions":
+        found = []
+        for i in question_items(y, forvaltning).order_by("noticed_at", "pk"):
+            ok = i.resolved_at is not None and i.resolved_at <= i.due_at
+            spent = round(hours(i.resolved_at - i.noticed_at), 1) if i.resolved_at else ""
+            found.append(
+                {
+                    "cells": [
+                        i.pk,
+                        i.account.display_name,
+                        _when(i.noticed_at),
+                        _when(i.due_at),
+                        _when(i.resolved_at),
+                        spent,
+                        _yes(ok),
+                    ],
+                    "ok": ok,
+                    "url": _item_url(i.pk),
+                }
+            )
+        return [
+            _("Ärende"),
+            _("Konto"),
+            _("Upptäckt"),
+            _("Tidsfrist"),
+            _("Hanterad"),
+            _("Svarstid (timmar)"),
+            _("Inom tidsfristen"),
+        ], found
+    if key in ("removals", "preserved"):
+        found = []
+        copies = set(
+            PreservedCopy.objects.filter(item__in=removed_items(y, forvaltning)).values_list(
+                "item", flat=True
+            )
+        )
+        for i in removed_items(y, forvaltning).order_by("removed_at", "pk"):
+            ok = i.removed_at <= i.due_at if key == "removals" else i.pk in copies
+            found.append(
+                {
+                    "cells": [
+                        i.pk,
+                        i.account.display_name,
+                        i.get_removal_reason_display(),
+                        _when(i.removed_at),
+                        round(hours(i.removed_at - i.noticed_at), 1),
+                        _yes(i.removed_at <= i.due_at),
+                        _yes(i.pk in copies),
+                    ],
+                    "ok": ok,
+                    "url": _item_url(i.pk),
+                }
+            )
+        return [
+            _("Ärende"),
+            _("Konto"),
+            _("Skäl"),
+            _("Borttaget"),
+            _("Svarstid (timmar)"),
+            _("Inom tidsfristen"),
+            _("Bevarad kopia"),
+        ], found
+    if key == "snapshots":
+        found = []
+        for s in semiannual_snapshots(y, forvaltning).order_by(
+            "period_key", "account__display_name", "pk"
+        ):
+            ok = s.sealed_at is not None and s.sealed_at <= s.due_at
+            found.append(
+                {
+                    "cells": [
+                        s.account.display_name,
+                        s.period_key,
+                        _when(s.due_at),
+                        _when(s.sealed_at),
+                        _yes(ok),
+                    ],
+                    "ok": ok,
+                    "url": _account_url(s.account_id),
+                }
+            )
+        return [_("Konto"), _("Period"), _("Förfaller"), _("Förseglad"), _("I tid")], found
+    open_accounts = open_population(y, forvaltning).order_by("display_name", "pk")
+    if key == "administrators":
+        found = []
+        for a in open_accounts.with_compliance():
+            ok = a.other_admin_count >= 2 and a.communicator_is_admin
+            found.append(
+                {
+                    "cells": [a.display_name, a.other_admin_count, _yes(a.communicator_is_admin)],
+                    "ok": ok,
+                    "url": _account_url(a.pk),
+                }
+            )
+        return [
+            _("Konto"),
+            _("Administratörer utöver kommunikatören"),
+            _("Kommunikatören är administratör"),
+        ], found
+    if key == "register":
+        attested = set(
+            Attestation.objects.filter(
+                account__in=open_accounts, at__gte=y.start, at__lt=y.end
+            ).values_list("account", flat=True)
+        )
+        found = [
+            {
+                "cells": [a.display_name, _yes(a.pk in attested)],
+                "ok": a.pk in attested,
+                "url": _account_url(a.pk),
+            }
+            for a in open_accounts
+        ]
+        return [_("Konto"), _("Intygat under året")], found
+    if key == "dataprotection":
+        platforms = current_platforms(y.reference_day)
+        found = [
+            {
+                "cells": [a.display_name, a.get_platform_display(), _yes(a.platform in platforms)],
+                "ok": a.platform in platforms,
+                "url": _account_url(a.pk),
+            }
+            for a in open_accounts
+        ]
+        return [_("Konto"), _("Plattform"), _("Gällande bedömning")], found
+    raise KeyError(key)
