@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
 from core.workflow import Conflict, allowed, seen_state
@@ -33,6 +33,7 @@ def _assessment_or_404(pk):
 
 
 @login_required
+@require_safe
 def assessment_list(request):
     today = timezone.localdate()
     return render(
@@ -141,6 +142,7 @@ def _detail(request, assessment, decision_form=None, status=200):
 
 
 @login_required
+@require_safe
 def assessment_detail(request, pk):
     return _detail(request, _assessment_or_404(pk))
 
@@ -184,6 +186,7 @@ def assessment_act(request, pk, action):
 
 
 @login_required
+@require_safe
 def account_assessments(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
     inherited, additions = services.for_account(account, timezone.localdate())

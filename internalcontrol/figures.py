@@ -78,7 +78,7 @@ QUESTIONS = [
     Question(
         "snapshots",
         _("Ögonblicksbilder levererade i tid"),
-        _("Halvårets ögonblicksbilder som förfallit: förseglade senast på förfallodagen."),
+        _("Ögonblicksbilder vid halvårsskiftena under året: förseglade senast när de förföll."),
     ),
     Question(
         "administrators",
@@ -215,10 +215,12 @@ def removed_items(y, forvaltning=None):
 
 
 def semiannual_snapshots(y, forvaltning=None):
+    """The half-year snapshots due during the year (up to now): the turn of the year
+    delivers the previous autumn, midsummer the spring."""
     return Snapshot.objects.filter(
         reason=Reason.SEMIANNUAL,
         version=1,
-        period_key__in=[f"{y.year}-H1", f"{y.year}-H2"],
+        due_at__gte=y.start,
         due_at__lt=y.upto,
         account__in=population(y, forvaltning),
     ).select_related("account")
@@ -295,16 +297,12 @@ def compute(year, *, now, forvaltning=None, limits=None):
     elapsed_weeks = len({week for _pk, week in possible})
 
     questions = question_items(y, forvaltning)
-    answered = [
-        (i.noticed_at, i.resolved_at, i.due_at)
-        for i in questions.exclude(resolved_at=None).only("noticed_at", "resolved_at", "due_at")
-    ]
+    answered = list(
+        questions.exclude(resolved_at=None).values_list("noticed_at", "resolved_at", "due_at")
+    )
     counts["questions"] = (sum(1 for _n, r, d in answered if r <= d), questions.count())
     removals = removed_items(y, forvaltning)
-    removed = [
-        (i.noticed_at, i.removed_at, i.due_at)
-        for i in removals.only("noticed_at", "removed_at", "due_at")
-    ]
+    removed = list(removals.values_list("noticed_at", "removed_at", "due_at"))
     counts["removals"] = (sum(1 for _n, r, d in removed if r <= d), len(removed))
     preserved = removals.filter(Exists(PreservedCopy.objects.filter(item=OuterRef("pk"))))
     counts["preserved"] = (preserved.count(), len(removed))
@@ -416,8 +414,11 @@ def months(y, answered, removed):
 
 
 def periods(y, snapshots):
+    """Per period delivered during the year: due, delivered (sealed) and late (sealed
+    after the due moment, or not at all)."""
     found = []
-    for key in (f"{y.year}-H1", f"{y.year}-H2"):
+    snapshots = list(snapshots)
+    for key in sorted({s.period_key for s in snapshots}):
         rows = [s for s in snapshots if s.period_key == key]
         delivered = [s for s in rows if s.sealed_at is not None]
         late = [s for s in rows if s.sealed_at is None or s.sealed_at > s.due_at]

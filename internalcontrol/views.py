@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from organisation.models import Unit
 
@@ -48,6 +48,7 @@ def _packs(year, forvaltning):
 
 
 @login_required
+@require_safe
 def pack_page(request, year):
     now = timezone.now()
     _reader(request, year, now)
@@ -73,6 +74,7 @@ def pack_page(request, year):
 
 
 @login_required
+@require_safe
 def pack_rows(request, year, key):
     now = timezone.now()
     _reader(request, year, now)
@@ -98,6 +100,7 @@ def pack_rows(request, year, key):
 
 
 @login_required
+@require_safe
 def pack_csv(request, year):
     now = timezone.now()
     _reader(request, year, now)
@@ -109,6 +112,7 @@ def pack_csv(request, year):
 
 
 @login_required
+@require_safe
 def pack_pdf(request, year):
     """The PDF/A of the latest finished pack the worker made for the year."""
     now = timezone.now()
