@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 30
+# Each series' colour, as an SVG presentation attribute (WeasyPrint reads those, not CSS
+# fill); the same colours as the legend swatches in static/css/charts.css.
+COLOURS = {"bar-median": "#0b5394", "bar-p90": "#b45309", "bar-share": "#1e7b34"}
 
 
 def nice_max(value):
@@ -45,11 +48,17 @@ def bars(labels, series, *, top=None, unit=""):
                     "width": round(bar_w, 1),
                     "height": round(height, 1),
                     "css": css,
+                    "fill": COLOURS[css],
                     "title": f"{name}, {labels[position]}: {_fmt(value)}{unit}",
                 }
             )
     ticks = [
-        {"y": round(TOP + plot_h - plot_h * i / 4, 1), "label": _fmt(round(top * i / 4, 2)) + unit}
+        {
+            "y": (y := round(TOP + plot_h - plot_h * i / 4, 1)),
+            "text_x": LEFT - 6,
+            "text_y": y + 4,
+            "label": _fmt(round(top * i / 4, 2)) + unit,
+        }
         for i in range(5)
     ]
     x_labels = [

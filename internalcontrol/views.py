@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from organisation.models import Unit
 
 from . import figures, services
+from . import rows as figures_rows
 from .forms import ThresholdsForm
 from .models import Pack
 
@@ -82,7 +83,7 @@ def pack_rows(request, year, key):
     if question is None:
         raise Http404(_("Det finns ingen sådan fråga."))
     forvaltning = _forvaltning(request)
-    headings, rows = figures.rows(key, year, now=now, forvaltning=forvaltning)
+    headings, rows = figures_rows.rows(key, year, now=now, forvaltning=forvaltning)
     return render(
         request,
         "internalcontrol/rows.html",
