@@ -269,7 +269,7 @@ def test_the_worker_makes_the_pack_as_pdf_a_with_its_charts_and_keeps_it(
         assert words in flat, words
     # The charts are drawn: the pages rendered as pictures have the bars' colours.
     out = tmp_path / "page"
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-", str(out)], input=body, check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "72", "-", str(out)], input=body, check=True)
     pngs = sorted(tmp_path.glob("page*.png"))
     assert pngs
     from PIL import Image

@@ -43,6 +43,8 @@ PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activitypl
     "archive",
     "identity",
     "retention",
+    "dataprotection",
+    "internalcontrol",
 }
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 10, 0))
 
@@ -119,7 +121,28 @@ def world(org, account, plan):
         statements.defaults("register") | {"feedback_email": "k@testby.example"},
         now=NOW,
     )
+    from dataprotection import services as dataprotection
+    from internalcontrol.models import Pack
+
+    draft = dataprotection.create_draft(
+        p.kommunikationsavdelningen,
+        {
+            "platform": "threads",
+            "channels": "Kommunens konto.",
+            "personal_data": "Svar.",
+            "legal_basis": "Allmänt intresse.",
+            "necessity": "Invånarna finns där.",
+            "transfer_basis": "EU–US Data Privacy Framework.",
+            "review_on": datetime.date(2027, 11, 3),
+        },
+        now=NOW,
+    )
     rows = {
+        "dataprotection.Assessment": draft,
+        "dataprotection.AssessmentEvent": draft.events.get(),
+        "internalcontrol.Pack": Pack.objects.create(
+            year=2026, requested_by=p.kommunikationschef, requested_at=NOW
+        ),
         "retention.PlanEntry": entry,
         "retention.Protocol": outcome.protocol,
         "retention.Hold": hold,
