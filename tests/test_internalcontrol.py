@@ -282,3 +282,10 @@ def test_the_worker_makes_the_pack_as_pdf_a_with_its_charts_and_keeps_it(
     assert pixels.get((0x0B, 0x53, 0x94), 0) > 300 and pixels.get((0x1E, 0x7B, 0x34), 0) > 300
     with pytest.raises(RecordsAreKept):
         made.delete()  # kept as a record
+
+
+def test_the_pack_is_made_on_the_pdf_queue():
+    from config.celery import app
+
+    for task in ("internalcontrol.tasks.generate_pack", "internalcontrol.tasks.generate_queued"):
+        assert app.amqp.router.route({}, task)["queue"].name == "pdf"
