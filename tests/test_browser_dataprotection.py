@@ -67,7 +67,7 @@ def test_the_internal_control_pack_with_charts_rows_and_thresholds(page, live_se
     assert_accessible(page)
     goto(page, live_server, "/konton/efterlevnad/arsrapport/troskelvarden/")
     assert_accessible(page)
-    page.get_by_label("Konton med fastställd aktivitetsplan: grön från (procent)").fill("60")
+    page.get_by_label("Konton med fastställd aktivitetsplan: grön från (procent)").fill("85")
     page.get_by_role("button", name="Spara tröskelvärdena").click()
     expect(page.locator(".alert-success")).to_contain_text("Tröskelvärdena är sparade")
     goto(page, live_server, "/konton/efterlevnad/arsrapport/2025/")
