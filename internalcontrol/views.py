@@ -153,10 +153,11 @@ def thresholds(request):
         raise PermissionDenied(
             _("Bara kommunikationschefen och kommunikationsavdelningen sätter tröskelvärdena.")
         )
+    now = timezone.now()
     form = ThresholdsForm(request.POST or None, current=figures.thresholds())
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_thresholds(request.user, form.values(), now=timezone.now())
+            services.set_thresholds(request.user, form.values(), now=now)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -167,6 +168,6 @@ def thresholds(request):
     return render(
         request,
         "internalcontrol/thresholds.html",
-        {"form": form, "year": timezone.localdate().year},
+        {"form": form, "year": timezone.localdate(now).year},
         status=400 if form.errors else 200,
     )
