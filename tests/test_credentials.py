@@ -14,7 +14,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from accounts import redaction, services
 from accounts.admin import AccountAdmin
 from accounts.credentials import REMOVED, looks_like_secret
 from accounts.forms import AccountDescriptionForm
-from accounts.models import Account, CredentialsRedaction, Problem, RecordsAreKept
+from accounts.models import Account, CredentialsRedaction, RecordsAreKept
 
 from .test_accounts import account_data
 
@@ -154,16 +153,13 @@ def test_the_description_form_accepts_a_reference(account):
     assert form.is_valid(), form.errors
 
 
-# -- the data migration ------------------------------------------------------------------
+# -- a secret left in the history ---------------------------------------------------------
 
 
-def _migrate():
-    """The data migration with the models as they stood at it (as `migrate` runs it)."""
-    name = "0008_replace_secrets_in_credentials"
-    migration = importlib.import_module(f"accounts.migrations.{name}")
-    before = ("accounts", "0007_credentials_reference_and_redaction")
-    state = MigrationLoader(connection).project_state(before)
-    migration.replace_secrets(state.apps, connection.schema_editor())
+def _replace_current(account):
+    """The secret replaced in the account itself (as the redaction service or an earlier
+    correction does), so that it lives on only in the older history entries."""
+    Account.objects.filter(pk=account.pk).service_update(credentials_location=REMOVED)
 
 
 def _leak(account, at=None):
@@ -175,39 +171,6 @@ def _leak(account, at=None):
     if at is not None:
         account._history_date = at
     account.save()  # a history entry holding the secret, as before the fix
-
-
-def test_the_migration_replaces_secrets_and_flags_the_account(org, account):
-    kept = Account.objects.get(pk=account.pk)
-    other = type(kept).objects.create(
-        **{
-            f.attname: getattr(kept, f.attname)
-            for f in kept._meta.concrete_fields
-            if f.attname not in ("id", "url", "url_key", "display_name")
-        },
-        display_name="Valvkonto",
-        url="https://www.instagram.com/valvkonto",
-        url_key="instagram.com/valvkonto",
-    )
-    Account.objects.filter(pk=other.pk).service_update(credentials_location=REFERENCES[0])
-    _leak(account)
-    entries = account.history.count()
-    _migrate()
-    account.refresh_from_db()
-    other.refresh_from_db()
-    assert account.credentials_location == REMOVED
-    assert other.credentials_location == REFERENCES[0]
-    newest = account.history.order_by("-history_date", "-history_id").first()
-    assert account.history.count() == entries + 1
-    assert newest.credentials_location == REMOVED
-    assert newest.history_change_reason.startswith("Migrering")
-    assert {a.user_id for a in newest.administrators.all()} == set(
-        account.administrators.values_list("pk", flat=True)
-    )
-    # Flagged: the account page and the compliance overview ask for the reference.
-    flagged = Account.objects.with_compliance().get(pk=account.pk)
-    assert Problem.CREDENTIALS in flagged.problems()
-    assert set(Account.objects.with_problem(Problem.CREDENTIALS)) == {account}
 
 
 def test_the_flag_shows_and_goes_when_a_reference_is_given(client, org, account):
@@ -251,7 +214,7 @@ def _everywhere(text):
 
 def test_redaction_removes_the_secret_from_every_table_and_records_who(org, account):
     _leak(account)
-    _migrate()
+    _replace_current(account)
     assert _everywhere("Bokprat2026") == ["accounts_historicalaccount.credentials_location"]
     actor = org.people.kommunikationsavdelningen
     actor.first_name, actor.last_name = "Kim", "Kommunikatör"
@@ -261,7 +224,7 @@ def test_redaction_removes_the_secret_from_every_table_and_records_who(org, acco
     marker = "[borttaget av Kim Kommunikatör den 2027-02-03]"
     assert record.marker == marker and record.redacted_by == actor and record.redacted_at == NOW
     assert record.history_ids and record.reason == "Lösenord i fältet"
-    assert not record.replaced_current  # the migration had replaced it already
+    assert not record.replaced_current  # it had been replaced already
     redacted = account.history.filter(history_id__in=record.history_ids)
     assert {h.credentials_location for h in redacted} == {marker}
     # The record of the redaction is kept as it is.
@@ -300,7 +263,7 @@ def test_only_the_curators_redact_and_a_reason_is_required(org, account):
 
 def test_the_history_page_hides_the_secret_and_redacts_after_confirmation(client, org, account):
     _leak(account)
-    _migrate()
+    _replace_current(account)
     client.force_login(org.people.medarbetare)
     page = client.get(f"/konton/{account.pk}/historik/").content.decode()
     assert "Bokprat2026" not in page and "Misstänkt lösenord" in page
@@ -332,7 +295,7 @@ def test_the_history_page_hides_the_secret_and_redacts_after_confirmation(client
 
 def test_the_command_cleans_up_in_bulk_attributed_to_the_named_user(org, account):
     _leak(account)
-    _migrate()
+    _replace_current(account)
     out = io.StringIO()
     call_command("redact_credentials_history", "--user", "kommunikationschef", stdout=out)
     assert "1 accounts redacted" in out.getvalue()

@@ -1,22 +1,15 @@
 """/register/verify and the unique url_key: one key per account however it is written,
 and no look-alike ever gets the key of an official account."""
 
-import importlib
-import io
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Account
 from accounts.urlkeys import InvalidAccountURL, url_key
 
 from .factories import AccountFactory
-
-migration = importlib.import_module("accounts.migrations.0006_recompute_url_keys")
 
 
 @pytest.mark.parametrize(
@@ -155,43 +148,3 @@ def test_any_text_gives_a_key_or_a_reason(raw):
         assert str(exc)
     else:
         assert url_key("https://" + key) == key  # a key is its own key
-
-
-# -- the migration that recomputes stored keys ---------------------------------------------
-
-
-def test_plan_keys_reports_accounts_that_become_one_address():
-    rows = [
-        (1, "https://twitter.com/ekdala", "twitter.com/ekdala"),
-        (2, "https://x.com/ekdala", "x.com/ekdala"),
-        (3, "https://fb.com/ekdala", "fb.com/ekdala"),
-        (4, "https://twitter.com/a\\b", "twitter.com/a\\b"),
-    ]
-    assigned, report = migration.plan_keys(rows, url_key)
-    assert assigned == {
-        1: "twitter.com/ekdala",  # would collide with account 2: keeps its key
-        2: "x.com/ekdala",
-        3: "facebook.com/ekdala",
-        4: "twitter.com/a\\b",  # refused by the new rule: keeps its key
-    }
-    assert len(report) == 2
-    assert "account 1" in report[1] and "account 2" in report[1]
-
-
-def test_the_migration_recomputes_stored_keys_and_reports_collisions(account):
-    place = {"unit": account.unit, "responsible": account.responsible}
-    # Keys as the old rule stored them.
-    first = AccountFactory(url="https://twitter.com/ekdala", url_key="twitter.com/ekdala", **place)
-    second = AccountFactory(url="https://x.com/ekdala", url_key="x.com/ekdala", **place)
-    third = AccountFactory(url="https://fb.com/ekdala", url_key="fb.com/ekdala", **place)
-    out = io.StringIO()
-    # The models as they stood before the migration, as `migrate` runs it.
-    state = MigrationLoader(connection).project_state(
-        ("accounts", "0005_created_at_from_the_caller")
-    )
-    report = migration.recompute_url_keys(state.apps, None, out=out)
-    keys = dict(Account.objects.values_list("pk", "url_key"))
-    assert keys[third.pk] == "facebook.com/ekdala"
-    assert keys[second.pk] == "x.com/ekdala" and keys[first.pk] == "twitter.com/ekdala"
-    assert keys[account.pk] == "instagram.com/testbybibliotek"
-    assert len(report) == 1 and f"account {first.pk}" in out.getvalue()
