@@ -170,6 +170,7 @@ def compliance_overview(request):
             "can_set_rules": access.can_register(request.user),
             "open_count": len(open_ids),
             "problem_count": len(listed & open_ids),
+            "this_year": timezone.localdate(now).year,
         },
     )
 

@@ -28,6 +28,15 @@ def _required():
     return _("Fyll i det här fältet innan du skickar in planen.")
 
 
+def data_protection(plan, today):
+    """Why the plan cannot be fastställd today for want of a current, signed-off
+    data-protection assessment of its platform (dataprotection), or None."""
+    from dataprotection.services import establish_blocker
+
+    platform = plan.platform or (plan.account.platform if plan.account_id else "")
+    return establish_blocker(platform, today)
+
+
 def basics(plan, today):
     if not plan.platform:
         yield "platform", _("Välj plattform.")

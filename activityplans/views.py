@@ -21,7 +21,7 @@ from core.workflow import Conflict, allowed, seen_state
 from organisation.deputies import Deputies
 from organisation.models import Unit
 
-from . import presentation, routing, services
+from . import presentation, routing, services, validation
 from .forms import DecisionForm, EvaluationForm, PlanForm, WithdrawForm
 from .models import Evaluation, Plan, State
 from .todo import waiting_for
@@ -192,6 +192,10 @@ def _render_detail(request, plan, decision_form=None, status=200):
             "decision_help": _decision_help(plan, last_step),
             "decision_form": decision_form,
             "needs_url": last_step and not plan.url and plan.account_id is None,
+            # Why the last step cannot be taken yet (the approve transition's guard).
+            "establish_blocked": validation.data_protection(plan, timezone.localdate(now))
+            if last_step
+            else None,
             "waiting_for": routing.current_actor(plan, deputies=deputies)
             if plan.is_waiting
             else None,

@@ -4,13 +4,14 @@ does (activityplans.transitions). The one place these rules live; services.py's
 functions and the views call `perform`, the detail page shows `allowed`."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.workflow import Conflict, Guard, Transition, Workflow
 from organisation.models import Role
 
-from . import routing
+from . import routing, validation
 from .models import EDITABLE, FINAL, WAITING, Action, Plan, PlanEvent, State
 from .transitions import (
     apply_approve,
@@ -139,7 +140,20 @@ def _decided(ctx):
     ) % _state(ctx.record)
 
 
-def _decision(action, target, apply, label, style):
+def _establishes(ctx):
+    return ctx.record.is_waiting and next_state(ctx.record) == State.ESTABLISHED
+
+
+def _assessed(ctx):
+    """A plan is fastställd only for a platform with a current, signed-off assessment."""
+    return not _establishes(ctx) or not _assessment_missing(ctx)
+
+
+def _assessment_missing(ctx):
+    return validation.data_protection(ctx.record, timezone.localdate(ctx.now))
+
+
+def _decision(action, target, apply, label, style, guards=()):
     """Approve, return and reject: the step's decider, in a waiting state."""
     return Transition(
         action,
@@ -152,6 +166,7 @@ def _decision(action, target, apply, label, style):
         label=label,
         url_name="activityplans:decide",
         style=style,
+        guards=guards,
     )
 
 
@@ -197,7 +212,14 @@ TRANSITIONS = [
         label=Do.SUBMIT.label,
         url_name="activityplans:submit",
     ),
-    _decision(Do.APPROVE, "the next step of the chain", apply_approve, _approve_label, "success"),
+    _decision(
+        Do.APPROVE,
+        "the next step of the chain",
+        apply_approve,
+        _approve_label,
+        "success",
+        guards=(Guard(_assessed, _assessment_missing),),
+    ),
     _decision(Do.RETURN, State.RETURNED, apply_return, Do.RETURN.label, "outline-primary"),
     _decision(
         Do.REJECT, State.REJECTED, apply_reject, Do.REJECT.label, "outline-danger decision-reject"

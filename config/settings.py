@@ -51,12 +51,14 @@ INSTALLED_APPS = [
     "organisation",
     "notifications",
     "accounts",
+    "dataprotection",
     "activityplans",
     "moderation",
     "archive",
     "identity",
     "retention",
     "disclosure",
+    "internalcontrol",
     "operations",
 ]
 
@@ -314,7 +316,10 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 # PDF rendering and page capture run on their own queue, so that a half-year run does
 # not hold up notifications; `make run` starts one worker for both queues.
-CELERY_TASK_ROUTES = {"archive.tasks.*": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "archive.tasks.*": {"queue": "pdf"},
+    "internalcontrol.tasks.*": {"queue": "pdf"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -41,6 +41,18 @@ SWEEPS = [
         every=60 * 60,
     ),
     Sweep(
+        name="dataprotection.remind_expired_reviews",
+        job="dataprotection.jobs.remind_expired_reviews",
+        task="dataprotection.tasks.remind_expired_reviews",
+        every=60 * 60,
+    ),
+    Sweep(
+        name="internalcontrol.generate_queued",
+        job="internalcontrol.jobs.generate_queued",
+        task="internalcontrol.tasks.generate_queued",
+        every=5 * 60,
+    ),
+    Sweep(
         name="moderation.remind_deadlines",
         job="moderation.jobs.remind_deadlines",
         task="moderation.tasks.remind_deadlines",

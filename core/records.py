@@ -48,6 +48,8 @@ when a model is added without a line here.
 | accounts.CredentialsRedaction   | append-only | who removed a suspected secret from the history, why |
 | accounts.AccessibilityStatement | kept        | a published tillgänglighetsredogörelse; updated      |
 | accounts.HistoricalAccessibilityStatement | kept | every version of it as it was published          |
+| dataprotection.Assessment       | kept        | a platform's assessment; new versions supersede it   |
+| dataprotection.AssessmentEvent  | append-only | each step, the dataskyddsombud's decision among them |
 | activityplans.Plan              | kept        | the Aktivitetsplan; moves through the approval flow  |
 | activityplans.PlanEvent         | append-only | each decision                                        |
 | activityplans.Evaluation        | kept        | filled in once through the service                   |
@@ -66,6 +68,8 @@ when a model is added without a line here.
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
 | archive.PackageBuild            | ordinary    | a work queue: a package asked for, and its progress  |
 | archive.Receipt                 | append-only | kommunarkivet's kvittens of one package              |
+| internalcontrol.Threshold       | ordinary    | a setting of the kommun: the traffic lights' limits  |
+| internalcontrol.Pack            | kept        | the yearly internal-control pack as generated        |
 | retention.PlanEntry             | append-only | each version of the informationshanteringsplan's row |
 | retention.Protocol              | append-only | the gallringsprotokoll: what was disposed, by what   |
 | retention.Hold                  | kept        | a spärr; lifted, never deleted                       |
@@ -120,6 +124,8 @@ CLASSIFICATION = {
     "accounts.CredentialsRedaction": APPEND_ONLY,
     "accounts.AccessibilityStatement": KEPT,
     "accounts.HistoricalAccessibilityStatement": KEPT,
+    "dataprotection.Assessment": KEPT,
+    "dataprotection.AssessmentEvent": APPEND_ONLY,
     "activityplans.Plan": KEPT,
     "activityplans.PlanEvent": APPEND_ONLY,
     "activityplans.Evaluation": KEPT,
@@ -138,6 +144,8 @@ CLASSIFICATION = {
     "archive.Package": APPEND_ONLY,
     "archive.PackageBuild": ORDINARY,
     "archive.Receipt": APPEND_ONLY,
+    "internalcontrol.Threshold": ORDINARY,
+    "internalcontrol.Pack": KEPT,
     "retention.PlanEntry": APPEND_ONLY,
     "retention.Protocol": APPEND_ONLY,
     "retention.Hold": KEPT,

@@ -126,6 +126,7 @@ workflows = Registry(
         "archive.snapshot",
         "organisation.handover",
         "disclosure.request",
+        "dataprotection.assessment",
     ],
 )
 deputies = Registry(

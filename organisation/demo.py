@@ -70,6 +70,14 @@ PEOPLE = [
     ),
     ("arkivarie", "Aina", "Arkivarie", "Arkivarie", "Kommunarkivet", [(Role.ARKIVARIE, None)]),
     (
+        "dataskyddsombud",
+        "Dana",
+        "Dataskyddsombud",
+        "Dataskyddsombud",
+        "Kommunledningsförvaltningen",
+        [(Role.DATASKYDDSOMBUD, None)],
+    ),
+    (
         "admin",
         "Adam",
         "Admin",

@@ -26,6 +26,7 @@ class Role(models.TextChoices):
     KOMMUNIKATIONSAVDELNINGEN = "kommunikationsavdelningen", _("Kommunikationsavdelningen")
     ARKIVARIE = "arkivarie", _("Arkivarie")
     REGISTRATOR = "registrator", _("Registrator")
+    DATASKYDDSOMBUD = "dataskyddsombud", _("Dataskyddsombud")
     SYSTEMADMINISTRATOR = "systemadministrator", _("Systemadministratör")
 
 

@@ -204,6 +204,20 @@ TYPES = [
         REGISTER,
         always_kept=True,
     ),
+    # -- data protection ---------------------------------------------------------------
+    _t(
+        "dataprotection.assessment",
+        _("Dataskyddsbedömningar per plattform"),
+        PLANS,
+        always_kept=True,
+        note=_("Visar på vilken grund kommunen behandlade personuppgifter på plattformen."),
+    ),
+    _t(
+        "dataprotection.assessmentevent",
+        _("Dataskyddsombudets beslut om bedömningarna"),
+        PLANS,
+        always_kept=True,
+    ),
     # -- plans -------------------------------------------------------------------------
     _t("activityplans.plan", _("Aktivitetsplaner"), PLANS, always_kept=True),
     _t("activityplans.planevent", _("Beslut om aktivitetsplaner"), PLANS, always_kept=True),
@@ -325,6 +339,21 @@ TYPES = [
         note=_("Vem som beställde ett paket, när, och hur långt bygget kom."),
     ),
     _t("archive.receipt", _("Kommunarkivets kvittenser"), ARCHIVE, always_kept=True),
+    # -- internal control --------------------------------------------------------------
+    _t(
+        "internalcontrol.pack",
+        _("Internkontrollens årsrapporter (PDF/A och CSV)"),
+        ORG,
+        always_kept=True,
+        note=_("Underlaget till revisorernas granskning av sociala medier."),
+    ),
+    _t(
+        "internalcontrol.threshold",
+        _("Tröskelvärden för internkontrollens trafikljus"),
+        ORG,
+        disposition="gallras",
+        note=RUNNING,
+    ),
     # -- this plan ---------------------------------------------------------------------
     _t(
         "retention.planentry",

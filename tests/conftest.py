@@ -20,7 +20,7 @@ from accounts.models import Account
 from organisation.models import Role, Unit
 
 from .archive_helpers import fake_capture, media  # noqa: F401 - fixtures of the archive tests
-from .factories import AccountFactory, UserFactory, give_role, make_plan
+from .factories import AccountFactory, UserFactory, give_role, make_plan, signed_off_assessments
 from .production_static import _production_static, live_server  # noqa: F401 - static as in production
 
 
@@ -44,8 +44,13 @@ def pytest_configure(config):
         config._kanalkoll_broker_folder = folder
     else:
         app.conf.task_default_queue = f"kanalkoll-test-{os.getpid()}"
-        # The pdf queue too (config.settings.CELERY_TASK_ROUTES), by the same pattern.
-        app.conf.task_routes = {"archive.tasks.*": {"queue": f"kanalkoll-test-{os.getpid()}-pdf"}}
+        # The other queues too (config.settings.CELERY_TASK_ROUTES: pdf), by the same patterns.
+        from django.conf import settings
+
+        app.conf.task_routes = {
+            pattern: {"queue": f"kanalkoll-test-{os.getpid()}-{route['queue']}"}
+            for pattern, route in settings.CELERY_TASK_ROUTES.items()
+        }
 
 
 def pytest_unconfigure(config):
@@ -179,10 +184,14 @@ def org(db):
             "kommunikationsavdelningen", kommun, (Role.KOMMUNIKATIONSAVDELNINGEN, kommun)
         ),
         arkivarie=person("arkivarie", kommun, (Role.ARKIVARIE, kommun)),
+        dataskyddsombud=person("dataskyddsombud", kommun, (Role.DATASKYDDSOMBUD, kommun)),
         admin=person("admin", kommun, (Role.SYSTEMADMINISTRATOR, kommun)),
         outsider=person("outsider", skolan, (Role.MEDARBETARE, skolan)),
         kommunikator2=person("kommunikator2", utbildning, (Role.KOMMUNIKATOR, utbildning)),
     )
+    # Every platform has a current, signed-off data-protection assessment, so that plans
+    # can be fastställda (tests/test_dataprotection.py takes them away).
+    signed_off_assessments(people.kommunikationsavdelningen, people.dataskyddsombud)
     return SimpleNamespace(
         kommun=kommun,
         kultur=kultur,

@@ -54,6 +54,38 @@ class AccountFactory(factory.django.DjangoModelFactory):
     accessibility_practice = "Alt-texter på alla bilder; filmerna textas."
 
 
+def signed_off_assessments(writer, officer, *, review_on=None, platforms=None, now=None):
+    """Current, signed-off data-protection assessments (dataprotection) of `platforms`
+    (default every platform), made as rows in one query: the plan tests' precondition
+    for establishing a plan. The workflow itself is tested in test_dataprotection."""
+    import datetime
+
+    from dataprotection.models import Assessment, State
+    from dataprotection.platforms import platform_choices
+
+    now = now or timezone.now()
+    review_on = review_on or datetime.date(2999, 12, 31)
+    slugs = platforms or [slug for slug, _label in platform_choices()]
+    return Assessment.objects.bulk_create(
+        Assessment(
+            platform=slug,
+            state=State.SIGNED_OFF,
+            channels="Kommunens konton.",
+            personal_data="Kommentarer och profilnamn.",
+            legal_basis="Allmänt intresse, artikel 6.1 e.",
+            necessity="Invånarna finns där.",
+            transfer_basis="EU–US Data Privacy Framework.",
+            review_on=review_on,
+            created_by=writer,
+            created_at=now,
+            submitted_at=now,
+            decided_by=officer,
+            decided_at=now,
+        )
+        for slug in slugs
+    )
+
+
 __all__ = [
     "AccountFactory",
     "Role",
@@ -64,6 +96,7 @@ __all__ = [
     "make_plan",
     "plan_data",
     "race",
+    "signed_off_assessments",
 ]
 
 

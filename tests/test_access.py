@@ -18,6 +18,7 @@ ROLES = [
     "admin",
     "outsider",
     "kommunikator2",
+    "dataskyddsombud",
 ]
 
 PUBLIC = {role: 200 for role in ROLES}
@@ -28,10 +29,11 @@ CURATORS_ONLY = {role: 403 for role in ROLES} | {
     "kommunikationsavdelningen": 200,
 }
 ACCOUNT_VIEW = SIGNED_IN | {"outsider": 404, "kommunikator2": 404}
-ACCOUNT_EDIT = ACCOUNT_VIEW | {"chef": 403, "arkivarie": 403, "admin": 403}
+ACCOUNT_EDIT = ACCOUNT_VIEW | {"chef": 403, "arkivarie": 403, "admin": 403, "dataskyddsombud": 403}
 # Suspected secrets are removed from an account's history by the curators only.
 REDACT = ACCOUNT_VIEW | {
-    role: 403 for role in ("medarbetare", "chef", "kommunikator", "arkivarie", "admin")
+    role: 403
+    for role in ("medarbetare", "chef", "kommunikator", "arkivarie", "admin", "dataskyddsombud")
 }
 ADMIN_SITE = {role: 302 for role in ROLES} | {"admin": 200}
 LOGIN_PAGE = {role: 302 for role in ROLES} | {"anonymous": 200}
@@ -40,7 +42,13 @@ ORGANISATION_IMPORT = CURATORS_ONLY | {"admin": 200}
 NOBODY = SIGNED_IN | {role: 404 for role in ROLES if role != "anonymous"}
 # A plan by medarbetare in Biblioteket: seen by its applicant, Biblioteket's chef, the
 # förvaltning's communicator, the kommunikationschef and kommunikationsavdelningen.
-PLAN_VIEW = SIGNED_IN | {"arkivarie": 404, "admin": 404, "outsider": 404, "kommunikator2": 404}
+PLAN_VIEW = SIGNED_IN | {
+    "arkivarie": 404,
+    "admin": 404,
+    "outsider": 404,
+    "kommunikator2": 404,
+    "dataskyddsombud": 404,
+}
 PLAN_APPLICANT_ONLY = PLAN_VIEW | {
     "chef": 403,
     "kommunikator": 403,
@@ -62,6 +70,7 @@ CHECK_IN = ACCOUNT_VIEW | {
     "kommunikationsavdelningen": 403,
     "arkivarie": 403,
     "admin": 403,
+    "dataskyddsombud": 403,
 }
 BULK_TRIAGE = {role: 400 for role in ROLES} | {"anonymous": 302}
 # API keys for monitoring tools are issued and revoked by the register's curators.
@@ -89,6 +98,7 @@ SNAPSHOT_TAKE = ACCOUNT_VIEW | {
     "kommunikationsavdelningen": 302,
     "arkivarie": 403,
     "admin": 403,
+    "dataskyddsombud": 403,
 }
 RECEIPT = {role: 403 for role in ROLES} | {"anonymous": 302, "arkivarie": 302}
 # The account's life: activity and logins are attested by its team (as CHECK_IN);
@@ -105,6 +115,7 @@ CLOSURE_PROPOSE = ACCOUNT_VIEW | {
     "kommunikationsavdelningen": 403,
     "arkivarie": 403,
     "admin": 403,
+    "dataskyddsombud": 403,
 }
 CLOSURE_CONFIRM = CLOSURE_PROPOSE | {"medarbetare": 403}
 CLOSURE_CANCEL = CLOSURE_PROPOSE
@@ -127,6 +138,15 @@ REQUESTS_VIEW = ARCHIVE_ONLY
 REQUESTS_HANDLE = REQUESTS_VIEW | {"arkivarie": 403}
 REQUESTS_ACT = ARCHIVE_ACTS | {"arkivarie": 403}
 REQUESTS_NOT_FOUND = ARCHIVE_NOT_FOUND
+# Dataskydd: every signed-in person reads the assessments; kommunikationsavdelningen
+# writes and submits them, the dataskyddsombud signs them off.
+DP_WRITE = {role: 403 for role in ROLES} | {"anonymous": 302, "kommunikationsavdelningen": 200}
+DP_SUBMIT = {role: 403 for role in ROLES} | {"anonymous": 302, "kommunikationsavdelningen": 302}
+DP_SIGN_OFF = {role: 403 for role in ROLES} | {"anonymous": 302, "dataskyddsombud": 302}
+# The internal-control pack: the register's curators and the dataskyddsombud.
+PACK_READ = CURATORS_ONLY | {"dataskyddsombud": 200}
+PACK_NOT_MADE = PACK_READ | {role: 404 for role, code in PACK_READ.items() if code == 200}
+PACK_ORDER = {role: 302 if code == 200 else code for role, code in PACK_READ.items()}
 HANDOVER_VIEW = NOBODY | {
     "kommunikator": 200,
     "kommunikationschef": 200,
@@ -248,6 +268,18 @@ TABLE = [
     ("/handlingar/{disclosure}/beslut/{number}/paket.zip", REQUESTS_VIEW),
     ("/handlingar/{disclosure}/beslut/9/", REQUESTS_NOT_FOUND),
     ("/handlingar/999999/", REQUESTS_NOT_FOUND),
+    ("/dataskydd/", SIGNED_IN),
+    ("/dataskydd/ny/", DP_WRITE),
+    ("/dataskydd/{assessment}/", SIGNED_IN),
+    ("/dataskydd/{assessment}/andra/", DP_WRITE),
+    ("/dataskydd/999999/", NOBODY),
+    ("/dataskydd/konto/{account_pk}/", ACCOUNT_VIEW),
+    ("/dataskydd/konto/{account_pk}/ny/", DP_WRITE),
+    ("/konton/efterlevnad/arsrapport/{year}/", PACK_READ),
+    ("/konton/efterlevnad/arsrapport/{year}/{question}/", PACK_READ),
+    ("/konton/efterlevnad/arsrapport/{year}.csv", PACK_READ),
+    ("/konton/efterlevnad/arsrapport/{year}.pdf", PACK_NOT_MADE),  # none made yet
+    ("/konton/efterlevnad/arsrapport/troskelvarden/", CURATORS_ONLY),
 ]
 
 # POST-only URLs: (url, form data, expected answer to a POST).
@@ -279,6 +311,9 @@ POST_TABLE = [
     ("/konton/avslut/{closure}/avbryt/", {}, CLOSURE_CANCEL),
     ("/arkiv/sparr/{hold}/hav/", {"reason": "Ärendet är avslutat."}, ARCHIVE_ACTS),
     ("/handlingar/{received}/{step}/", {"expected_state": "mottagen"}, REQUESTS_ACT),
+    ("/dataskydd/{assessment}/{dp_submit}/", {}, DP_SUBMIT),
+    ("/dataskydd/{submitted_assessment}/{dp_sign_off}/", {}, DP_SIGN_OFF),
+    ("/konton/efterlevnad/arsrapport/{year}/bestall/", {}, PACK_ORDER),
 ]
 PLACEHOLDERS = {
     "{account}": "<int:pk>",
@@ -310,6 +345,12 @@ PLACEHOLDERS = {
     "{scim_user}": "<str:pk>",
     "{scim_group}": "<str:pk>",
     "{scim_other}": "^(?P<rest>.*)$",
+    "{assessment}": "<int:pk>",
+    "{submitted_assessment}": "<int:pk>",
+    "{dp_submit}": "<slug:action>",
+    "{dp_sign_off}": "<slug:action>",
+    "{year}": "<int:year>",
+    "{question}": "<slug:key>",
 }
 
 CASES = [(url, role, expected[role]) for url, expected in TABLE for role in ROLES]
@@ -400,8 +441,34 @@ def _fill(url, request, account):
             "scim_group": group.scim_id,
             "scim_other": "Finns/inte",
         }
+    if "assessment}" in url:
+        values |= _assessments(request)
+    values |= {"year": 2025, "question": "plan", "dp_submit": "skicka", "dp_sign_off": "godkann"}
     values["account_pk"] = account.pk
     return url.format(**values)
+
+
+def _assessments(request):
+    """A draft and a submitted data-protection assessment of the X platform."""
+    import datetime
+
+    from dataprotection import services
+
+    people = request.getfixturevalue("org").people
+    fields = {
+        "platform": "x",
+        "channels": "Kommunens konto.",
+        "personal_data": "Svar och profilnamn.",
+        "legal_basis": "Allmänt intresse.",
+        "necessity": "Invånarna finns där.",
+        "transfer_basis": "EU–US Data Privacy Framework.",
+        "review_on": datetime.date(2999, 1, 1),
+    }
+    writer = people.kommunikationsavdelningen
+    draft = services.create_draft(writer, fields, now=timezone.now())
+    submitted = services.create_draft(writer, fields, now=timezone.now())
+    services.act(writer, submitted.pk, "submit", now=timezone.now())
+    return {"assessment": draft.pk, "submitted_assessment": submitted.pk}
 
 
 def _retention(request, account):
@@ -542,7 +609,9 @@ def test_post_url_role_table(
         assert client.get(url).status_code == 405
     from accounts.models import Account, Attestation, Closure
     from archive.models import PackageBuild, Receipt, Snapshot
+    from dataprotection.models import Assessment
     from disclosure.models import RequestEvent
+    from internalcontrol.models import Pack
     from moderation.models import ApiToken, CheckIn
     from retention.models import Hold
 
@@ -561,6 +630,8 @@ def test_post_url_role_table(
             Hold.objects.filter(lifted_at__isnull=False).count(),
             list(Account.objects.order_by("pk").values_list("confirmed_on", flat=True)),
             RequestEvent.objects.count(),
+            list(Assessment.objects.order_by("pk").values_list("state", flat=True)),
+            Pack.objects.count(),
         )
 
     before = counts()

@@ -17,6 +17,8 @@ APPS = (
     "organisation",
     "core",
     "disclosure",
+    "dataprotection",
+    "internalcontrol",
 )
 
 # A condition inside {% if %} / {% elif %} that compares a state, asks for a role or for
@@ -51,6 +53,8 @@ ALLOWED_CONTEXT_FLAGS = {
     "can_request",  # archive.workflow.may_request: a snapshot on demand (a new record)
     "may_redact",  # accounts.redaction.may_redact: the curators clean the history
     "can_receive_requests",  # disclosure.access.may_handle: a new request (a new record)
+    # dataprotection.workflow.may_write: kommunikationsavdelningen starts an assessment
+    "can_write_assessment",
 }
 
 # The predicates the kernel replaced must not come back under their old names.

@@ -734,6 +734,7 @@ def test_who_sees_which_plans(org, plan, colleague):
         "admin": set(),
         "outsider": {other},
         "kommunikator2": {other},
+        "dataskyddsombud": set(),
     }
     assert set(Plan.objects.visible_to(colleague)) == set()
 

@@ -308,7 +308,47 @@ def _case_statement(path):
     return case
 
 
+DP_FIELDS = {
+    "channels": "Kommunens konto.",
+    "personal_data": "Kommentarer.",
+    "legal_basis": "Allmänt intresse.",
+    "necessity": "Invånarna finns där.",
+    "transfer_basis": "EU–US Data Privacy Framework.",
+    "review_on": "2999-01-01",
+}
+
+
+def _case_assessment_new(client, org, account, request):
+    client.force_login(org.people.kommunikationsavdelningen)
+    return "/dataskydd/ny/", DP_FIELDS | {"platform": "linkedin"}
+
+
+def _case_assessment_addition(client, org, account, request):
+    client.force_login(org.people.kommunikationsavdelningen)
+    return f"/dataskydd/konto/{account.pk}/ny/", DP_FIELDS
+
+
+def _case_assessment_edit(client, org, account, request):
+    client.force_login(org.people.kommunikationsavdelningen)
+    url = _fill("/dataskydd/{assessment}/andra/", request, account)
+    return url, DP_FIELDS | {"expected_state": "utkast", "personal_data": "Även bilder."}
+
+
+def _case_thresholds(client, org, account, request):
+    from internalcontrol.figures import QUESTIONS
+
+    client.force_login(org.people.kommunikationschef)
+    data = {}
+    for question in QUESTIONS:
+        data |= {f"green_{question.key}": "90", f"yellow_{question.key}": "75"}
+    return "/konton/efterlevnad/arsrapport/troskelvarden/", data
+
+
 FORM_PAGES = {
+    "dataskydd/ny/": _case_assessment_new,
+    "dataskydd/konto/<int:account_pk>/ny/": _case_assessment_addition,
+    "dataskydd/<int:pk>/andra/": _case_assessment_edit,
+    "konton/efterlevnad/arsrapport/troskelvarden/": _case_thresholds,
     "moderering/nycklar/": _case_token_list,
     "konton/aktivitet/<str:token>/": _case_attest_link,
     "franvaro/": _case_absences,
@@ -394,7 +434,8 @@ def test_a_successful_post_redirects_and_a_reload_repeats_nothing(
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     changed = _row_counts()
-    assert changed != before or route == "planer/<int:pk>/andra/"  # an edit adds no row
+    # An edit adds no row.
+    assert changed != before or route in ("planer/<int:pk>/andra/", "dataskydd/<int:pk>/andra/")
     landing = client.get(response["Location"])
     assert landing.status_code in (200, 302)
     assert client.get(response["Location"]).status_code in (200, 302)  # the reload

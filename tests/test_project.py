@@ -180,6 +180,11 @@ def _pages(account):
         "/arkiv/gallring/",
         "/arkiv/sparr/",
         "/arkiv/sparr/ny/",
+        "/dataskydd/",
+        "/dataskydd/ny/",
+        "/konton/efterlevnad/arsrapport/2025/",
+        "/konton/efterlevnad/arsrapport/2025/removals/",
+        "/konton/efterlevnad/arsrapport/troskelvarden/",
     ]
 
 

@@ -45,6 +45,8 @@ PROJECT_APPS = {"core", "organisation", "notifications", "accounts", "activitypl
     "identity",
     "retention",
     "disclosure",
+    "dataprotection",
+    "internalcontrol",
 }
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 10, 0))
 
@@ -122,6 +124,22 @@ def world(org, account, plan):
         statements.defaults("register") | {"feedback_email": "k@testby.example"},
         now=NOW,
     )
+    from dataprotection import services as dataprotection
+    from internalcontrol.models import Pack
+
+    draft = dataprotection.create_draft(
+        p.kommunikationsavdelningen,
+        {
+            "platform": "threads",
+            "channels": "Kommunens konto.",
+            "personal_data": "Svar.",
+            "legal_basis": "Allmänt intresse.",
+            "necessity": "Invånarna finns där.",
+            "transfer_basis": "EU–US Data Privacy Framework.",
+            "review_on": datetime.date(2027, 11, 3),
+        },
+        now=NOW,
+    )
     from core.workflow import perform
     from disclosure.models import Decision
 
@@ -134,6 +152,11 @@ def world(org, account, plan):
     perform(p.kommunikationsavdelningen, disclosure, "review", expected_state=None, now=NOW,
             covered=covered.pk, outcome="lamnas_ut")  # fmt: skip
     rows = {
+        "dataprotection.Assessment": draft,
+        "dataprotection.AssessmentEvent": draft.events.get(),
+        "internalcontrol.Pack": Pack.objects.create(
+            year=2026, requested_by=p.kommunikationschef, requested_at=NOW
+        ),
         "disclosure.Request": disclosure,
         "disclosure.RequestEvent": disclosure.events.first(),
         "disclosure.CoveredRecord": covered,

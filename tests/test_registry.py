@@ -27,6 +27,9 @@ from archive import services as archive_services
 from core import registry
 from core.checks import check_hooks
 from core.worklist import ComplianceSection, TodoItem, by_urgency, start_of_day
+from dataprotection import compliance as dataprotection_compliance
+from dataprotection import demo as dataprotection_demo
+from dataprotection import todo as dataprotection_todo
 from disclosure import todo as disclosure_todo
 from moderation import compliance as moderation_compliance
 from moderation import demo as moderation_demo
@@ -70,6 +73,7 @@ def test_each_app_registers_its_hooks_from_ready():
     assert dict(registry.todo_sources.items()) == {
         "organisation": handovers.todo_items,
         "accounts": accounts_todo.items,
+        "dataprotection": dataprotection_todo.items,
         "activityplans": plans_todo.items,
         "moderation": moderation_todo.items,
         "disclosure": disclosure_todo.items,
@@ -77,6 +81,7 @@ def test_each_app_registers_its_hooks_from_ready():
     assert dict(registry.compliance_sources.items()) == {
         "organisation": handovers.compliance_sections,
         "accounts": accounts_compliance.sections,
+        "dataprotection": dataprotection_compliance.sections,
         "activityplans": plans_compliance.sections,
         "moderation": moderation_compliance.sections,
     }
@@ -84,6 +89,7 @@ def test_each_app_registers_its_hooks_from_ready():
     assert registry.demo_seeders.items() == [
         ("organisation", organisation_demo.seed),
         ("accounts", accounts_demo.seed),
+        ("dataprotection", dataprotection_demo.seed),
         ("activityplans", plans_demo.seed),
         ("moderation", moderation_demo.seed),
         ("archive", archive_demo.seed),

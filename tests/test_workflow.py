@@ -110,6 +110,31 @@ def _disclosure_data(action, record, org):
     return {"covered": covered.pk if covered else 0, "outcome": "lamnas_ut"}
 
 
+def assessments(org):
+    """A draft, a submitted and a returned assessment, and a signed-off one (the org's)."""
+    from dataprotection import services
+    from dataprotection.models import Assessment
+
+    writer, officer = org.people.kommunikationsavdelningen, org.people.dataskyddsombud
+    fields = {
+        "platform": "instagram",
+        "channels": "Bibliotekets konto.",
+        "personal_data": "Kommentarer.",
+        "legal_basis": "Allmänt intresse.",
+        "necessity": "Unga vuxna finns där.",
+        "transfer_basis": "EU–US Data Privacy Framework.",
+        "review_on": datetime.date(2027, 10, 1),
+    }
+    draft = services.create_draft(writer, fields, now=NOW)
+    submitted = services.create_draft(writer, fields, now=NOW)
+    services.act(writer, submitted.pk, "submit", now=NOW)
+    returned = services.create_draft(writer, fields, now=NOW)
+    services.act(writer, returned.pk, "submit", now=NOW)
+    services.act(officer, returned.pk, "return", now=NOW, comment="Mer om överföringen.")
+    signed = Assessment.objects.signed_off().get(platform="youtube")
+    return [draft, submitted, returned, signed]
+
+
 def data_for(action, record, org, colleague):
     """Valid input for each action, so that only the state and the actor decide."""
     p = org.people
@@ -151,6 +176,7 @@ BUILDERS = {
     "moderation.item": lambda org, account, colleague: items(org, account),
     "organisation.handover": lambda org, account, colleague: handovers(org, account),
     "disclosure.request": lambda org, account, colleague: disclosure_requests(org, account),
+    "dataprotection.assessment": lambda org, account, colleague: assessments(org),
 }
 
 
@@ -206,7 +232,7 @@ def test_allowed_and_perform_agree_for_every_role(name, org, account, colleague,
 
 # Workflows whose steps are taken by whoever holds a role (any registrator, the
 # dataskyddsombud), not by a person whose work passes to a substitute when they are away.
-BY_ROLE = {"disclosure.request"}
+BY_ROLE = {"dataprotection.assessment", "disclosure.request"}
 
 
 @pytest.mark.parametrize("name", sorted(set(BUILDERS) - BY_ROLE))

@@ -1,0 +1,53 @@
+"""Accounts on a platform whose data-protection assessment is past its review date, for
+the compliance overview."""
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from core.worklist import ComplianceEntry, ComplianceSection
+
+from .models import Assessment
+from .platforms import platform_label
+
+
+def expired_accounts(accounts, today):
+    """`accounts` (open ones) on a platform whose signed-off assessment is past its
+    review date, with the date: [(account, review_on)]."""
+    expired = dict(Assessment.objects.expired(today).values_list("platform", "review_on"))
+    if not expired:
+        return []
+    found = accounts.open().filter(platform__in=expired).select_related("responsible")
+    return [(a, expired[a.platform]) for a in found.order_by("platform", "display_name")]
+
+
+def sections(user, now):
+    today = timezone.localdate(now)
+    rows = expired_accounts(Account.objects.visible_to(user), today)
+    return [
+        ComplianceSection(
+            id="dataskydd",
+            title=_("Dataskyddsbedömningen för plattformen ska omprövas"),
+            count=len(rows),
+            danger=True,
+            entries=[
+                ComplianceEntry(
+                    url=reverse("accounts:detail", args=[account.pk]),
+                    text=account.display_name,
+                    detail=_("%(platform)s: omprövningsdagen %(date)s har passerat")
+                    % {
+                        "platform": platform_label(account.platform),
+                        "date": formats.date_format(review_on, "Y-m-d"),
+                    },
+                )
+                for account, review_on in rows[:200]
+            ],
+            empty=_("Alla plattformars dataskyddsbedömningar gäller."),
+            remedy=_(
+                "Kommunikationsavdelningen gör en ny version av bedömningen under Dataskydd "
+                "och dataskyddsombudet godkänner den."
+            ),
+            account_ids=[account.pk for account, _date in rows],
+        )
+    ]

@@ -1,0 +1,72 @@
+"""Demo assessments: every platform of the demo register signed off by the
+dataskyddsombud, reviewed within the year; one new version waiting for a decision."""
+
+import datetime
+
+from django.utils import timezone
+
+from organisation.models import User
+
+from . import services
+from .models import Assessment
+from .platforms import platform_choices
+from .workflow import Do
+
+DPF = (
+    "EU–US Data Privacy Framework: leverantören är certifierad. Ramverket gäller sedan "
+    "2023-07-10 och omprövas årligen av kommissionen; kontrollera certifieringen vid varje "
+    "omprövning. Standardavtalsklausuler i leverantörens villkor som reserv."
+)
+TRANSFERS = {
+    "tiktok": "Standardavtalsklausuler (artikel 46) med kompletterande skyddsåtgärder; "
+    "leverantören är inte certifierad enligt Data Privacy Framework.",
+    "mastodon": "Ingen överföring: servern drivs inom EU.",
+    "blogg": "Ingen överföring: bloggen ligger på kommunens webbplats inom EU.",
+    "podd": "Ingen överföring: poddtjänstens servrar finns inom EU.",
+    "annan": "Bedöms för varje konto i ett tillägg.",
+}
+
+
+def _fields(slug, label, today):
+    return {
+        "platform": slug,
+        "channels": f"Kommunens konton på {label}: huvudkonto och verksamhetskonton.",
+        "personal_data": "Namn, profilbild och inlägg från dem som kommenterar eller skriver "
+        "till kommunen; plattformens statistik över besökare (Page Insights).",
+        "legal_basis": "Allmänt intresse (artikel 6.1 e dataskyddsförordningen): kommunens "
+        "information och service till invånarna.",
+        "necessity": f"Invånarna finns på {label}; kommunen når dem där med information och "
+        "svarar på frågor.",
+        "transfer_basis": TRANSFERS.get(slug, DPF),
+        "review_on": today + datetime.timedelta(days=300),
+    }
+
+
+def seed(*, now, stdout=None):
+    today = timezone.localdate(now)
+    writer = User.objects.filter(username="kommunikationsavdelningen").first()
+    officer = User.objects.filter(username="dataskyddsombud").first()
+    if writer is None or officer is None:
+        return 0
+    created = 0
+    for slug, label in platform_choices():
+        if Assessment.objects.filter(platform=slug, account__isnull=True).exists():
+            continue
+        assessment = services.create_draft(writer, _fields(slug, label, today), now=now)
+        services.act(writer, assessment.pk, Do.SUBMIT, now=now)
+        services.act(officer, assessment.pk, Do.SIGN_OFF, now=now, comment="Godkänd.")
+        created += 1
+    # A new version of the Facebook page's assessment, waiting for the dataskyddsombud.
+    signed = Assessment.objects.signed_off().filter(platform="facebook_sida", account=None).first()
+    if signed is not None and not signed.next_versions.exists():
+        draft = services.act(writer, signed.pk, Do.NEW_VERSION, now=now)
+        services.edit(
+            writer,
+            draft.pk,
+            {"personal_data": signed.personal_data + " Även meddelanden i Messenger."},
+            now=now,
+        )
+        services.act(writer, draft.pk, Do.SUBMIT, now=now)
+    if stdout is not None:
+        stdout.write(f"dataprotection: {created} new assessments")
+    return created
