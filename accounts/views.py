@@ -37,7 +37,7 @@ def register_list(request):
             "form": form,
             "page": page,
             "can_register": access.can_register(request.user),
-            "query_string": _query_without_page(request),
+            "query_string": pages.query_without_page(request),
         },
     )
 
@@ -151,12 +151,6 @@ def compliance_overview(request):
             "problem_count": len(listed & open_ids),
         },
     )
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # -- the public register ------------------------------------------------------------
