@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.worklist import ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
 
 from . import lifecycle
 from .models import Account
@@ -33,7 +33,7 @@ def sections(user, now):
                     )
                     % {"days": days, "limit": limit, "person": account.responsible},
                 )
-                for account, days, limit in passive[:200]
+                for account, days, limit in passive[:SECTION_ROWS]
             ],
             empty=_("Inga passiva konton."),
             remedy=_(
@@ -61,7 +61,7 @@ def sections(user, now):
                         "person": account.responsible,
                     },
                 )
-                for account in lapsed[:200]
+                for account in lapsed[:SECTION_ROWS]
             ],
             empty=_("Alla konton har kontrollerats det senaste kvartalet."),
             remedy=_(

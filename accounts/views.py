@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from core import csvsafe, pages, registry
+from core.worklist import SECTION_ROWS
 from organisation.models import Unit
 
 from . import access, lifecycle_views, remedies, services
@@ -127,7 +128,7 @@ def compliance_overview(request):
             .select_related("unit", "unit__forvaltning", "responsible")
             .order_by("display_name", "id")
         )
-        shown = list(accounts[:200])
+        shown = list(accounts[:SECTION_ROWS])
         for account in shown:  # the action next to it, or who can act
             account.remedy = remedies.for_problem(request.user, account, problem)
         sections.append({"problem": problem, "accounts": shown, "count": accounts.count()})
@@ -147,6 +148,7 @@ def compliance_overview(request):
             "sections": sections,
             "other_sections": other_sections,
             "can_set_rules": access.can_register(request.user),
+            "section_rows": SECTION_ROWS,
             "open_count": len(open_ids),
             "problem_count": len(listed & open_ids),
         },
