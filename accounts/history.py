@@ -48,7 +48,7 @@ def _display(record, field, value, related):
     return str(value)
 
 
-def _m2m_rows(records):
+def m2m_rows(records):
     """{history id: {m2m field: sorted user ids}} for the records, one query per field
     (simple_history's diff_against would ask two per record)."""
     found = {r.history_id: {} for r in records}
@@ -72,7 +72,7 @@ def timeline(account, limit=100):
         )[: limit + 1]
     )
     m2m_names = [f.name for f in Account.history.model._history_m2m_fields]
-    m2m = _m2m_rows(records)
+    m2m = m2m_rows(records)
     related = _Related()
     raw = []
     for index, record in enumerate(records[:limit]):

@@ -220,3 +220,26 @@ def test_api_key_account_is_searched_on_the_server(client, org):
     response = client.post("/moderering/nycklar/", {"account": last.pk, "name": "Bevakaren"})
     assert response.status_code == 302
     assert ApiToken.objects.filter(account=last, name="Bevakaren").exists()
+
+
+def test_admin_account_history_in_constant_queries(
+    client, org, account, django_assert_max_num_queries
+):
+    people = [UserFactory(unit=org.bibliotek) for _ in range(4)]
+
+    def grow(n):
+        for i in range(n):
+            fresh = Account.objects.get(pk=account.pk)
+            fresh.purpose = f"Syfte {Account.history.count()} {i}"
+            fresh.save()
+            fresh.administrators.set([org.people.medarbetare, people[i % 4]])
+
+    client.force_login(org.people.admin)
+    response = _grows_not(
+        client,
+        f"/admin/accounts/account/{account.pk}/history/",
+        grow,
+        django_assert_max_num_queries,
+    )
+    text = response.content.decode()
+    assert str(people[2]) in text and "Syfte" in text
