@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from config.pdf import render_pdf
 from core import pages
 from core.workflow import Conflict, allowed, seen_state
+from core.worklist import SECTION_ROWS
 from organisation.deputies import Deputies
 from organisation.models import Unit
 
@@ -73,6 +74,7 @@ def plan_list(request):
     if state in State.values:
         others = others.filter(state=state)
     page = pages.get_page(Paginator(others, PAGE_SIZE), request.GET.get("page"))
+    waiting = waiting_for(user, timezone.now())
     return render(
         request,
         "activityplans/plan_list.html",
@@ -81,7 +83,9 @@ def plan_list(request):
             "others": page,
             "others_count": page.paginator.count,
             "query_string": pages.query_without_page(request),
-            "waiting": waiting_for(user, timezone.now()),
+            # The longest waiting first; all of them are in "Att göra".
+            "waiting": waiting[:SECTION_ROWS],
+            "waiting_count": len(waiting),
             "states": State.choices,
             "state": state,
         },
