@@ -118,8 +118,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT compiles a query whose estimated cost is high, which the
-    # register's compliance filters reach with a large kommun: compiling took 1.5 s of a
-    # 1.8 s request, running it without JIT 0.27 s. The app's queries are short OLTP
+    # register's compliance filters reach with a large kommun (issue 15 measured the
+    # filter at 1.8 s with JIT and 0.27 s without). The app's queries are short OLTP
     # queries (an index, a page of rows), never the long analytic scans JIT pays off
     # for, so the app's connections turn it off (bench/README.md). PG_JIT=1 keeps it.
     if not env.bool("PG_JIT", default=False):
