@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.worklist import ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
 
 from . import lifecycle
 from .models import Account
@@ -51,7 +51,7 @@ def sections(user, now):
                     )
                     % {"days": days, "limit": limit, "person": account.responsible},
                 )
-                for account, days, limit in passive[:200]
+                for account, days, limit in passive[:SECTION_ROWS]
             ],
             empty=_("Inga passiva konton."),
             remedy=_(
@@ -72,7 +72,7 @@ def sections(user, now):
                     detail=_("senast kontrollerad %(date)s, ansvarig %(person)s")
                     % {"date": _day(account.last_credentials), "person": account.responsible},
                 )
-                for account in lapsed[:200]
+                for account in lapsed[:SECTION_ROWS]
             ],
             empty=_("Alla konton har kontrollerats det senaste kvartalet."),
             remedy=_(

@@ -4,6 +4,9 @@ Size: the register's seven models (with the accessibility statement) and their c
 and about sixty fields in all; the models refer to each other.
 """
 
+from functools import reduce
+from operator import or_
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -189,8 +192,13 @@ class AccountQuerySet(KeptQuerySet):
                     "unit__path", flat=True
                 )
             )
-        for path in paths:
-            q |= Q(unit__path__startswith=path)
+        if paths:
+            # The units as a subquery, not a join: the whole visibility test is then on
+            # the account's own row, so PostgreSQL applies it (cheap) before the
+            # compliance annotations (a subquery per row), not after them on every
+            # account of the kommun.
+            units = Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+            q |= Q(unit__in=units.values("pk"))
         return self.filter(q)
 
     def with_compliance(self):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from core import csvsafe, pages, registry
+from core.worklist import SECTION_ROWS
 from organisation.models import Unit
 
 from . import access, lifecycle_views, platforms, remedies, services
@@ -43,7 +44,7 @@ def register_list(request):
             "form": form,
             "page": page,
             "can_register": access.can_register(request.user),
-            "query_string": _query_without_page(request),
+            "query_string": pages.query_without_page(request),
         },
     )
 
@@ -148,7 +149,7 @@ def compliance_overview(request):
             .select_related("unit", "unit__forvaltning", "responsible")
             .order_by("display_name", "id")
         )
-        shown = list(accounts[:200])
+        shown = list(accounts[:SECTION_ROWS])
         for account in shown:  # the action next to it, or who can act
             account.remedy = remedies.for_problem(request.user, account, problem)
         sections.append({"problem": problem, "accounts": shown, "count": accounts.count()})
@@ -168,17 +169,12 @@ def compliance_overview(request):
             "sections": sections,
             "other_sections": other_sections,
             "can_set_rules": access.can_register(request.user),
+            "section_rows": SECTION_ROWS,
             "open_count": len(open_ids),
             "problem_count": len(listed & open_ids),
             "this_year": timezone.localdate(now).year,
         },
     )
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # -- the public register ------------------------------------------------------------

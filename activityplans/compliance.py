@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.worklist import ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
 
 from .models import Evaluation, Plan, State
 from .services import responsible_for
@@ -28,7 +28,7 @@ def sections(user, now):
             detail=_("skulle lämnas %(date)s, ansvarig %(person)s")
             % {"date": formats.date_format(e.due_on, "Y-m-d"), "person": responsible_for(e.plan)},
         )
-        for e in overdue[:200]
+        for e in overdue[:SECTION_ROWS]
     ]
     return [
         ComplianceSection(

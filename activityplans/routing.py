@@ -12,15 +12,19 @@ work that day (organisation.deputies). Nobody decides their own plan.
 from django.utils.translation import gettext as _
 
 from organisation.deputies import Deputies
-from organisation.models import Role, User, chef_of_unit, communicator_of
+from organisation.models import Role, RoleHolders, User, communicator_of
 
 from .models import WAITING
 
 
-def kommunikationschef(exclude=None):
-    qs = User.objects.filter(
+def _kommunikationschefs():
+    return User.objects.filter(
         is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF
     ).order_by("role_assignments__id")
+
+
+def kommunikationschef(exclude=None):
+    qs = _kommunikationschefs()
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.first()
@@ -31,45 +35,74 @@ def communicator_for(plan):
     return communicator_of(plan.unit)
 
 
-def designated(plan, state=None):
+class Routing:
+    """The designated deciders of many plans from a constant number of queries: the
+    chefs and communicators of every unit up the plans' trees in one
+    (organisation.RoleHolders), the kommunikationschefs in one. One for a list or a desk;
+    the plans' units must be loaded with them (select_related("unit"))."""
+
+    def __init__(self, plans=()):
+        self.holders = RoleHolders()
+        self._chefs = None
+        self.load(plans)
+
+    def load(self, plans):
+        self.holders.load({pk for plan in plans for pk in plan.unit.ancestor_ids})
+        return self
+
+    def kommunikationschef(self, exclude=None):
+        if self._chefs is None:
+            self._chefs = list(_kommunikationschefs())
+        return next((p for p in self._chefs if exclude is None or p.pk != exclude.pk), None)
+
+    def designated(self, plan, state=None):
+        role = WAITING.get(state or plan.state)
+        applicant_id = plan.applicant_id
+        unit = plan.unit
+        if role == Role.CHEF:
+            return self.holders.chef_of(unit.ancestor_ids, exclude=plan.applicant)
+        if role == Role.KOMMUNIKATOR:
+            person = self.holders.communicator_of(unit.ancestor_ids, unit.forvaltning_id)
+            if person is not None and person.pk != applicant_id:
+                return person
+            # No communicator, or the communicator applies: the kommunikationschef anchors.
+            return self.kommunikationschef(exclude=plan.applicant)
+        if role == Role.KOMMUNIKATIONSCHEF:
+            return self.kommunikationschef(exclude=plan.applicant)
+        return None
+
+
+def designated(plan, state=None, routing=None):
     """The person whose decision the plan waits for in `state` (default: its current
-    state), before any substitute; None if nobody can take it."""
-    role = WAITING.get(state or plan.state)
-    applicant = plan.applicant
-    if role == Role.CHEF:
-        return chef_of_unit(plan.unit, exclude=applicant)
-    if role == Role.KOMMUNIKATOR:
-        person = communicator_of(plan.unit)
-        if person is not None and person.pk != applicant.pk:
-            return person
-        # No communicator, or the communicator applies: the kommunikationschef anchors.
-        return kommunikationschef(exclude=applicant)
-    if role == Role.KOMMUNIKATIONSCHEF:
-        return kommunikationschef(exclude=applicant)
-    return None
+    state), before any substitute; None if nobody can take it. `routing` (a Routing)
+    answers many plans from its few queries."""
+    return (routing or Routing()).designated(plan, state)
 
 
 def _deputies(at, deputies):
     return Deputies.given(deputies, at)
 
 
-def deciders(plan, at=None, deputies=None):
+def deciders(plan, at=None, deputies=None, routing=None):
     """Everyone who may decide the current step: the designated person (an absent person
     is not locked out) and the one the plan waits for today (`current_actor`). A
     substitute who is away too is skipped, as organisation.deputies' `acts_as` says.
-    Never the applicant."""
+    Never the applicant. With a `routing` for many plans, without a query per plan."""
     deputies = _deputies(at, deputies)
-    people = [designated(plan), current_actor(plan, deputies=deputies)]
+    people = [
+        designated(plan, routing=routing),
+        current_actor(plan, deputies=deputies, routing=routing),
+    ]
     found = {p.pk: p for p in people if p is not None and p.pk != plan.applicant_id}
     return list(found.values())
 
 
-def current_actor(plan, at=None, deputies=None):
+def current_actor(plan, at=None, deputies=None, routing=None):
     """The one person the plan waits for now (notified, reminded, shown in Att göra):
     whoever does the designated person's work today; if that is the applicant, the last
     one before them in the chain."""
     deputies = _deputies(at, deputies)
-    person = designated(plan)
+    person = designated(plan, routing=routing)
     acting = deputies.acting_for(person)
     if acting is None or acting.pk != plan.applicant_id:
         return acting
@@ -77,8 +110,12 @@ def current_actor(plan, at=None, deputies=None):
     return people[-1] if people else None
 
 
-def may_decide(user, plan, at=None, deputies=None):
-    return plan.is_waiting and any(p.pk == user.pk for p in deciders(plan, at, deputies))
+def may_decide(user, plan, at=None, deputies=None, routing=None):
+    """Whether `user` may decide the plan's current step; with a `routing` (and the
+    day's `deputies`) for many plans, without a query per plan."""
+    return plan.is_waiting and any(
+        p.pk == user.pk for p in deciders(plan, at, deputies, routing=routing)
+    )
 
 
 def role_label(user, plan, at=None):

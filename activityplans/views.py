@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
+from core import pages
 from core.workflow import Conflict, allowed, seen_state
+from core.worklist import SECTION_ROWS
 from organisation.deputies import Deputies
 from organisation.models import Unit
 
@@ -26,6 +29,8 @@ from .forms import DecisionForm, EvaluationForm, PlanForm, WithdrawForm
 from .models import Evaluation, Plan, State
 from .todo import waiting_for
 from .workflow import Do
+
+PAGE_SIZE = 50  # plans a page in "Planer i mina enheter"
 
 
 def get_plan_for_user(user, pk):
@@ -53,28 +58,34 @@ def get_plan_for_user(user, pk):
 @login_required
 def plan_list(request):
     user = request.user
+    rows = ("applicant", "unit", "unit__forvaltning", "account")
     mine = (
         Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
-        .select_related("applicant", "unit", "account")
+        .select_related(*rows)
         .order_by("-created_at", "-id")
     )
     state = request.GET.get("status", "")
     others = (
         Plan.objects.visible_to(user)
-        .exclude(pk__in=mine.values("pk"))
-        .select_related("applicant", "unit", "account")
+        .exclude(Q(applicant=user) | Q(created_by=user))
+        .select_related(*rows)
         .order_by("-state_changed_at", "-id")
     )
     if state in State.values:
         others = others.filter(state=state)
+    page = pages.get_page(Paginator(others, PAGE_SIZE), request.GET.get("page"))
+    waiting = waiting_for(user, timezone.now())
     return render(
         request,
         "activityplans/plan_list.html",
         {
             "mine": mine,
-            "others": others[:200],
-            "others_count": others.count(),
-            "waiting": waiting_for(user, timezone.now()),
+            "others": page,
+            "others_count": page.paginator.count,
+            "query_string": pages.query_without_page(request),
+            # The longest waiting first; all of them are in "Att göra".
+            "waiting": waiting[:SECTION_ROWS],
+            "waiting_count": len(waiting),
             "states": State.choices,
             "state": state,
         },

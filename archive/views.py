@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
+from core import pages
 from core.workflow import Conflict, NotAllowed, allowed, seen_state
 from organisation.deputies import Deputies
 
@@ -38,20 +41,37 @@ def delivery_state(snapshot, now):
     return DeliveryState.MISSING
 
 
-def _period_rows(period, now):
-    snapshots = (
-        Snapshot.objects.current()
-        .filter(period_key=period.key, reason=Reason.SEMIANNUAL)
-        .select_related("account", "account__unit")
-        .order_by("account__display_name", "account_id", "-version")
+PAGE_SIZE = 100  # accounts a page on a period's page
+
+
+def _period_rows(period):
+    """The snapshot shown for each account of the period, as one query: the newest
+    version, but a sealed one stays delivered while its retake waits (the newest sealed
+    version if there is one, else the newest)."""
+    semiannual = Snapshot.objects.current().filter(period_key=period.key, reason=Reason.SEMIANNUAL)
+    shown = (
+        semiannual.filter(account=OuterRef("account"))
+        .annotate(is_sealed=Case(When(state=State.SEALED, then=1), default=0))
+        .order_by("-is_sealed", "-version")
+        .values("pk")[:1]
     )
-    rows = {}
-    for snapshot in snapshots:
-        # The newest version, but a sealed one stays delivered while its retake waits.
-        shown = rows.get(snapshot.account_id)
-        if shown is None or (shown.state != State.SEALED and snapshot.state == State.SEALED):
-            rows[snapshot.account_id] = snapshot
-    return list(rows.values())
+    return semiannual.filter(pk=Subquery(shown))
+
+
+def _period_counts(rows, now):
+    """Delivered, missing and late among the period's rows, counted by the database."""
+    late = Q(due_at__lt=now - LATE_AFTER)
+    counts = rows.aggregate(
+        total=Count("pk"),
+        delivered=Count("pk", filter=Q(state=State.SEALED)),
+        late=Count("pk", filter=~Q(state=State.SEALED) & late),
+        missing=Count("pk", filter=~Q(state=State.SEALED) & ~late),
+    )
+    return counts
+
+
+def _progress(counts):
+    return round(100 * counts["delivered"] / counts["total"]) if counts["total"] else 0
 
 
 @require_safe
@@ -71,19 +91,20 @@ def period_list(request):
     periods = []
     for key in sorted(keys, reverse=True):
         period = Period.from_key(key)
-        rows = _period_rows(period, now)
-        counts = dict.fromkeys(DeliveryState, 0)
-        for snapshot in rows:
-            counts[delivery_state(snapshot, now)] += 1
+        counts = _period_counts(_period_rows(period), now)
         expected = services.accounts_active_in(period).count() if period.due_at <= now else 0
         periods.append(
             {
                 "period": period,
-                "counts": counts,
-                "total": len(rows),
+                "counts": {
+                    DeliveryState.DELIVERED: counts["delivered"],
+                    DeliveryState.MISSING: counts["missing"],
+                    DeliveryState.LATE: counts["late"],
+                },
+                "total": counts["total"],
                 "expected": expected,
                 "receipt": receipts.get(key),
-                "progress": round(100 * counts[DeliveryState.DELIVERED] / len(rows)) if rows else 0,
+                "progress": _progress(counts),
             }
         )
     return render(request, "archive/period_list.html", {"periods": periods})
@@ -134,6 +155,18 @@ def period_detail(request, key):
     period = _period_or_404(key)
     now = timezone.now()
     deputies = Deputies.at(now)
+    counts = _period_counts(_period_rows(period), now)
+    page = pages.get_page(
+        Paginator(
+            _period_rows(period)
+            .select_related("account", "account__unit", "account__unit__forvaltning")
+            .order_by("account__display_name", "account_id"),
+            PAGE_SIZE,
+        ),
+        request.GET.get("page"),
+    )
+    # The seals of the page's snapshots are checked (each reads its file), not the
+    # whole period's on every request.
     rows = [
         {
             "snapshot": s,
@@ -141,7 +174,7 @@ def period_detail(request, key):
             "label": delivery_state(s, now).label,
             "seal": integrity.check(s),
         }
-        for s in _period_rows(period, now)
+        for s in page
     ]
     for row in rows:  # beside each one not delivered: the viewer's action, or who can act
         if row["state"] != DeliveryState.DELIVERED:
@@ -149,7 +182,6 @@ def period_detail(request, key):
             actions = allowed(request.user, snapshot, now=now, deputies=deputies)
             row["action"] = actions.get(Do.UPLOAD)
             row["who"] = "" if row["action"] else who_acts(snapshot, deputies)
-    delivered = sum(1 for row in rows if row["state"] == DeliveryState.DELIVERED)
     panel = package_panel(period, now)
     packages = list(Package.objects.filter(period_key=period.key).select_related("built_by"))
     for package in packages:
@@ -161,11 +193,13 @@ def period_detail(request, key):
         {
             "period": period,
             "rows": rows,
-            "delivered": delivered,
-            "missing": sum(1 for row in rows if row["state"] == DeliveryState.MISSING),
-            "late": sum(1 for row in rows if row["state"] == DeliveryState.LATE),
+            "page": page,
+            "total": counts["total"],
+            "delivered": counts["delivered"],
+            "missing": counts["missing"],
+            "late": counts["late"],
             "broken": broken,
-            "progress": round(100 * delivered / len(rows)) if rows else 0,
+            "progress": _progress(counts),
             "receipts": Receipt.objects.filter(period_key=period.key).select_related(
                 "received_by", "package"
             ),

@@ -47,3 +47,10 @@ def get_page(paginator, raw):
     except BadPage:
         number = 1
     return paginator.get_page(number)
+
+
+def query_without_page(request):
+    """The request's query string without `page`, for the links of pagination.html."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -61,6 +61,11 @@ def by_urgency(items):
     return sorted(items, key=TodoItem.sort_key)
 
 
+# The accounts a section of the compliance overview names before "Visa alla": enough to
+# act on, and the page stays the same size for a large kommun as for a small one.
+SECTION_ROWS = 25
+
+
 @dataclass(frozen=True)
 class ComplianceEntry:
     url: str

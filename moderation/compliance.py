@@ -5,7 +5,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.worklist import ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
 
 from .jobs import UNWATCHED_AFTER, unwatched_accounts
 
@@ -29,7 +29,7 @@ def sections(user, now):
                 "person": a.responsible,
             },
         )
-        for a in accounts[:200]
+        for a in accounts[:SECTION_ROWS]
     ]
     return [
         ComplianceSection(

@@ -1,6 +1,8 @@
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Account
 from config.uploads import clean_screenshot
@@ -188,6 +190,12 @@ class FilterForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    """The account is chosen from the accounts that match `search` (the page's search
+    box, answered by the server): at most CHOICES of them are offered, never the whole
+    register in one select; any open account is accepted."""
+
+    CHOICES = 50
+
     account = forms.ModelChoiceField(
         label=_("Konto"), queryset=Account.objects.open().order_by("display_name", "id")
     )
@@ -196,3 +204,34 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text=_("Vilket verktyg som ska använda nyckeln, t.ex. namnet på bevakningstjänsten."),
     )
+
+    def __init__(self, *args, search="", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        matches = field.queryset
+        if search:
+            matches = matches.filter(
+                Q(display_name__icontains=search)
+                | Q(handle__icontains=search)
+                | Q(url__icontains=search)
+            )
+        offered = list(matches[: self.CHOICES])
+        chosen = self.data.get(self.add_prefix("account")) if self.is_bound else None
+        if chosen and str(chosen).isdigit() and all(str(a.pk) != chosen for a in offered):
+            offered += list(field.queryset.filter(pk=chosen))  # a choice is never dropped
+        self.matching = matches.count()
+        self.offered = len(offered)
+        field.widget.choices = [("", field.empty_label)] + [
+            (a.pk, f"{a.display_name} ({a.get_platform_display()})") for a in offered
+        ]
+        field.help_text = (
+            ngettext(
+                "%(n)s konto matchar.",
+                "%(n)s konton matchar.",
+                self.matching,
+            )
+            % {"n": self.matching}
+            if self.matching <= self.CHOICES
+            else _("Visar %(shown)s av %(n)s konton. Sök på namn eller adress för att hitta fler.")
+            % {"shown": self.CHOICES, "n": self.matching}
+        )

@@ -37,7 +37,8 @@ def token_list(request):
     back here (a reload issues nothing); the new key travels in the session and is shown
     on the next page only, then removed from the session. It is not stored."""
     _curators_only(request.user)
-    form = TokenForm(request.POST or None)
+    search = request.GET.get("konto", "").strip()[:100]
+    form = TokenForm(request.POST or None, search=search)
     if request.method == "POST" and form.is_valid():
         try:
             issued, key = tokens.issue(
@@ -64,6 +65,7 @@ def token_list(request):
             "form": form,
             "issued": issued,
             "key": key,
+            "search": search,
             "tokens": ApiToken.objects.select_related("account", "created_by", "revoked_by"),
             "api_url": request.build_absolute_uri(reverse("api:items")),
             "schema_url": reverse("api:openapi"),

@@ -183,3 +183,29 @@ def test_bulk_triage_of_new_comments_in_the_browser(page, live_server, org, acco
     expect(page.get_by_text("Kommentaren är klassad. Tidsfristen löper från nu.")).to_be_visible()
     assert_accessible(page)
     assert Item.objects.get(pk=comments[2].pk).due_at is not None
+
+
+def test_an_api_key_is_issued_for_an_account_found_by_search(page, live_server, org, account):  # noqa: F811
+    """The key form offers the accounts that match a search on the server (never the
+    whole register in one select); searching, choosing and issuing work with a keyboard
+    and pass axe."""
+    from .factories import AccountFactory
+
+    for n in range(60):
+        AccountFactory(display_name=f"Fyllnadskonto {n:02d}", unit=org.bibliotek,
+                       responsible=org.people.medarbetare)  # fmt: skip
+    sign_in(page, live_server, "kommunikationschef")
+    goto(page, live_server, "/moderering/nycklar/")
+    expect(page.get_by_text("Visar 50 av 61 konton")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Sök konto").fill("testby")
+    page.get_by_label("Sök konto").press("Enter")
+    page.wait_for_url("**/moderering/nycklar/?konto=testby")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Utfärda"))
+    form.get_by_label("Konto").select_option(str(account.pk))
+    form.get_by_label("Verktyg").fill("Bevakningstjänsten")
+    page.get_by_role("button", name="Utfärda").click()
+    page.wait_for_url("**/moderering/nycklar/")
+    expect(page.get_by_role("status")).to_contain_text("Ny nyckel för Bevakningstjänsten")
+    expect(page.locator("main")).to_contain_text("Biblioteket i Testby")
+    assert_accessible(page)

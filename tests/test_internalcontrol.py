@@ -285,9 +285,9 @@ def test_the_worker_makes_the_pack_as_pdf_a_with_its_charts_and_keeps_it(
 
 
 def test_the_pack_is_made_on_the_pdf_queue():
-    from config.celery import app
-
     from django.conf import settings
+
+    from config.celery import app
 
     assert settings.CELERY_TASK_ROUTES["internalcontrol.tasks.*"] == {"queue": "pdf"}
     # The same queue as the archive's PDFs (a queue of the test run's own under Redis).

@@ -1,0 +1,247 @@
+"""Internal pages get their related rows in a constant number of queries (issue 15):
+each page is asked at a small size and again at ten times the size, and the second
+request may not run more queries than the first (bench/pages.py measures the same at a
+kommun's size)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Account
+from activityplans.models import Assignment, Evaluation, Plan, State
+from archive.models import Reason, Snapshot
+from archive.models import State as SnapshotState
+from archive.periods import last_ended
+from core.worklist import SECTION_ROWS
+from moderation.forms import TokenForm
+from moderation.models import ApiToken
+
+from .factories import AccountFactory, UnitFactory, UserFactory, give_role
+
+SMALL, LARGE = 3, 30
+
+
+def _queries(client, url):
+    client.get(url)  # the session and the caches of a first request are not counted
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def _grows_not(client, url, grow, django_assert_max_num_queries):
+    """Queries of `url` at SMALL rows, then (after `grow` adds rows) at most as many at
+    LARGE."""
+    grow(SMALL)
+    small = _queries(client, url)
+    grow(LARGE - SMALL)
+    client.get(url)
+    with django_assert_max_num_queries(small):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def _waiting_plans(org, state):
+    """`grow(n)`: n plans in `state`, each by its own applicant in its own unit under
+    Biblioteket (so the deciders are looked up over n unit trees)."""
+    now = timezone.now()
+
+    def grow(n):
+        plans = []
+        for _ in range(n):
+            unit = UnitFactory(parent=org.bibliotek)
+            applicant = give_role(UserFactory(unit=unit), "medarbetare", unit)
+            plans.append(
+                Plan(
+                    state=state,
+                    state_changed_at=now - datetime.timedelta(hours=2),
+                    created_by=applicant,
+                    applicant=applicant,
+                    unit=unit,
+                    assignment=Assignment.NEW_ACCOUNT,
+                    account_name=f"Skalplan {unit.pk}",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        Plan.objects.bulk_create(plans)
+
+    return grow
+
+
+@pytest.mark.parametrize(
+    "who,state",
+    [
+        ("chef", State.SUBMITTED),
+        ("kommunikator", State.CHEF_APPROVED),
+        ("kommunikationschef", State.ANCHORED),
+    ],
+)
+def test_todo_and_plan_list_decide_many_plans_in_constant_queries(
+    client, org, who, state, django_assert_max_num_queries
+):
+    user = getattr(org.people, who)
+    client.force_login(user)
+    grow = _waiting_plans(org, state)
+    response = _grows_not(client, "/att-gora/", grow, django_assert_max_num_queries)
+    assert response.content.decode().count("Beslut: Skalplan") == LARGE
+    response = _grows_not(client, "/planer/", grow, django_assert_max_num_queries)
+    assert response.context["waiting_count"] == LARGE + LARGE
+    assert len(response.context["waiting"]) == SECTION_ROWS  # the longest waiting; all in Att göra
+
+
+def test_todo_evaluations_are_the_users_own_in_constant_queries(
+    client, org, django_assert_max_num_queries
+):
+    """Evaluations due for the user are found in SQL: those of others (many more) are
+    not loaded and filtered row by row."""
+    me = org.people.medarbetare
+    today = timezone.localdate()
+    now = timezone.now()
+
+    def grow(n):
+        for _ in range(n):
+            other = UserFactory(unit=org.bibliotek)
+            for applicant, account_of in ((me, None), (other, None), (other, me)):
+                account = (
+                    AccountFactory(unit=org.bibliotek, responsible=account_of)
+                    if account_of
+                    else None
+                )
+                plan = Plan.objects.create(
+                    state=State.ESTABLISHED,
+                    state_changed_at=now,
+                    created_by=applicant,
+                    applicant=applicant,
+                    unit=org.bibliotek,
+                    account=account,
+                    assignment=Assignment.NEW_ACCOUNT,
+                    account_name="Utvärderas",
+                    created_at=now,
+                    updated_at=now,
+                )
+                Evaluation.objects.create(plan=plan, due_on=today + datetime.timedelta(days=3))
+
+    client.force_login(me)
+    response = _grows_not(client, "/att-gora/", grow, django_assert_max_num_queries)
+    # Her own plan without an account and the plan of an account she answers for; not
+    # the plan of someone else's account.
+    assert response.content.decode().count("Utvärdera uppdraget") == 2 * LARGE
+
+
+def test_archive_period_is_paginated_in_constant_queries(
+    client, org, django_assert_max_num_queries
+):
+    period = last_ended(timezone.now())
+
+    def grow(n):
+        for _ in range(n):
+            account = AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare)
+            Snapshot.objects.create(
+                account=account,
+                period_key=period.key,
+                reason=Reason.SEMIANNUAL,
+                state=SnapshotState.DUE,
+                due_at=period.due_at,
+                created_at=period.due_at,
+            )
+
+    client.force_login(org.people.arkivarie)
+    url = f"/arkiv/period/{period.key}/"
+    response = _grows_not(client, url, grow, django_assert_max_num_queries)
+    assert response.context["total"] == LARGE
+    _grows_not(client, "/arkiv/", lambda n: grow(n), django_assert_max_num_queries)
+
+
+def test_archive_period_pages_are_a_hundred_accounts_each(client, org):
+    period = last_ended(timezone.now())
+    accounts = [
+        AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare) for _ in range(105)
+    ]
+    Snapshot.objects.bulk_create(
+        Snapshot(
+            account=a,
+            period_key=period.key,
+            reason=Reason.SEMIANNUAL,
+            state=SnapshotState.DUE,
+            due_at=period.due_at,
+            created_at=period.due_at,
+        )
+        for a in accounts
+    )
+    client.force_login(org.people.arkivarie)
+    first = client.get(f"/arkiv/period/{period.key}/")
+    assert len(first.context["rows"]) == 100
+    assert first.context["missing"] + first.context["late"] == 105 == first.context["total"]
+    assert "Sida 1 av 2" in first.content.decode()
+    second = client.get(f"/arkiv/period/{period.key}/?page=2")
+    assert len(second.context["rows"]) == 5
+
+
+def test_account_history_in_constant_queries(client, org, account, django_assert_max_num_queries):
+    """Each history record used to cost two queries for the administrators' rows and one
+    per changed person or unit."""
+    people = [UserFactory(unit=org.bibliotek) for _ in range(4)]
+
+    def grow(n):
+        for i in range(n):
+            fresh = Account.objects.get(pk=account.pk)
+            fresh.purpose = f"Syfte {Account.history.count()} {i}"
+            fresh.substitute = people[i % 4]
+            fresh.save()
+            fresh.administrators.set([org.people.medarbetare, people[(i + 1) % 4]])
+
+    client.force_login(org.people.medarbetare)
+    response = _grows_not(
+        client, f"/konton/{account.pk}/historik/", grow, django_assert_max_num_queries
+    )
+    text = response.content.decode()
+    assert str(people[1]) in text and "Syfte" in text
+    _grows_not(client, f"/konton/{account.pk}/", grow, django_assert_max_num_queries)
+
+
+def test_api_key_account_is_searched_on_the_server(client, org):
+    for n in range(TokenForm.CHOICES + 5):
+        AccountFactory(display_name=f"Sökkonto {n:03d}", unit=org.bibliotek,
+                       responsible=org.people.medarbetare)  # fmt: skip
+    AccountFactory(display_name="Räddningstjänsten larmar", unit=org.bibliotek,
+                   responsible=org.people.medarbetare)  # fmt: skip
+    client.force_login(org.people.kommunikationschef)
+    page = client.get("/moderering/nycklar/")
+    options = page.context["form"].fields["account"].widget.choices
+    assert len(options) == TokenForm.CHOICES + 1  # the empty choice and the first 50
+    found = client.get("/moderering/nycklar/", {"konto": "larmar"})
+    labels = [label for _value, label in found.context["form"].fields["account"].widget.choices]
+    assert len(labels) == 2 and labels[1].startswith("Räddningstjänsten larmar (")
+    # Any open account may be chosen, also one not offered on the page.
+    last = Account.objects.get(display_name=f"Sökkonto {TokenForm.CHOICES + 4:03d}")
+    response = client.post("/moderering/nycklar/", {"account": last.pk, "name": "Bevakaren"})
+    assert response.status_code == 302
+    assert ApiToken.objects.filter(account=last, name="Bevakaren").exists()
+
+
+def test_admin_account_history_in_constant_queries(
+    client, org, account, django_assert_max_num_queries
+):
+    people = [UserFactory(unit=org.bibliotek) for _ in range(4)]
+
+    def grow(n):
+        for i in range(n):
+            fresh = Account.objects.get(pk=account.pk)
+            fresh.purpose = f"Syfte {Account.history.count()} {i}"
+            fresh.save()
+            fresh.administrators.set([org.people.medarbetare, people[i % 4]])
+
+    client.force_login(org.people.admin)
+    response = _grows_not(
+        client,
+        f"/admin/accounts/account/{account.pk}/history/",
+        grow,
+        django_assert_max_num_queries,
+    )
+    text = response.content.decode()
+    assert str(people[2]) in text and "Syfte" in text
