@@ -42,8 +42,8 @@ HOST_PATTERN_RE = re.compile(
     r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(/[^\s]*)?$"
 )
 
-# The catalogue as first migrated (accounts 0016 writes it; accounts 0006, older,
-# computes its keys with these rules). From then on the database is the catalogue.
+# The catalogue as first migrated (accounts 0004_platform_catalogue writes it). From
+# then on the database is the catalogue.
 SEED = [
     # slug, name, host patterns, aliases, short links, feed template
     (FACEBOOK_PAGE, "Facebook-sida", "facebook.com",

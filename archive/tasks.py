@@ -33,7 +33,7 @@ def remind_uploads():
 
 @shared_task(name="archive.tasks.build_package")
 def build_package(build_id):
-    """Build an asked-for period package (archive.services.request_package)."""
+    """Build an asked-for period package (archive.builds.request_package)."""
     package = builds.build_requested(build_id, now=timezone.now())
     return package.pk if package else None
 
