@@ -92,14 +92,21 @@ def plan_list(request):
     )
 
 
-def _submission_errors_to_form(form, exc):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+# The edit page's query parameter after a "Skicka in" that saved the draft but could
+# not submit it: the page shows what is missing (the redirect keeps a reload from saving
+# the draft again).
+CHECK_SUBMISSION = "skicka-in"
+
+
+def _submission_errors_to_form(form, errors):
+    form.cleaned_data = getattr(form, "cleaned_data", {})  # add_error needs it, bound or not
+    for field, messages_ in errors.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _save_plan(request, form, plan=None):
-    """Save the draft; on "Skicka in" also submit it. Returns a response, or None to
-    re-show the form with its errors."""
+    """Save the draft; on "Skicka in" also submit it. A draft that cannot be submitted
+    is saved all the same, and its edit page shows what is missing."""
     now = timezone.now()
     data = dict(form.cleaned_data)
     administrators = data.pop("administrators")
@@ -112,16 +119,15 @@ def _save_plan(request, form, plan=None):
         return redirect("activityplans:detail", plan.pk)
     try:
         plan = services.submit(request.user, plan.pk, now=now)
-    except ValidationError as exc:
-        _submission_errors_to_form(form, exc)
+    except ValidationError:
         messages.warning(
             request,
             _(
                 "Utkastet är sparat men inte inskickat. Komplettera de markerade fälten och skicka in igen."
             ),
         )
-        form.instance = plan
-        return None
+        edit = reverse("activityplans:edit", args=[plan.pk])
+        return redirect(f"{edit}?{CHECK_SUBMISSION}=1")
     if plan.state == State.NOTED:
         messages.success(request, _("Planen är anmäld. Din chef har fått besked."))
     else:
@@ -137,14 +143,11 @@ def _save_plan(request, form, plan=None):
 def plan_create(request):
     form = PlanForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        response = _save_plan(request, form)
-        if response is not None:
-            return response
-    plan = form.instance if form.instance.pk else None
+        return _save_plan(request, form)
     return render(
         request,
         "activityplans/plan_form.html",
-        {"form": form, "plan": plan},
+        {"form": form, "plan": None},
         status=400 if form.errors else 200,
     )
 
@@ -152,7 +155,8 @@ def plan_create(request):
 @login_required
 def plan_edit(request, pk):
     plan = get_plan_for_user(request.user, pk)
-    if Do.EDIT not in allowed(request.user, plan, now=timezone.now()):
+    now = timezone.now()
+    if Do.EDIT not in allowed(request.user, plan, now=now):
         if not plan.is_editable:
             messages.info(
                 request,
@@ -163,14 +167,17 @@ def plan_edit(request, pk):
         raise PermissionDenied(_("Bara den sökande eller den som upprättade planen kan ändra den."))
     form = PlanForm(request.POST or None, instance=Plan.objects.get(pk=plan.pk), user=request.user)
     if request.method == "POST" and form.is_valid():
-        response = _save_plan(request, form, plan)
-        if response is not None:
-            return response
+        return _save_plan(request, form, plan)
+    if request.method != "POST" and request.GET.get(CHECK_SUBMISSION):
+        # What submitting the saved draft refused, at its fields (a read: nothing changes).
+        _submission_errors_to_form(
+            form, validation.submission_errors(plan, timezone.localdate(now))
+        )
     return render(
         request,
         "activityplans/plan_form.html",
         {"form": form, "plan": plan},
-        status=400 if form.errors else 200,
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Attestation, Status
+from accounts.models import Account, Status
 from activityplans.models import Evaluation, Plan
 from activityplans.models import State as PlanState
 from archive.models import Reason, Snapshot
@@ -103,6 +103,21 @@ def population(y, forvaltning=None):
 
 def open_population(y, forvaltning=None):
     return population(y, forvaltning).exclude(status=Status.CLOSED)
+
+
+def confirmed_in_year(y):
+    """The account's register entry was confirmed during the year: a version of its
+    history holds a confirmation day (Account.confirmed_on, set only by
+    accounts.services.schedule_confirmation: the yearly confirmation, or the registration
+    that is the entry's first) in the year. Read from the history, so a later
+    confirmation does not hide this year's; no translated reason is matched."""
+    return Exists(
+        Account.history.model.objects.filter(
+            id=OuterRef("pk"),
+            confirmed_on__gte=y.start.date(),
+            confirmed_on__lt=y.end.date(),
+        )
+    )
 
 
 def with_plan(qs, y):
@@ -242,10 +257,10 @@ def compute(year, *, now, forvaltning=None, limits=None):
         admins.filter(other_admin_count__gte=2, communicator_is_admin=True).count(),
         open_accounts.count(),
     )
-    attested = open_accounts.filter(
-        Exists(Attestation.objects.filter(account=OuterRef("pk"), at__gte=y.start, at__lt=y.end))
+    counts["register"] = (
+        open_accounts.filter(confirmed_in_year(y)).count(),
+        open_accounts.count(),
     )
-    counts["register"] = (attested.count(), open_accounts.count())
     platforms = current_platforms(y.reference_day)
     counts["dataprotection"] = (
         open_accounts.filter(platform__in=platforms).count(),

@@ -68,7 +68,9 @@ QUESTIONS = [
     Question(
         "register",
         _("Bekräftade registeruppgifter"),
-        _("Öppna konton där den ansvarige under året intygat aktivitet eller inloggning."),
+        _(
+            "Öppna konton vars registeruppgifter bekräftats under året (den årliga bekräftelsen, eller registreringen under året)."
+        ),
         90,
         70,
     ),

@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Attestation
 from core.worklist import KOMMUN_TIME_ZONE
 from moderation.models import PreservedCopy
 
 from .figures import (
     Year,
     account_weeks,
+    confirmed_in_year,
     current_platforms,
     evaluations_due,
     hours,
@@ -177,20 +177,16 @@ def rows(key, year, *, now, forvaltning=None):
             _("Kommunikatören är administratör"),
         ], found
     if key == "register":
-        attested = set(
-            Attestation.objects.filter(
-                account__in=open_accounts, at__gte=y.start, at__lt=y.end
-            ).values_list("account", flat=True)
-        )
+        confirmed = set(open_accounts.filter(confirmed_in_year(y)).values_list("pk", flat=True))
         found = [
             {
-                "cells": [a.display_name, _yes(a.pk in attested)],
-                "ok": a.pk in attested,
+                "cells": [a.display_name, _yes(a.pk in confirmed)],
+                "ok": a.pk in confirmed,
                 "url": _account_url(a.pk),
             }
             for a in open_accounts
         ]
-        return [_("Konto"), _("Intygat under året")], found
+        return [_("Konto"), _("Uppgifterna bekräftade under året")], found
     if key == "dataprotection":
         platforms = current_platforms(y.reference_day)
         found = [

@@ -142,6 +142,12 @@ def test_plan_from_employee_to_register(desk, live_server, org, colleague):
     plan = Plan.objects.get()
     assert plan.state == State.DRAFT
     assert {a.pk for a in plan.administrators.all()} == {p.medarbetare.pk, colleague.pk}
+    # The draft's edit page after a redirect: a reload shows the same, saves nothing again.
+    assert f"/planer/{plan.pk}/andra/" in applicant.url
+    applicant.reload()
+    expect(summary).to_be_visible()
+    expect(consent).to_have_attribute("aria-invalid", "true")
+    assert Plan.objects.count() == 1
 
     consent.check()
     applicant.get_by_role("button", name="Spara och skicka in").click()

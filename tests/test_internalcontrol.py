@@ -15,6 +15,7 @@ import time_machine
 from django.db import transaction
 
 from accounts.models import Attestation, Status
+from accounts.services import confirm_account
 from activityplans.models import State as PlanState
 from archive.models import Snapshot
 from archive.models import State as SnapshotState
@@ -129,8 +130,16 @@ def year_2025(org, colleague):
     snapshot(a3, "2024-H2", at(2025, 1, 8, 0), None)
     snapshot(a2, "2025-H2", at(2026, 1, 8, 0), None)  # due in 2026
 
+    # The register: a1's entry confirmed in April 2025 and again in January 2026 (the
+    # later confirmation must not hide 2025's); a2 registered in 2025 by the factory, not
+    # by accounts.services, so never confirmed: its attestation is no confirmation.
+    def anyone(actor, account):
+        return True
+
+    for when in (at(2025, 4, 1, 9), at(2026, 1, 15, 9)):
+        confirm_account(p.medarbetare, a1.pk, now=when, may_confirm=anyone)
     Attestation.objects.create(
-        account=a1, kind="aktivitet", user=p.medarbetare, at=at(2025, 4, 1, 9)
+        account=a2, kind="aktivitet", user=p.medarbetare, at=at(2025, 9, 1, 9)
     )
     # Facebook's assessment was to be reviewed by 2025-06-01.
     with transaction.atomic():
@@ -149,7 +158,7 @@ EXPECTED = {
     "preserved": (1, 2),
     "snapshots": (1, 3),
     "administrators": (1, 2),  # a2 has one administrator
-    "register": (1, 2),
+    "register": (1, 2),  # a1, confirmed 2025-04-01 (a2 attested, never confirmed)
     "dataprotection": (1, 2),  # Facebook's review date passed
 }
 
@@ -168,6 +177,16 @@ def test_every_figure_of_a_known_year_is_a_direct_count_over_the_rows(client, or
             else:
                 counted = (sum(1 for r in rows if r["ok"]), len(rows))
             assert counted == (numerator, denominator), key
+        # Confirmed in 2025, read directly from the history: a1 only.
+        confirmed = {
+            v.id
+            for v in a1.history.model.objects.filter(confirmed_on__year=2025)
+            if v.id in (a1.pk, a2.pk)
+        }
+        assert confirmed == {a1.pk}
+        assert {r["url"] for r in figure_rows("register", 2025, now=NOW)[1] if r["ok"]} == {
+            f"/konton/{a1.pk}/"
+        }
 
         assert data["times"]["questions"] == {"count": 5, "median": 3.0, "p90": 31.6}
         assert data["times"]["removals"] == {"count": 2, "median": 35.0, "p90": 55.0}

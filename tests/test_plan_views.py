@@ -70,12 +70,23 @@ def test_submitting_an_incomplete_plan_saves_it_and_shows_every_missing_field(
             purpose="Väcka läslust.",
         ),
     )
-    assert response.status_code == 400
-    html = page(response)
+    # The draft is saved, so the answer is a redirect: a reload cannot save it again.
+    plan = Plan.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/planer/{plan.pk}/andra/?skicka-in=1"
+    landing = client.get(response["Location"])
+    assert landing.status_code == 200
+    html = page(landing)
     assert "Utkastet är sparat men inte inskickat" in html
     assert html.count("Fyll i det här fältet innan du skickar in planen.") >= 9
     assert "Ange minst två administratörer" in html and "Ange en ersättare" in html
-    plan = Plan.objects.get()
+    # The reload shows the same missing fields and makes no second plan.
+    again = page(client.get(response["Location"]))
+    assert again.count("Fyll i det här fältet innan du skickar in planen.") >= 9
+    assert "Utkastet är sparat men inte inskickat" not in again  # the message was shown once
+    assert Plan.objects.count() == 1
+    # Without the parameter the edit page is the plain form.
+    assert 'id="form-errors"' not in page(client.get(f"/planer/{plan.pk}/andra/"))
     assert plan.state == State.DRAFT and plan.purpose == "Väcka läslust."
     assert list(plan.events.values_list("action", flat=True)) == [Action.CREATED]
     assert not Notification.objects.exists()

@@ -425,21 +425,58 @@ def _row_counts():
     }
 
 
+def _post_redirects_and_reload_repeats_nothing(client, url, data, edit):
+    """POST the form: it must redirect, add a row unless it is an `edit`, and a reload
+    of where it leads must change nothing. Returns the landing page."""
+    before = _row_counts()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    changed = _row_counts()
+    assert changed != before or edit  # an edit adds no row
+    landing = client.get(response["Location"])
+    assert landing.status_code in (200, 302)
+    assert client.get(response["Location"]).status_code in (200, 302)  # the reload
+    assert _row_counts() == changed
+    return landing
+
+
 @pytest.mark.parametrize("route", sorted(FORM_PAGES))
 def test_a_successful_post_redirects_and_a_reload_repeats_nothing(
     client, org, account, request, route
 ):
     url, data = FORM_PAGES[route](client, org, account, request)
-    before = _row_counts()
-    response = client.post(url, data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    changed = _row_counts()
-    # An edit adds no row.
-    assert changed != before or route in ("planer/<int:pk>/andra/", "dataskydd/<int:pk>/andra/")
-    landing = client.get(response["Location"])
-    assert landing.status_code in (200, 302)
-    assert client.get(response["Location"]).status_code in (200, 302)  # the reload
-    assert _row_counts() == changed
+    edit = route in ("planer/<int:pk>/andra/", "dataskydd/<int:pk>/andra/")
+    _post_redirects_and_reload_repeats_nothing(client, url, data, edit)
+
+
+def _case_plan_create_incomplete(client, org, account, request):
+    from .test_plan_views import form_post
+
+    client.force_login(org.people.medarbetare)
+    return "/planer/ny/", form_post("submit", unit=org.bibliotek, assignment="nytt_konto")
+
+
+def _case_plan_edit_incomplete(client, org, account, request):
+    url, data = _case_plan_edit(client, org, account, request)
+    return url, {**data, "action": "submit"}
+
+
+# Form pages whose POST can be refused after saving something: "Skicka in" of an
+# incomplete plan saves the draft. What saves must redirect like a success.
+SAVED_BUT_REFUSED = {
+    "planer/ny/ (skicka in, ofullständig)": _case_plan_create_incomplete,
+    "planer/<int:pk>/andra/ (skicka in, ofullständig)": _case_plan_edit_incomplete,
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAVED_BUT_REFUSED))
+def test_a_refused_post_that_saved_something_redirects_and_a_reload_repeats_nothing(
+    client, org, account, request, case
+):
+    url, data = SAVED_BUT_REFUSED[case](client, org, account, request)
+    landing = _post_redirects_and_reload_repeats_nothing(client, url, data, "andra/" in case)
+    assert landing.status_code == 200
+    assert 'id="form-errors"' in landing.content.decode()  # the refusal is shown
 
 
 def test_a_new_api_key_is_shown_once_after_the_redirect(client, org, account):
