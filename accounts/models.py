@@ -415,7 +415,9 @@ class Account(Kept):
     confirmation_due_at = models.DateTimeField(
         _("uppgifterna ska bekräftas senast"), null=True, blank=True, editable=False
     )
-    confirmation_next_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_next_at = models.DateTimeField(
+        _("nästa påminnelse om bekräftelse"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("registrerat"))
     updated_at = models.DateTimeField(_("ändrat"))
 

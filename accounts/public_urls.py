@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lifecycle_views, public_views, views
+from . import lifecycle_views, public_views, register_views
 from .models import AccessibilityStatement
 
 REGISTER, INTRANET = (
@@ -9,13 +9,13 @@ REGISTER, INTRANET = (
 )
 
 urlpatterns = [
-    path("register/", views.public_register, name="public_register"),
-    path("register.json", views.public_register_json, name="public_register_json"),
-    path("register.csv", views.public_register_csv, name="public_register_csv"),
-    path("register/verify", views.verify, name="public_register_verify"),
-    path("register/kontrollera/", views.verify_page, name="public_register_check"),
+    path("register/", register_views.public_register, name="public_register"),
+    path("register.json", register_views.public_register_json, name="public_register_json"),
+    path("register.csv", register_views.public_register_csv, name="public_register_csv"),
+    path("register/verify", register_views.verify, name="public_register_verify"),
+    path("register/kontrollera/", register_views.verify_page, name="public_register_check"),
     path("register/avslutade/", lifecycle_views.closed_accounts, name="public_closed_accounts"),
-    path("register/avslutade.json", views.closed_register_json, name="public_closed_json"),
+    path("register/avslutade.json", register_views.closed_register_json, name="public_closed_json"),
     path("register.atom", public_views.register_atom, name="public_register_atom"),
     path("register/openapi.json", public_views.register_openapi, name="public_register_openapi"),
     path("register/lista.html", public_views.embed_fragment, name="public_embed_fragment"),

@@ -304,7 +304,7 @@ class PackageBuild(models.Model):
         related_name="+",
     )
     # A worker's claim; a claim that runs out (a worker that died) is taken again.
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(_("reserverat av en arbetare till"), null=True, blank=True)
     started_at = models.DateTimeField(_("påbörjat"), null=True, blank=True)
     done = models.PositiveIntegerField(_("klara filer"), default=0)
     total = models.PositiveIntegerField(_("filer"), default=0)

@@ -2,6 +2,10 @@
 (or on request), then moved by archive.workflow's transitions through
 core.workflow.perform (captured automatically or uploaded, rendered to PDF/A-2b and
 sealed, retaken); and the package's hand-out and receipt.
+
+Size: the snapshot's services as one unit (the capture, the PDF, the builds of the
+package and the seal checks are modules of their own: capture.py, document.py,
+builds.py, integrity.py).
 """
 
 import datetime

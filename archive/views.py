@@ -159,7 +159,9 @@ def period_detail(request, key):
     page = pages.get_page(
         Paginator(
             _period_rows(period)
-            .select_related("account", "account__unit", "account__unit__forvaltning")
+            .select_related(
+                "account", "account__unit", "account__unit__forvaltning", "account__responsible"
+            )
             .order_by("account__display_name", "account_id"),
             PAGE_SIZE,
         ),

@@ -645,7 +645,7 @@ def test_the_account_form_refuses_a_feed_that_is_not_public(
         "feed_url": url,
     }
     response = client.post(f"/konton/{account.pk}/andra/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with the reason
     assert message in response.content.decode()
     account.refresh_from_db()
     assert account.feed_url == ""

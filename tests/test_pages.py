@@ -283,9 +283,9 @@ def test_the_verify_form_answers_in_plain_swedish(client, org, account):
     account.save()
     answer = page(client.get("/register/kontrollera/", {"url": account.url}))
     assert "Nej, inte längre." in answer
-    # The JSON beside it is unchanged.
+    # The JSON beside it is as before (plus the platform it recognised, from the catalogue).
     data = client.get("/register/verify", {"url": account.url}).json()
-    assert set(data) == {"url", "normalised", "official", "account", "message"}
+    assert set(data) == {"url", "normalised", "official", "account", "message", "platform"}
 
 
 # -- no English in the Swedish interface -------------------------------------------------
