@@ -100,7 +100,7 @@ demo_seeders = Registry(
     "demo_seeders",
     """Demo data (manage.py seed_demo): `seed(now=now, stdout=...)`, `now` read once by
     the command; each app its own part, in the order of INSTALLED_APPS (organisation
-    first, archive last).""",
+    first, disclosure last).""",
 )
 notification_loaders = Registry(
     "notification_loaders",

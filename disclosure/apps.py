@@ -13,7 +13,7 @@ class DisclosureConfig(AppConfig):
     def ready(self):
         from core import registry
 
-        from . import todo, workflow
+        from . import demo, todo, workflow
 
         registry.workflows.register("disclosure.request", workflow.WORKFLOW)
-        registry.register("disclosure", todo_sources=todo.items)
+        registry.register("disclosure", todo_sources=todo.items, demo_seeders=demo.seed)

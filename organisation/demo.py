@@ -78,6 +78,14 @@ PEOPLE = [
         [(Role.DATASKYDDSOMBUD, None)],
     ),
     (
+        "registrator",
+        "Rut",
+        "Registrator",
+        "Registrator",
+        "Kommunledningsförvaltningen",
+        [(Role.REGISTRATOR, None)],
+    ),
+    (
         "admin",
         "Adam",
         "Admin",

@@ -185,6 +185,7 @@ def org(db):
         ),
         arkivarie=person("arkivarie", kommun, (Role.ARKIVARIE, kommun)),
         dataskyddsombud=person("dataskyddsombud", kommun, (Role.DATASKYDDSOMBUD, kommun)),
+        registrator=person("registrator", kommun, (Role.REGISTRATOR, kommun)),
         admin=person("admin", kommun, (Role.SYSTEMADMINISTRATOR, kommun)),
         outsider=person("outsider", skolan, (Role.MEDARBETARE, skolan)),
         kommunikator2=person("kommunikator2", utbildning, (Role.KOMMUNIKATOR, utbildning)),

@@ -12,16 +12,14 @@ from core.workflow import perform
 from disclosure.models import Do
 from disclosure.services import receive
 from moderation import services as moderation
-from organisation.models import Role
-
-from .factories import UserFactory, give_role
 
 
 def make_registrator(org):
-    user = UserFactory(
-        username="registrator", unit=org.kommun, first_name="Rut", last_name="Registrator"
-    )
-    return give_role(user, Role.REGISTRATOR, org.kommun)
+    """The registrator of the test org (tests/conftest.py), named as the demo's."""
+    user = org.people.registrator
+    user.first_name, user.last_name = "Rut", "Registrator"
+    user.save(update_fields=["first_name", "last_name"])
+    return user
 
 
 def sealed_snapshot(account, body=b"%PDF-1.7\n% a sealed snapshot\n%%EOF\n", key="2026-H1"):

@@ -735,6 +735,7 @@ def test_who_sees_which_plans(org, plan, colleague):
         "outsider": {other},
         "kommunikator2": {other},
         "dataskyddsombud": set(),
+        "registrator": set(),
     }
     assert set(Plan.objects.visible_to(colleague)) == set()
 

@@ -30,6 +30,7 @@ from core.worklist import ComplianceSection, TodoItem, by_urgency, start_of_day
 from dataprotection import compliance as dataprotection_compliance
 from dataprotection import demo as dataprotection_demo
 from dataprotection import todo as dataprotection_todo
+from disclosure import demo as disclosure_demo
 from disclosure import todo as disclosure_todo
 from moderation import compliance as moderation_compliance
 from moderation import demo as moderation_demo
@@ -93,6 +94,7 @@ def test_each_app_registers_its_hooks_from_ready():
         ("activityplans", plans_demo.seed),
         ("moderation", moderation_demo.seed),
         ("archive", archive_demo.seed),
+        ("disclosure", disclosure_demo.seed),
     ]
     loaders = dict(registry.notification_loaders.items())
     assert {kind: loaders.pop(kind) for kind in moderation_jobs.REMINDER_KINDS} == {

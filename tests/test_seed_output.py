@@ -28,15 +28,16 @@ def test_seed_demo_prints_english_only(settings, media):
     settings.KANALKOLL_DEV = True
     for text in (seed_output(), seed_output()):  # the first run and a rerun alike
         lines = text.splitlines()
-        assert [line.split(":")[0] for line in lines[:6]] == [
+        assert [line.split(":")[0] for line in lines[:7]] == [
             "organisation",
             "accounts",
             "dataprotection",
             "activityplans",
             "moderation",
             "archive",
+            "disclosure",
         ]
-        assert lines[6].startswith("Demo data ready.")
+        assert lines[7].startswith("Demo data ready.")
         assert not re.search("[åäöÅÄÖ]", text), text
         words = {word.lower() for word in re.findall(r"[^\W\d_]+", text)}
         assert not words & SWEDISH, text

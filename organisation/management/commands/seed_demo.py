@@ -21,7 +21,7 @@ class Command(BaseCommand):
                 "(make run does). Refused under production settings."
             )
         now = timezone.now()  # the one clock reading: every seeder writes this time
-        for seed in registry.demo_seeders:  # organisation first, archive last
+        for seed in registry.demo_seeders:  # organisation first, disclosure last
             seed(now=now, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/logga-in/ as:")
