@@ -56,6 +56,19 @@ for username, unit, role in [
     user = User.objects.create_user(username, f"{username}@rok.example", PASSWORD,
         first_name=username.capitalize(), last_name="Röktest", unit=unit)
     RoleAssignment.objects.create(user=user, role=role, unit=unit)
+# The plan's platform has a current, signed-off data-protection assessment (a plan is not
+# fastställd without one); the assessment's own flow is tested in test_dataprotection.
+import datetime
+from django.utils import timezone
+from dataprotection.models import Assessment, State
+officer = User.objects.create_user("dataskyddsombud", "dso@rok.example", PASSWORD, unit=kommun)
+RoleAssignment.objects.create(user=officer, role=Role.DATASKYDDSOMBUD, unit=kommun)
+now = timezone.now()
+Assessment.objects.create(platform="instagram", state=State.SIGNED_OFF,
+    channels="Kommunens konton.", personal_data="Kommentarer.", legal_basis="Artikel 6.1 e.",
+    necessity="Invånarna finns där.", transfer_basis="EU–US Data Privacy Framework.",
+    review_on=timezone.localdate(now) + datetime.timedelta(days=365),
+    created_by=officer, created_at=now, submitted_at=now, decided_by=officer, decided_at=now)
 """
 
 
