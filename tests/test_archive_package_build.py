@@ -170,15 +170,21 @@ def test_a_real_worker_on_the_pdf_queue_builds_what_the_page_asked_for(
 
     queue = app.conf.task_routes["archive.tasks.*"]["queue"]  # pdf (its own in tests)
     client.force_login(org.people.arkivarie)
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
-    ):
-        assert client.post(BUILD).status_code == 302
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if PackageBuild.objects.filter(package__isnull=False).exists():
-                break
-            time.sleep(0.2)
+    # start_worker(queues=…) selects the queues on the app itself (Queues.select), so the
+    # next test's worker would consume the pdf queue only: put the selection back after.
+    selected = app.amqp.queues._consume_from
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
+        ):
+            assert client.post(BUILD).status_code == 302
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if PackageBuild.objects.filter(package__isnull=False).exists():
+                    break
+                time.sleep(0.2)
+    finally:
+        app.amqp.queues._consume_from = selected
     build = PackageBuild.objects.get()
     assert build.package is not None, "the worker did not build the package"
     assert build.done == build.total == 3 and not build.error
