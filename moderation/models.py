@@ -105,6 +105,11 @@ class ItemQuerySet(KeptQuerySet):
         return self.order_by(models.F("resolved_at").asc(nulls_first=True), "due_at", "id")
 
 
+# What the diarium export holds (moderation.diarium): saklig kritik and every item with
+# a diarienummer. The partial index item_diarium_created has this condition.
+IN_DIARIUM = Q(kind=Kind.CRITICISM) | ~Q(diarienummer="")
+
+
 class Item(Kept):
     # Everything on an item changes through moderation.services (no plain update()).
     kept_message = _("Modereringsärenden tas aldrig bort.")
@@ -169,6 +174,10 @@ class Item(Kept):
                 fields=["due_at"], name="item_open_due", condition=Q(resolved_at__isnull=True)
             ),
             models.Index(fields=["account", "created_at"], name="item_account_created"),
+            # The diarium export's period: its rows by registration.
+            models.Index(
+                fields=["created_at", "id"], name="item_diarium_created", condition=IN_DIARIUM
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

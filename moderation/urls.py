@@ -7,6 +7,7 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.item_list, name="list"),
     path("sortera/", views.bulk_triage, name="bulk_triage"),
+    path("diarium/", diarium.diarium_page, name="diarium"),
     path("diarium.csv", diarium.export_csv, name="export_csv"),
     path("diarium.json", diarium.export_json, name="export_json"),
     path("<int:pk>/", views.item_detail, name="detail"),

@@ -211,6 +211,7 @@ TABLE = [
     ("/planer/utvardering/{evaluation}/", PLAN_APPLICANT_ONLY),
     ("/planer/999999/", NOBODY),
     ("/moderering/", SIGNED_IN),
+    ("/moderering/diarium/", SIGNED_IN),  # the period's page; each sees what they may see
     ("/moderering/diarium.csv", SIGNED_IN),  # each sees the items they may see
     ("/moderering/diarium.json", SIGNED_IN),
     ("/moderering/{item}/", ITEM_VIEW),
