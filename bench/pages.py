@@ -450,7 +450,7 @@ def diarium_period(today):
     return f"fran={last.replace(day=1).isoformat()}&till={last.isoformat()}"
 
 
-def pages(period):
+def pages(diarium_query):
     """(label, url) of every internal page, with the ids that the data gives."""
     from activityplans.models import Plan, State
     from archive.models import Snapshot
@@ -476,9 +476,9 @@ def pages(period):
         ("planer", "/planer/"),
         ("plan", f"/planer/{plan.pk}/"),
         ("moderering", "/moderering/"),
-        ("diarium", f"/moderering/diarium/?{period}"),
-        ("diarium.csv", f"/moderering/diarium.csv?{period}"),
-        ("diarium.json", f"/moderering/diarium.json?{period}"),
+        ("diarium", f"/moderering/diarium/?{diarium_query}"),
+        ("diarium.csv", f"/moderering/diarium.csv?{diarium_query}"),
+        ("diarium.json", f"/moderering/diarium.json?{diarium_query}"),
         ("nycklar", "/moderering/nycklar/"),
         ("statistik", f"/moderering/konto/{account.pk}/statistik/"),
         ("arkiv", "/arkiv/"),
