@@ -20,9 +20,15 @@ from django.urls import reverse
 from accounts.models import Account
 from config.celery import enqueue
 from notifications.rendering import loader
-from notifications.services import Reminders, claim_reminders, enqueue_many, write_unrendered
+from notifications.services import (
+    Reminders,
+    claim_reminders,
+    enqueue_many,
+    link_format,
+    write_unrendered,
+)
 from organisation.deputies import Deputies
-from organisation.models import RoleHolders
+from organisation.models import RoleHolders, ids_up
 
 from .models import (
     STAGE_KINDS,
@@ -182,7 +188,7 @@ class _Recipients:
         self.deputies = Deputies.at(now)
         self.roles = RoleHolders()
         self.accounts = {}  # id -> (substitute id, unit ids from the unit up, förvaltning id)
-        self.url = reverse("moderation:detail", args=[987654321]).replace("987654321", "{}")
+        self.url = link_format("moderation:detail")
 
     def _load_accounts(self, account_ids):
         missing = set(account_ids) - self.accounts.keys()
@@ -191,7 +197,7 @@ class _Recipients:
         for pk, substitute_id, path, forvaltning_id in Account.objects.filter(
             pk__in=missing
         ).values_list("pk", "substitute_id", "unit__path", "unit__forvaltning_id"):
-            up = [int(u) for u in reversed(path.strip("/").split("/"))]
+            up = ids_up(path)
             self.accounts[pk] = (substitute_id, up, forvaltning_id)
 
     def _pk(self, person):
