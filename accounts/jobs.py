@@ -12,12 +12,12 @@ from django.utils import timezone
 from core.worklist import start_of_day
 from notifications.models import Reminder
 from notifications.rendering import loader
-from notifications.services import Reminders, followed_up_since, notify_once, unsent
+from notifications.services import Reminders, followed_up_since, link_format, notify_once, unsent
 from organisation.deputies import Deputies
-from organisation.models import RoleHolders, communicator_of
+from organisation.models import RoleHolders, communicator_of, ids_up
 
 from . import feeds
-from .lifecycle import account_url, activity_link, credentials_lapsed
+from .lifecycle import account_url, activity_link_of, credentials_lapsed
 from .models import DEFAULT_PASSIVE_DAYS, Account, PassiveRule, Problem, Status
 
 PROPOSAL_AFTER = datetime.timedelta(days=30)
@@ -96,39 +96,48 @@ def remind_passive(now):
             & ~proposed,
         )
         .filter(Q(remind=True) | Q(propose=True))
-        .select_related("responsible", "unit")
         .order_by("activity", "pk")
+        .values_list(
+            "pk",
+            "responsible_id",
+            "unit__path",
+            "unit__forvaltning_id",
+            "spell",
+            "activity",
+            "remind",
+            "propose",
+        )
     )
-    due = list(due)
-    reminders = Reminders(now)
-    if any(account.propose for account in due):
+    due = list(due)  # values, not Account objects: the sweep needs ids only
+    reminders = Reminders(now, unsent_only=True)
+    url = link_format("accounts:detail")
+    if any(row[7] for row in due):
         deputies, roles = Deputies.for_day(today), RoleHolders()
-        roles.load({u for a in due if a.propose for u in a.unit.ancestor_ids})  # one query
-    for account in due:
-        days = (today - account.activity).days
-        if account.remind:
+        roles.load({u for row in due if row[7] for u in ids_up(row[2])})  # one query
+    for pk, responsible, path, forvaltning, spell, activity, remind, propose in due:
+        days = (today - activity).days
+        if remind:
             reminders.add(
-                account.spell,
+                spell,
                 "remind",
-                [account.responsible],
+                [responsible],
                 "account_passive",
                 {
-                    "account": account.pk,
+                    "account": pk,
                     "days": days,
-                    "link": activity_link(account, account.responsible),
+                    "link": activity_link_of(pk, responsible),
                 },
-                account_url(account),
+                url.format(pk),
             )
-        if account.propose:
-            unit = account.unit
-            communicator = roles.communicator_of(unit.ancestor_ids, unit.forvaltning_id)
+        if propose:
+            communicator = roles.communicator_of(ids_up(path), forvaltning)
             reminders.add(
-                account.spell,
+                spell,
                 "propose_close",
                 [deputies.acting_for_id(communicator)],
                 "account_passive_close",
-                {"account": account.pk, "days": days},
-                account_url(account),
+                {"account": pk, "days": days},
+                url.format(pk),
             )
     return reminders.send()
 
@@ -163,7 +172,8 @@ def remind_coverage(now):
         "pk", "responsible_id", "reminder_subject"
     ):
         found.append((subject, responsible, "account_credentials", {"account": pk}))
-    reminders = Reminders(now)
+    reminders = Reminders(now, unsent_only=True)
+    url = link_format("accounts:detail")
     if found:
         deputies = Deputies.for_day(today)
         for subject, responsible, kind, context in found:
@@ -173,7 +183,7 @@ def remind_coverage(now):
                 [deputies.acting_for_id(responsible)],
                 kind,
                 context,
-                account_url(Account(pk=context["account"])),
+                url.format(context["account"]),
             )
     return reminders.send()
 

@@ -83,8 +83,13 @@ def attest_activity(actor, account_id, day, via_link=False, *, now):
 
 def activity_link(account, user):
     """A signed, single-use, expiring link for the reminder e-mail."""
+    return activity_link_of(account.pk, user.pk)
+
+
+def activity_link_of(account_id, user_id):
+    """activity_link by ids, for a sweep that reads ids rather than objects."""
     token = signing.dumps(
-        {"a": account.pk, "u": user.pk, "n": secrets.token_hex(16)}, salt=LINK_SALT, compress=True
+        {"a": account_id, "u": user_id, "n": secrets.token_hex(16)}, salt=LINK_SALT, compress=True
     )
     return reverse("accounts:attest_link", args=[token])
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications.models import Reminder
 from notifications.rendering import loader
-from notifications.services import Reminders, notify_once
+from notifications.services import Reminders, link_format, notify_once
 from organisation.deputies import Deputies
 
 from . import routing
@@ -94,7 +94,8 @@ def remind_evaluations(now):
             "pk", "due_on", "plan_id", "plan__account__responsible_id", "plan__applicant_id"
         )
     )
-    reminders = Reminders(now)
+    reminders = Reminders(now, unsent_only=True)
+    url = link_format("activityplans:detail")  # transitions.plan_url, once
     for pk, due_on, plan, account_responsible, applicant in due:
         stage = "overdue" if due_on < today else "due"
         reminders.add(
@@ -103,6 +104,6 @@ def remind_evaluations(now):
             [account_responsible or applicant],  # services.responsible_for
             f"evaluation_{stage}",
             {"plan": plan, "evaluation": pk},
-            plan_url(Plan(pk=plan)),
+            url.format(plan),
         )
     return reminders.send()

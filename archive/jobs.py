@@ -9,9 +9,9 @@ from django.db.models.functions import Cast, Concat
 from accounts.models import Account
 from notifications.models import Reminder
 from notifications.rendering import loader
-from notifications.services import Reminders, followed_up_since
+from notifications.services import Reminders, followed_up_since, link_format
 from organisation.deputies import Deputies
-from organisation.models import RoleHolders
+from organisation.models import RoleHolders, ids_up
 
 from . import builds, services
 from .models import Snapshot, State
@@ -41,11 +41,6 @@ def capture_due(now, limit=50):
         if services.capture_one(snapshot_id, now=now) is not None:
             done += 1
     return done
-
-
-def _up(path):
-    """A unit's ids from its path, its own first (organisation.Unit.ancestor_ids)."""
-    return [int(u) for u in reversed(path.strip("/").split("/")) if u]
 
 
 UPLOAD_KINDS = ("snapshot_upload_reminder", "snapshot_upload_escalation")
@@ -95,13 +90,14 @@ def remind_uploads(now):
         )
     )
     due = list(due)
-    reminders = Reminders(now)
+    reminders = Reminders(now, unsent_only=True)
+    snapshot_url = link_format("archive:snapshot")  # services.snapshot_url, once
     if due:
         deputies, roles = Deputies.at(now), RoleHolders()  # whoever does their work today
-        roles.load({u for row in due if row[6] for u in _up(row[3])})  # one query
+        roles.load({u for row in due if row[6] for u in ids_up(row[3])})  # one query
     for pk, account, responsible, path, forvaltning, remind, escalate in due:
         context = {"snapshot": pk, "account": account}
-        url = services.snapshot_url(Snapshot(pk=pk))
+        url = snapshot_url.format(pk)
         if remind:
             reminders.add(
                 f"snapshot:{pk}",
@@ -112,7 +108,7 @@ def remind_uploads(now):
                 url,
             )
         if escalate:
-            communicator = roles.communicator_of(_up(path), forvaltning)
+            communicator = roles.communicator_of(ids_up(path), forvaltning)
             reminders.add(
                 f"snapshot:{pk}",
                 "14d",

@@ -62,7 +62,6 @@ when a model is added without a line here.
 | moderation.ApiToken             | kept        | who issued and revoked a key; revoked, not deleted   |
 | moderation.PendingReminder      | ordinary    | the sweep's schedule, deleted when claimed           |
 | moderation.ReminderBatch        | ordinary    | a work queue                                         |
-| moderation.BatchedReminder      | ordinary    | the stages of a batch, removed with it               |
 | archive.Snapshot                | kept        | sealed snapshots never change (see archive.models)   |
 | archive.SnapshotEvent           | append-only | each step of a snapshot, from due to sealed          |
 | archive.Package                 | append-only | a period's package as handed out, with its SHA-256   |
@@ -138,7 +137,6 @@ CLASSIFICATION = {
     "moderation.ApiToken": KEPT,
     "moderation.PendingReminder": ORDINARY,
     "moderation.ReminderBatch": ORDINARY,
-    "moderation.BatchedReminder": ORDINARY,
     "archive.Snapshot": KEPT,
     "archive.SnapshotEvent": APPEND_ONLY,
     "archive.Package": APPEND_ONLY,

@@ -262,13 +262,23 @@ class PendingReminder(models.Model):
 
 
 class ReminderBatch(models.Model):
-    """The reminders one sweep claimed in one batch (its `entries`), until a worker has
-    sent them (`sent_at`). The worker takes the batch with a skip-locked row lock while
-    it is unsent, so it is sent once; a batch left unsent (its task lost) is sent by a
-    later sweep. A batch with nothing to send (every stage skipped) is written sent."""
+    """The reminders one sweep claimed in one batch, until a worker has sent them
+    (`sent_at`). The worker takes the batch with a skip-locked row lock while it is
+    unsent, so it is sent once; a batch left unsent (its task lost) is sent by a later
+    sweep. A batch with nothing to send (every stage skipped) is written sent.
+
+    `entries` holds the claimed stages in the batch's own row, as a JSON list of
+    [item id, stage, skipped] in the order claimed: `skipped` when the next stage of
+    the same item fell due by the same sweep (only the latest due stage goes out: an
+    item entered more than 24 hours late gets the 24-hour reminder, not the deadline
+    warning with it in the same minute). One row per batch, not one per stage: writing
+    a row per stage through the ORM was most of the sweep's time (bench/README.md)."""
 
     claimed_at = models.DateTimeField(verbose_name=_("hämtad"))
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("skickad"))
+    entries = models.JSONField(
+        default=list, blank=True, verbose_name=_("påminnelser (ärende, steg, överhoppad)")
+    )
 
     class Meta:
         verbose_name = _("omgång påminnelser")
@@ -286,36 +296,11 @@ class ReminderBatch(models.Model):
 
     def pairs(self):
         """[(item id, stage), …] of the reminders to send, in the order they were claimed."""
-        return list(
-            self.entries.filter(skipped=False).order_by("pk").values_list("item_id", "stage")
-        )
+        return [(item, stage) for item, stage, skipped in self.entries if not skipped]
 
-
-class BatchedReminder(models.Model):
-    """One reminder stage claimed in a batch: to be sent by the batch's worker, or
-    `skipped` because the next stage of the same item fell due by the same sweep. Only
-    the latest due stage goes out: an item entered more than 24 hours late gets the
-    24-hour reminder, not the deadline warning with it in the same minute."""
-
-    batch = models.ForeignKey(
-        ReminderBatch,
-        on_delete=models.CASCADE,  # the batch's own rows, removed with it (gallring)
-        related_name="entries",
-        verbose_name=_("omgång"),
-    )
-    # No index: entries are read by batch, never by item.
-    item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("ärende")
-    )
-    stage = models.PositiveSmallIntegerField(_("steg"), choices=Stage.choices)
-    skipped = models.BooleanField(_("hoppades över"), default=False)
-
-    class Meta:
-        verbose_name = _("påminnelse i en omgång")
-        verbose_name_plural = _("påminnelser i omgångar")
-
-    def __str__(self):
-        return f"{self.item_id}: {self.get_stage_display()}"
+    def stages(self):
+        """[(stage, skipped), …] of every entry, sent or skipped, in the order claimed."""
+        return [(stage, skipped) for _item, stage, skipped in self.entries]
 
 
 def superseded(stage, due_at, now):

@@ -146,8 +146,13 @@ class Reminders:
 
     BATCH = 1000
 
-    def __init__(self, now):
+    def __init__(self, now, *, unsent_only=False):
+        """`unsent_only`: the caller's query selected only reminders whose Reminder row
+        does not exist (`unsent`, or its own NOT EXISTS), so send() does not ask again;
+        one that a concurrent sweep sent meanwhile is still refused by the unique
+        index when claimed (claim_reminders)."""
         self.now = now
+        self.unsent_only = unsent_only
         self._due = {}  # (subject, stage) -> (recipient ids, kind, url, context)
 
     def __len__(self):
@@ -166,10 +171,12 @@ class Reminders:
         sent = 0
         for start in range(0, len(due), self.BATCH):
             part = dict(due[start : start + self.BATCH])
-            known = sent_reminders(part)
+            known = set() if self.unsent_only else sent_reminders(part)
             part = {key: value for key, value in part.items() if key not in known}
             if part:
-                with transaction.atomic():
+                # A transaction per batch when the sweep runs on its own; inside a
+                # caller's transaction no savepoint (nothing here catches a failure).
+                with transaction.atomic(savepoint=False):
                     sent += self._send(part, known)
         return sent
 
@@ -189,6 +196,14 @@ class Reminders:
         ids = write_unrendered(rows, self.now)
         transaction.on_commit(lambda: enqueue_many(ids))
         return len(claimed)
+
+
+def link_format(viewname):
+    """The URL of `viewname` (one integer argument) with "{}" for the argument:
+    reverse() once for a sweep's many rows, then str.format per row."""
+    from django.urls import reverse
+
+    return reverse(viewname, args=[987654321]).replace("987654321", "{}")
 
 
 def enqueue(notification_id):

@@ -76,6 +76,12 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(path__startswith=unit.path)
 
 
+def ids_up(path):
+    """The unit ids of a unit's `path`, its own first, then up to the kommun
+    (Unit.ancestor_ids, for callers that read the path as a value)."""
+    return [int(p) for p in reversed(path.strip("/").split("/")) if p]
+
+
 class Unit(models.Model):
     class Kind(models.TextChoices):
         KOMMUN = "kommun", _("Kommun")
@@ -220,7 +226,7 @@ class Unit(models.Model):
     @property
     def ancestor_ids(self):
         """Own id first, then up to the kommun."""
-        return [int(p) for p in reversed(self.path.strip("/").split("/")) if p]
+        return ids_up(self.path)
 
     def ancestors(self):
         """This unit and every unit above it, nearest first."""

@@ -323,13 +323,6 @@ TYPES = [
         months=3,
         rule=Rule(DELETE, "claimed_at", unfinished={"sent_at": None}),
     ),
-    _t(
-        "moderation.batchedreminder",
-        _("Påminnelser i omgångar"),
-        MODERATION,
-        disposition="gallras",
-        note=_("Tas bort med sin omgång."),
-    ),
     # -- archive -----------------------------------------------------------------------
     _t("archive.snapshot", _("Ögonblicksbilder av kontonas startsidor"), ARCHIVE, always_kept=True),
     _t("archive.snapshotevent", _("Ögonblicksbildernas händelser"), ARCHIVE, always_kept=True),
