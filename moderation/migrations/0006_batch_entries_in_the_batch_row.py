@@ -19,7 +19,7 @@ def entries_into_their_batch(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moderation', '0004_platform_comments'),
+        ('moderation', '0005_item_diarium_created_index'),
     ]
 
     operations = [
