@@ -39,7 +39,6 @@ from .forms import (
 from .models import Item, Kind, Outcome, PreservedCopy
 from .workflow import BY_SLUG, SLUGS, Do
 
-
 # The quick entry form's account search (`konto` is the list's filter).
 ACCOUNT_SEARCH = "sok_konto"
 
