@@ -25,7 +25,7 @@ def _day(value):
 def sections(user, now):
     today = timezone.localdate(now)
     visible = Account.objects.visible_to(user)
-    passive = lifecycle.passive_accounts(today, visible)
+    passive = lifecycle.passive(today, visible)
     lapsed = (
         lifecycle.credentials_lapsed(today, visible)
         .select_related("responsible")
@@ -41,7 +41,7 @@ def sections(user, now):
         ComplianceSection(
             id="passiva",
             title=_("Passiva konton"),
-            count=len(passive),
+            count=passive.count(),
             entries=[
                 ComplianceEntry(
                     url=reverse("accounts:detail", args=[account.pk]),
@@ -51,14 +51,16 @@ def sections(user, now):
                     )
                     % {"days": days, "limit": limit, "person": account.responsible},
                 )
-                for account, days, limit in passive[:SECTION_ROWS]
+                for account, days, limit in lifecycle.passive_accounts(
+                    today, visible, limit=SECTION_ROWS
+                )
             ],
             empty=_("Inga passiva konton."),
             remedy=_(
                 "Den ansvarige eller kontots administratörer registrerar senaste inlägg på "
                 "kontots sida; annars föreslår förvaltningskommunikatören att kontot avslutas."
             ),
-            account_ids=[account.pk for account, _days, _limit in passive],
+            account_ids=passive.values_list("pk", flat=True),
         ),
         ComplianceSection(
             id="inloggning",
@@ -96,7 +98,7 @@ def sections(user, now):
                         "person": account.responsible,
                     },
                 )
-                for account in unconfirmed[:200]
+                for account in unconfirmed[:SECTION_ROWS]
             ],
             empty=_("Alla konton har bekräftats det senaste året."),
             remedy=_(

@@ -6,7 +6,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core.worklist import start_of_day
@@ -17,8 +17,14 @@ from organisation.deputies import Deputies
 from organisation.models import RoleHolders, communicator_of, ids_up
 
 from . import feeds
-from .lifecycle import account_url, activity_link_of, credentials_lapsed
-from .models import DEFAULT_PASSIVE_DAYS, Account, PassiveRule, Problem, Status
+from .lifecycle import (
+    account_url,
+    activity_link_of,
+    credentials_lapsed,
+    passive,
+    past_limit,
+)
+from .models import Account, PassiveRule, Problem, Status
 
 PROPOSAL_AFTER = datetime.timedelta(days=30)
 CONFIRMATION_ESCALATES_AFTER = datetime.timedelta(days=30)
@@ -32,43 +38,15 @@ def quarter_key(day):
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def activity_day():
-    """activity_date in SQL: the feed or attestation, else the opening, else the day
-    the account was created (in the kommun's time)."""
-    return Coalesce(
-        "last_activity_on",
-        "opened_on",
-        TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
-    )
-
-
-def past_limit(today, rules, later=datetime.timedelta(0)):
-    """Accounts whose activity day lies beyond their platform's limit (`rules`, the
-    limits kommunikationsavdelningen set; DEFAULT_PASSIVE_DAYS for every other platform
-    of the catalogue), plus `later`."""
-    beyond = Q(activity__lte=today - datetime.timedelta(days=DEFAULT_PASSIVE_DAYS) - later)
-    condition = ~Q(platform__in=list(rules)) & beyond
-    for platform, days in rules.items():
-        condition |= Q(
-            platform=platform, activity__lte=today - datetime.timedelta(days=days) - later
-        )
-    return condition
-
-
 def passive_due(today, rules):
     """Open accounts past their platform's limit, annotated with `activity` (their
     activity_date) and `spell` (the key of their passive spell)."""
-    return (
-        Account.objects.filter(status__in=[Status.ACTIVE, Status.PAUSED])
-        .annotate(activity=activity_day())
-        .filter(past_limit(today, rules))
-        .annotate(
-            spell=Concat(
-                Value("passive:"),
-                Cast("pk", CharField()),
-                Value(":"),
-                Cast("activity", CharField()),
-            )
+    return passive(today, rules=rules).annotate(
+        spell=Concat(
+            Value("passive:"),
+            Cast("pk", CharField()),
+            Value(":"),
+            Cast("activity", CharField()),
         )
     )
 

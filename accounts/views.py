@@ -1,11 +1,15 @@
 """The internal register: the list, an account's page and forms, the compliance
 overview."""
 
+from functools import reduce
+from operator import or_
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,11 +154,17 @@ def compliance_overview(request):
     now = timezone.now()
     for source in registry.compliance_sources:
         other_sections.extend(source(request.user, now))
-    # One definition: an open account with a problem is one that this page lists.
-    open_ids = set(visible.open().values_list("pk", flat=True))
-    listed = set(visible.with_problem("any").values_list("pk", flat=True))
-    for section in other_sections:
-        listed |= section.account_ids
+    # One definition: an open account with a problem is one that this page lists,
+    # counted in SQL (the sections' ids as subqueries), not as sets of every id.
+    listed = reduce(
+        or_,
+        (Q(pk__in=section.account_ids) for section in other_sections),
+        visible.problem_condition("any"),
+    )
+    open_accounts = visible.open()
+    counts = open_accounts.aggregate(
+        open_count=Count("pk"), problem_count=Count("pk", filter=listed)
+    )
     return render(
         request,
         "accounts/compliance.html",
@@ -163,8 +173,7 @@ def compliance_overview(request):
             "other_sections": other_sections,
             "can_set_rules": access.can_register(request.user),
             "section_rows": SECTION_ROWS,
-            "open_count": len(open_ids),
-            "problem_count": len(listed & open_ids),
+            **counts,
             "this_year": timezone.localdate(now).year,
         },
     )

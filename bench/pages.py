@@ -163,7 +163,7 @@ def seed(sizes, say):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts import platforms as Platform  # the catalogue's slugs
+    from accounts import platforms
     from accounts.models import Account, Kind, Status
     from accounts.urlkeys import url_key
     from activityplans.models import Evaluation, Plan, State
@@ -237,7 +237,7 @@ def seed(sizes, say):
             url = f"https://{HOST}/konto/{n:05d}"
             accounts.append(
                 Account(
-                    platform=Platform.FACEBOOK_PAGE if n % 3 else Platform.INSTAGRAM,
+                    platform=platforms.FACEBOOK_PAGE if n % 3 else platforms.INSTAGRAM,
                     display_name=f"Benchkonto {n:05d}",
                     handle=f"@bench{n}",
                     url=url,
@@ -298,7 +298,7 @@ def seed(sizes, say):
                     unit_id=person.unit_id,
                     account=accounts[n % len(accounts)] if state == State.ESTABLISHED else None,
                     assignment="nytt_konto",
-                    platform=Platform.FACEBOOK_PAGE,
+                    platform=platforms.FACEBOOK_PAGE,
                     account_name=f"Benchplan {n:05d}",
                     purpose="Informera.",
                     audience="Invånare",

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 # The kommun's day: a thing due on a date is due from the start of that day there.
@@ -78,7 +79,10 @@ class ComplianceSection:
     """One section of the compliance overview: what is wrong, how often, the first
     entries (`count` may be larger than the entries shown), and the ids of every
     account it lists (`account_ids`): the headline counts the accounts in any section,
-    so it counts what the page lists."""
+    so it counts what the page lists. `account_ids` is a queryset of account ids
+    (`values_list("pk", flat=True)`, kept unevaluated: the headline asks for them as a
+    subquery, so no section reads every id of a large kommun into Python) or an
+    iterable of ids."""
 
     id: str  # the HTML anchor
     title: str
@@ -86,9 +90,10 @@ class ComplianceSection:
     entries: tuple = field(default_factory=tuple)
     empty: str = ""  # shown when nothing is wrong
     danger: bool = False
-    account_ids: frozenset = field(default_factory=frozenset)
+    account_ids: object = field(default_factory=frozenset)
     remedy: str = ""  # what is to be done and by whom, shown under the title
 
     def __post_init__(self):
         object.__setattr__(self, "entries", tuple(self.entries))
-        object.__setattr__(self, "account_ids", frozenset(self.account_ids))
+        if not isinstance(self.account_ids, QuerySet):
+            object.__setattr__(self, "account_ids", frozenset(self.account_ids))

@@ -6,7 +6,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.worklist import ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
 
 from .models import Assessment
 from .platforms import platform_label
@@ -14,22 +14,21 @@ from .platforms import platform_label
 
 def expired_accounts(accounts, today):
     """`accounts` (open ones) on a platform whose signed-off assessment is past its
-    review date, with the date: [(account, review_on)]."""
+    review date (a queryset), and {platform: review date}."""
     expired = dict(Assessment.objects.expired(today).values_list("platform", "review_on"))
-    if not expired:
-        return []
     found = accounts.open().filter(platform__in=expired).select_related("responsible")
-    return [(a, expired[a.platform]) for a in found.order_by("platform", "display_name")]
+    return found.order_by("platform", "display_name", "pk"), expired
 
 
 def sections(user, now):
     today = timezone.localdate(now)
-    rows = expired_accounts(Account.objects.visible_to(user), today)
+    found, expired = expired_accounts(Account.objects.visible_to(user), today)
+    rows = [(a, expired[a.platform]) for a in found[:SECTION_ROWS]] if expired else []
     return [
         ComplianceSection(
             id="dataskydd",
             title=_("Dataskyddsbedömningen för plattformen ska omprövas"),
-            count=len(rows),
+            count=found.count() if expired else 0,
             danger=True,
             entries=[
                 ComplianceEntry(
@@ -41,13 +40,13 @@ def sections(user, now):
                         "date": formats.date_format(review_on, "Y-m-d"),
                     },
                 )
-                for account, review_on in rows[:200]
+                for account, review_on in rows
             ],
             empty=_("Alla plattformars dataskyddsbedömningar gäller."),
             remedy=_(
                 "Kommunikationsavdelningen gör en ny version av bedömningen under Dataskydd "
                 "och dataskyddsombudet godkänner den."
             ),
-            account_ids=[account.pk for account, _date in rows],
+            account_ids=found.values_list("pk", flat=True) if expired else (),
         )
     ]

@@ -19,8 +19,46 @@ def _https_urls(field, **kwargs):
     return field.formfield(**kwargs)
 
 
+# The most accounts a searched account field offers (offer_matching_accounts).
+ACCOUNT_CHOICES = 50
+
+
+def offer_matching_accounts(form, name, search):
+    """Offer in the account field `name` of `form` only the accounts of its queryset that
+    match `search` (the page's search box, answered by the server: name, handle or
+    address), at most ACCOUNT_CHOICES of them, never the whole register in one select;
+    the one chosen in the bound data is kept among them, and any account of the
+    queryset is accepted. Sets `form.matching` and `form.offered`, and the field's help
+    text says how many match."""
+    field = form.fields[name]
+    matches = field.queryset
+    if search:
+        matches = matches.filter(
+            Q(display_name__icontains=search)
+            | Q(handle__icontains=search)
+            | Q(url__icontains=search)
+        )
+    offered = list(matches[:ACCOUNT_CHOICES])
+    chosen = form.data.get(form.add_prefix(name)) if form.is_bound else None
+    if chosen and str(chosen).isdigit() and all(str(a.pk) != chosen for a in offered):
+        offered += list(field.queryset.filter(pk=chosen))  # a choice is never dropped
+    form.matching = matches.count()
+    form.offered = len(offered)
+    field.widget.choices = [("", field.empty_label)] + [
+        (a.pk, f"{a.display_name} ({a.get_platform_display()})") for a in offered
+    ]
+    field.help_text = (
+        ngettext("%(n)s konto matchar.", "%(n)s konton matchar.", form.matching)
+        % {"n": form.matching}
+        if form.matching <= ACCOUNT_CHOICES
+        else _("Visar %(shown)s av %(n)s konton. Sök på namn eller adress för att hitta fler.")
+        % {"shown": ACCOUNT_CHOICES, "n": form.matching}
+    )
+
+
 class ItemForm(forms.ModelForm):
-    """The quick entry form: paste the link and the text, choose the kind."""
+    """The quick entry form: paste the link and the text, choose the kind; the account
+    from those matching `search` (offer_matching_accounts), as on the API keys page."""
 
     class Meta:
         model = Item
@@ -31,9 +69,10 @@ class ItemForm(forms.ModelForm):
             "posted_at": _("Om du vet det. Annars räknas tidsfristen från nu, när det upptäcktes."),
         }
 
-    def __init__(self, *args, accounts, **kwargs):
+    def __init__(self, *args, accounts, search="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+        offer_matching_accounts(self, "account", search)
         self.fields["kind"].choices = [("", "---------")] + CLASSIFIED_KINDS
         self.fields["posted_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -194,7 +233,7 @@ class TokenForm(forms.Form):
     box, answered by the server): at most CHOICES of them are offered, never the whole
     register in one select; any open account is accepted."""
 
-    CHOICES = 50
+    CHOICES = ACCOUNT_CHOICES
 
     account = forms.ModelChoiceField(
         label=_("Konto"), queryset=Account.objects.open().order_by("display_name", "id")
@@ -207,31 +246,4 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, search="", **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        matches = field.queryset
-        if search:
-            matches = matches.filter(
-                Q(display_name__icontains=search)
-                | Q(handle__icontains=search)
-                | Q(url__icontains=search)
-            )
-        offered = list(matches[: self.CHOICES])
-        chosen = self.data.get(self.add_prefix("account")) if self.is_bound else None
-        if chosen and str(chosen).isdigit() and all(str(a.pk) != chosen for a in offered):
-            offered += list(field.queryset.filter(pk=chosen))  # a choice is never dropped
-        self.matching = matches.count()
-        self.offered = len(offered)
-        field.widget.choices = [("", field.empty_label)] + [
-            (a.pk, f"{a.display_name} ({a.get_platform_display()})") for a in offered
-        ]
-        field.help_text = (
-            ngettext(
-                "%(n)s konto matchar.",
-                "%(n)s konton matchar.",
-                self.matching,
-            )
-            % {"n": self.matching}
-            if self.matching <= self.CHOICES
-            else _("Visar %(shown)s av %(n)s konton. Sök på namn eller adress för att hitta fler.")
-            % {"shown": self.CHOICES, "n": self.matching}
-        )
+        offer_matching_accounts(self, "account", search)

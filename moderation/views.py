@@ -39,6 +39,9 @@ from .forms import (
 from .models import Item, Kind, Outcome, PreservedCopy
 from .workflow import BY_SLUG, SLUGS, Do
 
+# The quick entry form's account search (`konto` is the list's filter).
+ACCOUNT_SEARCH = "sok_konto"
+
 
 def my_accounts(user, deputies):
     """Accounts whose moderation falls to the user on the deputies' day: those they
@@ -133,7 +136,12 @@ def item_list(request, triage=None):
     now = timezone.now()
     deputies = Deputies.at(now)
     accounts = my_accounts(request.user, deputies)
-    form = ItemForm(request.POST if triage is None and request.POST else None, accounts=accounts)
+    search = request.GET.get(ACCOUNT_SEARCH, "").strip()[:100]
+    form = ItemForm(
+        request.POST if triage is None and request.POST else None,
+        accounts=accounts,
+        search=search,
+    )
     if request.method == "POST" and triage is None and form.is_valid():
         data = dict(form.cleaned_data)
         account = data.pop("account")
@@ -181,6 +189,8 @@ def item_list(request, triage=None):
             "items": items,
             "now": now,
             "accounts": accounts,
+            "search": search,
+            "search_param": ACCOUNT_SEARCH,
             "can_manage_tokens": can_register(request.user),
         },
         status=400 if request.method == "POST" else 200,  # a POST that got here failed

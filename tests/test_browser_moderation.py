@@ -209,3 +209,35 @@ def test_an_api_key_is_issued_for_an_account_found_by_search(page, live_server, 
     expect(page.get_by_role("status")).to_contain_text("Ny nyckel för Bevakningstjänsten")
     expect(page.locator("main")).to_contain_text("Biblioteket i Testby")
     assert_accessible(page)
+
+
+def test_quick_entry_account_is_found_by_search(page, live_server, org, account):  # noqa: F811
+    """The "Nytt ärende" form offers the moderator's accounts that match a search on the
+    server, as the API keys page does (never every account in one select); searching,
+    choosing and registering work with the keyboard and pass axe."""
+    from .factories import AccountFactory
+
+    for n in range(60):
+        AccountFactory(display_name=f"Fyllnadskonto {n:02d}", unit=org.bibliotek,
+                       responsible=org.people.medarbetare)  # fmt: skip
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, "/moderering/")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Registrera"))
+    expect(form.get_by_text("Visar 50 av 61 konton")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Sök konto").fill("testby")
+    page.get_by_label("Sök konto").press("Enter")
+    page.wait_for_url("**/moderering/?sok_konto=testby")
+    expect(form.get_by_text("1 konto matchar.")).to_be_visible()
+    choice = form.get_by_label("Konto")
+    choice.focus()
+    page.keyboard.press("ArrowDown")  # the one match, chosen with the keyboard
+    assert choice.input_value() == str(account.pk)
+    form.get_by_label("Typ").select_option(Kind.QUESTION.value)
+    form.get_by_label("Text", exact=True).fill("Har ni lånekort för barn?")
+    form.get_by_role("button", name="Registrera").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/moderering/*/")
+    expect(page.get_by_role("status").filter(has_text="Ärendet är registrerat.")).to_be_visible()
+    assert "Biblioteket i Testby" in page.locator("main").inner_text()
+    assert_accessible(page)

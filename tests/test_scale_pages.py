@@ -16,7 +16,7 @@ from archive.models import Reason, Snapshot
 from archive.models import State as SnapshotState
 from archive.periods import last_ended
 from core.worklist import SECTION_ROWS
-from moderation.forms import TokenForm
+from moderation.forms import ACCOUNT_CHOICES, TokenForm
 from moderation.models import ApiToken
 
 from .factories import AccountFactory, UnitFactory, UserFactory, give_role
@@ -245,3 +245,90 @@ def test_admin_account_history_in_constant_queries(
     )
     text = response.content.decode()
     assert str(people[2]) in text and "Syfte" in text
+
+
+def _problem_accounts(org):
+    """`grow(n)`: n open, passive accounts in the library with too few administrators,
+    half of them administered by one person and the communicator (so not every account
+    has every problem), the other half with none and a lapsed yearly confirmation."""
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+
+    def grow(n):
+        for _ in range(n):
+            made = Account.objects.count()
+            account = AccountFactory(
+                unit=org.bibliotek,
+                responsible=org.people.medarbetare,
+                opened_on=long_ago.date(),
+                confirmation_due_at=long_ago if made % 2 else None,
+            )
+            if not made % 2:
+                account.administrators.set(
+                    [UserFactory(unit=org.bibliotek), org.people.kommunikator]
+                )
+
+    return grow
+
+
+@pytest.mark.parametrize("who", ["kommunikationschef", "admin"])
+def test_compliance_overview_in_constant_queries(client, org, who, django_assert_max_num_queries):
+    """The overview counts each problem with one query and names the first
+    SECTION_ROWS of a section; it read every account of the kommun (the passive ones
+    in Python, every id of every section for the headline)."""
+    client.force_login(getattr(org.people, who))
+    response = _grows_not(
+        client, "/konton/efterlevnad/", _problem_accounts(org), django_assert_max_num_queries
+    )
+    context = response.context
+    few_admins = next(s for s in context["sections"] if s["problem"] == "administratorer")
+    assert len(few_admins["accounts"]) == SECTION_ROWS < few_admins["count"]
+    passive = next(s for s in context["other_sections"] if s.id == "passiva")
+    assert len(passive.entries) == SECTION_ROWS < passive.count
+    # The headline counts what the page lists: every open account with a problem.
+    visible = Account.objects.visible_to(getattr(org.people, who))
+    listed = set(visible.with_problem("any").values_list("pk", flat=True))
+    for section in context["other_sections"]:
+        listed |= set(section.account_ids)
+    open_ids = set(visible.open().values_list("pk", flat=True))
+    assert context["problem_count"] == len(listed & open_ids) > SECTION_ROWS
+    assert context["open_count"] == len(open_ids)
+
+
+def test_moderation_quick_entry_account_is_searched_on_the_server(
+    client, org, django_assert_max_num_queries
+):
+    """The "Nytt ärende" form offers the moderator's accounts that match the search
+    (`?sok_konto=`), at most ACCOUNT_CHOICES, as the API keys page does: it listed
+    every account the moderator handles in one select."""
+    moderator = org.people.medarbetare
+    client.force_login(moderator)
+
+    def grow(n):
+        for _ in range(n):
+            AccountFactory(
+                display_name=f"Sökkonto {Account.objects.count():03d}",
+                unit=org.bibliotek,
+                responsible=moderator,
+            )
+
+    response = _grows_not(client, "/moderering/", grow, django_assert_max_num_queries)
+    grow(ACCOUNT_CHOICES)  # now more than ACCOUNT_CHOICES
+    page = client.get("/moderering/")
+    options = page.context["form"].fields["account"].widget.choices
+    assert len(options) == ACCOUNT_CHOICES + 1  # the empty choice and the first 50
+    assert f"Visar {ACCOUNT_CHOICES} av" in page.content.decode()
+    AccountFactory(display_name="Räddningstjänsten larmar", unit=org.bibliotek,
+                   responsible=moderator)  # fmt: skip
+    found = client.get("/moderering/", {"sok_konto": "larmar"})
+    labels = [label for _value, label in found.context["form"].fields["account"].widget.choices]
+    assert len(labels) == 2 and labels[1].startswith("Räddningstjänsten larmar (")
+    # Any of the moderator's accounts may be chosen, also one not offered on the page.
+    last = Account.objects.filter(responsible=moderator).order_by("-display_name").first()
+    entry = {"account": last.pk, "kind": "fraga", "text": "När öppnar ni?"}
+    response = client.post("/moderering/?sok_konto=larmar", entry)
+    assert response.status_code == 302
+    assert last.moderation_items.filter(text="När öppnar ni?").exists()
+    # An account the moderator does not handle is refused, the form shown again.
+    other = AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
+    refused = client.post("/moderering/", {**entry, "account": other.pk})
+    assert refused.status_code == 400
