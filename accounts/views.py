@@ -165,6 +165,8 @@ def compliance_overview(request):
             "section_rows": SECTION_ROWS,
             "open_count": len(open_ids),
             "problem_count": len(listed & open_ids),
-            "this_year": timezone.localdate(now).year,
+            "links": [
+                link for hook in registry.compliance_links if (link := hook(request.user, now))
+            ],
         },
     )

@@ -51,3 +51,8 @@ def sections(user, now):
             account_ids=[account.pk for account, _date in rows],
         )
     ]
+
+
+def link(user, now):
+    """The compliance overview's link to the assessments (every signed-in person reads them)."""
+    return _("Dataskydd per plattform"), reverse("dataprotection:list")
