@@ -174,6 +174,8 @@ def compliance_overview(request):
             "can_set_rules": access.can_register(request.user),
             "section_rows": SECTION_ROWS,
             **counts,
-            "this_year": timezone.localdate(now).year,
+            "links": [
+                link for hook in registry.compliance_links if (link := hook(request.user, now))
+            ],
         },
     )

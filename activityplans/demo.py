@@ -6,7 +6,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import platforms
+from accounts import lifecycle, platforms
+from accounts import services as account_services
 from accounts.models import Kind
 from organisation.models import User
 
@@ -81,6 +82,31 @@ PLANS = [
 ]
 
 
+# The established plan's steps, a year and some days before the seeding, a day apart.
+ESTABLISHED_AGO = datetime.timedelta(days=372)
+STEP = datetime.timedelta(days=1)
+
+
+def _keep_up(account, person, *, today, now):
+    """The account a plan established a year ago has been kept since, as the others:
+    the graphic profile and alt texts in place, a post last week, credentials checked."""
+    account_services.update_account(
+        person,
+        account.pk,
+        {
+            "gp_states_official": True,
+            "gp_links_website": True,
+            "gp_contact_phone": True,
+            "accessibility_practice": "Alt-texter på alla bilder.",
+            "credentials_location": "Lösenordsvalvet: Sociala medier / Fritidsgårdarna / Threads",
+        },
+        now=now - datetime.timedelta(days=300),
+        confirm=True,  # and confirmed the entry then (due again within the year)
+    )
+    lifecycle.attest_activity(person, account.pk, today - datetime.timedelta(days=4), now=now)
+    lifecycle.attest_credentials(person, account.pk, now=now - datetime.timedelta(days=20))
+
+
 @transaction.atomic
 def seed(*, now, stdout=None):
     users = {u.username: u for u in User.objects.all()}
@@ -105,12 +131,18 @@ def seed(*, now, stdout=None):
             "consent_confirmed": True,
             "substitute": users[substitute],
         }
-        plan = services.create_draft(person, data, [users[a] for a in admins], now=now)
-        services.submit(person, plan.pk, now=now)
+        # The established plan went through its steps a year ago, a day apart (its
+        # evaluation is due now); the others were handed in today.
+        at = now - ESTABLISHED_AGO if target == State.ESTABLISHED else now
+        plan = services.create_draft(person, data, [users[a] for a in admins], now=at)
+        services.submit(person, plan.pk, now=at)
         plan.refresh_from_db()
         while plan.state != target:
             decider = routing.designated(plan)
-            plan = services.decide(decider, plan.pk, plan.state, services.APPROVE, now=now)
+            at = min(now, at + STEP) if target == State.ESTABLISHED else now
+            plan = services.decide(decider, plan.pk, plan.state, services.APPROVE, now=at)
+        if target == State.ESTABLISHED and plan.account_id:
+            _keep_up(plan.account, person, today=timezone.localdate(now), now=now)
         created += 1
 
     # A monitoring-only notice: no approval chain, the chef is informed.

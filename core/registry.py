@@ -96,6 +96,12 @@ compliance_sources = Registry(
     """The compliance overview, beside the register's own problems: `source(user, now)`
     returns a list of core.worklist.ComplianceSection.""",
 )
+compliance_links = Registry(
+    "compliance_links",
+    """The links at the top of the compliance overview to the apps' own overviews:
+    `link(user, now)` returns (label, url), or None when the user may not open the page
+    (a link never leads to a refusal).""",
+)
 demo_seeders = Registry(
     "demo_seeders",
     """Demo data (manage.py seed_demo): `seed(now=now, stdout=...)`, `now` read once by
@@ -169,6 +175,7 @@ ALL = [
     handovers,
     todo_sources,
     compliance_sources,
+    compliance_links,
     demo_seeders,
     notification_loaders,
     sender_names,

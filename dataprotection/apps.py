@@ -16,5 +16,6 @@ class DataprotectionConfig(AppConfig):
             "dataprotection",
             todo_sources=todo.items,
             compliance_sources=compliance.sections,
+            compliance_links=compliance.link,
             demo_seeders=demo.seed,
         )

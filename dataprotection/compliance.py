@@ -50,3 +50,8 @@ def sections(user, now):
             account_ids=found.values_list("pk", flat=True) if expired else (),
         )
     ]
+
+
+def link(user, now):
+    """The compliance overview's link to the assessments (every signed-in person reads them)."""
+    return _("Dataskydd per plattform"), reverse("dataprotection:list")

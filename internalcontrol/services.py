@@ -8,6 +8,7 @@ import io
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,14 @@ READERS = frozenset({*REGISTER_CURATORS, Role.DATASKYDDSOMBUD})
 def may_read(user):
     """The register's curators and the dataskyddsombud read and order the pack."""
     return user.is_authenticated and user.is_active and user.has_role(*READERS)
+
+
+def compliance_link(user, now):
+    """The compliance overview's link to this year's pack, for those who may read it."""
+    if not may_read(user):
+        return None
+    year = timezone.localdate(now).year
+    return _("Internkontrollens årsrapport"), reverse("internalcontrol:pack", args=[year])
 
 
 def may_set_thresholds(user):

@@ -270,7 +270,11 @@ def item_detail(request, pk, action=None):
     if action and chosen is None:
         raise Http404(_("Okänd åtgärd."))
     bound = None
-    if request.method == "POST":
+    if request.method == "POST" and chosen is None:
+        # The page's own address, posted to without an action (a stale or hand-made
+        # form): nothing to do; the page again, with what to do instead.
+        messages.error(request, _("Välj en åtgärd under Åtgärder och skicka formuläret där."))
+    elif request.method == "POST":
         try:
             check(request.user, item, chosen, now=now, deputies=deputies)  # 403 or conflict
         except Conflict as exc:

@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core import pages
@@ -29,7 +31,9 @@ def notification_list(request):
 @login_required
 @require_POST
 def open_notification(request, pk):
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
+    if notification is None:
+        raise Http404(_("Aviseringen finns inte."))
     services.mark_read(request.user, [notification.pk], now=timezone.now())
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)

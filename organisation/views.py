@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,9 @@ def absences(request):
 @login_required
 @require_POST
 def cancel_absence(request, pk):
-    absence = get_object_or_404(Absence, pk=pk, user=request.user)
+    absence = Absence.objects.filter(pk=pk, user=request.user).first()
+    if absence is None:
+        raise Http404(_("Frånvaron finns inte."))
     services.cancel_absence(request.user, absence.pk, now=timezone.now())
     messages.success(request, _("Frånvaron är återkallad."))
     return redirect("organisation:absences")

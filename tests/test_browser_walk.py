@@ -3,6 +3,7 @@
 "Logga ut" off-screen, a heading word that does not break), and each page answers 200."""
 
 import pytest
+from django.utils import timezone
 
 from .test_access import ROLES as ACCESS_ROLES
 from .test_browser import (  # noqa: F401 (fixtures used by name)
@@ -43,3 +44,12 @@ def test_every_menu_page_fits_the_window(page, live_server, org, account, role):
             if scroll > width:
                 wider.append((path, width, scroll))
     assert not wider, f"pages wider than the window (path, window, page): {wider}"
+
+
+def test_the_yearly_pack_fits_a_phone(page, live_server, org, account):  # noqa: F811
+    """The pack's tables (questions, response times, months, periods) scroll inside
+    their own box on a phone instead of widening the page."""
+    sign_in(page, live_server, "kommunikationschef")
+    page.set_viewport_size({"width": 375, "height": 900})
+    goto(page, live_server, f"/konton/efterlevnad/arsrapport/{timezone.localdate().year}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -32,6 +32,7 @@ from dataprotection import demo as dataprotection_demo
 from dataprotection import todo as dataprotection_todo
 from disclosure import demo as disclosure_demo
 from disclosure import todo as disclosure_todo
+from internalcontrol import services as internalcontrol_services
 from moderation import compliance as moderation_compliance
 from moderation import demo as moderation_demo
 from moderation import jobs as moderation_jobs
@@ -85,6 +86,10 @@ def test_each_app_registers_its_hooks_from_ready():
         "dataprotection": dataprotection_compliance.sections,
         "activityplans": plans_compliance.sections,
         "moderation": moderation_compliance.sections,
+    }
+    assert dict(registry.compliance_links.items()) == {
+        "dataprotection": dataprotection_compliance.link,
+        "internalcontrol": internalcontrol_services.compliance_link,
     }
     # The order matters here: each app seeds on top of the ones below it.
     assert registry.demo_seeders.items() == [

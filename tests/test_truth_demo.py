@@ -15,6 +15,8 @@ from django.utils import timezone
 from accounts import jobs as account_jobs
 from accounts import lifecycle
 from accounts.models import Account, Status
+from activityplans.models import Plan
+from activityplans.models import State as PlanState
 from archive import jobs as archive_jobs
 from archive.models import Snapshot, State
 from archive.periods import last_ended
@@ -44,6 +46,14 @@ def test_the_demo_kommun_works_on_the_day_it_is_seeded(settings, media):
             for day in open_accounts.exclude(opened_on=None).values_list("opened_on", flat=True)
         )
         assert lifecycle.credentials_lapsed(today).count() <= 4
+        # An overdue evaluation belongs to a plan established about a year ago, not
+        # today, and the account it established has been kept since.
+        for plan in Plan.objects.filter(state=PlanState.ESTABLISHED):
+            established = timezone.localdate(plan.state_changed_at)
+            for evaluation in plan.evaluations.all():
+                assert evaluation.due_on >= established + datetime.timedelta(days=300)
+            assert plan.account.last_activity_on >= today - datetime.timedelta(days=30)
+            assert not Account.objects.filter(pk=plan.account_id).with_problem("any").exists()
         # The half-year that ended last is mostly archived.
         period = last_ended(now)
         states = Counter(
