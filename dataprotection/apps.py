@@ -11,10 +11,4 @@ class DataprotectionConfig(AppConfig):
     def ready(self):
         from . import compliance, demo, todo, workflow
 
-        registry.workflows.register("dataprotection.assessment", workflow.WORKFLOW)
-        registry.register(
-            "dataprotection",
-            todo_sources=todo.items,
-            compliance_sources=compliance.sections,
-            demo_seeders=demo.seed,
-        )
+        registry.declare("dataprotection", (todo, compliance, demo), workflow=workflow.WORKFLOW)

@@ -12,13 +12,13 @@ class OrganisationConfig(AppConfig):
         from . import demo, handovers, workflow
         from .deputies import Deputies
 
-        registry.workflows.register("organisation.handover", workflow.WORKFLOW)
-        registry.register(
+        registry.declare(
             "organisation",
+            (demo,),
+            workflow=workflow.WORKFLOW,
             deputies=Deputies.at,
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
-            demo_seeders=demo.seed,
             sender_names=kommun_name,
         )
 
