@@ -13,10 +13,5 @@ class ActivityplansConfig(AppConfig):
 
         # The evaluation reminders are written unrendered, with ids.
         loaders = dict.fromkeys(jobs.EVALUATION_KINDS, jobs.evaluation_contexts)
-        registry.declare(
-            "activityplans",
-            (todo, compliance, demo),
-            workflow=workflow.WORKFLOW,
-            handover=services,
-            loaders=loaders,
-        )
+        modules = (todo, compliance, demo, workflow)
+        registry.declare(self.name, modules, handover=services, loaders=loaders)

@@ -21,4 +21,4 @@ class ArchiveConfig(AppConfig):
         )
         # The upload reminders are written unrendered, with ids.
         loaders = dict.fromkeys(jobs.UPLOAD_KINDS, jobs.upload_contexts)
-        registry.declare("archive", (demo,), workflow=workflow.WORKFLOW, loaders=loaders)
+        registry.declare(self.name, (demo, workflow), loaders=loaders)

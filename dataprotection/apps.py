@@ -11,4 +11,4 @@ class DataprotectionConfig(AppConfig):
     def ready(self):
         from . import compliance, demo, todo, workflow
 
-        registry.declare("dataprotection", (todo, compliance, demo), workflow=workflow.WORKFLOW)
+        registry.declare(self.name, (todo, compliance, demo, workflow))

@@ -15,4 +15,4 @@ class DisclosureConfig(AppConfig):
 
         from . import demo, todo, workflow
 
-        registry.declare("disclosure", (todo, demo), workflow=workflow.WORKFLOW)
+        registry.declare(self.name, (todo, demo, workflow))

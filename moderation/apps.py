@@ -14,10 +14,5 @@ class ModerationConfig(AppConfig):
         # The reminder sweep writes its notifications unrendered, with {"item": pk}.
         loaders = dict.fromkeys(jobs.REMINDER_KINDS, jobs.reminder_contexts)
         loaders["moderation_unwatched"] = jobs.unwatched_contexts
-        registry.declare(
-            "moderation",
-            (todo, compliance, demo),
-            workflow=workflow.WORKFLOW,
-            handover=services,
-            loaders=loaders,
-        )
+        modules = (todo, compliance, demo, workflow)
+        registry.declare(self.name, modules, handover=services, loaders=loaders)

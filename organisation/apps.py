@@ -13,9 +13,8 @@ class OrganisationConfig(AppConfig):
         from .deputies import Deputies
 
         registry.declare(
-            "organisation",
-            (demo,),
-            workflow=workflow.WORKFLOW,
+            self.name,
+            (demo, workflow),
             deputies=Deputies.at,
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
