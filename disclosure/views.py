@@ -279,20 +279,17 @@ def covered_review(request, pk, covered_pk):
     )
 
 
-def _decision_or_404(obj, number):
-    decision = (
-        Decision.objects.filter(request=obj, number=number).select_related("decided_by").first()
-    )
-    if decision is None:
-        raise Http404(_("Beslutet finns inte."))
-    return decision
+def _decision_or_404(request, pk, number):
+    """The request (as the user may see it) and its decision `number`."""
+    obj = _request_or_404(request.user, pk)
+    decisions = Decision.objects.filter(request=obj, number=number).select_related("decided_by")
+    return obj, found(decisions.first(), _("Beslutet finns inte."))
 
 
 @require_safe
 @login_required
 def decision_detail(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return render(request, "disclosure/decision.html", {"obj": obj, "decision": decision})
 
 
@@ -309,14 +306,12 @@ def _file(field, filename, content_type):
 @require_safe
 @login_required
 def decision_pdf(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return _file(decision.document, f"{obj.reference}-beslut-{number}.pdf", "application/pdf")
 
 
 @require_safe
 @login_required
 def decision_bundle(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return _file(decision.bundle, f"{obj.reference}-{number}.zip", "application/zip")
