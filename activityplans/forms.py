@@ -6,6 +6,7 @@ from accounts import platforms
 from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
 from accounts.models import Account, Status
 from accounts.widgets import GroupedPersonSelect
+from core.forms import optional_text
 from organisation.models import Role, Unit, User
 
 from .models import Evaluation, Outcome, Plan
@@ -196,10 +197,9 @@ class DecisionForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
-    comment = forms.CharField(
-        label=_("Kommentar"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    comment = optional_text(
+        _("Kommentar"),
+        rows=3,
         help_text=_(
             "Krävs när du skickar tillbaka eller avslår planen. Kommentaren visas för den "
             "sökande och i planens händelser."
@@ -215,11 +215,7 @@ class DecisionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Varför återkallas planen?"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    comment = optional_text(_("Varför återkallas planen?"), rows=2)
 
 
 class EvaluationForm(forms.ModelForm):
