@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import platforms
-from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
+from accounts.forms import PersonChoiceField, administrators_field, near, people
 from accounts.models import Account, Status
 from accounts.widgets import GroupedPersonSelect
 from core.forms import optional_text
@@ -31,11 +31,8 @@ class PlanForm(forms.ModelForm):
         required=False,
         choices=lambda: [("", _("Välj plattform")), *platforms.choices()],
     )
-    administrators = PeopleChoiceField(
-        label=_("Administratörer"),
-        queryset=people(),
-        required=False,
-        help_text=_(
+    administrators = administrators_field(
+        _(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "
             "automatiskt. Kryssa i en person i taget; enhetens och förvaltningens personer "
             "visas först."
