@@ -495,25 +495,17 @@ def paginate(request, queryset, render):
     )
 
 
-def _listing(request, queryset, filters, resource):
-    """GET on a collection: its `filter` (the attributes it may name, as lookups) and
-    one page of `resource(request, obj)`."""
-    if "filter" in request.GET:
-        field, value = parse_filter(request.GET["filter"], filters)
-        queryset = queryset.filter(**{field: value})
-    return paginate(request, queryset, lambda obj: resource(request, obj))
-
-
-def _created(resource):
-    return scim_response(resource, status=201, location=resource["meta"]["location"])
-
-
 @endpoint({"GET", "POST"})
 def users(request, *, body, now):
     if request.method == "GET":
         queryset = _users().select_related("unit").order_by("pk")
-        filters = {"username": "username__iexact", "externalid": "directory_entry__external_id"}
-        return _listing(request, queryset, filters, user_resource)
+        if "filter" in request.GET:
+            field, value = parse_filter(
+                request.GET["filter"],
+                {"username": "username__iexact", "externalid": "directory_entry__external_id"},
+            )
+            queryset = queryset.filter(**{field: value})
+        return paginate(request, queryset, lambda user: user_resource(request, user))
     _check_schemas(body, {CORE_USER, ENTERPRISE}, CORE_USER)
     state = dict(EMPTY_USER)
     apply_resource(state, body)
@@ -524,7 +516,8 @@ def users(request, *, body, now):
         username__iexact=state["username"], directory_entry__deprovisioned=True
     ).first()
     user = save_user(returning or User(), state, now=now)
-    return _created(user_resource(request, user))
+    resource = user_resource(request, user)
+    return scim_response(resource, status=201, location=resource["meta"]["location"])
 
 
 @endpoint({"GET", "PUT", "PATCH", "DELETE"})
@@ -714,12 +707,18 @@ def _get_group(pk, *, lock=False):
 def groups(request, *, body, now):
     if request.method == "GET":
         queryset = DirectoryGroup.objects.prefetch_related("members").order_by("pk")
-        filters = {"displayname": "display_name__iexact", "externalid": "external_id"}
-        return _listing(request, queryset, filters, group_resource)
+        if "filter" in request.GET:
+            field, value = parse_filter(
+                request.GET["filter"],
+                {"displayname": "display_name__iexact", "externalid": "external_id"},
+            )
+            queryset = queryset.filter(**{field: value})
+        return paginate(request, queryset, lambda group: group_resource(request, group))
     _check_schemas(body, {CORE_GROUP}, CORE_GROUP)
     state = _group_state(body, {"displayname": "", "externalid": "", "members": []})
     group = save_group(DirectoryGroup(), state, now=now)
-    return _created(group_resource(request, group))
+    resource = group_resource(request, group)
+    return scim_response(resource, status=201, location=resource["meta"]["location"])
 
 
 @endpoint({"GET", "PUT", "PATCH", "DELETE"})
