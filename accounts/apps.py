@@ -29,16 +29,12 @@ class AccountsConfig(AppConfig):
         post_save.connect(platforms.forget, sender=Platform)
         post_delete.connect(platforms.forget, sender=Platform)
 
-        registry.workflows.register("accounts.closure", closures.WORKFLOW)
-        registry.register(
+        # The reminder sweeps write their notifications unrendered, with ids.
+        registry.declare(
             "accounts",
-            todo_sources=todo.items,
-            compliance_sources=compliance.sections,
-            responsibilities=lifecycle.responsibilities,
-            handovers=lifecycle.hand_over,
-            demo_seeders=demo.seed,
+            (todo, compliance, demo),
+            workflow=closures.WORKFLOW,
+            handover=lifecycle,
+            loaders=jobs.notification_loaders(),
             public_register_changes=registerversion.bump,
         )
-        # The reminder sweeps write their notifications unrendered, with ids.
-        for kind, load in jobs.notification_loaders().items():
-            registry.notification_loaders.register(kind, load)

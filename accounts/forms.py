@@ -34,6 +34,13 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{label}, {obj.unit.name}" if obj.unit_id else label
 
 
+def administrators_field(help_text):
+    """An account's administrators, chosen among the active people (optional)."""
+    return PeopleChoiceField(
+        label=_("Administratörer"), queryset=people(), required=False, help_text=help_text
+    )
+
+
 def near(form, unit):
     """Offer the people of `unit` and its förvaltning first in the form's people fields."""
     for field in form.fields.values():
@@ -103,14 +110,11 @@ class AccountForm(forms.ModelForm):
         help_text=_("Kontots adress, till exempel https://www.instagram.com/kommunen."),
     )
 
-    administrators = PeopleChoiceField(
-        label=_("Administratörer"),
-        queryset=people(),
-        required=False,
-        help_text=_(
+    administrators = administrators_field(
+        _(
             "Minst två personer och förvaltningskommunikatören. Kryssa i en person i taget; "
             "enhetens och förvaltningens personer visas först."
-        ),
+        )
     )
 
     class Meta:

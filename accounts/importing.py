@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from core.importing import CREATED, OUTCOME_LABELS, REFUSED, UNCHANGED, UPDATED
 from core.tabular import cells, columns, parse_date
 from organisation.models import Unit
 
@@ -61,14 +61,6 @@ COMPARED = ("display_name", "platform", "url", "handle", "kind", "unit", "respon
 COMPARED += ("purpose", "audience", "opened_on")
 PLAN_LOCKED = ("purpose", "audience", "responsible")
 PLATFORM_ALIASES = {"facebook": platforms.FACEBOOK_PAGE, "twitter": platforms.X}
-
-CREATED, UPDATED, UNCHANGED, REFUSED = "skapas", "uppdateras", "oförändrad", "avvisas"
-OUTCOME_LABELS = {
-    CREATED: gettext_lazy("Skapas"),
-    UPDATED: gettext_lazy("Uppdateras"),
-    UNCHANGED: gettext_lazy("Oförändrad"),
-    REFUSED: gettext_lazy("Avvisas"),
-}
 
 
 @dataclass

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from core.workflow import Conflict, allowed, seen_state
+from core.views import conflict_warned
+from core.workflow import allowed, seen_state
 from organisation.deputies import Deputies
 
 from . import access, lifecycle, platforms, services
@@ -204,55 +205,42 @@ def _closure_for(request, pk):
     return closure
 
 
-def _on_closure(request, pk, service, success, **data):
-    """A closure step from the account page: the service says whether it may be taken;
-    a conflict or a refusal is a message, and the page is shown again either way."""
-    closure = _closure_for(request, pk)
-    try:
-        service(request.user, closure.pk, now=timezone.now(), **data)
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, success)
-    return _back(closure.account)
+def _closure_view(service, success, *, step=False):
+    """The view of one closure step from the account page: the service says whether it
+    may be taken; a conflict or a refusal is a message, and the page is shown again
+    either way. `step`: the step recorded is posted (otherwise the state the page
+    showed, for the kernel's re-check)."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        closure = _closure_for(request, pk)
+        if step:
+            data = {"step": request.POST.get("step", "")}
+        else:
+            data = {"expected_state": seen_state(request.POST, Closure.State.values)}
+        with conflict_warned(request):
+            try:
+                service(request.user, closure.pk, now=timezone.now(), **data)
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, success)
+        return _back(closure.account)
+
+    return view
 
 
-@login_required
-@require_POST
-def closure_confirm(request, pk):
-    return _on_closure(
-        request,
-        pk,
-        lifecycle.confirm_closure,
-        _("Avslutet är bekräftat. Kontot avslutas när den slutliga ögonblicksbilden är förseglad."),
-        expected_state=seen_state(request.POST, Closure.State.values),
-    )
-
-
-@login_required
-@require_POST
-def closure_step(request, pk):
-    return _on_closure(
-        request,
-        pk,
-        lifecycle.record_closure_step,
-        _("Steget är registrerat."),
-        step=request.POST.get("step", ""),
-    )
-
-
-@login_required
-@require_POST
-def closure_cancel(request, pk):
-    return _on_closure(
-        request,
-        pk,
-        lifecycle.cancel_closure,
-        _("Avslutet är avbrutet."),
-        expected_state=seen_state(request.POST, Closure.State.values),
-    )
+closure_confirm = _closure_view(
+    lifecycle.confirm_closure,
+    gettext_lazy(
+        "Avslutet är bekräftat. Kontot avslutas när den slutliga ögonblicksbilden är förseglad."
+    ),
+)
+closure_step = _closure_view(
+    lifecycle.record_closure_step, gettext_lazy("Steget är registrerat."), step=True
+)
+closure_cancel = _closure_view(lifecycle.cancel_closure, gettext_lazy("Avslutet är avbrutet."))
 
 
 @login_required

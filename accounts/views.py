@@ -7,7 +7,7 @@ from operator import or_
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core import pages, registry
+from core.views import errors_on, form_page
 from core.worklist import SECTION_ROWS
 
 from . import access, lifecycle_views, remedies, services
@@ -75,19 +76,11 @@ def account_create(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         admins = data.pop("administrators")
-        try:
+        with errors_on(form):
             account = services.register_account(request.user, data, admins, now=timezone.now())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(request, _("Kontot är registrerat."))
             return redirect("accounts:detail", account.pk)
-    return render(
-        request,
-        "accounts/account_form.html",
-        {"form": form, "creating": True},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "accounts/account_form.html", form, creating=True)
 
 
 @login_required
@@ -110,28 +103,22 @@ def account_edit(request, pk):
             if name != "administrators"
         }
         admins = form.cleaned_data.get("administrators") if level == access.FULL else None
-        try:
+        fields = services.FULL_FIELDS if level == access.FULL else services.DESCRIPTIVE_FIELDS
+        confirm = bool(form.cleaned_data.get("confirm"))
+        with errors_on(form):
             services.update_account(
                 request.user,
                 account.pk,
                 data,
                 administrators=admins,
-                fields=services.FULL_FIELDS
-                if level == access.FULL
-                else services.DESCRIPTIVE_FIELDS,
+                fields=fields,
                 now=now,
-                confirm=bool(form.cleaned_data.get("confirm")),
+                confirm=confirm,
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
             messages.success(request, _("Ändringarna är sparade."))
             return redirect("accounts:detail", account.pk)
-    return render(
-        request,
-        "accounts/account_form.html",
-        {"form": form, "account": account, "level": level, "creating": False},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, "accounts/account_form.html", form, account=account, level=level, creating=False
     )
 
 

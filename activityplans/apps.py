@@ -11,15 +11,7 @@ class ActivityplansConfig(AppConfig):
     def ready(self):
         from . import compliance, demo, jobs, services, todo, workflow
 
-        registry.workflows.register("activityplans.plan", workflow.WORKFLOW)
         # The evaluation reminders are written unrendered, with ids.
-        for kind in jobs.EVALUATION_KINDS:
-            registry.notification_loaders.register(kind, jobs.evaluation_contexts)
-        registry.register(
-            "activityplans",
-            todo_sources=todo.items,
-            compliance_sources=compliance.sections,
-            responsibilities=services.responsibilities,
-            handovers=services.hand_over,
-            demo_seeders=demo.seed,
-        )
+        loaders = dict.fromkeys(jobs.EVALUATION_KINDS, jobs.evaluation_contexts)
+        modules = (todo, compliance, demo, workflow)
+        registry.declare(self.name, modules, handover=services, loaders=loaders)

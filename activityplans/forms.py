@@ -3,9 +3,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import platforms
-from accounts.forms import PeopleChoiceField, PersonChoiceField, near, people
+from accounts.forms import PersonChoiceField, administrators_field, near, people
 from accounts.models import Account, Status
 from accounts.widgets import GroupedPersonSelect
+from core.forms import optional_text
 from organisation.models import Role, Unit, User
 
 from .models import Evaluation, Outcome, Plan
@@ -30,11 +31,8 @@ class PlanForm(forms.ModelForm):
         required=False,
         choices=lambda: [("", _("Välj plattform")), *platforms.choices()],
     )
-    administrators = PeopleChoiceField(
-        label=_("Administratörer"),
-        queryset=people(),
-        required=False,
-        help_text=_(
+    administrators = administrators_field(
+        _(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "
             "automatiskt. Kryssa i en person i taget; enhetens och förvaltningens personer "
             "visas först."
@@ -196,10 +194,9 @@ class DecisionForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
-    comment = forms.CharField(
-        label=_("Kommentar"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    comment = optional_text(
+        _("Kommentar"),
+        rows=3,
         help_text=_(
             "Krävs när du skickar tillbaka eller avslår planen. Kommentaren visas för den "
             "sökande och i planens händelser."
@@ -215,11 +212,7 @@ class DecisionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Varför återkallas planen?"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    comment = optional_text(_("Varför återkallas planen?"), rows=2)
 
 
 class EvaluationForm(forms.ModelForm):

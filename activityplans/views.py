@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
 from core import pages
-from core.workflow import Conflict, allowed, seen_state
+from core.views import conflict_warned, form_page, found, show_errors
+from core.workflow import allowed, seen_state
 from core.worklist import SECTION_ROWS
 from organisation.deputies import Deputies
 from organisation.models import Unit
@@ -49,9 +50,7 @@ def get_plan_for_user(user, pk):
         )
         .first()
     )
-    if plan is None:
-        raise Http404(_("Planen finns inte eller så saknar du behörighet att se den."))
-    return plan
+    return found(plan, _("Planen finns inte eller så saknar du behörighet att se den."))
 
 
 @require_safe
@@ -144,12 +143,7 @@ def plan_create(request):
     form = PlanForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         return _save_plan(request, form)
-    return render(
-        request,
-        "activityplans/plan_form.html",
-        {"form": form, "plan": None},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "activityplans/plan_form.html", form, plan=None)
 
 
 @login_required
@@ -282,22 +276,18 @@ def _decision_help(plan, last_step):
 @require_POST
 def plan_submit(request, pk):
     plan = get_plan_for_user(request.user, pk)
-    try:
-        services.submit(
-            request.user,
-            plan.pk,
-            now=timezone.now(),
-            expected_state=seen_state(request.POST, State.values),
-        )
-    except ValidationError:
-        messages.error(
-            request,
-            _("Planen är inte komplett. Komplettera de markerade fälten och skicka in igen."),
-        )
-        return redirect("activityplans:edit", plan.pk)
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    else:
+    expected_state = seen_state(request.POST, State.values)
+    with conflict_warned(request):
+        try:
+            services.submit(
+                request.user, plan.pk, now=timezone.now(), expected_state=expected_state
+            )
+        except ValidationError:
+            messages.error(
+                request,
+                _("Planen är inte komplett. Komplettera de markerade fälten och skicka in igen."),
+            )
+            return redirect("activityplans:edit", plan.pk)
         messages.success(request, _("Planen är inskickad."))
     return redirect("activityplans:detail", plan.pk)
 
@@ -311,28 +301,17 @@ def plan_decide(request, pk):
         messages.error(request, _("Beslutet kunde inte läsas. Försök igen."))
         return redirect("activityplans:detail", plan.pk)
     data = form.cleaned_data
+    given = [data[name] for name in ("expected_state", "decision", "comment", "url")]
     try:
-        plan = services.decide(
-            request.user,
-            plan.pk,
-            data["expected_state"],
-            data["decision"],
-            data["comment"],
-            data["url"],
-            now=timezone.now(),
-        )
-    except Conflict as exc:
-        messages.warning(request, str(exc))
+        with conflict_warned(request):
+            plan = services.decide(request.user, plan.pk, *given, now=timezone.now())
+            state = plan.get_state_display()
+            messages.success(request, _("Beslutet är registrerat: %(state)s.") % {"state": state})
     except ValidationError as exc:
         # Shown at the field (a comment is required to return or reject), nothing changed.
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        show_errors(form, exc)
         messages.error(request, _("Beslutet är inte registrerat. Se meddelandet vid formuläret."))
         return _render_detail(request, plan, decision_form=form, status=400)
-    else:
-        messages.success(
-            request, _("Beslutet är registrerat: %(state)s.") % {"state": plan.get_state_display()}
-        )
     return redirect("activityplans:detail", plan.pk)
 
 
@@ -342,17 +321,12 @@ def plan_withdraw(request, pk):
     plan = get_plan_for_user(request.user, pk)
     form = WithdrawForm(request.POST)
     form.is_valid()
-    try:
+    comment = form.cleaned_data.get("comment", "")
+    expected_state = seen_state(request.POST, State.values)
+    with conflict_warned(request):
         services.withdraw(
-            request.user,
-            plan.pk,
-            form.cleaned_data.get("comment", ""),
-            now=timezone.now(),
-            expected_state=seen_state(request.POST, State.values),
+            request.user, plan.pk, comment, now=timezone.now(), expected_state=expected_state
         )
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    else:
         messages.success(request, _("Planen är återkallad."))
     return redirect("activityplans:detail", plan.pk)
 
@@ -361,16 +335,14 @@ def plan_withdraw(request, pk):
 @require_POST
 def plan_new_version(request, pk):
     plan = get_plan_for_user(request.user, pk)
-    try:
+    with conflict_warned(request):
         copy = services.start_new_version(request.user, plan.pk, now=timezone.now())
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-        return redirect("activityplans:detail", plan.pk)
-    messages.success(
-        request,
-        _("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
-    )
-    return redirect("activityplans:edit", copy.pk)
+        messages.success(
+            request,
+            _("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
+        )
+        return redirect("activityplans:edit", copy.pk)
+    return redirect("activityplans:detail", plan.pk)
 
 
 @require_safe
@@ -428,13 +400,10 @@ def evaluation_form(request, pk):
     if evaluation.submitted_at is not None:
         form = None
     elif request.method == "POST" and form.is_valid():
-        try:
+        with conflict_warned(request):
             services.submit_evaluation(
                 request.user, evaluation.pk, form.cleaned_data, now=timezone.now()
             )
-        except Conflict as exc:
-            messages.warning(request, str(exc))
-        else:
             messages.success(
                 request, _("Utvärderingen är lämnad och skickad till förvaltningskommunikatören.")
             )

@@ -19,8 +19,6 @@ class ArchiveConfig(AppConfig):
         registry.on_closure_confirmed.register(
             "archive.start_final_snapshot", services.start_final_snapshot
         )
-        registry.demo_seeders.register("archive", demo.seed)
         # The upload reminders are written unrendered, with ids.
-        for kind in jobs.UPLOAD_KINDS:
-            registry.notification_loaders.register(kind, jobs.upload_contexts)
-        registry.workflows.register("archive.snapshot", workflow.WORKFLOW)
+        loaders = dict.fromkeys(jobs.UPLOAD_KINDS, jobs.upload_contexts)
+        registry.declare(self.name, (demo, workflow), loaders=loaders)

@@ -34,7 +34,8 @@ from core import netguard
 
 logger = logging.getLogger(__name__)
 
-CHROMIUM_ARGS = [
+# A quiet headless Chromium (the browser tests start it with these too).
+HEADLESS_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -42,6 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+]
+CHROMIUM_ARGS = [
+    *HEADLESS_ARGS,
     # No name resolves inside the browser (DNS prefetch, preconnects): what it shows
     # was fetched by the route, through the guard's pinned connections.
     "--host-resolver-rules=MAP * ~NOTFOUND",

@@ -109,6 +109,32 @@ def _sub(parent, name, value):
     ET.SubElement(parent, name).text = _text(str(value))
 
 
+# The children of each element, in the schema's order: "name" always, "name?" only when
+# it has a value, "name!" as true or false.
+_COMMENT = (
+    "arendeId", "kallId", "typ", "utfall", "hanterad?", "borttagenAvKommunen!",
+    "skalForBorttagning?", "lank?",
+)  # fmt: skip
+_VERSION = ("nummer", "verb", "skribent", "text", "tidpunkt?", "mottagen", "handelseNyckel")
+_EVENT = (
+    "nyckel", "plattform", "kommentarId", "verb", "tidpunkt?", "mottagen", "signaturStammer!",
+    "utfall", "arendeId?",
+)  # fmt: skip
+
+
+def _element(parent, tag, values, children):
+    """A `tag` element under `parent` with `values` as its `children` (see above)."""
+    node = ET.SubElement(parent, tag)
+    for child in children:
+        name, kind = child.rstrip("?!"), child[-1]
+        value = values[name]
+        if kind == "!":
+            _sub(node, name, "true" if value else "false")
+        elif kind != "?" or value:
+            _sub(node, name, value)
+    return node
+
+
 def comment_log_xml(data):
     from .package import XSI, _serialise
 
@@ -125,34 +151,11 @@ def comment_log_xml(data):
     _sub(root, "periodSlut", data["periodSlut"])
     _sub(root, "skapad", data["skapad"])
     for comment in data["kommentarer"]:
-        node = ET.SubElement(root, "kommentar")
-        for name in ("arendeId", "kallId", "typ", "utfall"):
-            _sub(node, name, comment[name])
-        if comment["hanterad"]:
-            _sub(node, "hanterad", comment["hanterad"])
-        _sub(node, "borttagenAvKommunen", "true" if comment["borttagenAvKommunen"] else "false")
-        for name in ("skalForBorttagning", "lank"):
-            if comment[name]:
-                _sub(node, name, comment[name])
+        node = _element(root, "kommentar", comment, _COMMENT)
         for version in comment["versioner"]:
-            child = ET.SubElement(node, "version")
-            for name in ("nummer", "verb", "skribent", "text"):
-                _sub(child, name, version[name])
-            if version["tidpunkt"]:
-                _sub(child, "tidpunkt", version["tidpunkt"])
-            _sub(child, "mottagen", version["mottagen"])
-            _sub(child, "handelseNyckel", version["handelseNyckel"])
+            _element(node, "version", version, _VERSION)
     for event in data["handelser"]:
-        node = ET.SubElement(root, "handelse")
-        for name in ("nyckel", "plattform", "kommentarId", "verb"):
-            _sub(node, name, event[name])
-        if event["tidpunkt"]:
-            _sub(node, "tidpunkt", event["tidpunkt"])
-        _sub(node, "mottagen", event["mottagen"])
-        _sub(node, "signaturStammer", "true" if event["signaturStammer"] else "false")
-        _sub(node, "utfall", event["utfall"])
-        if event["arendeId"]:
-            _sub(node, "arendeId", event["arendeId"])
+        node = _element(root, "handelse", event, _EVENT)
         _sub(node, "ra", json.dumps(event["ra"], ensure_ascii=False, sort_keys=True))
     return _serialise(root)
 

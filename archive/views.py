@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
 from core import pages
+from core.views import conflict_warned
 from core.workflow import Conflict, NotAllowed, allowed, seen_state
 from organisation.deputies import Deputies
 
@@ -225,18 +226,13 @@ def period_receipt(request, key):
             for error in errors:
                 messages.warning(request, error)
         return redirect("archive:period", period.key)
-    try:
+    data = form.cleaned_data
+    package_id = getattr(data["package"], "pk", None)
+    with conflict_warned(request):
         services.record_receipt(
-            request.user,
-            period.key,
-            package_id=getattr(form.cleaned_data["package"], "pk", None),
-            partial=form.cleaned_data["partial"],
-            note=form.cleaned_data["note"],
-            now=timezone.now(),
-        )
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-    else:
+            request.user, period.key, package_id=package_id, partial=data["partial"],
+            note=data["note"], now=timezone.now(),
+        )  # fmt: skip
         messages.success(request, _("Leveransen för %(key)s är kvitterad.") % {"key": period.key})
     return redirect("archive:period", period.key)
 
@@ -332,13 +328,13 @@ def snapshot_pdf(request, pk):
 @require_POST
 def snapshot_retake(request, pk):
     snapshot = get_snapshot_for_user(request.user, pk)
-    try:
+    with conflict_warned(request):
         new = services.new_version(request.user, snapshot.pk, now=timezone.now())
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-        return redirect("archive:snapshot", snapshot.pk)
-    messages.success(request, _("En ny version fångas. Den ersätter den här när den är förseglad."))
-    return redirect("archive:snapshot", new.pk)
+        messages.success(
+            request, _("En ny version fångas. Den ersätter den här när den är förseglad.")
+        )
+        return redirect("archive:snapshot", new.pk)
+    return redirect("archive:snapshot", snapshot.pk)
 
 
 @require_safe
@@ -365,10 +361,8 @@ def account_snapshots(request, account_pk):
 def account_request(request, account_pk):
     account = get_account_for_user(request.user, account_pk)
     reason = Reason.FINAL if request.POST.get("reason") == Reason.FINAL else Reason.ON_DEMAND
-    try:
+    with conflict_warned(request):
         snapshot = services.request_snapshot(request.user, account.pk, reason, now=timezone.now())
-    except Conflict as exc:
-        messages.warning(request, str(exc))
-        return redirect("archive:account", account.pk)
-    messages.success(request, _("Ögonblicksbilden fångas nu. Sidan visar när den är klar."))
-    return redirect("archive:snapshot", snapshot.pk)
+        messages.success(request, _("Ögonblicksbilden fångas nu. Sidan visar när den är klar."))
+        return redirect("archive:snapshot", snapshot.pk)
+    return redirect("archive:account", account.pk)

@@ -28,7 +28,14 @@ from django.utils.translation import gettext_lazy
 from . import csvsafe
 from .tabular import MAX_BYTES, TableError, read_table
 
-REFUSED = "avvisas"
+# What an import does with a row (the outcome column of the preview).
+CREATED, UPDATED, UNCHANGED, REFUSED = "skapas", "uppdateras", "oförändrad", "avvisas"
+OUTCOME_LABELS = {
+    CREATED: gettext_lazy("Skapas"),
+    UPDATED: gettext_lazy("Uppdateras"),
+    UNCHANGED: gettext_lazy("Oförändrad"),
+    REFUSED: gettext_lazy("Avvisas"),
+}
 
 
 class UploadForm(forms.Form):

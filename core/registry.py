@@ -192,3 +192,41 @@ def register(name, **hooks):
         raise TypeError(f"No such hook point: {', '.join(sorted(unknown))}")
     for point, hook in hooks.items():
         BY_NAME[point].register(name, hook)
+
+
+# An app's conventional hook modules, by their name in the app, and what each gives:
+# {module name: {hook point: attribute}}. An app's `workflow` module gives its WORKFLOW.
+MODULE_HOOKS = {
+    "todo": {"todo_sources": "items"},
+    "compliance": {"compliance_sources": "sections"},
+    "demo": {"demo_seeders": "seed"},
+}
+
+
+def declare(name, modules=(), *, workflow=None, handover=None, loaders=None, **hooks):
+    """The one declaration an app's AppConfig.ready() makes of what it gives the hook
+    points, e.g. `declare("moderation", (todo, compliance, demo, workflow),
+    handover=services, loaders={kind: load})`:
+
+    - `modules`: the app's conventional hook modules (MODULE_HOOKS), each filling its
+      hook point under `name` (`todo.items` a todo source, `demo.seed` a demo seeder);
+      its `workflow` module's WORKFLOW is registered under the workflow's own name;
+    - `workflow`: a transition table kept in a module of another name;
+    - `handover`: the module whose `responsibilities(user)` lists what a person who left
+      answered for and whose `hand_over(...)` hands it on (registered as a pair);
+    - `loaders`: {notification kind: load} for the notifications a sweep writes unrendered;
+    - any other keyword is a hook point by name, as register() takes it."""
+    for module in modules:
+        kind = module.__name__.rpartition(".")[2]
+        if kind == "workflow":
+            workflow = module.WORKFLOW
+            continue
+        convention = MODULE_HOOKS[kind]
+        hooks.update({point: getattr(module, attr) for point, attr in convention.items()})
+    if handover is not None:
+        hooks.update(responsibilities=handover.responsibilities, handovers=handover.hand_over)
+    register(name, **hooks)
+    if workflow is not None:
+        workflows.register(workflow.name, workflow)
+    for kind, load in (loaders or {}).items():
+        notification_loaders.register(kind, load)

@@ -11,11 +11,6 @@ class DataprotectionConfig(AppConfig):
     def ready(self):
         from . import compliance, demo, todo, workflow
 
-        registry.workflows.register("dataprotection.assessment", workflow.WORKFLOW)
-        registry.register(
-            "dataprotection",
-            todo_sources=todo.items,
-            compliance_sources=compliance.sections,
-            compliance_links=compliance.link,
-            demo_seeders=demo.seed,
+        registry.declare(
+            self.name, (todo, compliance, demo, workflow), compliance_links=compliance.link
         )

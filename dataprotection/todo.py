@@ -11,39 +11,34 @@ from .models import Assessment, State
 from .workflow import may_decide, may_write
 
 
+def _todo(assessments, title, due_at, **extra):
+    """One "Att göra" item per assessment: `title` with its name, due at `due_at(it)`."""
+    return [
+        TodoItem(
+            title=title % {"name": assessment},
+            url=reverse("dataprotection:detail", args=[assessment.pk]),
+            kind=_("Dataskydd"),
+            due_at=due_at(assessment),
+            **extra,
+        )
+        for assessment in assessments.select_related("account")
+    ]
+
+
 def items(user, now):
     found = []
     if may_decide(user):
-        for assessment in Assessment.objects.filter(state=State.SUBMITTED).select_related(
-            "account"
-        ):
-            found.append(
-                TodoItem(
-                    title=_("Godkänn: %(name)s") % {"name": assessment},
-                    url=reverse("dataprotection:detail", args=[assessment.pk]),
-                    kind=_("Dataskydd"),
-                    due_at=assessment.submitted_at or now,
-                )
-            )
+        submitted = Assessment.objects.filter(state=State.SUBMITTED)
+        found += _todo(submitted, _("Godkänn: %(name)s"), lambda a: a.submitted_at or now)
     if may_write(user):
         today = timezone.localdate(now)
-        for assessment in Assessment.objects.filter(state=State.RETURNED).select_related("account"):
-            found.append(
-                TodoItem(
-                    title=_("Komplettera: %(name)s") % {"name": assessment},
-                    url=reverse("dataprotection:detail", args=[assessment.pk]),
-                    kind=_("Dataskydd"),
-                    due_at=assessment.decided_at or now,
-                )
-            )
-        for assessment in Assessment.objects.expired(today).select_related("account"):
-            found.append(
-                TodoItem(
-                    title=_("Ompröva: %(name)s") % {"name": assessment},
-                    url=reverse("dataprotection:detail", args=[assessment.pk]),
-                    kind=_("Dataskydd"),
-                    due_at=start_of_day(assessment.review_on),
-                    urgency=OVERDUE,
-                )
-            )
+        returned = Assessment.objects.filter(state=State.RETURNED)
+        found += _todo(returned, _("Komplettera: %(name)s"), lambda a: a.decided_at or now)
+        expired = Assessment.objects.expired(today)
+        found += _todo(
+            expired,
+            _("Ompröva: %(name)s"),
+            lambda a: start_of_day(a.review_on),
+            urgency=OVERDUE,
+        )
     return found

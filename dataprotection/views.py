@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
+from core.views import conflict_warned, errors_on, form_page, found, show_errors
 from core.workflow import Conflict, allowed, seen_state
 
 from . import services
@@ -27,9 +28,7 @@ def _assessment_or_404(pk):
         .filter(pk=pk)
         .first()
     )
-    if assessment is None:
-        raise Http404(_("Bedömningen finns inte."))
-    return assessment
+    return found(assessment, _("Bedömningen finns inte."))
 
 
 @login_required
@@ -49,12 +48,6 @@ def assessment_list(request):
     )
 
 
-def _save_errors(form, exc):
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @login_required
 def assessment_create(request, account_pk=None):
     if not may_write(request.user):
@@ -63,21 +56,13 @@ def assessment_create(request, account_pk=None):
     initial = {"platform": request.GET.get("plattform", "")}
     form = AssessmentForm(request.POST or None, initial=initial, fixed_platform=account is not None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             assessment = services.create_draft(
                 request.user, form.cleaned_data, account=account, now=timezone.now()
             )
-        except ValidationError as exc:
-            _save_errors(form, exc)
-        else:
             messages.success(request, _("Utkastet är sparat."))
             return redirect("dataprotection:detail", assessment.pk)
-    return render(
-        request,
-        "dataprotection/form.html",
-        {"form": form, "account": account, "assessment": None},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "dataprotection/form.html", form, account=account, assessment=None)
 
 
 @login_required
@@ -88,27 +73,20 @@ def assessment_edit(request, pk):
     form = AssessmentForm(request.POST or None, instance=assessment, fixed_platform=True)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in (*TEXTS, "review_on")}
-        try:
-            services.edit(
-                request.user,
-                assessment.pk,
-                fields,
-                now=timezone.now(),
-                expected_state=seen_state(request.POST, State.values),
-            )
-        except ValidationError as exc:
-            _save_errors(form, exc)
-        except Conflict as exc:
-            messages.warning(request, str(exc))
+        expected_state = seen_state(request.POST, State.values)
+        with errors_on(form):
+            with conflict_warned(request):
+                services.edit(
+                    request.user,
+                    assessment.pk,
+                    fields,
+                    now=timezone.now(),
+                    expected_state=expected_state,
+                )
+                messages.success(request, _("Bedömningen är sparad."))
             return redirect("dataprotection:detail", assessment.pk)
-        else:
-            messages.success(request, _("Bedömningen är sparad."))
-            return redirect("dataprotection:detail", assessment.pk)
-    return render(
-        request,
-        "dataprotection/form.html",
-        {"form": form, "account": assessment.account, "assessment": assessment},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, "dataprotection/form.html", form, account=assessment.account, assessment=assessment
     )
 
 
@@ -176,7 +154,7 @@ def assessment_act(request, pk, action):
     except Conflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
-        _save_errors(form, exc)
+        show_errors(form, exc)
         messages.error(request, _("Ingenting ändrades. Se meddelandet vid formuläret."))
         return _detail(request, assessment, decision_form=form, status=400)
     else:

@@ -15,5 +15,4 @@ class DisclosureConfig(AppConfig):
 
         from . import demo, todo, workflow
 
-        registry.workflows.register("disclosure.request", workflow.WORKFLOW)
-        registry.register("disclosure", todo_sources=todo.items, demo_seeders=demo.seed)
+        registry.declare(self.name, (todo, demo, workflow))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.forms import optional_text
 from organisation.models import User
 
 from . import sources
@@ -24,16 +25,14 @@ class ReceiveForm(forms.Form):
         help_text=_("När begäran kom in till kommunen."),
     )
     channel = forms.ChoiceField(label=_("Hur"), choices=Channel.choices)
-    requester_name = forms.CharField(
-        label=_("Vem som begär"),
+    requester_name = optional_text(
+        _("Vem som begär"),
         max_length=200,
-        required=False,
         help_text=_("Frivilligt: den som begär får vara anonym och behöver inte säga varför."),
     )
-    requester_contact = forms.CharField(
-        label=_("Kontaktuppgift"),
+    requester_contact = optional_text(
+        _("Kontaktuppgift"),
         max_length=300,
-        required=False,
         help_text=_("Frivilligt: e-post, telefon eller adress om kopian ska skickas."),
     )
     description = forms.CharField(
@@ -53,7 +52,7 @@ class FilterForm(forms.Form):
     handler = forms.ModelChoiceField(
         label=_("Handläggare"), required=False, queryset=User.objects.none(), empty_label=_("Alla")
     )
-    q = forms.CharField(label=_("Sök i nummer, begärd handling och namn"), required=False)
+    q = optional_text(_("Sök i nummer, begärd handling och namn"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +79,7 @@ class SearchForm(forms.Form):
     ends_on = forms.DateField(
         label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    text = forms.CharField(label=_("Text"), required=False, max_length=200)
+    text = optional_text(_("Text"), max_length=200)
 
     def clean(self):
         data = super().clean()
@@ -93,10 +92,9 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Sekretessprövning"), choices=Outcome.choices, widget=forms.RadioSelect
     )
-    masks = forms.CharField(
-        label=_("Text som maskeras"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    masks = optional_text(
+        _("Text som maskeras"),
+        rows=3,
         help_text=_(
             "Den exakta texten, en per rad. Markera text i handlingen ovan och välj "
             "”Maskera markerad text” för att lägga till den."
@@ -105,18 +103,10 @@ class ReviewForm(forms.Form):
     provision = forms.ChoiceField(
         label=_("Bestämmelse i OSL"), required=False, choices=[("", "—")] + PROVISIONS
     )
-    provision_text = forms.CharField(
-        label=_("Annan bestämmelse"),
-        required=False,
-        max_length=200,
-        help_text=_("Till exempel ”OSL 19 kap. 3 §”."),
+    provision_text = optional_text(
+        _("Annan bestämmelse"), max_length=200, help_text=_("Till exempel ”OSL 19 kap. 3 §”.")
     )
-    reason = forms.CharField(
-        label=_("Skäl"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Krävs vid avslag; står i beslutet."),
-    )
+    reason = optional_text(_("Skäl"), rows=3, help_text=_("Krävs vid avslag; står i beslutet."))
 
     def clean(self):
         data = super().clean()
@@ -139,9 +129,8 @@ class ReassignForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Kommentar"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    comment = optional_text(
+        _("Kommentar"),
+        rows=2,
         help_text=_("Till exempel att begäran återkallades eller att handlingen saknas."),
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core import pages
+from core.views import conflict_warned, errors_on, form_page, found, show_errors
 from core.workflow import Conflict, allowed, check, perform, seen_state
 
 from . import sources
@@ -38,13 +39,6 @@ def _request_or_404(user, pk):
     if found is None:
         raise Http404(_("Begäran finns inte."))
     return found
-
-
-def _show_errors(form, exc):
-    """A service's ValidationError on the form it came from (unknown fields: the form's own)."""
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _states():
@@ -91,11 +85,8 @@ def request_new(request):
     if request.method == "POST":
         form = ReceiveForm(request.POST)
         if form.is_valid():
-            try:
+            with errors_on(form):
                 created = receive(request.user, form.cleaned_data, now=now)
-            except ValidationError as exc:
-                _show_errors(form, exc)
-            else:
                 messages.success(
                     request, _("Begäran %(ref)s är registrerad.") % {"ref": created.reference}
                 )
@@ -107,9 +98,7 @@ def request_new(request):
                 "handler": request.user,
             }
         )
-    return render(
-        request, "disclosure/request_form.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return form_page(request, "disclosure/request_form.html", form)
 
 
 def _detail(request, obj, *, status=200, **forms):
@@ -172,7 +161,7 @@ def request_act(request, pk, action):
     except Conflict as exc:
         messages.warning(request, str(exc))
     except ValidationError as exc:
-        _show_errors(form, exc)
+        show_errors(form, exc)
         return _detail(request, obj, status=400, **{name: form})
     else:
         messages.success(request, DONE[action])
@@ -235,9 +224,7 @@ def _covered_or_404(obj, covered_pk):
         .prefetch_related("reviews__reviewed_by")
         .first()
     )
-    if covered is None:
-        raise Http404(_("Handlingen hör inte till begäran."))
-    return covered
+    return found(covered, _("Handlingen hör inte till begäran."))
 
 
 @login_required
@@ -251,21 +238,18 @@ def covered_review(request, pk, covered_pk):
         form = ReviewForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                perform(
-                    request.user, obj, Do.REVIEW, expected_state=seen_state(request.POST, _states()),
-                    now=now, covered=covered.pk, outcome=data["outcome"], masks=data["masks"],
-                    provision=data["provision"], reason=data["reason"],
-                )  # fmt: skip
-            except Conflict as exc:
-                messages.warning(request, str(exc))
-                return redirect("disclosure:detail", obj.pk)
-            except ValidationError as exc:
-                _show_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Prövningen av %(record)s är sparad.") % {"record": covered.label}
-                )
+            with errors_on(form):
+                with conflict_warned(request):
+                    perform(
+                        request.user, obj, Do.REVIEW, now=now,
+                        expected_state=seen_state(request.POST, _states()), covered=covered.pk,
+                        outcome=data["outcome"], masks=data["masks"], provision=data["provision"],
+                        reason=data["reason"],
+                    )  # fmt: skip
+                    messages.success(
+                        request,
+                        _("Prövningen av %(record)s är sparad.") % {"record": covered.label},
+                    )
                 return redirect("disclosure:detail", obj.pk)
     else:
         review = covered.review
@@ -281,37 +265,31 @@ def covered_review(request, pk, covered_pk):
                 "reason": review.reason,
             }
         form = ReviewForm(initial=initial)
-    return render(
+    return form_page(
         request,
         "disclosure/review.html",
-        {
-            "obj": obj,
-            "covered": covered,
-            "source": source,
-            "texts": source.texts(record) if record is not None else [],
-            "record": record,
-            "form": form,
-            "actions": allowed(request.user, obj, now=now) if covered.decision_id is None else [],
-            "reviews": covered.reviews.all(),
-        },
-        status=400 if form.errors else 200,
+        form,
+        obj=obj,
+        covered=covered,
+        source=source,
+        texts=source.texts(record) if record is not None else [],
+        record=record,
+        actions=allowed(request.user, obj, now=now) if covered.decision_id is None else [],
+        reviews=covered.reviews.all(),
     )
 
 
-def _decision_or_404(obj, number):
-    decision = (
-        Decision.objects.filter(request=obj, number=number).select_related("decided_by").first()
-    )
-    if decision is None:
-        raise Http404(_("Beslutet finns inte."))
-    return decision
+def _decision_or_404(request, pk, number):
+    """The request (as the user may see it) and its decision `number`."""
+    obj = _request_or_404(request.user, pk)
+    decisions = Decision.objects.filter(request=obj, number=number).select_related("decided_by")
+    return obj, found(decisions.first(), _("Beslutet finns inte."))
 
 
 @require_safe
 @login_required
 def decision_detail(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return render(request, "disclosure/decision.html", {"obj": obj, "decision": decision})
 
 
@@ -328,14 +306,12 @@ def _file(field, filename, content_type):
 @require_safe
 @login_required
 def decision_pdf(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return _file(decision.document, f"{obj.reference}-beslut-{number}.pdf", "application/pdf")
 
 
 @require_safe
 @login_required
 def decision_bundle(request, pk, number):
-    obj = _request_or_404(request.user, pk)
-    decision = _decision_or_404(obj, number)
+    obj, decision = _decision_or_404(request, pk, number)
     return _file(decision.bundle, f"{obj.reference}-{number}.zip", "application/zip")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.views import errors_on, form_page
 from organisation.models import Unit
 
 from . import figures, services
@@ -19,7 +20,10 @@ from .forms import ThresholdsForm
 from .models import Pack
 
 
-def _reader(request, year, now):
+def _reader(request, year):
+    """A read of the year's report, checked: the time it is read at and the förvaltning
+    asked for (None: the whole kommun)."""
+    now = timezone.now()
     if not services.may_read(request.user):
         raise PermissionDenied(
             _(
@@ -28,6 +32,7 @@ def _reader(request, year, now):
         )
     if not services.valid_year(year, now):
         raise Http404(_("Det året har inte börjat."))
+    return now, _forvaltning(request)
 
 
 def _forvaltning(request):
@@ -51,9 +56,7 @@ def _packs(year, forvaltning):
 @login_required
 @require_safe
 def pack_page(request, year):
-    now = timezone.now()
-    _reader(request, year, now)
-    forvaltning = _forvaltning(request)
+    now, forvaltning = _reader(request, year)
     context = services.page_context(year, now=now, forvaltning=forvaltning)
     latest = _packs(year, forvaltning).select_related("requested_by").first()
     query = f"?forvaltning={forvaltning.pk}" if forvaltning else ""
@@ -77,12 +80,10 @@ def pack_page(request, year):
 @login_required
 @require_safe
 def pack_rows(request, year, key):
-    now = timezone.now()
-    _reader(request, year, now)
+    now, forvaltning = _reader(request, year)
     question = figures.BY_KEY.get(key)
     if question is None:
         raise Http404(_("Det finns ingen sådan fråga."))
-    forvaltning = _forvaltning(request)
     headings, rows = figures_rows.rows(key, year, now=now, forvaltning=forvaltning)
     return render(
         request,
@@ -103,9 +104,7 @@ def pack_rows(request, year, key):
 @login_required
 @require_safe
 def pack_csv(request, year):
-    now = timezone.now()
-    _reader(request, year, now)
-    forvaltning = _forvaltning(request)
+    now, forvaltning = _reader(request, year)
     body = services.csv_bytes(services.page_context(year, now=now, forvaltning=forvaltning))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="internkontroll-{year}.csv"'
@@ -116,9 +115,8 @@ def pack_csv(request, year):
 @require_safe
 def pack_pdf(request, year):
     """The PDF/A of the latest finished pack the worker made for the year."""
-    now = timezone.now()
-    _reader(request, year, now)
-    pack = _packs(year, _forvaltning(request)).filter(state=Pack.State.DONE).first()
+    _now, forvaltning = _reader(request, year)
+    pack = _packs(year, forvaltning).filter(state=Pack.State.DONE).first()
     if pack is None or not pack.pdf:
         raise Http404(
             _("Ingen årsrapport är skapad för året än. Beställ den på årsrapportens sida.")
@@ -132,9 +130,7 @@ def pack_pdf(request, year):
 @login_required
 @require_POST
 def pack_order(request, year):
-    now = timezone.now()
-    _reader(request, year, now)
-    forvaltning = _forvaltning(request)
+    now, forvaltning = _reader(request, year)
     try:
         services.order(request.user, year, now=now, forvaltning=forvaltning)
     except ValidationError as exc:
@@ -156,18 +152,9 @@ def thresholds(request):
     now = timezone.now()
     form = ThresholdsForm(request.POST or None, current=figures.thresholds())
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.set_thresholds(request.user, form.values(), now=now)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
             messages.success(request, _("Tröskelvärdena är sparade."))
             return redirect("internalcontrol:thresholds")
-    return render(
-        request,
-        "internalcontrol/thresholds.html",
-        {"form": form, "year": timezone.localdate(now).year},
-        status=400 if form.errors else 200,
-    )
+    year = timezone.localdate(now).year
+    return form_page(request, "internalcontrol/thresholds.html", form, year=year)

@@ -11,16 +11,8 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from . import compliance, demo, jobs, services, todo, workflow
 
-        registry.workflows.register("moderation.item", workflow.WORKFLOW)
-        registry.register(
-            "moderation",
-            todo_sources=todo.items,
-            compliance_sources=compliance.sections,
-            responsibilities=services.responsibilities,
-            handovers=services.hand_over,
-            demo_seeders=demo.seed,
-        )
         # The reminder sweep writes its notifications unrendered, with {"item": pk}.
-        for kind in jobs.REMINDER_KINDS:
-            registry.notification_loaders.register(kind, jobs.reminder_contexts)
-        registry.notification_loaders.register("moderation_unwatched", jobs.unwatched_contexts)
+        loaders = dict.fromkeys(jobs.REMINDER_KINDS, jobs.reminder_contexts)
+        loaders["moderation_unwatched"] = jobs.unwatched_contexts
+        modules = (todo, compliance, demo, workflow)
+        registry.declare(self.name, modules, handover=services, loaders=loaders)

@@ -4,7 +4,7 @@ import statistics
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
 from accounts.models import Account
+from core.views import conflict_warned, errors_on
 from core.workflow import Conflict, allowed, check
 from organisation.deputies import Deputies
 from organisation.models import User
@@ -145,12 +146,8 @@ def item_list(request, triage=None):
     if request.method == "POST" and triage is None and form.is_valid():
         data = dict(form.cleaned_data)
         account = data.pop("account")
-        try:
+        with errors_on(form):
             item, _created = services.create_item(request.user, account, data, now=now)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             messages.success(
                 request,
                 _("Ärendet är registrerat. Tidsfristen löper till %(due)s.")
@@ -197,57 +194,30 @@ def item_list(request, triage=None):
     )
 
 
-# Each action's form, the service that takes it and the message when it is done.
+# Each action's form, the service that takes it and the form's fields it is given (after
+# the actor and the item), in the service's order.
 ACTIONS = {
-    Do.ANSWER: (
-        AnswerForm,
-        lambda user, item, d, now: services.answer(user, item.pk, d["text"], d["link"], now=now),
-        gettext_lazy("Svaret är registrerat."),
-    ),
-    Do.PRESERVE: (
-        PreserveForm,
-        lambda user, item, d, now: services.preserve(user, item.pk, d["text"], d["image"], now=now),
-        gettext_lazy("Kopian är sparad."),
-    ),
-    Do.REMOVE: (
-        RemoveForm,
-        lambda user, item, d, now: services.remove(
-            user, item.pk, d["reason"], d["removed_at"], d["comment"], now=now
-        ),
-        gettext_lazy("Borttagningen är registrerad."),
-    ),
-    Do.REGISTER: (
-        RegisterForm,
-        lambda user, item, d, now: services.register(
-            user, item.pk, d["diarienummer"], d["forwarded_to"], now=now
-        ),
-        gettext_lazy("Diarieföringen är registrerad."),
-    ),
-    Do.REFER: (
-        ReferForm,
-        lambda user, item, d, now: services.refer(user, item.pk, d["text"], now=now),
-        gettext_lazy("Hänvisningen är registrerad."),
-    ),
-    Do.CRIME: (
-        CrimeForm,
-        lambda user, item, d, now: services.flag_crime(user, item.pk, d["text"], now=now),
-        gettext_lazy("Ärendet är flaggat och chefen har fått besked."),
-    ),
-    Do.NO_ACTION: (
-        NoActionForm,
-        lambda user, item, d, now: services.no_action(user, item.pk, d["text"], now=now),
-        gettext_lazy("Ärendet är avslutat utan åtgärd."),
-    ),
-    Do.CLASSIFY: (
-        ClassifyForm,
-        lambda user, item, d, now: services.classify(user, item.pk, d["kind"], now=now),
-        gettext_lazy("Kommentaren är klassad. Tidsfristen löper från nu."),
-    ),
-    Do.REASSIGN: (
-        ReassignForm,
-        lambda user, item, d, now: services.reassign(user, item.pk, d["assignee"], now=now),
-        gettext_lazy("Ärendet är omfördelat."),
-    ),
+    Do.ANSWER: (AnswerForm, services.answer, ("text", "link")),
+    Do.PRESERVE: (PreserveForm, services.preserve, ("text", "image")),
+    Do.REMOVE: (RemoveForm, services.remove, ("reason", "removed_at", "comment")),
+    Do.REGISTER: (RegisterForm, services.register, ("diarienummer", "forwarded_to")),
+    Do.REFER: (ReferForm, services.refer, ("text",)),
+    Do.CRIME: (CrimeForm, services.flag_crime, ("text",)),
+    Do.NO_ACTION: (NoActionForm, services.no_action, ("text",)),
+    Do.CLASSIFY: (ClassifyForm, services.classify, ("kind",)),
+    Do.REASSIGN: (ReassignForm, services.reassign, ("assignee",)),
+}
+# The message when an action is done.
+DONE = {
+    Do.ANSWER: gettext_lazy("Svaret är registrerat."),
+    Do.PRESERVE: gettext_lazy("Kopian är sparad."),
+    Do.REMOVE: gettext_lazy("Borttagningen är registrerad."),
+    Do.REGISTER: gettext_lazy("Diarieföringen är registrerad."),
+    Do.REFER: gettext_lazy("Hänvisningen är registrerad."),
+    Do.CRIME: gettext_lazy("Ärendet är flaggat och chefen har fått besked."),
+    Do.NO_ACTION: gettext_lazy("Ärendet är avslutat utan åtgärd."),
+    Do.CLASSIFY: gettext_lazy("Kommentaren är klassad. Tidsfristen löper från nu."),
+    Do.REASSIGN: gettext_lazy("Ärendet är omfördelat."),
 }
 
 
@@ -282,17 +252,12 @@ def item_detail(request, pk, action=None):
             return redirect("moderation:detail", item.pk)
         bound = _form(item, chosen, request.POST, request.FILES)
         if bound.is_valid():
-            _form_class, call, message = ACTIONS[chosen]
-            try:
-                call(request.user, item, bound.cleaned_data, now)
-            except Conflict as exc:
-                messages.warning(request, str(exc))
-                return redirect("moderation:detail", item.pk)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    bound.add_error(field if field in bound.fields else None, errors)
-            else:
-                messages.success(request, message)
+            _form_class, service, fields = ACTIONS[chosen]
+            given = [bound.cleaned_data[name] for name in fields]
+            with errors_on(bound):
+                with conflict_warned(request):
+                    service(request.user, item.pk, *given, now=now)
+                    messages.success(request, DONE[chosen])
                 return redirect("moderation:detail", item.pk)
         messages.error(
             request, _("Åtgärden kunde inte registreras. Se felmeddelandet vid formuläret.")

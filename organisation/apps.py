@@ -12,13 +12,12 @@ class OrganisationConfig(AppConfig):
         from . import demo, handovers, workflow
         from .deputies import Deputies
 
-        registry.workflows.register("organisation.handover", workflow.WORKFLOW)
-        registry.register(
-            "organisation",
+        registry.declare(
+            self.name,
+            (demo, workflow),
             deputies=Deputies.at,
             todo_sources=handovers.todo_items,
             compliance_sources=handovers.compliance_sections,
-            demo_seeders=demo.seed,
             sender_names=kommun_name,
         )
 

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core import registry
+from core.importing import CREATED, OUTCOME_LABELS, REFUSED, UNCHANGED, UPDATED
 from core.tabular import TableError, cells, columns
 
 from .models import Role, RoleAssignment, Unit
@@ -33,14 +33,6 @@ COLUMNS = {
     "chef": (False, ["Chef", "Chefens användarnamn"]),
 }
 TEMPLATE_EXAMPLE = ["Biblioteket", "Kultur- och fritidsförvaltningen", "Enhet", "", "anna.berg"]
-
-CREATED, UPDATED, UNCHANGED, REFUSED = "skapas", "uppdateras", "oförändrad", "avvisas"
-OUTCOME_LABELS = {
-    CREATED: gettext_lazy("Skapas"),
-    UPDATED: gettext_lazy("Uppdateras"),
-    UNCHANGED: gettext_lazy("Oförändrad"),
-    REFUSED: gettext_lazy("Avvisas"),
-}
 
 
 class Refused(Exception):

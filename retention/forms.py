@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.forms import optional_text
 
 from . import catalogue
 from .models import CountedFrom, Disposition, HoldReason
@@ -23,23 +24,20 @@ class EntryForm(forms.Form):
     counted_from = forms.ChoiceField(
         label=_("Fristen räknas"), choices=CountedFrom.choices, widget=forms.RadioSelect
     )
-    decision_body = forms.CharField(
-        label=_("Beslutande nämnd"),
+    decision_body = optional_text(
+        _("Beslutande nämnd"),
         max_length=200,
-        required=False,
         help_text=_("Lämna nämnd, paragraf och datum tomma så länge det är ett förslag."),
     )
-    decision_paragraph = forms.CharField(
-        label=_("Paragraf"), max_length=60, required=False, help_text=_("Till exempel § 45.")
+    decision_paragraph = optional_text(
+        _("Paragraf"), max_length=60, help_text=_("Till exempel § 45.")
     )
     decision_date = forms.DateField(
         label=_("Beslutsdatum"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    note = forms.CharField(
-        label=_("Kommentar"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    note = optional_text(_("Kommentar"), rows=3)
 
     @classmethod
     def for_entry(cls, entry):
@@ -48,9 +46,7 @@ class EntryForm(forms.Form):
 
 class HoldForm(forms.Form):
     reason = forms.ChoiceField(label=_("Skäl"), choices=HoldReason.choices)
-    reference = forms.CharField(
-        label=_("Diarienummer eller referens"), max_length=100, required=False
-    )
+    reference = optional_text(_("Diarienummer eller referens"), max_length=100)
     description = forms.CharField(
         label=_("Varför spärren läggs"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -71,9 +67,8 @@ class HoldForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     record_type = forms.ChoiceField(label=_("Enskilda handlingar av typen"), required=False)
-    record_ids = forms.CharField(
-        label=_("Handlingarnas id"),
-        required=False,
+    record_ids = optional_text(
+        _("Handlingarnas id"),
         max_length=2000,
         help_text=_("Id-nummer åtskilda med komma eller mellanslag, till exempel 12, 15."),
     )

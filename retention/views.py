@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from archive.access import may_use_archive
 from config.pdf import render_pdf
 from core import csvsafe
+from core.views import found
 from organisation.models import Unit
 
 from . import catalogue, gallring, holds, plan
@@ -167,9 +168,7 @@ def gallring_overview(request):
 
 def _protocol_or_404(pk):
     protocol = Protocol.objects.filter(pk=pk).select_related("entry").first()
-    if protocol is None:
-        raise Http404(_("Protokollet finns inte."))
-    return protocol
+    return found(protocol, _("Protokollet finns inte."))
 
 
 @require_safe
@@ -268,9 +267,7 @@ def _hold_or_404(pk):
         .prefetch_related("records")
         .first()
     )
-    if hold is None:
-        raise Http404(_("Spärren finns inte."))
-    return hold
+    return found(hold, _("Spärren finns inte."))
 
 
 @require_safe

@@ -225,11 +225,8 @@ def local_server():
 
 @pytest.fixture
 def hostile_template(settings, tmp_path, local_server):
-    """A copy of the snapshot template that also points at a local server, a local file
-    and the network."""
-    from django.template.loader import get_template
-
-    original = open(get_template("archive/snapshot_pdf.html").origin.name, encoding="utf-8").read()
+    """The snapshot template, extended to also point at a local server, a local file and
+    the network."""
     urls = [
         f"{local_server.base}/x.png",
         "file:///etc/passwd",
@@ -243,7 +240,11 @@ def hostile_template(settings, tmp_path, local_server):
     body = (
         f'<img src="{urls[0]}" alt=""><img src="{urls[1]}" alt=""><iframe src="{urls[0]}"></iframe>'
     )
-    html = original.replace("</head>", extra + "</head>").replace("<body>", "<body>" + body)
+    html = (
+        '{% extends "archive/snapshot_pdf.html" %}'
+        f"{{% block head %}}{{{{ block.super }}}}{extra}{{% endblock %}}"
+        f"{{% block body %}}{body}{{{{ block.super }}}}{{% endblock %}}"
+    )
     folder = tmp_path / "templates" / "archive"
     folder.mkdir(parents=True)
     (folder / "hostile_pdf.html").write_text(html, encoding="utf-8")

@@ -1,0 +1,68 @@
+"""What every view does the same way with a form and a service call.
+
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_on(form):
+            account = services.register_account(request.user, ..., now=timezone.now())
+            messages.success(request, _("Kontot är registrerat."))
+            return redirect("accounts:detail", account.pk)
+    return form_page(request, "accounts/account_form.html", form, creating=True)
+
+`errors_on(form)` shows a service's ValidationError on the form and carries on to the
+re-shown form (400); `conflict_warned(request)` shows a Conflict (the state moved on, a
+double click) as a warning and carries on to the redirect. Nothing inside the block after
+the failing call runs, so the success message is only given when the service succeeded.
+"""
+
+from contextlib import contextmanager
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+
+from .workflow import Conflict
+
+
+def show_errors(form, exc):
+    """A service's ValidationError on the form it came from, each reason at its field
+    (a field the form does not have: the form's own errors)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@contextmanager
+def errors_on(form):
+    """Inside: the service call for a valid form. Its ValidationError is shown on the form
+    (show_errors) instead of raised."""
+    try:
+        yield
+    except ValidationError as exc:
+        show_errors(form, exc)
+
+
+@contextmanager
+def conflict_warned(request):
+    """Inside: a transition. Its Conflict is shown as a warning instead of raised."""
+    try:
+        yield
+    except Conflict as exc:
+        messages.warning(request, str(exc))
+
+
+def form_page(request, template, form, **context):
+    """The page of `form`: 400 when it holds errors (bad input is re-shown with the
+    reason), 200 otherwise."""
+    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)
+
+
+def found(record, message):
+    """`record` (a `.first()` that may have found nothing), or 404 with the Swedish
+    `message`."""
+    if record is None:
+        raise Http404(message)
+    return record
