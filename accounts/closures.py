@@ -1,7 +1,6 @@
-"""The closure's transition table (core.workflow): who confirms, ticks off the checklist
-and cancels a proposed closure, and what each step does; the system finishes it when
-the final snapshot is sealed. Proposing a closure creates the record
-(accounts.lifecycle.propose_closure) with `may_propose_closure` from here."""
+"""The closure's transition table (core.workflow): who proposes a closure (the creation
+transition, under the account), who confirms, ticks off the checklist and cancels it,
+and what each step does; the system finishes it when the final snapshot is sealed."""
 
 from django.db import models
 from django.urls import reverse
@@ -9,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from core.workflow import Conflict, Guard, Transition, Workflow
-from organisation.models import Role
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
+from organisation.models import Role, User, communicator_of
 
 from .authorship import as_system
 from .models import Closure, ClosureEvent, Status
@@ -26,6 +25,7 @@ class ClosureConflict(Conflict):
 
 
 class Do(models.TextChoices):
+    PROPOSE = "propose", gettext_lazy("Föreslå avslut")
     CONFIRM = "confirm", gettext_lazy("Bekräfta avslut")
     CONTENT_REMOVED = "content_removed", gettext_lazy("Innehållet är borttaget")
     ACCOUNT_DELETED = "account_deleted", gettext_lazy("Kontot är raderat på plattformen")
@@ -76,16 +76,6 @@ def may_confirm_closure(user, account, deputies):
     return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
 
 
-def closure_proposable(user, account, deputies, current):
-    """Whether `user` may propose closing `account` now: it is open, no closure is under
-    way (`current`, the latest one not cancelled) and they may propose one."""
-    return (
-        account.status != Status.CLOSED
-        and (current is None or current.state == State.CLOSED)
-        and may_propose_closure(user, account, deputies)
-    )
-
-
 def _confirms(ctx):
     return ctx.actor.is_active and may_confirm_closure(ctx.actor, ctx.record.account, ctx.deputies)
 
@@ -107,6 +97,33 @@ def _state(ctx):
 
 
 # -- applying ----------------------------------------------------------------------------
+
+
+def _confirmers(account, deputies):
+    """Who is asked to confirm: the communicator and the kommunikationschef, each
+    through whoever does their work today."""
+    people = [communicator_of(account.unit)]
+    people += list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
+    )
+    return [deputies.acting_for(p) for p in people if p is not None]
+
+
+def apply_propose(ctx):
+    account, actor = ctx.parent, ctx.actor
+    closure = Closure.objects.create(
+        account=account, reason=ctx.data["reason"], proposed_by=actor, proposed_at=ctx.now
+    )
+    ctx.comment = closure.reason
+    for person in {p.pk: p for p in _confirmers(account, ctx.deputies)}.values():
+        if person.pk != actor.pk:
+            ctx.notify(
+                person,
+                "closure_proposed",
+                {"account": account, "closure": closure, "actor": actor},
+                account_url(account),
+            )
+    return closure
 
 
 def apply_confirm(ctx):
@@ -201,7 +218,40 @@ def _step(action, apply, guard, event):
     )
 
 
+def _lock_account(account):
+    return type(account).objects.select_for_update().select_related("unit").get(pk=account.pk)
+
+
 TRANSITIONS = [
+    Transition(
+        Do.PROPOSE,
+        CREATE,
+        target=State.PROPOSED,
+        may=lambda ctx: (
+            ctx.actor.is_active and may_propose_closure(ctx.actor, ctx.parent, ctx.deputies)
+        ),
+        refusal=gettext_lazy(
+            "Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen."
+        ),
+        guards=(
+            Guard(
+                lambda ctx: ctx.parent.status != Status.CLOSED,
+                gettext_lazy("Kontot är redan avslutat."),
+                field="reason",
+            ),
+            Guard(
+                lambda ctx: not ctx.parent.closures.filter(state__in=OPEN).exists(),
+                gettext_lazy("Det finns redan ett pågående avslut för kontot."),
+                field="reason",
+            ),
+        ),
+        lock=_lock_account,
+        apply=apply_propose,
+        label=Do.PROPOSE.label,
+        url_name="accounts:closure_propose",
+        style="outline-danger",
+        event=ClosureEvent.Action.PROPOSED,
+    ),
     Transition(
         Do.CONFIRM,
         frozenset({State.PROPOSED}),
@@ -265,19 +315,11 @@ TRANSITIONS = [
 ]
 
 
-def _lock(pk):
-    return (
-        Closure.objects.select_for_update(of=("self",))
-        .select_related("account", "account__unit", "confirmed_by")
-        .get(pk=pk)
-    )
-
-
 WORKFLOW = Workflow(
     "accounts.closure",
     Closure,
     TRANSITIONS,
     event_model=ClosureEvent,
-    lock=_lock,
+    related=("account", "account__unit", "confirmed_by"),
     conflict_type=ClosureConflict,
 )

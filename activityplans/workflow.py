@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import Role
 
 from . import routing, validation
 from .models import EDITABLE, FINAL, WAITING, Action, Plan, PlanEvent, State
 from .transitions import (
     apply_approve,
+    apply_create,
     apply_edit,
     apply_evaluate,
     apply_new_version,
@@ -36,6 +37,7 @@ class PlanConflict(Conflict):
 class Do(models.TextChoices):
     """What can be done to a plan (the workflow's actions)."""
 
+    CREATE = "create", gettext_lazy("Ny aktivitetsplan")
     EDIT = "edit", gettext_lazy("Ändra")
     SUBMIT = "submit", gettext_lazy("Skicka in")
     APPROVE = "approve", gettext_lazy("Godkänn")
@@ -117,17 +119,8 @@ def _evaluation_open(ctx):
 # -- the table ---------------------------------------------------------------------------
 
 
-def _lock(pk):
-    # of=("self",): lock the plan row only, not its applicant and unit (shared by other plans).
-    return (
-        Plan.objects.select_for_update(of=("self",))
-        .select_related("applicant", "unit", "account")
-        .get(pk=pk)
-    )
-
-
 def _event_fields(ctx):
-    return {"from_state": ctx.from_state, "to_state": ctx.record.state, "role": ""}
+    return {"from_state": ctx.from_state or "", "to_state": ctx.record.state, "role": ""}
 
 
 def _drafter(ctx):
@@ -187,6 +180,18 @@ def _approve_label(ctx):
 
 
 TRANSITIONS = [
+    Transition(
+        Do.CREATE,
+        CREATE,
+        target=State.DRAFT,
+        may=lambda ctx: ctx.actor.is_active and may_draft_for(ctx.actor, ctx.parent),
+        refusal=gettext_lazy("Du kan bara upprätta planer för dig själv eller din personal."),
+        apply=apply_create,
+        label=Do.CREATE.label,
+        url_name="activityplans:create",
+        url_args=lambda applicant: [],
+        event=Action.CREATED,
+    ),
     Transition(
         Do.EDIT,
         EDITABLE,
@@ -269,7 +274,7 @@ WORKFLOW = Workflow(
     Plan,
     TRANSITIONS,
     event_model=PlanEvent,
-    lock=_lock,
+    related=("applicant", "unit", "account"),
     event_fields=_event_fields,
     conflict_type=PlanConflict,
 )

@@ -1,8 +1,9 @@
-"""The snapshot's transition table (core.workflow): who retakes a sealed snapshot and
-uploads the screenshot of a due one, and what the system does (asks for an upload when
-the automatic capture fails, seals a capture). A snapshot is created by
-archive.services (the half-year sweep, a request, a confirmed closure) with
-`may_request` from here."""
+"""The snapshot's transition table (core.workflow): who requests a snapshot (the creation
+transition, under the account; a confirmed closure orders its final one as the
+system), retakes a sealed snapshot and uploads the screenshot of a due one, and what
+the system does (asks for an upload when the automatic capture fails, seals a capture).
+The half-year sweep (archive.services.create_semiannual) makes its snapshots in bulk,
+with the same first event."""
 
 import hashlib
 
@@ -19,10 +20,11 @@ from accounts.authorship import as_system, save_bookkeeping
 from accounts.lifecycle import finish_closure
 from accounts.models import Account
 from config.uploads import clean_screenshot
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import REGISTER_CURATORS
 
 from .models import Method, Reason, Snapshot, SnapshotEvent, State
+from .periods import Period
 
 WAITING = frozenset({State.DUE, State.NEEDS_UPLOAD})
 
@@ -32,6 +34,8 @@ class SnapshotConflict(Conflict):
 
 
 class Do(models.TextChoices):
+    REQUEST = "request", gettext_lazy("Ta en ögonblicksbild nu")
+    ORDER = "order", gettext_lazy("Beställ ögonblicksbilden")
     UPLOAD = "upload", gettext_lazy("Ladda upp och försegla")
     RETAKE = "retake", gettext_lazy("Ta om (ny version)")
     ASK_FOR_UPLOAD = "ask_for_upload", gettext_lazy("Be om en skärmbild")
@@ -87,7 +91,38 @@ def _state(ctx):
     }
 
 
+def _pending(ctx):
+    return (
+        ctx.parent.snapshots.filter(reason=ctx.data.get("reason", Reason.ON_DEMAND))
+        .exclude(state__in=[State.SEALED, State.SUPERSEDED])
+        .first()
+    )
+
+
+def _waiting(ctx):
+    return _("Det finns redan en ögonblicksbild som väntar: %(s)s.") % {
+        "s": _pending(ctx).get_state_display().lower()
+    }
+
+
 # -- applying ----------------------------------------------------------------------------
+
+
+def apply_create(ctx):
+    """A snapshot of the account, due now; the capture is queued when it is committed."""
+    account, now = ctx.parent, ctx.now
+    reason = ctx.data.get("reason", Reason.ON_DEMAND)
+    snapshot = Snapshot.objects.create(
+        account=account,
+        period_key=Period.containing(now).key,
+        reason=reason,
+        due_at=now,
+        created_at=now,
+        requested_by=ctx.actor,
+    )
+    ctx.event_data = {"reason": reason, "period": snapshot.period_key}
+    transaction.on_commit(lambda: enqueue(snapshot.pk))
+    return snapshot
 
 
 def apply_retake(ctx):
@@ -227,7 +262,38 @@ def _system(ctx):
     return True
 
 
+def _lock_account(account):
+    return Account.objects.select_for_update().get(pk=account.pk)
+
+
+_NOTHING_WAITING = Guard(lambda ctx: _pending(ctx) is None, _waiting)
+
+
+def _create(action, may, **kwargs):
+    return Transition(
+        action,
+        CREATE,
+        target=State.DUE,
+        may=may,
+        refusal=gettext_lazy(
+            "Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder."
+        ),
+        guards=(_NOTHING_WAITING,),
+        lock=_lock_account,
+        apply=apply_create,
+        label=action.label,
+        event=SnapshotEvent.Action.CREATED,
+        **kwargs,
+    )
+
+
 TRANSITIONS = [
+    _create(
+        Do.REQUEST,
+        lambda ctx: may_request(ctx.actor, ctx.parent, ctx.deputies),
+        url_name="archive:request",
+    ),
+    _create(Do.ORDER, _system, system=True),  # a confirmed closure's final snapshot
     Transition(
         Do.UPLOAD,
         WAITING,
@@ -285,19 +351,11 @@ TRANSITIONS = [
 ]
 
 
-def _lock(pk):
-    return (
-        Snapshot.objects.select_for_update(of=("self",))
-        .select_related("account", "account__responsible", "account__unit")
-        .get(pk=pk)
-    )
-
-
 WORKFLOW = Workflow(
     "archive.snapshot",
     Snapshot,
     TRANSITIONS,
     event_model=SnapshotEvent,
-    lock=_lock,
+    related=("account", "account__responsible", "account__unit"),
     conflict_type=SnapshotConflict,
 )

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import Role, User
 
 from .models import EDITABLE, Assessment, AssessmentEvent, State
+from .platforms import platform_choices
 
 
 class AssessmentConflict(Conflict):
@@ -20,6 +21,7 @@ class AssessmentConflict(Conflict):
 
 
 class Do(models.TextChoices):
+    CREATE = "create", gettext_lazy("Ny bedömning")
     EDIT = "edit", gettext_lazy("Ändra")
     SUBMIT = "submit", gettext_lazy("Skicka till dataskyddsombudet")
     SIGN_OFF = "sign_off", gettext_lazy("Godkänn bedömningen")
@@ -74,6 +76,19 @@ def _state(ctx):
 
 
 # -- applying ----------------------------------------------------------------------------
+
+
+def apply_create(ctx):
+    """Version 1 of a platform's assessment, or an addition for one account (the parent)."""
+    fields = ctx.data["fields"]
+    if fields.get("platform") not in dict(platform_choices()):
+        raise ValidationError({"platform": _("Välj plattform.")})
+    assessment = Assessment(
+        **fields, account=ctx.parent, created_by=ctx.actor, created_at=ctx.now, state=State.DRAFT
+    )
+    assessment.full_clean()
+    assessment.save()
+    return assessment
 
 
 def apply_edit(ctx):
@@ -198,6 +213,16 @@ def _url(action):
 
 
 TRANSITIONS = [
+    Transition(
+        Do.CREATE,
+        CREATE,
+        target=State.DRAFT,
+        may=_writer,
+        refusal=gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."),
+        apply=apply_create,
+        label=Do.CREATE.label,
+        event=AssessmentEvent.Action.CREATED,
+    ),
     Transition(
         Do.EDIT,
         EDITABLE,
