@@ -20,8 +20,9 @@ OPEN = frozenset({State.PROPOSED, State.CONFIRMED})
 NOT_CANCELLED = frozenset({State.PROPOSED, State.CONFIRMED, State.CLOSED})
 
 
-class ClosureConflict(Conflict):
-    """The closure is not in a state that allows this."""
+ClosureConflict = Conflict.of(
+    "ClosureConflict", "The closure is not in a state that allows this.", __name__
+)
 
 
 class Do(models.TextChoices):
@@ -201,53 +202,61 @@ _LINKS_DONE = Guard(
 )
 
 
-def _step(action, apply, guard, event):
-    return Transition(
-        action,
-        NOT_CANCELLED,
-        target="(unchanged)",
-        may=_ticks,
-        refusal=gettext_lazy("Du kan inte ändra det här avslutet."),
-        conflict=gettext_lazy("Avslutet är avbrutet."),
-        guards=(guard,),
-        apply=apply,
-        label=action.label,
-        url_name="accounts:closure_step",
-        style="outline-secondary btn-sm",
-        event=event,
-    )
+_step = Transition.maker(
+    target="(unchanged)",
+    may=_ticks,
+    refusal=gettext_lazy("Du kan inte ändra det här avslutet."),
+    conflict=gettext_lazy("Avslutet är avbrutet."),
+    url_name="accounts:closure_step",
+    style="outline-secondary btn-sm",
+)
+
+
+Step = Closure.PlatformStep
+
+
+def _tick(action, guard, apply, event=None):
+    """A step of the checklist (its event: the one of the same name, unless given)."""
+    event = event or ClosureEvent.Action[action.name]
+    return _step(action, NOT_CANCELLED, guards=(guard,), apply=apply, event=event)
 
 
 def _lock_account(account):
     return type(account).objects.select_for_update().select_related("unit").get(pk=account.pk)
 
 
+def _may_propose(ctx):
+    return ctx.actor.is_active and may_propose_closure(ctx.actor, ctx.parent, ctx.deputies)
+
+
+_ACCOUNT_OPEN = Guard(
+    lambda ctx: ctx.parent.status != Status.CLOSED,
+    gettext_lazy("Kontot är redan avslutat."),
+    field="reason",
+)
+_NONE_UNDER_WAY = Guard(
+    lambda ctx: not ctx.parent.closures.filter(state__in=OPEN).exists(),
+    gettext_lazy("Det finns redan ett pågående avslut för kontot."),
+    field="reason",
+)
+_NOT_THE_PROPOSER = Guard(
+    lambda ctx: ctx.actor.pk != ctx.record.proposed_by_id,
+    gettext_lazy("Den som föreslog avslutet kan inte också bekräfta det."),
+    denies=True,
+)
+
 TRANSITIONS = [
     Transition(
         Do.PROPOSE,
         CREATE,
         target=State.PROPOSED,
-        may=lambda ctx: (
-            ctx.actor.is_active and may_propose_closure(ctx.actor, ctx.parent, ctx.deputies)
-        ),
+        may=_may_propose,
         refusal=gettext_lazy(
             "Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen."
         ),
-        guards=(
-            Guard(
-                lambda ctx: ctx.parent.status != Status.CLOSED,
-                gettext_lazy("Kontot är redan avslutat."),
-                field="reason",
-            ),
-            Guard(
-                lambda ctx: not ctx.parent.closures.filter(state__in=OPEN).exists(),
-                gettext_lazy("Det finns redan ett pågående avslut för kontot."),
-                field="reason",
-            ),
-        ),
+        guards=(_ACCOUNT_OPEN, _NONE_UNDER_WAY),
         lock=_lock_account,
         apply=apply_propose,
-        label=Do.PROPOSE.label,
         url_name="accounts:closure_propose",
         style="outline-danger",
         event=ClosureEvent.Action.PROPOSED,
@@ -260,33 +269,15 @@ TRANSITIONS = [
         refusal=gettext_lazy(
             "Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen."
         ),
-        conflict=_state,
-        guards=(
-            Guard(
-                lambda ctx: ctx.actor.pk != ctx.record.proposed_by_id,
-                gettext_lazy("Den som föreslog avslutet kan inte också bekräfta det."),
-                denies=True,
-            ),
-        ),
+        guards=(_NOT_THE_PROPOSER,),
         apply=apply_confirm,
-        label=Do.CONFIRM.label,
         url_name="accounts:closure_confirm",
         style="danger",
         event=ClosureEvent.Action.CONFIRMED,
     ),
-    _step(
-        Do.CONTENT_REMOVED,
-        _platform_step(Closure.PlatformStep.CONTENT_REMOVED),
-        _STEP_DONE,
-        ClosureEvent.Action.CONTENT_REMOVED,
-    ),
-    _step(
-        Do.ACCOUNT_DELETED,
-        _platform_step(Closure.PlatformStep.ACCOUNT_DELETED),
-        _STEP_DONE,
-        ClosureEvent.Action.ACCOUNT_DELETED,
-    ),
-    _step(Do.LINKS, apply_links, _LINKS_DONE, ClosureEvent.Action.LINKS_UPDATED),
+    _tick(Do.CONTENT_REMOVED, _STEP_DONE, _platform_step(Step.CONTENT_REMOVED)),
+    _tick(Do.ACCOUNT_DELETED, _STEP_DONE, _platform_step(Step.ACCOUNT_DELETED)),
+    _tick(Do.LINKS, _LINKS_DONE, apply_links, ClosureEvent.Action.LINKS_UPDATED),
     Transition(
         Do.CANCEL,
         OPEN,
@@ -295,21 +286,16 @@ TRANSITIONS = [
         refusal=gettext_lazy("Du kan inte avbryta det här avslutet."),
         conflict=gettext_lazy("Avslutet kan inte avbrytas."),
         apply=apply_cancel,
-        label=Do.CANCEL.label,
         url_name="accounts:closure_cancel",
         style="link btn-sm",
         event=ClosureEvent.Action.CANCELLED,
     ),
-    Transition(
+    # the archive's seal finishes it, never a button
+    Transition.by_system(
         Do.FINISH,
-        frozenset({State.CONFIRMED}),
+        {State.CONFIRMED},
+        apply_finish,
         target=State.CLOSED,
-        may=lambda ctx: True,
-        refusal="",
-        conflict=_state,
-        apply=apply_finish,
-        label=Do.FINISH.label,
-        system=True,  # the archive's seal finishes it, never a button
         event=ClosureEvent.Action.CLOSED,
     ),
 ]
@@ -321,5 +307,6 @@ WORKFLOW = Workflow(
     TRANSITIONS,
     event_model=ClosureEvent,
     related=("account", "account__unit", "confirmed_by"),
+    conflict=_state,
     conflict_type=ClosureConflict,
 )

@@ -30,8 +30,9 @@ from .transitions import (
 NOT_FINAL = frozenset(set(State) - FINAL)
 
 
-class PlanConflict(Conflict):
-    """The plan is no longer in the state the request expected."""
+PlanConflict = Conflict.of(
+    "PlanConflict", "The plan is no longer in the state the request expected.", __name__
+)
 
 
 class Do(models.TextChoices):
@@ -187,7 +188,6 @@ TRANSITIONS = [
         may=lambda ctx: ctx.actor.is_active and may_draft_for(ctx.actor, ctx.parent),
         refusal=gettext_lazy("Du kan bara upprätta planer för dig själv eller din personal."),
         apply=apply_create,
-        label=Do.CREATE.label,
         url_name="activityplans:create",
         url_args=lambda applicant: [],
         event=Action.CREATED,
@@ -201,7 +201,6 @@ TRANSITIONS = [
         conflict=lambda ctx: _("Planen är %(state)s och kan inte ändras.") % _state(ctx.record),
         guards=(_DRAFT_FOR,),
         apply=apply_edit,
-        label=Do.EDIT.label,
         url_name="activityplans:edit",
         style="outline-primary",
         event=False,  # a saved draft is not a transition of the record
@@ -214,7 +213,6 @@ TRANSITIONS = [
         refusal=gettext_lazy("Bara den sökande eller den som upprättade planen kan skicka in den."),
         conflict=lambda ctx: _("Planen är redan %(state)s.") % _state(ctx.record),
         apply=apply_submit,
-        label=Do.SUBMIT.label,
         url_name="activityplans:submit",
     ),
     _decision(
@@ -237,7 +235,6 @@ TRANSITIONS = [
         refusal=gettext_lazy("Bara den sökande kan återkalla planen."),
         conflict=lambda ctx: _("Planen är %(state)s och kan inte återkallas.") % _state(ctx.record),
         apply=apply_withdraw,
-        label=Do.WITHDRAW.label,
         url_name="activityplans:withdraw",
         style="outline-danger",
     ),
@@ -250,7 +247,6 @@ TRANSITIONS = [
         conflict=gettext_lazy("Du kan inte starta en ny version av den här planen."),
         guards=(Guard(_no_pending_version, _pending_version),),
         apply=apply_new_version,
-        label=Do.NEW_VERSION.label,
         url_name="activityplans:new_version",
         style="outline-primary",
         event=False,  # the copy's "created" event is written by apply
@@ -264,7 +260,6 @@ TRANSITIONS = [
         conflict=gettext_lazy("Bara den ansvarige kan lämna utvärderingen."),
         guards=(Guard(_evaluation_open, gettext_lazy("Utvärderingen är redan lämnad.")),),
         apply=apply_evaluate,
-        label=Do.EVALUATE.label,
         event=Action.EVALUATED,
     ),
 ]

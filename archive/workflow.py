@@ -29,8 +29,9 @@ from .periods import Period
 WAITING = frozenset({State.DUE, State.NEEDS_UPLOAD})
 
 
-class SnapshotConflict(Conflict):
-    """The snapshot is not in a state that allows this."""
+SnapshotConflict = Conflict.of(
+    "SnapshotConflict", "The snapshot is not in a state that allows this.", __name__
+)
 
 
 class Do(models.TextChoices):
@@ -258,42 +259,31 @@ def _latest(ctx):
     return not hasattr(ctx.record, "superseded_by")
 
 
-def _system(ctx):
-    return True
-
-
 def _lock_account(account):
     return Account.objects.select_for_update().get(pk=account.pk)
 
 
-_NOTHING_WAITING = Guard(lambda ctx: _pending(ctx) is None, _waiting)
-
-
-def _create(action, may, **kwargs):
-    return Transition(
-        action,
-        CREATE,
-        target=State.DUE,
-        may=may,
-        refusal=gettext_lazy(
-            "Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder."
-        ),
-        guards=(_NOTHING_WAITING,),
-        lock=_lock_account,
-        apply=apply_create,
-        label=action.label,
-        event=SnapshotEvent.Action.CREATED,
-        **kwargs,
-    )
-
+_TAKES = gettext_lazy("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
+_LATEST = gettext_lazy("Bara den senaste förseglade versionen kan tas om.")
+_NEW = {
+    "target": State.DUE,
+    "guards": (Guard(lambda ctx: _pending(ctx) is None, _waiting),),
+    "lock": _lock_account,
+    "event": SnapshotEvent.Action.CREATED,
+}
 
 TRANSITIONS = [
-    _create(
+    Transition(
         Do.REQUEST,
-        lambda ctx: may_request(ctx.actor, ctx.parent, ctx.deputies),
+        CREATE,
+        may=lambda ctx: may_request(ctx.actor, ctx.parent, ctx.deputies),
+        refusal=_TAKES,
+        apply=apply_create,
         url_name="archive:request",
+        **_NEW,
     ),
-    _create(Do.ORDER, _system, system=True),  # a confirmed closure's final snapshot
+    # a confirmed closure orders its final snapshot
+    Transition.by_system(Do.ORDER, CREATE, apply_create, **_NEW),
     Transition(
         Do.UPLOAD,
         WAITING,
@@ -302,9 +292,7 @@ TRANSITIONS = [
         refusal=gettext_lazy(
             "Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder."
         ),
-        conflict=_state,
         apply=apply_upload,
-        label=Do.UPLOAD.label,
         url_name="archive:snapshot",
         event=SnapshotEvent.Action.UPLOADED,
     ),
@@ -313,39 +301,29 @@ TRANSITIONS = [
         frozenset({State.SEALED}),
         target=f"a new version, {State.DUE}",
         may=_requests,
-        refusal=gettext_lazy(
-            "Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder."
-        ),
-        conflict=gettext_lazy("Bara den senaste förseglade versionen kan tas om."),
-        guards=(Guard(_latest, gettext_lazy("Bara den senaste förseglade versionen kan tas om.")),),
+        refusal=_TAKES,
+        conflict=_LATEST,
+        guards=(Guard(_latest, _LATEST),),
         apply=apply_retake,
-        label=Do.RETAKE.label,
         url_name="archive:retake",
         style="outline-primary",
         event=False,  # the new version's event is written by apply
     ),
-    Transition(
+    # the capture sweep, when the browser could not take it
+    Transition.by_system(
         Do.ASK_FOR_UPLOAD,
-        frozenset({State.DUE}),
+        {State.DUE},
+        apply_ask_for_upload,
         target=State.NEEDS_UPLOAD,
-        may=_system,
-        refusal="",
-        conflict=_state,
-        apply=apply_ask_for_upload,
-        label=Do.ASK_FOR_UPLOAD.label,
-        system=True,  # the capture sweep, when the browser could not take it
         event=SnapshotEvent.Action.NEEDS_UPLOAD,
     ),
-    Transition(
+    # the automatic capture (or the demo data); people upload
+    Transition.by_system(
         Do.SEAL,
         WAITING,
+        apply_seal,
         target=State.SEALED,
-        may=_system,
-        refusal="",
         conflict=gettext_lazy("Ögonblicksbilden är redan förseglad."),
-        apply=apply_seal,
-        label=Do.SEAL.label,
-        system=True,  # the automatic capture (or the demo data); people upload
         event=SnapshotEvent.Action.CAPTURED,
     ),
 ]
@@ -357,5 +335,6 @@ WORKFLOW = Workflow(
     TRANSITIONS,
     event_model=SnapshotEvent,
     related=("account", "account__responsible", "account__unit"),
+    conflict=_state,
     conflict_type=SnapshotConflict,
 )

@@ -33,9 +33,16 @@ creations the actor may start, for the pages' "Ny plan"/"Nytt ärende" buttons. 
 registered workflow has at least one creation transition (a system one, `system=True`,
 for what a sweep or a tool creates).
 
+Tables share their keywords through `Transition.maker(**defaults)` and declare the
+system's steps with `Transition.by_system(...)`; a transition's label defaults to its
+action's TextChoices label, and `Workflow(related=...)` is the default row lock.
+
 The kernel imports no domain app: the day's deputies and the outbox come through
 `core.registry.deputies` and `core.registry.notifier`, which organisation and
 notifications fill.
+
+Size: the kernel is one unit (the table's types, perform, perform_create, allowed,
+allowed_create); split, each part would import the others.
 """
 
 from dataclasses import dataclass, field
@@ -59,9 +66,18 @@ class Conflict(Exception):
         super().__init__(str(message))
         self.message = str(message)
 
+    @classmethod
+    def of(cls, name, doc, module):
+        """A workflow's own subclass (views catch Conflict itself)."""
+        return type(name, (cls,), {"__doc__": doc, "__module__": module})
+
 
 class NotAllowed(PermissionDenied):
     """The actor may not take the action on this record now."""
+
+
+def _always(ctx):
+    return True
 
 
 def _text(value, ctx):
@@ -97,13 +113,40 @@ class Transition:
     target: object = None  # a state, or a short description when apply decides it
     guards: tuple = ()
     conflict: object = None  # the Swedish reason when the state does not allow it
-    label: object = ""
+    label: object = ""  # default: the action's TextChoices label
     url_name: str = ""
     url_args: object = None  # record -> args; default [record.pk]
     style: str = "primary"
     event: object = None  # the event's action; default `action`; False: apply writes its own
     system: bool = False  # taken by the system (a sweep, another workflow), never offered
     lock: object = None  # a creation's parent -> the parent locked for update
+
+    def __post_init__(self):
+        if not self.label and hasattr(self.action, "label"):
+            object.__setattr__(self, "label", self.action.label)  # the action's own name
+
+    @classmethod
+    def maker(cls, *, slugs=None, **defaults):
+        """A maker of one table's transitions, `make(action, sources, **kwargs)`, with the
+        table's shared keywords (`kwargs` override them). With `slugs` (action -> URL
+        slug: a mapping or a function), each transition's URL takes the record's pk and
+        its action's slug."""
+
+        def make(action, sources, **kwargs):
+            values = {**defaults, **kwargs}
+            if slugs is not None and "url_args" not in values:
+                slug = slugs(action) if callable(slugs) else slugs.get(action)
+                if slug is not None:
+                    values["url_args"] = lambda record: [record.pk, slug]
+            return cls(action, frozenset(sources), **values)
+
+        return make
+
+    @classmethod
+    def by_system(cls, action, sources, apply, **kwargs):
+        """A step the system takes (a sweep, a tool, another workflow): never offered."""
+        kwargs = {"may": _always, "refusal": "", "target": "(unchanged)", **kwargs}
+        return cls(action, frozenset(sources), apply=apply, system=True, **kwargs)
 
     @property
     def creates(self):
@@ -344,10 +387,12 @@ def perform_create(actor, model, action, *, now, parent=None, deputies=None, **d
     transition `action`, as `actor` (None: the system) at `now`; see the module's
     docstring. Returns the new record (what apply returns)."""
     workflow = workflow_for(model)
+    creations = [t for t in workflow.creations() if t.action == action]
+    if not creations:
+        raise ValueError(f"{workflow.name} has no creation {action!r}")
     with transaction.atomic():
-        lock = next((t.lock for t in workflow.creations() if t.action == action), None)
-        if parent is not None and lock is not None:
-            parent = lock(parent)
+        if parent is not None and creations[0].lock is not None:
+            parent = creations[0].lock(parent)
         ctx = Context(workflow, actor, None, now, data, deputies, parent=parent)
         transition = workflow.transition(ctx, action, NEW)
         ctx.from_state = NEW

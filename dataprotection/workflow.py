@@ -15,9 +15,9 @@ from organisation.models import Role, User
 from .models import EDITABLE, Assessment, AssessmentEvent, State
 from .platforms import platform_choices
 
-
-class AssessmentConflict(Conflict):
-    """The assessment is no longer in the state the request expected."""
+AssessmentConflict = Conflict.of(
+    "AssessmentConflict", "The assessment is no longer in the state the request expected.", __name__
+)
 
 
 class Do(models.TextChoices):
@@ -208,115 +208,83 @@ def _review_ahead(ctx):
     return ctx.record.review_on >= timezone.localdate(ctx.now)
 
 
-def _url(action):
-    return lambda record: [record.pk, SLUGS[action]]
-
+_WRITES = gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar.")
+_REVIEW_PASSED = gettext_lazy("Omprövningsdagen har redan passerat. Ange en ny dag först.")
+_REVIEW_PASSED_RETURN = gettext_lazy(
+    "Omprövningsdagen har redan passerat. Skicka tillbaka bedömningen så att "
+    "kommunikationsavdelningen anger en ny dag."
+)
+_step = Transition.maker(slugs=SLUGS, url_name="dataprotection:act", style="outline-primary")
+_by_officer = Transition.maker(
+    slugs=SLUGS, url_name="dataprotection:act", style="outline-primary", may=_officer
+)
 
 TRANSITIONS = [
-    Transition(
+    _step(
         Do.CREATE,
         CREATE,
         target=State.DRAFT,
         may=_writer,
-        refusal=gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."),
+        refusal=_WRITES,
         apply=apply_create,
-        label=Do.CREATE.label,
+        url_name="",
+        style="primary",
         event=AssessmentEvent.Action.CREATED,
     ),
-    Transition(
+    _step(
         Do.EDIT,
         EDITABLE,
         target="(unchanged)",
         may=_writer,
-        refusal=gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."),
-        conflict=_state,
+        refusal=_WRITES,
         apply=apply_edit,
-        label=Do.EDIT.label,
         url_name="dataprotection:edit",
-        style="outline-primary",
+        url_args=None,
         event=False,  # a saved draft is not a transition of the record
     ),
-    Transition(
+    _step(
         Do.SUBMIT,
         EDITABLE,
         target=State.SUBMITTED,
         may=_writer,
         refusal=gettext_lazy("Bara kommunikationsavdelningen skickar in dataskyddsbedömningar."),
-        conflict=_state,
-        guards=(
-            Guard(
-                _review_ahead,
-                gettext_lazy("Omprövningsdagen har redan passerat. Ange en ny dag först."),
-            ),
-        ),
+        guards=(Guard(_review_ahead, _REVIEW_PASSED),),
         apply=apply_submit,
-        label=Do.SUBMIT.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.SUBMIT),
+        style="primary",
         event=AssessmentEvent.Action.SUBMITTED,
     ),
-    Transition(
+    _by_officer(
         Do.SIGN_OFF,
-        frozenset({State.SUBMITTED}),
+        {State.SUBMITTED},
         target=State.SIGNED_OFF,
-        may=_officer,
         refusal=gettext_lazy("Bara dataskyddsombudet godkänner dataskyddsbedömningar."),
-        conflict=_state,
-        guards=(
-            Guard(
-                _review_ahead,
-                gettext_lazy(
-                    "Omprövningsdagen har redan passerat. Skicka tillbaka bedömningen så att "
-                    "kommunikationsavdelningen anger en ny dag."
-                ),
-            ),
-        ),
+        guards=(Guard(_review_ahead, _REVIEW_PASSED_RETURN),),
         apply=apply_sign_off,
-        label=Do.SIGN_OFF.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.SIGN_OFF),
         event=AssessmentEvent.Action.SIGNED_OFF,
         style="success",
     ),
-    Transition(
+    _by_officer(
         Do.RETURN,
-        frozenset({State.SUBMITTED}),
+        {State.SUBMITTED},
         target=State.RETURNED,
-        may=_officer,
         refusal=gettext_lazy("Bara dataskyddsombudet skickar tillbaka dataskyddsbedömningar."),
-        conflict=_state,
         apply=apply_return,
-        label=Do.RETURN.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.RETURN),
         event=AssessmentEvent.Action.RETURNED,
-        style="outline-primary",
     ),
-    Transition(
+    _step(
         Do.NEW_VERSION,
-        frozenset({State.SIGNED_OFF}),
+        {State.SIGNED_OFF},
         target=f"a new {State.DRAFT}",
         may=_writer,
         refusal=gettext_lazy("Bara kommunikationsavdelningen gör nya versioner."),
         conflict=gettext_lazy("Bara en godkänd bedömning kan få en ny version."),
         guards=(
-            Guard(
-                _no_pending_version,
-                gettext_lazy("Det finns redan en ny version under arbete."),
-            ),
+            Guard(_no_pending_version, gettext_lazy("Det finns redan en ny version under arbete.")),
         ),
         apply=apply_new_version,
-        label=Do.NEW_VERSION.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.NEW_VERSION),
-        style="outline-primary",
         event=False,  # the copy's "created" event is written by apply
     ),
 ]
-
-
-def _lock(pk):
-    return Assessment.objects.select_for_update(of=("self",)).select_related("account").get(pk=pk)
 
 
 WORKFLOW = Workflow(
@@ -324,6 +292,7 @@ WORKFLOW = Workflow(
     Assessment,
     TRANSITIONS,
     event_model=AssessmentEvent,
-    lock=_lock,
+    related=("account",),
+    conflict=_state,
     conflict_type=AssessmentConflict,
 )

@@ -39,9 +39,11 @@ from .models import (
     State,
 )
 
-
-class RequestConflict(Conflict):
-    """The request is not (or no longer) in a state that allows the step."""
+RequestConflict = Conflict.of(
+    "RequestConflict",
+    "The request is not (or no longer) in a state that allows the step.",
+    __name__,
+)
 
 
 REFUSAL = gettext_lazy("Begäranden handläggs av registrator och kommunikationsavdelningen.")

@@ -38,8 +38,7 @@ ANY = frozenset({TRIAGE, OPEN, HANDLED})
 UNRESOLVED = frozenset({TRIAGE, OPEN})
 
 
-class ItemConflict(Conflict):
-    """The item has already been handled."""
+ItemConflict = Conflict.of("ItemConflict", "The item has already been handled.", __name__)
 
 
 class Do(models.TextChoices):
@@ -307,25 +306,21 @@ def _the_system(ctx):
 # -- the table ---------------------------------------------------------------------------
 
 
+_step = Transition.maker(
+    slugs=SLUGS,
+    may=_handles,
+    refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
+    conflict=_handled,
+    url_name="moderation:action",
+)
+_UNCHANGED = (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
+
+
 def _action(action, sources, apply, event, guards=()):
-    return Transition(
-        action,
-        sources,
-        target=OPEN
-        if event == Action.CLASSIFIED
-        else HANDLED
-        if event not in (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
-        else "(unchanged)",
-        may=_handles,
-        refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
-        conflict=_handled,
-        guards=guards,
-        apply=apply,
-        label=action.label,
-        url_name="moderation:action",
-        url_args=lambda item, slug=SLUGS[action]: [item.pk, slug],
-        event=event,
+    target = (
+        OPEN if event == Action.CLASSIFIED else "(unchanged)" if event in _UNCHANGED else HANDLED
     )
+    return _step(action, sources, target=target, guards=guards, apply=apply, event=event)
 
 
 _NOT_FLAGGED = Guard(
@@ -335,25 +330,20 @@ _NOT_FLAGGED = Guard(
 
 OPEN_ONLY = frozenset({OPEN})
 TRIAGE_ONLY = frozenset({TRIAGE})
-
-
-def _creation(action, may, **kwargs):
-    return Transition(
-        action,
-        CREATE,
-        target=f"{OPEN} ({TRIAGE} for a delivered comment)",
-        may=may,
-        refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
-        apply=apply_create,
-        label=action.label,
-        event=Action.CREATED,
-        **kwargs,
-    )
-
+_NEW = f"{OPEN} ({TRIAGE} for a delivered comment)"
 
 TRANSITIONS = [
-    _creation(Do.CREATE, lambda ctx: may_register(ctx.actor, ctx.parent, ctx.deputies)),
-    _creation(Do.RECEIVE, _the_system, system=True),  # a platform, a monitoring tool
+    _step(
+        Do.CREATE,
+        CREATE,
+        target=_NEW,
+        may=lambda ctx: may_register(ctx.actor, ctx.parent, ctx.deputies),
+        apply=apply_create,
+        url_name="",
+        event=Action.CREATED,
+    ),
+    # a platform or a monitoring tool delivers it
+    Transition.by_system(Do.RECEIVE, CREATE, apply_create, target=_NEW, event=Action.CREATED),
     _action(Do.CLASSIFY, TRIAGE_ONLY, apply_classify, Action.CLASSIFIED),
     _action(Do.ANSWER, OPEN_ONLY, _resolves(Outcome.ANSWERED), Action.ANSWERED),
     _action(Do.PRESERVE, ANY, apply_preserve, Action.PRESERVED),
@@ -363,15 +353,12 @@ TRANSITIONS = [
     _action(Do.CRIME, ANY, apply_crime, Action.CRIME, guards=(_NOT_FLAGGED,)),
     _action(Do.NO_ACTION, UNRESOLVED, _resolves(Outcome.NO_ACTION), Action.NO_ACTION),
     _action(Do.REASSIGN, UNRESOLVED, apply_reassign, Action.REASSIGNED),
-    Transition(
+    Transition.by_system(
         Do.AUTHOR_CHANGE,
         ANY,
-        target="(unchanged)",
+        apply_author_change,
         may=_the_system,
         refusal=gettext_lazy("Bara plattformen ändrar en kommentar."),
-        apply=apply_author_change,
-        label=Do.AUTHOR_CHANGE.label,
-        system=True,
     ),
 ]
 

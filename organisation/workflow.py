@@ -27,8 +27,7 @@ from .models import (
 OPEN, RESOLVED = "open", "resolved"
 
 
-class HandoverConflict(Conflict):
-    """The successor is already named."""
+HandoverConflict = Conflict.of("HandoverConflict", "The successor is already named.", __name__)
 
 
 class Do(models.TextChoices):
@@ -108,16 +107,9 @@ def apply_resolve(ctx):
 
 
 TRANSITIONS = [
-    Transition(
-        Do.OPEN,
-        CREATE,
-        target=OPEN,
-        may=lambda ctx: True,
-        refusal="",
-        apply=apply_open,
-        label=Do.OPEN.label,
-        system=True,  # the deactivation of the person who left opens it
-        event=HandoverEvent.Action.OPENED,
+    # the deactivation of the person who left opens it
+    Transition.by_system(
+        Do.OPEN, CREATE, apply_open, target=OPEN, event=HandoverEvent.Action.OPENED
     ),
     Transition(
         Do.RESOLVE,
@@ -129,7 +121,6 @@ TRANSITIONS = [
         ),
         conflict=gettext_lazy("Överlämningen är redan gjord."),
         apply=apply_resolve,
-        label=Do.RESOLVE.label,
         url_name="organisation:handover",
         event=HandoverEvent.Action.RESOLVED,
     ),
