@@ -1,7 +1,6 @@
-"""The closure's transition table (core.workflow): who confirms, ticks off the checklist
-and cancels a proposed closure, and what each step does; the system finishes it when
-the final snapshot is sealed. Proposing a closure creates the record
-(accounts.lifecycle.propose_closure) with `may_propose_closure` from here."""
+"""The closure's transition table (core.workflow): who proposes a closure (the creation
+transition, under the account), who confirms, ticks off the checklist and cancels it,
+and what each step does; the system finishes it when the final snapshot is sealed."""
 
 from django.db import models
 from django.urls import reverse
@@ -9,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from core.workflow import Conflict, Guard, Transition, Workflow
-from organisation.models import Role
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
+from organisation.models import Role, User, communicator_of
 
 from .authorship import as_system
 from .models import Closure, ClosureEvent, Status
@@ -21,11 +20,13 @@ OPEN = frozenset({State.PROPOSED, State.CONFIRMED})
 NOT_CANCELLED = frozenset({State.PROPOSED, State.CONFIRMED, State.CLOSED})
 
 
-class ClosureConflict(Conflict):
-    """The closure is not in a state that allows this."""
+ClosureConflict = Conflict.of(
+    "ClosureConflict", "The closure is not in a state that allows this.", __name__
+)
 
 
 class Do(models.TextChoices):
+    PROPOSE = "propose", gettext_lazy("Föreslå avslut")
     CONFIRM = "confirm", gettext_lazy("Bekräfta avslut")
     CONTENT_REMOVED = "content_removed", gettext_lazy("Innehållet är borttaget")
     ACCOUNT_DELETED = "account_deleted", gettext_lazy("Kontot är raderat på plattformen")
@@ -76,16 +77,6 @@ def may_confirm_closure(user, account, deputies):
     return bool(roles & {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF})
 
 
-def closure_proposable(user, account, deputies, current):
-    """Whether `user` may propose closing `account` now: it is open, no closure is under
-    way (`current`, the latest one not cancelled) and they may propose one."""
-    return (
-        account.status != Status.CLOSED
-        and (current is None or current.state == State.CLOSED)
-        and may_propose_closure(user, account, deputies)
-    )
-
-
 def _confirms(ctx):
     return ctx.actor.is_active and may_confirm_closure(ctx.actor, ctx.record.account, ctx.deputies)
 
@@ -107,6 +98,33 @@ def _state(ctx):
 
 
 # -- applying ----------------------------------------------------------------------------
+
+
+def _confirmers(account, deputies):
+    """Who is asked to confirm: the communicator and the kommunikationschef, each
+    through whoever does their work today."""
+    people = [communicator_of(account.unit)]
+    people += list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
+    )
+    return [deputies.acting_for(p) for p in people if p is not None]
+
+
+def apply_propose(ctx):
+    account, actor = ctx.parent, ctx.actor
+    closure = Closure.objects.create(
+        account=account, reason=ctx.data["reason"], proposed_by=actor, proposed_at=ctx.now
+    )
+    ctx.comment = closure.reason
+    for person in {p.pk: p for p in _confirmers(account, ctx.deputies)}.values():
+        if person.pk != actor.pk:
+            ctx.notify(
+                person,
+                "closure_proposed",
+                {"account": account, "closure": closure, "actor": actor},
+                account_url(account),
+            )
+    return closure
 
 
 def apply_confirm(ctx):
@@ -184,24 +202,65 @@ _LINKS_DONE = Guard(
 )
 
 
-def _step(action, apply, guard, event):
-    return Transition(
-        action,
-        NOT_CANCELLED,
-        target="(unchanged)",
-        may=_ticks,
-        refusal=gettext_lazy("Du kan inte ändra det här avslutet."),
-        conflict=gettext_lazy("Avslutet är avbrutet."),
-        guards=(guard,),
-        apply=apply,
-        label=action.label,
-        url_name="accounts:closure_step",
-        style="outline-secondary btn-sm",
-        event=event,
-    )
+_step = Transition.maker(
+    target="(unchanged)",
+    may=_ticks,
+    refusal=gettext_lazy("Du kan inte ändra det här avslutet."),
+    conflict=gettext_lazy("Avslutet är avbrutet."),
+    url_name="accounts:closure_step",
+    style="outline-secondary btn-sm",
+)
 
+
+Step = Closure.PlatformStep
+
+
+def _tick(action, guard, apply, event=None):
+    """A step of the checklist (its event: the one of the same name, unless given)."""
+    event = event or ClosureEvent.Action[action.name]
+    return _step(action, NOT_CANCELLED, guards=(guard,), apply=apply, event=event)
+
+
+def _lock_account(account):
+    return type(account).objects.select_for_update().select_related("unit").get(pk=account.pk)
+
+
+def _may_propose(ctx):
+    return ctx.actor.is_active and may_propose_closure(ctx.actor, ctx.parent, ctx.deputies)
+
+
+_ACCOUNT_OPEN = Guard(
+    lambda ctx: ctx.parent.status != Status.CLOSED,
+    gettext_lazy("Kontot är redan avslutat."),
+    field="reason",
+)
+_NONE_UNDER_WAY = Guard(
+    lambda ctx: not ctx.parent.closures.filter(state__in=OPEN).exists(),
+    gettext_lazy("Det finns redan ett pågående avslut för kontot."),
+    field="reason",
+)
+_NOT_THE_PROPOSER = Guard(
+    lambda ctx: ctx.actor.pk != ctx.record.proposed_by_id,
+    gettext_lazy("Den som föreslog avslutet kan inte också bekräfta det."),
+    denies=True,
+)
 
 TRANSITIONS = [
+    Transition(
+        Do.PROPOSE,
+        CREATE,
+        target=State.PROPOSED,
+        may=_may_propose,
+        refusal=gettext_lazy(
+            "Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen."
+        ),
+        guards=(_ACCOUNT_OPEN, _NONE_UNDER_WAY),
+        lock=_lock_account,
+        apply=apply_propose,
+        url_name="accounts:closure_propose",
+        style="outline-danger",
+        event=ClosureEvent.Action.PROPOSED,
+    ),
     Transition(
         Do.CONFIRM,
         frozenset({State.PROPOSED}),
@@ -210,33 +269,15 @@ TRANSITIONS = [
         refusal=gettext_lazy(
             "Avslut bekräftas av förvaltningskommunikatören eller kommunikationschefen."
         ),
-        conflict=_state,
-        guards=(
-            Guard(
-                lambda ctx: ctx.actor.pk != ctx.record.proposed_by_id,
-                gettext_lazy("Den som föreslog avslutet kan inte också bekräfta det."),
-                denies=True,
-            ),
-        ),
+        guards=(_NOT_THE_PROPOSER,),
         apply=apply_confirm,
-        label=Do.CONFIRM.label,
         url_name="accounts:closure_confirm",
         style="danger",
         event=ClosureEvent.Action.CONFIRMED,
     ),
-    _step(
-        Do.CONTENT_REMOVED,
-        _platform_step(Closure.PlatformStep.CONTENT_REMOVED),
-        _STEP_DONE,
-        ClosureEvent.Action.CONTENT_REMOVED,
-    ),
-    _step(
-        Do.ACCOUNT_DELETED,
-        _platform_step(Closure.PlatformStep.ACCOUNT_DELETED),
-        _STEP_DONE,
-        ClosureEvent.Action.ACCOUNT_DELETED,
-    ),
-    _step(Do.LINKS, apply_links, _LINKS_DONE, ClosureEvent.Action.LINKS_UPDATED),
+    _tick(Do.CONTENT_REMOVED, _STEP_DONE, _platform_step(Step.CONTENT_REMOVED)),
+    _tick(Do.ACCOUNT_DELETED, _STEP_DONE, _platform_step(Step.ACCOUNT_DELETED)),
+    _tick(Do.LINKS, _LINKS_DONE, apply_links, ClosureEvent.Action.LINKS_UPDATED),
     Transition(
         Do.CANCEL,
         OPEN,
@@ -245,32 +286,19 @@ TRANSITIONS = [
         refusal=gettext_lazy("Du kan inte avbryta det här avslutet."),
         conflict=gettext_lazy("Avslutet kan inte avbrytas."),
         apply=apply_cancel,
-        label=Do.CANCEL.label,
         url_name="accounts:closure_cancel",
         style="link btn-sm",
         event=ClosureEvent.Action.CANCELLED,
     ),
-    Transition(
+    # the archive's seal finishes it, never a button
+    Transition.by_system(
         Do.FINISH,
-        frozenset({State.CONFIRMED}),
+        {State.CONFIRMED},
+        apply_finish,
         target=State.CLOSED,
-        may=lambda ctx: True,
-        refusal="",
-        conflict=_state,
-        apply=apply_finish,
-        label=Do.FINISH.label,
-        system=True,  # the archive's seal finishes it, never a button
         event=ClosureEvent.Action.CLOSED,
     ),
 ]
-
-
-def _lock(pk):
-    return (
-        Closure.objects.select_for_update(of=("self",))
-        .select_related("account", "account__unit", "confirmed_by")
-        .get(pk=pk)
-    )
 
 
 WORKFLOW = Workflow(
@@ -278,6 +306,7 @@ WORKFLOW = Workflow(
     Closure,
     TRANSITIONS,
     event_model=ClosureEvent,
-    lock=_lock,
+    related=("account", "account__unit", "confirmed_by"),
+    conflict=_state,
     conflict_type=ClosureConflict,
 )

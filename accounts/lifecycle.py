@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import perform
-from notifications.services import notify
+from core.workflow import perform, perform_create
 from organisation.deputies import Deputies
-from organisation.models import Role, User, communicator_of
+from organisation.models import User
 
 from .authorship import as_system, save_bookkeeping
 from .closures import (  # noqa: F401 - who may, read by the views and the archive
@@ -29,7 +28,6 @@ from .closures import (  # noqa: F401 - who may, read by the views and the archi
     ClosureConflict,
     Do,
     account_url,
-    closure_proposable,
     is_team,
     may_confirm_closure,
     may_propose_closure,
@@ -39,7 +37,6 @@ from .models import (
     Account,
     Attestation,
     Closure,
-    ClosureEvent,
     PassiveRule,
     Status,
     UsedLink,
@@ -236,49 +233,13 @@ def credentials_lapsed(today, queryset=None):
 
 
 def propose_closure(actor, account_id, reason, *, now):
-    """A closure is proposed: the record is created (and its first event written); the
-    closure's later steps are accounts.closures' transitions."""
+    """A closure is proposed: the closure's creation transition (accounts.closures),
+    which writes its first event; its later steps are the table's other transitions."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Skriv varför kontot ska avslutas.")})
-    with transaction.atomic():
-        account = Account.objects.select_for_update().select_related("unit").get(pk=account_id)
-        if not may_propose_closure(actor, account, Deputies.at(now)):
-            raise PermissionDenied(
-                _("Avslut föreslås av den ansvarige, kommunikatören eller kommunikationschefen.")
-            )
-        if account.status == Status.CLOSED:
-            raise ValidationError({"reason": _("Kontot är redan avslutat.")})
-        if account.closures.filter(
-            state__in=[Closure.State.PROPOSED, Closure.State.CONFIRMED]
-        ).exists():
-            raise ValidationError({"reason": _("Det finns redan ett pågående avslut för kontot.")})
-        closure = Closure.objects.create(
-            account=account, reason=reason, proposed_by=actor, proposed_at=now
-        )
-        ClosureEvent.write(
-            closure, ClosureEvent.Action.PROPOSED, actor=actor, at=now, comment=reason
-        )
-        for person in {p.pk: p for p in _confirmers(account, now) if p.pk != actor.pk}.values():
-            notify(
-                person,
-                "closure_proposed",
-                {"account": account, "closure": closure, "actor": actor},
-                account_url(account),
-                now=now,
-            )
-    return closure
-
-
-def _confirmers(account, now):
-    """Who is asked to confirm: the communicator and the kommunikationschef, each
-    through whoever does their work today."""
-    people = [communicator_of(account.unit)]
-    people += list(
-        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
-    )
-    deputies = Deputies.at(now)
-    return [deputies.acting_for(p) for p in people if p is not None]
+    account = Account.objects.get(pk=account_id)
+    return perform_create(actor, Closure, Do.PROPOSE, parent=account, now=now, reason=reason)
 
 
 def _closure(closure_id):

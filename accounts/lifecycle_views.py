@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from core.views import conflict_warned
-from core.workflow import allowed, seen_state
+from core.workflow import allowed, allowed_create, seen_state
 from organisation.deputies import Deputies
 
 from . import access, lifecycle, platforms, services
+from .closures import Do
 from .conditional import on_register_version
 from .models import (
     PASSIVE_DAYS_MAX,
@@ -61,7 +62,8 @@ def detail_context(user, account, now):
         "closure_events": closure.events.select_related("actor") if closure else [],
         "closure_actions": allowed(user, closure, now=now, deputies=deputies) if closure else [],
         "is_team": lifecycle.is_team(user, account, deputies),
-        "closure_proposable": lifecycle.closure_proposable(user, account, deputies, closure),
+        "closure_proposable": Do.PROPOSE
+        in allowed_create(user, Closure, now=now, parent=account, deputies=deputies),
         "last_credentials": last_credentials,
         "credentials_lapsed": last_credentials is None
         or last_credentials.at < now - lifecycle.CREDENTIALS_VALID,

@@ -1,19 +1,17 @@
 """Every change to an Aktivitetsplan goes through here.
 
-A draft is created here; every later change is a transition of the plan's table
-(activityplans.workflow) taken through core.workflow.perform: one transaction, the plan
+Every change, the draft's creation included, is a transition of the plan's table
+(activityplans.workflow) taken through core.workflow.perform(_create): one transaction, the plan
 row locked, its state and the actor's right re-checked, one append-only PlanEvent and
 the notifications written. A second identical request (double click, two tabs, two
 substitutes) finds the state changed and gets a PlanConflict (core.workflow.Conflict),
 never a second transition.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.workflow import perform
+from core.workflow import perform, perform_create
 
 from .models import FINAL, Action, Plan, State
 from .presentation import changes_since_approved  # noqa: F401 - the plan page's diff
@@ -40,20 +38,18 @@ DECISIONS = (APPROVE, RETURN, REJECT)
 
 
 def create_draft(actor, data, administrators=(), *, now):
+    """A new draft (the plan's creation transition): the actor's own plan, or, for a
+    chef, one for someone in their units (data["applicant"])."""
     applicant = data.get("applicant") or actor
-    if not may_draft_for(actor, applicant):
-        raise PermissionDenied(_("Du kan bara upprätta planer för dig själv eller din personal."))
-    with transaction.atomic():
-        plan = Plan(created_by=actor, created_at=now, updated_at=now, state_changed_at=now)
-        assign_fields(plan, {**data, "applicant": applicant})
-        if plan.unit_id is None:
-            plan.unit = applicant.unit
-        plan.save()
-        plan.reference = f"AP-{timezone.localdate(now).year}-{plan.pk:04d}"
-        plan.save(update_fields=["reference"])
-        plan.administrators.set(administrators)
-        write_event(plan, actor, Action.CREATED, State.DRAFT, role_as_drafter(actor, plan), at=now)
-    return plan
+    return perform_create(
+        actor,
+        Plan,
+        Do.CREATE,
+        parent=applicant,
+        now=now,
+        fields=data,
+        administrators=administrators,
+    )
 
 
 def _plan(plan_id):

@@ -152,6 +152,21 @@ def _announce_waiting(ctx):
     )
 
 
+def apply_create(ctx):
+    """A draft for the applicant (the parent: the actor, or someone in a chef's units)."""
+    actor, now, applicant = ctx.actor, ctx.now, ctx.parent
+    plan = Plan(created_by=actor, created_at=now, updated_at=now, state_changed_at=now)
+    assign_fields(plan, {**ctx.data.get("fields", {}), "applicant": applicant})
+    if plan.unit_id is None:
+        plan.unit = applicant.unit
+    plan.save()
+    plan.reference = f"AP-{timezone.localdate(now).year}-{plan.pk:04d}"
+    plan.save(update_fields=["reference"])
+    plan.administrators.set(ctx.data.get("administrators", ()))
+    ctx.event_fields = {"from_state": State.DRAFT, "role": role_as_drafter(actor, plan)}
+    return plan
+
+
 def apply_edit(ctx):
     plan = ctx.record
     assign_fields(plan, ctx.data.get("fields", {}))

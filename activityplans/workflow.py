@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import Role
 
 from . import routing, validation
 from .models import EDITABLE, FINAL, WAITING, Action, Plan, PlanEvent, State
 from .transitions import (
     apply_approve,
+    apply_create,
     apply_edit,
     apply_evaluate,
     apply_new_version,
@@ -29,13 +30,15 @@ from .transitions import (
 NOT_FINAL = frozenset(set(State) - FINAL)
 
 
-class PlanConflict(Conflict):
-    """The plan is no longer in the state the request expected."""
+PlanConflict = Conflict.of(
+    "PlanConflict", "The plan is no longer in the state the request expected.", __name__
+)
 
 
 class Do(models.TextChoices):
     """What can be done to a plan (the workflow's actions)."""
 
+    CREATE = "create", gettext_lazy("Ny aktivitetsplan")
     EDIT = "edit", gettext_lazy("Ändra")
     SUBMIT = "submit", gettext_lazy("Skicka in")
     APPROVE = "approve", gettext_lazy("Godkänn")
@@ -117,17 +120,8 @@ def _evaluation_open(ctx):
 # -- the table ---------------------------------------------------------------------------
 
 
-def _lock(pk):
-    # of=("self",): lock the plan row only, not its applicant and unit (shared by other plans).
-    return (
-        Plan.objects.select_for_update(of=("self",))
-        .select_related("applicant", "unit", "account")
-        .get(pk=pk)
-    )
-
-
 def _event_fields(ctx):
-    return {"from_state": ctx.from_state, "to_state": ctx.record.state, "role": ""}
+    return {"from_state": ctx.from_state or "", "to_state": ctx.record.state, "role": ""}
 
 
 def _drafter(ctx):
@@ -188,6 +182,17 @@ def _approve_label(ctx):
 
 TRANSITIONS = [
     Transition(
+        Do.CREATE,
+        CREATE,
+        target=State.DRAFT,
+        may=lambda ctx: ctx.actor.is_active and may_draft_for(ctx.actor, ctx.parent),
+        refusal=gettext_lazy("Du kan bara upprätta planer för dig själv eller din personal."),
+        apply=apply_create,
+        url_name="activityplans:create",
+        url_args=lambda applicant: [],
+        event=Action.CREATED,
+    ),
+    Transition(
         Do.EDIT,
         EDITABLE,
         target="(unchanged)",
@@ -196,7 +201,6 @@ TRANSITIONS = [
         conflict=lambda ctx: _("Planen är %(state)s och kan inte ändras.") % _state(ctx.record),
         guards=(_DRAFT_FOR,),
         apply=apply_edit,
-        label=Do.EDIT.label,
         url_name="activityplans:edit",
         style="outline-primary",
         event=False,  # a saved draft is not a transition of the record
@@ -209,7 +213,6 @@ TRANSITIONS = [
         refusal=gettext_lazy("Bara den sökande eller den som upprättade planen kan skicka in den."),
         conflict=lambda ctx: _("Planen är redan %(state)s.") % _state(ctx.record),
         apply=apply_submit,
-        label=Do.SUBMIT.label,
         url_name="activityplans:submit",
     ),
     _decision(
@@ -232,7 +235,6 @@ TRANSITIONS = [
         refusal=gettext_lazy("Bara den sökande kan återkalla planen."),
         conflict=lambda ctx: _("Planen är %(state)s och kan inte återkallas.") % _state(ctx.record),
         apply=apply_withdraw,
-        label=Do.WITHDRAW.label,
         url_name="activityplans:withdraw",
         style="outline-danger",
     ),
@@ -245,7 +247,6 @@ TRANSITIONS = [
         conflict=gettext_lazy("Du kan inte starta en ny version av den här planen."),
         guards=(Guard(_no_pending_version, _pending_version),),
         apply=apply_new_version,
-        label=Do.NEW_VERSION.label,
         url_name="activityplans:new_version",
         style="outline-primary",
         event=False,  # the copy's "created" event is written by apply
@@ -259,7 +260,6 @@ TRANSITIONS = [
         conflict=gettext_lazy("Bara den ansvarige kan lämna utvärderingen."),
         guards=(Guard(_evaluation_open, gettext_lazy("Utvärderingen är redan lämnad.")),),
         apply=apply_evaluate,
-        label=Do.EVALUATE.label,
         event=Action.EVALUATED,
     ),
 ]
@@ -269,7 +269,7 @@ WORKFLOW = Workflow(
     Plan,
     TRANSITIONS,
     event_model=PlanEvent,
-    lock=_lock,
+    related=("applicant", "unit", "account"),
     event_fields=_event_fields,
     conflict_type=PlanConflict,
 )

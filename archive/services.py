@@ -21,8 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Status
-from core.workflow import perform
-from organisation.deputies import Deputies
+from core.workflow import perform, perform_create
 from organisation.models import Role
 
 from .models import (
@@ -121,41 +120,11 @@ def start_final_snapshot(actor, account, *, now):
 
 
 def request_snapshot(actor, account_id, reason=Reason.ON_DEMAND, *, now, check=True):
-    """A snapshot on demand (or the final one of a closure, `check=False`): created here,
-    its later steps are archive.workflow's transitions."""
-    with transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=account_id)
-        if check and not may_request(actor, account, Deputies.at(now)):
-            raise PermissionDenied(
-                _("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
-            )
-        pending = (
-            account.snapshots.filter(reason=reason)
-            .exclude(state__in=[State.SEALED, State.SUPERSEDED])
-            .first()
-        )
-        if pending is not None:
-            raise SnapshotConflict(
-                _("Det finns redan en ögonblicksbild som väntar: %(s)s.")
-                % {"s": pending.get_state_display().lower()}
-            )
-        snapshot = Snapshot.objects.create(
-            account=account,
-            period_key=Period.containing(now).key,
-            reason=reason,
-            due_at=now,
-            created_at=now,
-            requested_by=actor,
-        )
-        SnapshotEvent.write(
-            snapshot,
-            SnapshotEvent.Action.CREATED,
-            actor=actor,
-            at=now,
-            data={"reason": reason, "period": snapshot.period_key},
-        )
-        transaction.on_commit(lambda: enqueue(snapshot.pk))
-    return snapshot
+    """A snapshot on demand (or, `check=False`, the final one a closure orders as the
+    system): archive.workflow's creation transition, then its later steps."""
+    account = Account.objects.get(pk=account_id)
+    action = Do.REQUEST if check else Do.ORDER
+    return perform_create(actor, Snapshot, action, parent=account, now=now, reason=reason)
 
 
 def new_version(actor, snapshot_id, *, now):

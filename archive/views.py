@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.access import get_account_for_user
 from core import pages
 from core.views import conflict_warned
-from core.workflow import Conflict, NotAllowed, allowed, seen_state
+from core.workflow import Conflict, NotAllowed, allowed, may_create, seen_state
 from organisation.deputies import Deputies
 
 from . import integrity, services
@@ -340,7 +340,8 @@ def snapshot_retake(request, pk):
 @require_safe
 @login_required
 def account_snapshots(request, account_pk):
-    deputies = Deputies.at(timezone.now())
+    now = timezone.now()
+    deputies = Deputies.at(now)
     account = get_account_for_user(request.user, account_pk, deputies=deputies)
     return render(
         request,
@@ -348,7 +349,9 @@ def account_snapshots(request, account_pk):
         {
             "account": account,
             "snapshots": account.snapshots.order_by("-created_at", "-id"),
-            "can_request": services.may_request(request.user, account, deputies),
+            "can_request": may_create(
+                request.user, Snapshot, Do.REQUEST, now=now, parent=account, deputies=deputies
+            ),
             "final_sealed": account.snapshots.filter(
                 reason=Reason.FINAL, state=State.SEALED
             ).exists(),

@@ -1,8 +1,9 @@
-"""The snapshot's transition table (core.workflow): who retakes a sealed snapshot and
-uploads the screenshot of a due one, and what the system does (asks for an upload when
-the automatic capture fails, seals a capture). A snapshot is created by
-archive.services (the half-year sweep, a request, a confirmed closure) with
-`may_request` from here."""
+"""The snapshot's transition table (core.workflow): who requests a snapshot (the creation
+transition, under the account; a confirmed closure orders its final one as the
+system), retakes a sealed snapshot and uploads the screenshot of a due one, and what
+the system does (asks for an upload when the automatic capture fails, seals a capture).
+The half-year sweep (archive.services.create_semiannual) makes its snapshots in bulk,
+with the same first event."""
 
 import hashlib
 
@@ -19,19 +20,23 @@ from accounts.authorship import as_system, save_bookkeeping
 from accounts.lifecycle import finish_closure
 from accounts.models import Account
 from config.uploads import clean_screenshot
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import REGISTER_CURATORS
 
 from .models import Method, Reason, Snapshot, SnapshotEvent, State
+from .periods import Period
 
 WAITING = frozenset({State.DUE, State.NEEDS_UPLOAD})
 
 
-class SnapshotConflict(Conflict):
-    """The snapshot is not in a state that allows this."""
+SnapshotConflict = Conflict.of(
+    "SnapshotConflict", "The snapshot is not in a state that allows this.", __name__
+)
 
 
 class Do(models.TextChoices):
+    REQUEST = "request", gettext_lazy("Ta en ögonblicksbild nu")
+    ORDER = "order", gettext_lazy("Beställ ögonblicksbilden")
     UPLOAD = "upload", gettext_lazy("Ladda upp och försegla")
     RETAKE = "retake", gettext_lazy("Ta om (ny version)")
     ASK_FOR_UPLOAD = "ask_for_upload", gettext_lazy("Be om en skärmbild")
@@ -87,7 +92,38 @@ def _state(ctx):
     }
 
 
+def _pending(ctx):
+    return (
+        ctx.parent.snapshots.filter(reason=ctx.data.get("reason", Reason.ON_DEMAND))
+        .exclude(state__in=[State.SEALED, State.SUPERSEDED])
+        .first()
+    )
+
+
+def _waiting(ctx):
+    return _("Det finns redan en ögonblicksbild som väntar: %(s)s.") % {
+        "s": _pending(ctx).get_state_display().lower()
+    }
+
+
 # -- applying ----------------------------------------------------------------------------
+
+
+def apply_create(ctx):
+    """A snapshot of the account, due now; the capture is queued when it is committed."""
+    account, now = ctx.parent, ctx.now
+    reason = ctx.data.get("reason", Reason.ON_DEMAND)
+    snapshot = Snapshot.objects.create(
+        account=account,
+        period_key=Period.containing(now).key,
+        reason=reason,
+        due_at=now,
+        created_at=now,
+        requested_by=ctx.actor,
+    )
+    ctx.event_data = {"reason": reason, "period": snapshot.period_key}
+    transaction.on_commit(lambda: enqueue(snapshot.pk))
+    return snapshot
 
 
 def apply_retake(ctx):
@@ -223,11 +259,31 @@ def _latest(ctx):
     return not hasattr(ctx.record, "superseded_by")
 
 
-def _system(ctx):
-    return True
+def _lock_account(account):
+    return Account.objects.select_for_update().get(pk=account.pk)
 
+
+_TAKES = gettext_lazy("Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder.")
+_LATEST = gettext_lazy("Bara den senaste förseglade versionen kan tas om.")
+_NEW = {
+    "target": State.DUE,
+    "guards": (Guard(lambda ctx: _pending(ctx) is None, _waiting),),
+    "lock": _lock_account,
+    "event": SnapshotEvent.Action.CREATED,
+}
 
 TRANSITIONS = [
+    Transition(
+        Do.REQUEST,
+        CREATE,
+        may=lambda ctx: may_request(ctx.actor, ctx.parent, ctx.deputies),
+        refusal=_TAKES,
+        apply=apply_create,
+        url_name="archive:request",
+        **_NEW,
+    ),
+    # a confirmed closure orders its final snapshot
+    Transition.by_system(Do.ORDER, CREATE, apply_create, **_NEW),
     Transition(
         Do.UPLOAD,
         WAITING,
@@ -236,9 +292,7 @@ TRANSITIONS = [
         refusal=gettext_lazy(
             "Bara den ansvarige och kommunikationsavdelningen laddar upp skärmbilder."
         ),
-        conflict=_state,
         apply=apply_upload,
-        label=Do.UPLOAD.label,
         url_name="archive:snapshot",
         event=SnapshotEvent.Action.UPLOADED,
     ),
@@ -247,50 +301,32 @@ TRANSITIONS = [
         frozenset({State.SEALED}),
         target=f"a new version, {State.DUE}",
         may=_requests,
-        refusal=gettext_lazy(
-            "Bara den ansvarige och kommunikationsavdelningen tar ögonblicksbilder."
-        ),
-        conflict=gettext_lazy("Bara den senaste förseglade versionen kan tas om."),
-        guards=(Guard(_latest, gettext_lazy("Bara den senaste förseglade versionen kan tas om.")),),
+        refusal=_TAKES,
+        conflict=_LATEST,
+        guards=(Guard(_latest, _LATEST),),
         apply=apply_retake,
-        label=Do.RETAKE.label,
         url_name="archive:retake",
         style="outline-primary",
         event=False,  # the new version's event is written by apply
     ),
-    Transition(
+    # the capture sweep, when the browser could not take it
+    Transition.by_system(
         Do.ASK_FOR_UPLOAD,
-        frozenset({State.DUE}),
+        {State.DUE},
+        apply_ask_for_upload,
         target=State.NEEDS_UPLOAD,
-        may=_system,
-        refusal="",
-        conflict=_state,
-        apply=apply_ask_for_upload,
-        label=Do.ASK_FOR_UPLOAD.label,
-        system=True,  # the capture sweep, when the browser could not take it
         event=SnapshotEvent.Action.NEEDS_UPLOAD,
     ),
-    Transition(
+    # the automatic capture (or the demo data); people upload
+    Transition.by_system(
         Do.SEAL,
         WAITING,
+        apply_seal,
         target=State.SEALED,
-        may=_system,
-        refusal="",
         conflict=gettext_lazy("Ögonblicksbilden är redan förseglad."),
-        apply=apply_seal,
-        label=Do.SEAL.label,
-        system=True,  # the automatic capture (or the demo data); people upload
         event=SnapshotEvent.Action.CAPTURED,
     ),
 ]
-
-
-def _lock(pk):
-    return (
-        Snapshot.objects.select_for_update(of=("self",))
-        .select_related("account", "account__responsible", "account__unit")
-        .get(pk=pk)
-    )
 
 
 WORKFLOW = Workflow(
@@ -298,6 +334,7 @@ WORKFLOW = Workflow(
     Snapshot,
     TRANSITIONS,
     event_model=SnapshotEvent,
-    lock=_lock,
+    related=("account", "account__responsible", "account__unit"),
+    conflict=_state,
     conflict_type=SnapshotConflict,
 )

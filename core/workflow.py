@@ -22,19 +22,40 @@ Two functions read the tables, and nothing else decides:
   guards all hold), each with its label, URL and button style. Views and templates show
   these and never restate a rule.
 
+Creating a record is a transition too: from the state `NEW` (no record yet; its
+`sources` is `CREATE`) to the record's first state. `perform_create(actor, model,
+action, *, now, parent=None, **data)` runs it in one transaction: it locks the parent
+(the account, the applicant, the person who left: the transition's `lock`), checks
+`may` and the guards on a Context whose `record` is None and whose `parent` is the
+parent, calls `apply`, which creates and returns the record, and writes its first event
+and the notifications. `allowed_create(actor, model, *, now, parent=None)` lists the
+creations the actor may start, for the pages' "Ny plan"/"Nytt ärende" buttons. Every
+registered workflow has at least one creation transition (a system one, `system=True`,
+for what a sweep or a tool creates).
+
+Tables share their keywords through `Transition.maker(**defaults)` and declare the
+system's steps with `Transition.by_system(...)`; a transition's label defaults to its
+action's TextChoices label, and `Workflow(related=...)` is the default row lock.
+
 The kernel imports no domain app: the day's deputies and the outbox come through
 `core.registry.deputies` and `core.registry.notifier`, which organisation and
 notifications fill.
+
+Size: the kernel is one unit (the table's types, perform, perform_create, allowed,
+allowed_create); split, each part would import the others.
 """
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
 from . import registry
+
+NEW = None  # the state of a record that does not exist yet
+CREATE = frozenset({NEW})  # the sources of a creation transition
 
 
 class Conflict(Exception):
@@ -45,9 +66,18 @@ class Conflict(Exception):
         super().__init__(str(message))
         self.message = str(message)
 
+    @classmethod
+    def of(cls, name, doc, module):
+        """A workflow's own subclass (views catch Conflict itself)."""
+        return type(name, (cls,), {"__doc__": doc, "__module__": module})
+
 
 class NotAllowed(PermissionDenied):
     """The actor may not take the action on this record now."""
+
+
+def _always(ctx):
+    return True
 
 
 def _text(value, ctx):
@@ -58,13 +88,17 @@ def _text(value, ctx):
 class Guard:
     """A condition besides the state and the actor: `test(ctx)` true lets the action go
     ahead; otherwise the request is refused with `message` (a Conflict about the record,
-    or with `denies=True` a NotAllowed about the actor)."""
+    with `denies=True` a NotAllowed about the actor, with `field` a ValidationError on
+    that field of the form)."""
 
     test: object
     message: object
     denies: bool = False
+    field: str = ""
 
     def refuse(self, ctx):
+        if self.field:
+            raise ValidationError({self.field: _text(self.message, ctx)})
         error = NotAllowed if self.denies else ctx.workflow.conflict_type
         raise error(_text(self.message, ctx))
 
@@ -79,17 +113,53 @@ class Transition:
     target: object = None  # a state, or a short description when apply decides it
     guards: tuple = ()
     conflict: object = None  # the Swedish reason when the state does not allow it
-    label: object = ""
+    label: object = ""  # default: the action's TextChoices label
     url_name: str = ""
     url_args: object = None  # record -> args; default [record.pk]
     style: str = "primary"
     event: object = None  # the event's action; default `action`; False: apply writes its own
     system: bool = False  # taken by the system (a sweep, another workflow), never offered
+    lock: object = None  # a creation's parent -> the parent locked for update
+
+    def __post_init__(self):
+        if not self.label and hasattr(self.action, "label"):
+            object.__setattr__(self, "label", self.action.label)  # the action's own name
+
+    @classmethod
+    def maker(cls, *, slugs=None, **defaults):
+        """A maker of one table's transitions, `make(action, sources, **kwargs)`, with the
+        table's shared keywords (`kwargs` override them). With `slugs` (action -> URL
+        slug: a mapping or a function), each transition's URL takes the record's pk and
+        its action's slug."""
+
+        def make(action, sources, **kwargs):
+            values = {**defaults, **kwargs}
+            if slugs is not None and "url_args" not in values:
+                slug = slugs(action) if callable(slugs) else slugs.get(action)
+                if slug is not None:
+                    values["url_args"] = lambda record: [record.pk, slug]
+            return cls(action, frozenset(sources), **values)
+
+        return make
+
+    @classmethod
+    def by_system(cls, action, sources, apply, **kwargs):
+        """A step the system takes (a sweep, a tool, another workflow): never offered."""
+        kwargs = {"may": _always, "refusal": "", "target": "(unchanged)", **kwargs}
+        return cls(action, frozenset(sources), apply=apply, system=True, **kwargs)
+
+    @property
+    def creates(self):
+        return NEW in self.sources
 
     def url(self, record):
+        """The action's URL for `record` (for a creation, its parent, or None)."""
         if not self.url_name:
             return ""
-        args = self.url_args(record) if self.url_args else [record.pk]
+        if self.url_args:
+            args = self.url_args(record)
+        else:
+            args = [] if record is None else [record.pk]
         return reverse(self.url_name, args=args)
 
 
@@ -99,10 +169,11 @@ class Context:
 
     workflow: object
     actor: object
-    record: object
+    record: object  # None while a creation transition decides and applies
     now: object
     data: dict = field(default_factory=dict)
     given_deputies: object = None
+    parent: object = None  # a creation's parent record (the account, the applicant, …)
     # Filled by apply: the main event's comment, data and extra fields, the extra events
     # and the notifications, written by perform in the same transaction.
     comment: str = ""
@@ -170,6 +241,7 @@ class Workflow:
         *,
         event_model,
         lock=None,
+        related=(),
         state_of=None,
         conflict=None,
         event_fields=None,
@@ -180,6 +252,7 @@ class Workflow:
         self.transitions = list(transitions)
         self.event_model = event_model
         self._lock = lock
+        self.related = tuple(related)  # select_related of the default lock
         self._state_of = state_of
         self._conflict = conflict
         self._event_fields = event_fields
@@ -193,16 +266,26 @@ class Workflow:
     def lock(self, pk):
         if self._lock is not None:
             return self._lock(pk)
-        return self.model.objects.select_for_update(of=("self",)).get(pk=pk)
+        # of=("self",): lock the record's row only, not the rows it names (shared).
+        rows = self.model.objects.select_for_update(of=("self",))
+        if self.related:
+            rows = rows.select_related(*self.related)
+        return rows.get(pk=pk)
 
     def state_of(self, record):
+        if record is None:
+            return NEW
         return self._state_of(record) if self._state_of else record.state
 
     def states(self):
         found = set()
         for transition in self.transitions:
             found |= set(transition.sources)
-        return found
+        return found - CREATE
+
+    def creations(self):
+        """The transitions that create a record (from NEW)."""
+        return [t for t in self.transitions if t.creates]
 
     def transitions_for(self, action):
         found = [t for t in self.transitions if t.action == action]
@@ -265,6 +348,25 @@ def workflow_of(record):
     raise LookupError(f"No workflow is registered for {type(record).__name__}")
 
 
+def workflow_for(model):
+    """The workflow of a model class (or the workflow itself)."""
+    if isinstance(model, Workflow):
+        return model
+    for workflow in registry.workflows:
+        if workflow.model is model:
+            return workflow
+    raise LookupError(f"No workflow is registered for {model.__name__}")
+
+
+def _record_and_announce(ctx, transition):
+    """The event and the notifications of a transition just applied (inside perform's
+    transaction)."""
+    if transition.event is not False:
+        ctx.workflow.write_event(ctx, transition)
+    for recipient, kind, context, url in ctx.notifications:
+        notify(recipient, kind, context() if callable(context) else context, url, now=ctx.now)
+
+
 def perform(actor, record, action, *, expected_state, now, deputies=None, **data):
     """Take `action` on `record` as `actor` at `now`; see the module's docstring.
     Returns what the transition's apply returns (by default the record, changed)."""
@@ -276,10 +378,29 @@ def perform(actor, record, action, *, expected_state, now, deputies=None, **data
         ctx.from_state = workflow.state_of(locked)
         result = transition.apply(ctx)
         ctx.result = locked if result is None else result
-        if transition.event is not False:
-            workflow.write_event(ctx, transition)
-        for recipient, kind, context, url in ctx.notifications:
-            notify(recipient, kind, context() if callable(context) else context, url, now=now)
+        _record_and_announce(ctx, transition)
+    return ctx.result
+
+
+def perform_create(actor, model, action, *, now, parent=None, deputies=None, **data):
+    """Create a record of `model` (a model class or its Workflow) by the creation
+    transition `action`, as `actor` (None: the system) at `now`; see the module's
+    docstring. Returns the new record (what apply returns)."""
+    workflow = workflow_for(model)
+    creations = [t for t in workflow.creations() if t.action == action]
+    if not creations:
+        raise ValueError(f"{workflow.name} has no creation {action!r}")
+    with transaction.atomic():
+        if parent is not None and creations[0].lock is not None:
+            parent = creations[0].lock(parent)
+        ctx = Context(workflow, actor, None, now, data, deputies, parent=parent)
+        transition = workflow.transition(ctx, action, NEW)
+        ctx.from_state = NEW
+        ctx.record = transition.apply(ctx)
+        if ctx.record is None:
+            raise TypeError(f"{workflow.name}: {action} created no record")
+        ctx.result = ctx.record
+        _record_and_announce(ctx, transition)
     return ctx.result
 
 
@@ -291,26 +412,46 @@ def check(actor, record, action, *, now, expected_state=None, deputies=None, **d
     return workflow.transition(ctx, action, expected_state)
 
 
-def allowed(actor, record, *, now, deputies=None):
-    """The actions `actor` may take on `record` at `now`, in the table's order, one per
-    action value."""
-    workflow = workflow_of(record)
-    ctx = Context(workflow, actor, record, now, {}, deputies)
+def _offered(workflow, ctx, transitions, url_for):
     found = Actions()
-    for transition in workflow.transitions:
+    actor = ctx.actor
+    if actor is None or not actor.is_authenticated:
+        return found
+    for transition in transitions:
         if transition.system or transition.action in found:
             continue
-        if actor is not None and actor.is_authenticated and workflow.permits(ctx, transition):
+        if workflow.permits(ctx, transition):
             found.append(
                 Allowed(
                     action=transition.action,
                     label=_text(transition.label, ctx),
-                    url=transition.url(record),
+                    url=transition.url(url_for),
                     style=transition.style,
                     transition=transition,
                 )
             )
     return found
+
+
+def allowed(actor, record, *, now, deputies=None):
+    """The actions `actor` may take on `record` at `now`, in the table's order, one per
+    action value."""
+    workflow = workflow_of(record)
+    ctx = Context(workflow, actor, record, now, {}, deputies)
+    return _offered(workflow, ctx, workflow.transitions, record)
+
+
+def allowed_create(actor, model, *, now, parent=None, deputies=None, **data):
+    """The creations of `model` (a model class or its Workflow) that `actor` may start
+    at `now` (under `parent`), one per action value; their URLs take the parent's pk."""
+    workflow = workflow_for(model)
+    ctx = Context(workflow, actor, None, now, data, deputies, parent=parent)
+    return _offered(workflow, ctx, workflow.creations(), parent)
+
+
+def may_create(actor, model, action, *, now, parent=None, deputies=None, **data):
+    """Whether the creation `action` is among allowed_create(actor, model, …)."""
+    return action in allowed_create(actor, model, now=now, parent=parent, deputies=deputies, **data)
 
 
 def seen_state(data, states):

@@ -1,35 +1,23 @@
-"""Creating an assessment and asking which one is current. Every later step goes
-through dataprotection.workflow (core.workflow.perform)."""
+"""Creating an assessment and asking which one is current. Every step, the creation
+included, goes through dataprotection.workflow (core.workflow.perform_create, perform)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.workflow import perform
+from core.workflow import perform, perform_create
 
-from .models import Assessment, AssessmentEvent, State
+from .models import Assessment, State
 from .platforms import platform_choices, platform_label
-from .workflow import Do, may_write
+from .workflow import Do
 
 
 def create_draft(actor, fields, *, now, account=None):
     """A new assessment (version 1) of a platform, or an addition for one `account` (on
-    the account's platform), by kommunikationsavdelningen."""
-    if not may_write(actor):
-        raise PermissionDenied(_("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."))
+    the account's platform), by kommunikationsavdelningen: the creation transition of
+    dataprotection.workflow."""
     fields = dict(fields)
     if account is not None:
         fields["platform"] = account.platform
-    if fields.get("platform") not in dict(platform_choices()):
-        raise ValidationError({"platform": _("Välj plattform.")})
-    with transaction.atomic():
-        assessment = Assessment(
-            **fields, account=account, created_by=actor, created_at=now, state=State.DRAFT
-        )
-        assessment.full_clean()
-        assessment.save()
-        AssessmentEvent.write(assessment, AssessmentEvent.Action.CREATED, actor=actor, at=now)
-    return assessment
+    return perform_create(actor, Assessment, Do.CREATE, parent=account, now=now, fields=fields)
 
 
 def edit(actor, pk, fields, *, now, expected_state=None):

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
 from core.views import conflict_warned, errors_on, form_page, found, show_errors
-from core.workflow import Conflict, allowed, seen_state
+from core.workflow import Conflict, allowed, may_create, seen_state
 
 from . import services
 from .forms import TEXTS, AssessmentForm, DecisionForm
 from .models import Assessment, State
 from .platforms import platform_label
-from .workflow import BY_SLUG, Do, may_write
+from .workflow import BY_SLUG, Do
 
 
 def _assessment_or_404(pk):
@@ -43,14 +43,19 @@ def assessment_list(request):
             "additions": Assessment.objects.filter(account__isnull=False)
             .exclude(state=State.SUPERSEDED)
             .select_related("account"),
-            "can_write_assessment": may_write(request.user),
+            "can_write_assessment": _may_create(request.user),
         },
     )
 
 
+def _may_create(user, account=None):
+    """Whether `user` may start an assessment (of a platform, or for `account`)."""
+    return may_create(user, Assessment, Do.CREATE, now=timezone.now(), parent=account)
+
+
 @login_required
 def assessment_create(request, account_pk=None):
-    if not may_write(request.user):
+    if not _may_create(request.user):  # who writes, before the account is looked up
         raise PermissionDenied(_("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."))
     account = get_account_for_user(request.user, account_pk) if account_pk else None
     initial = {"platform": request.GET.get("plattform", "")}
@@ -176,6 +181,6 @@ def account_assessments(request, account_pk):
             "platform": platform_label(account.platform),
             "inherited": inherited,
             "additions": additions,
-            "can_write_assessment": may_write(request.user),
+            "can_write_assessment": _may_create(request.user, account),
         },
     )

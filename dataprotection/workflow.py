@@ -9,17 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import Role, User
 
 from .models import EDITABLE, Assessment, AssessmentEvent, State
+from .platforms import platform_choices
 
-
-class AssessmentConflict(Conflict):
-    """The assessment is no longer in the state the request expected."""
+AssessmentConflict = Conflict.of(
+    "AssessmentConflict", "The assessment is no longer in the state the request expected.", __name__
+)
 
 
 class Do(models.TextChoices):
+    CREATE = "create", gettext_lazy("Ny bedömning")
     EDIT = "edit", gettext_lazy("Ändra")
     SUBMIT = "submit", gettext_lazy("Skicka till dataskyddsombudet")
     SIGN_OFF = "sign_off", gettext_lazy("Godkänn bedömningen")
@@ -74,6 +76,19 @@ def _state(ctx):
 
 
 # -- applying ----------------------------------------------------------------------------
+
+
+def apply_create(ctx):
+    """Version 1 of a platform's assessment, or an addition for one account (the parent)."""
+    fields = ctx.data["fields"]
+    if fields.get("platform") not in dict(platform_choices()):
+        raise ValidationError({"platform": _("Välj plattform.")})
+    assessment = Assessment(
+        **fields, account=ctx.parent, created_by=ctx.actor, created_at=ctx.now, state=State.DRAFT
+    )
+    assessment.full_clean()
+    assessment.save()
+    return assessment
 
 
 def apply_edit(ctx):
@@ -193,105 +208,83 @@ def _review_ahead(ctx):
     return ctx.record.review_on >= timezone.localdate(ctx.now)
 
 
-def _url(action):
-    return lambda record: [record.pk, SLUGS[action]]
-
+_WRITES = gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar.")
+_REVIEW_PASSED = gettext_lazy("Omprövningsdagen har redan passerat. Ange en ny dag först.")
+_REVIEW_PASSED_RETURN = gettext_lazy(
+    "Omprövningsdagen har redan passerat. Skicka tillbaka bedömningen så att "
+    "kommunikationsavdelningen anger en ny dag."
+)
+_step = Transition.maker(slugs=SLUGS, url_name="dataprotection:act", style="outline-primary")
+_by_officer = Transition.maker(
+    slugs=SLUGS, url_name="dataprotection:act", style="outline-primary", may=_officer
+)
 
 TRANSITIONS = [
-    Transition(
+    _step(
+        Do.CREATE,
+        CREATE,
+        target=State.DRAFT,
+        may=_writer,
+        refusal=_WRITES,
+        apply=apply_create,
+        url_name="",
+        style="primary",
+        event=AssessmentEvent.Action.CREATED,
+    ),
+    _step(
         Do.EDIT,
         EDITABLE,
         target="(unchanged)",
         may=_writer,
-        refusal=gettext_lazy("Bara kommunikationsavdelningen skriver dataskyddsbedömningar."),
-        conflict=_state,
+        refusal=_WRITES,
         apply=apply_edit,
-        label=Do.EDIT.label,
         url_name="dataprotection:edit",
-        style="outline-primary",
+        url_args=None,
         event=False,  # a saved draft is not a transition of the record
     ),
-    Transition(
+    _step(
         Do.SUBMIT,
         EDITABLE,
         target=State.SUBMITTED,
         may=_writer,
         refusal=gettext_lazy("Bara kommunikationsavdelningen skickar in dataskyddsbedömningar."),
-        conflict=_state,
-        guards=(
-            Guard(
-                _review_ahead,
-                gettext_lazy("Omprövningsdagen har redan passerat. Ange en ny dag först."),
-            ),
-        ),
+        guards=(Guard(_review_ahead, _REVIEW_PASSED),),
         apply=apply_submit,
-        label=Do.SUBMIT.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.SUBMIT),
+        style="primary",
         event=AssessmentEvent.Action.SUBMITTED,
     ),
-    Transition(
+    _by_officer(
         Do.SIGN_OFF,
-        frozenset({State.SUBMITTED}),
+        {State.SUBMITTED},
         target=State.SIGNED_OFF,
-        may=_officer,
         refusal=gettext_lazy("Bara dataskyddsombudet godkänner dataskyddsbedömningar."),
-        conflict=_state,
-        guards=(
-            Guard(
-                _review_ahead,
-                gettext_lazy(
-                    "Omprövningsdagen har redan passerat. Skicka tillbaka bedömningen så att "
-                    "kommunikationsavdelningen anger en ny dag."
-                ),
-            ),
-        ),
+        guards=(Guard(_review_ahead, _REVIEW_PASSED_RETURN),),
         apply=apply_sign_off,
-        label=Do.SIGN_OFF.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.SIGN_OFF),
         event=AssessmentEvent.Action.SIGNED_OFF,
         style="success",
     ),
-    Transition(
+    _by_officer(
         Do.RETURN,
-        frozenset({State.SUBMITTED}),
+        {State.SUBMITTED},
         target=State.RETURNED,
-        may=_officer,
         refusal=gettext_lazy("Bara dataskyddsombudet skickar tillbaka dataskyddsbedömningar."),
-        conflict=_state,
         apply=apply_return,
-        label=Do.RETURN.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.RETURN),
         event=AssessmentEvent.Action.RETURNED,
-        style="outline-primary",
     ),
-    Transition(
+    _step(
         Do.NEW_VERSION,
-        frozenset({State.SIGNED_OFF}),
+        {State.SIGNED_OFF},
         target=f"a new {State.DRAFT}",
         may=_writer,
         refusal=gettext_lazy("Bara kommunikationsavdelningen gör nya versioner."),
         conflict=gettext_lazy("Bara en godkänd bedömning kan få en ny version."),
         guards=(
-            Guard(
-                _no_pending_version,
-                gettext_lazy("Det finns redan en ny version under arbete."),
-            ),
+            Guard(_no_pending_version, gettext_lazy("Det finns redan en ny version under arbete.")),
         ),
         apply=apply_new_version,
-        label=Do.NEW_VERSION.label,
-        url_name="dataprotection:act",
-        url_args=_url(Do.NEW_VERSION),
-        style="outline-primary",
         event=False,  # the copy's "created" event is written by apply
     ),
 ]
-
-
-def _lock(pk):
-    return Assessment.objects.select_for_update(of=("self",)).select_related("account").get(pk=pk)
 
 
 WORKFLOW = Workflow(
@@ -299,6 +292,7 @@ WORKFLOW = Workflow(
     Assessment,
     TRANSITIONS,
     event_model=AssessmentEvent,
-    lock=_lock,
+    related=("account",),
+    conflict=_state,
     conflict_type=AssessmentConflict,
 )

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import pages
 from core.views import conflict_warned, errors_on, form_page, found, show_errors
-from core.workflow import Conflict, allowed, check, perform, seen_state
+from core.workflow import Conflict, allowed, check, may_create, perform, seen_state
 
 from . import sources
-from .access import may_handle, may_view
+from .access import may_view
 from .forms import CloseForm, FilterForm, ReassignForm, ReceiveForm, ReviewForm, SearchForm
 from .models import CoveredRecord, Decision, Do, Request, State
 from .services import receive
@@ -70,18 +70,18 @@ def request_list(request):
         request,
         "disclosure/request_list.html",
         {"form": form, "page": page, "rows": page.object_list, "query_string": query.urlencode(),
-         "can_receive_requests": may_handle(request.user)},
+         "can_receive_requests": may_create(request.user, Request, Do.RECEIVE, now=timezone.now())},
     )  # fmt: skip
 
 
 @login_required
 def request_new(request):
     _require_view(request.user)
-    if not may_handle(request.user):
+    now = timezone.now()
+    if not may_create(request.user, Request, Do.RECEIVE, now=now):
         raise PermissionDenied(
             _("Begäranden registreras av registrator och kommunikationsavdelningen.")
         )
-    now = timezone.now()
     if request.method == "POST":
         form = ReceiveForm(request.POST)
         if form.is_valid():

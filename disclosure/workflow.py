@@ -9,16 +9,19 @@
 
 Every handler (disclosure.access) may take every step, so a request never waits for one
 person. Attaching records puts a spärr (retention.holds.place_hold, source the request)
-on them, lifted when the request is closed. A request is received by
-disclosure.services.receive, which writes its first event.
+on them, lifted when the request is closed. Receiving a request (disclosure.services
+.receive) is the table's creation transition.
 """
+
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from retention import holds
 from retention.models import Hold, HoldReason
 
@@ -36,9 +39,11 @@ from .models import (
     State,
 )
 
-
-class RequestConflict(Conflict):
-    """The request is not (or no longer) in a state that allows the step."""
+RequestConflict = Conflict.of(
+    "RequestConflict",
+    "The request is not (or no longer) in a state that allows the step.",
+    __name__,
+)
 
 
 REFUSAL = gettext_lazy("Begäranden handläggs av registrator och kommunikationsavdelningen.")
@@ -65,6 +70,43 @@ def nothing_reviewed_waits(ctx):
 
 
 # -- apply -------------------------------------------------------------------------------
+
+
+def _receive_errors(data, actor, now):
+    errors = {}
+    if (data.get("received_at") or now) > now:
+        errors["received_at"] = _("En begäran kan inte ha kommit in i framtiden.")
+    if not (data.get("description") or "").strip():
+        errors["description"] = _("Skriv vad som begärs.")
+    if not may_handle(data.get("handler") or actor):
+        errors["handler"] = _("Välj en handläggare med rätt att handlägga begäranden.")
+    return errors
+
+
+def apply_receive(ctx):
+    data, actor, now = ctx.data["fields"], ctx.actor, ctx.now
+    errors = _receive_errors(data, actor, now)
+    if errors:
+        raise ValidationError(errors)
+    received_at = data.get("received_at") or now
+    request = Request.objects.create(
+        reference=f"UT-ny-{secrets.token_hex(6)}",  # replaced below, once the pk is known
+        received_at=received_at,
+        channel=data["channel"],
+        requester_name=(data.get("requester_name") or "").strip(),
+        requester_contact=(data.get("requester_contact") or "").strip(),
+        description=data["description"].strip(),
+        handler=data.get("handler") or actor,
+        state=State.RECEIVED,
+        created_by=actor,
+        created_at=now,
+        next_reminder_at=clock.first_reminder(received_at),
+        reminder_stage=0,
+    )
+    request.reference = f"UT-{timezone.localtime(received_at).year}-{request.pk:04d}"
+    request.save(update_fields=["reference"])
+    ctx.comment = request.get_channel_display()
+    return request
 
 
 def apply_start(ctx):
@@ -276,7 +318,7 @@ def _t(action, sources_, target, apply, **kwargs):
         frozenset(sources_),
         target=target,
         may=_may,
-        refusal=REFUSAL,
+        refusal=kwargs.pop("refusal", REFUSAL),
         apply=apply,
         label=kwargs.pop("label", Do(action).label),
         url_name=kwargs.pop("url_name", "disclosure:act"),
@@ -286,6 +328,17 @@ def _t(action, sources_, target, apply, **kwargs):
 
 
 TRANSITIONS = [
+    _t(
+        Do.RECEIVE,
+        CREATE,
+        State.RECEIVED,
+        apply_receive,
+        refusal=gettext_lazy(
+            "Begäranden registreras av registrator och kommunikationsavdelningen."
+        ),
+        url_name="disclosure:new",
+        url_args=lambda parent: [],
+    ),
     _t(Do.START, {State.RECEIVED}, State.IN_REVIEW, apply_start),
     _t(
         Do.ATTACH,
@@ -329,16 +382,12 @@ TRANSITIONS = [
 ]
 
 
-def _lock(pk):
-    return Request.objects.select_for_update(of=("self",)).select_related("handler").get(pk=pk)
-
-
 WORKFLOW = Workflow(
     "disclosure.request",
     Request,
     TRANSITIONS,
     event_model=RequestEvent,
-    lock=_lock,
+    related=("handler",),
     conflict=gettext_lazy("Begäran har redan hanterats; sidan visar läget nu."),
     conflict_type=RequestConflict,
 )

@@ -10,13 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.workflow import Conflict, NotAllowed, perform
-from notifications.services import notify
+from core.workflow import Conflict, NotAllowed, perform, perform_create
 from organisation.deputies import Deputies
 from organisation.models import Unit
 from organisation.workdays import add_working_time
 
-from .models import Action, CheckIn, Item, ItemEvent, Kind, PendingReminder, RemovalReason
+from .models import Action, CheckIn, Item, ItemEvent, Kind, RemovalReason
 from .workflow import (  # noqa: F401 - who may and the conflict, read by views, API and sweeps
     TRIAGE,
     Do,
@@ -65,40 +64,25 @@ def create_item(actor, account, data, source="", external_id="", *, now):
         ).first()
         if existing is not None:
             return existing, False
-    noticed_at = data.get("noticed_at") or now
     posted_at = data.get("posted_at")
     if posted_at and posted_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"posted_at": _("Publiceringstiden kan inte ligga i framtiden.")})
     # A delivered comment waits in triage without a deadline: the clock starts when it
     # is classified (classify below).
     triage = data["kind"] == Kind.NEW_COMMENT
-    due = None if triage else deadline(posted_at or noticed_at)
+    due = None if triage else deadline(posted_at or data.get("noticed_at") or now)
     try:
-        with transaction.atomic():
-            item = Item.objects.create(
-                account=account,
-                kind=data["kind"],
-                post_url=data.get("post_url", ""),
-                author=data.get("author", ""),
-                text=data.get("text", ""),
-                posted_at=posted_at,
-                noticed_at=noticed_at,
-                due_at=due,
-                assignee=account.responsible,
-                created_by=actor,
-                created_at=now,
-                source=source,
-                external_id=external_id,
-            )
-            ItemEvent.write(item, Action.CREATED, actor=actor, at=now)
-            if triage:
-                # On the handler's desk and in "Att göra", without a mail each: most
-                # comments need nothing.
-                return item, True
-            PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
-            person = handler(item, deputies=Deputies.at(now))
-            if actor is None or person.pk != actor.pk:
-                notify(person, "moderation_new", {"item": item}, url=item_url(item), now=now)
+        item = perform_create(
+            actor,
+            Item,
+            Do.RECEIVE if actor is None else Do.CREATE,
+            parent=account,
+            now=now,
+            fields=data,
+            due_at=due,
+            source=source,
+            external_id=external_id,
+        )
     except IntegrityError:
         # A concurrent push of the same external id won; return its item.
         return Item.objects.get(account=account, source=source, external_id=external_id), False

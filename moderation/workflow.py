@@ -1,8 +1,9 @@
 """The moderation item's transition table (core.workflow): who handles an item (its
 account's team and whoever stands in for one of them, the communicator and the
 register's curators), which actions an open or a handled item still takes (a copy can be
-kept and a possible crime flagged after it is handled), and what each does. Items are
-created by moderation.services.create_item."""
+kept and a possible crime flagged after it is handled), and what each does. An item is
+created by the table's creation transitions (moderation.services.create_item): by a
+person on the account's desk, or received from a platform or a monitoring tool."""
 
 import datetime
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Status
-from core.workflow import Conflict, Guard, Transition, Workflow
+from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import REGISTER_CURATORS, Role, chef_of_unit
 
 from .models import (
@@ -37,11 +38,12 @@ ANY = frozenset({TRIAGE, OPEN, HANDLED})
 UNRESOLVED = frozenset({TRIAGE, OPEN})
 
 
-class ItemConflict(Conflict):
-    """The item has already been handled."""
+ItemConflict = Conflict.of("ItemConflict", "The item has already been handled.", __name__)
 
 
 class Do(models.TextChoices):
+    CREATE = "create", gettext_lazy("Registrera ärendet")
+    RECEIVE = "receive", gettext_lazy("Mottaget från plattformen")
     ANSWER = "answer", gettext_lazy("Besvara")
     PRESERVE = "preserve", gettext_lazy("Spara kopia")
     REMOVE = "remove", gettext_lazy("Ta bort inlägget")
@@ -92,16 +94,27 @@ def team(account):
     return people - {None}
 
 
+def _handles_account(user, account, people, deputies):
+    if not user.is_active:
+        return False
+    if deputies.acts_as(user) & people:
+        return True
+    roles = deputies.roles_over(user, account.unit)
+    return bool(roles & (REGISTER_CURATORS | {Role.KOMMUNIKATOR}))
+
+
 def may_handle(user, item, deputies):
     """The account's team and whoever stands in for one of them on the deputies' day
     (the whole chain of substitutes), and the communicator and the register's curators
     over the unit, also as someone's substitute."""
-    if not user.is_active:
-        return False
-    if deputies.acts_as(user) & (team(item.account) | {item.assignee_id}):
-        return True
-    roles = deputies.roles_over(user, item.account.unit)
-    return bool(roles & (REGISTER_CURATORS | {Role.KOMMUNIKATOR}))
+    return _handles_account(user, item.account, team(item.account) | {item.assignee_id}, deputies)
+
+
+def may_register(user, account, deputies):
+    """Who registers an item on an open account by hand: whoever may handle its items."""
+    return account.status != Status.CLOSED and _handles_account(
+        user, account, team(account), deputies
+    )
 
 
 def may_check_in(user, account, deputies):
@@ -150,6 +163,33 @@ def _resolves(outcome):
 
 def handler_of(item, deputies):
     return deputies.acting_for(item.assignee)
+
+
+def apply_create(ctx):
+    """The item on the account's desk, assigned to its responsible person; a delivered
+    comment waits in triage without a deadline (`due_at` None) and without a mail."""
+    account, data = ctx.parent, ctx.data["fields"]
+    item = Item.objects.create(
+        account=account,
+        kind=data["kind"],
+        post_url=data.get("post_url", ""),
+        author=data.get("author", ""),
+        text=data.get("text", ""),
+        posted_at=data.get("posted_at"),
+        noticed_at=data.get("noticed_at") or ctx.now,
+        due_at=ctx.data["due_at"],
+        assignee=account.responsible,
+        created_by=ctx.actor,
+        created_at=ctx.now,
+        source=ctx.data.get("source", ""),
+        external_id=ctx.data.get("external_id", ""),
+    )
+    if item.kind != Kind.NEW_COMMENT:
+        PendingReminder.objects.bulk_create(PendingReminder.schedule(item))
+        person = handler_of(item, ctx.deputies)
+        if ctx.actor is None or person.pk != ctx.actor.pk:
+            ctx.notify(person, "moderation_new", {"item": item}, item_url(item))
+    return item
 
 
 def apply_reassign(ctx):
@@ -266,25 +306,21 @@ def _the_system(ctx):
 # -- the table ---------------------------------------------------------------------------
 
 
+_step = Transition.maker(
+    slugs=SLUGS,
+    may=_handles,
+    refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
+    conflict=_handled,
+    url_name="moderation:action",
+)
+_UNCHANGED = (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
+
+
 def _action(action, sources, apply, event, guards=()):
-    return Transition(
-        action,
-        sources,
-        target=OPEN
-        if event == Action.CLASSIFIED
-        else HANDLED
-        if event not in (Action.PRESERVED, Action.CRIME, Action.REASSIGNED)
-        else "(unchanged)",
-        may=_handles,
-        refusal=gettext_lazy("Du hanterar inte det här kontots moderering."),
-        conflict=_handled,
-        guards=guards,
-        apply=apply,
-        label=action.label,
-        url_name="moderation:action",
-        url_args=lambda item, slug=SLUGS[action]: [item.pk, slug],
-        event=event,
+    target = (
+        OPEN if event == Action.CLASSIFIED else "(unchanged)" if event in _UNCHANGED else HANDLED
     )
+    return _step(action, sources, target=target, guards=guards, apply=apply, event=event)
 
 
 _NOT_FLAGGED = Guard(
@@ -294,7 +330,20 @@ _NOT_FLAGGED = Guard(
 
 OPEN_ONLY = frozenset({OPEN})
 TRIAGE_ONLY = frozenset({TRIAGE})
+_NEW = f"{OPEN} ({TRIAGE} for a delivered comment)"
+
 TRANSITIONS = [
+    _step(
+        Do.CREATE,
+        CREATE,
+        target=_NEW,
+        may=lambda ctx: may_register(ctx.actor, ctx.parent, ctx.deputies),
+        apply=apply_create,
+        url_name="",
+        event=Action.CREATED,
+    ),
+    # a platform or a monitoring tool delivers it
+    Transition.by_system(Do.RECEIVE, CREATE, apply_create, target=_NEW, event=Action.CREATED),
     _action(Do.CLASSIFY, TRIAGE_ONLY, apply_classify, Action.CLASSIFIED),
     _action(Do.ANSWER, OPEN_ONLY, _resolves(Outcome.ANSWERED), Action.ANSWERED),
     _action(Do.PRESERVE, ANY, apply_preserve, Action.PRESERVED),
@@ -304,25 +353,14 @@ TRANSITIONS = [
     _action(Do.CRIME, ANY, apply_crime, Action.CRIME, guards=(_NOT_FLAGGED,)),
     _action(Do.NO_ACTION, UNRESOLVED, _resolves(Outcome.NO_ACTION), Action.NO_ACTION),
     _action(Do.REASSIGN, UNRESOLVED, apply_reassign, Action.REASSIGNED),
-    Transition(
+    Transition.by_system(
         Do.AUTHOR_CHANGE,
         ANY,
-        target="(unchanged)",
+        apply_author_change,
         may=_the_system,
         refusal=gettext_lazy("Bara plattformen ändrar en kommentar."),
-        apply=apply_author_change,
-        label=Do.AUTHOR_CHANGE.label,
-        system=True,
     ),
 ]
-
-
-def _lock(pk):
-    return (
-        Item.objects.select_for_update(of=("self",))
-        .select_related("account", "account__unit", "assignee")
-        .get(pk=pk)
-    )
 
 
 WORKFLOW = Workflow(
@@ -330,7 +368,7 @@ WORKFLOW = Workflow(
     Item,
     TRANSITIONS,
     event_model=ItemEvent,
-    lock=_lock,
+    related=("account", "account__unit", "assignee"),
     state_of=state_of,
     conflict_type=ItemConflict,
 )

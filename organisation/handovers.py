@@ -1,26 +1,21 @@
 """When someone leaves (organisation.services.deactivate_user, from the admin's action),
 what they answered for is flagged and the communicator is asked to name a successor."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import registry
-from core.workflow import perform
+from core.workflow import perform, perform_create
 from core.worklist import ComplianceEntry, ComplianceSection, TodoItem
-from notifications.services import notify
 
 from .deputies import Deputies
 from .models import (
     Handover,
-    HandoverEvent,
-    Role,
-    User,
-    communicator_of,
 )
-from .workflow import Do, HandoverConflict, may_decide  # noqa: F401 - read by the views
+from .workflow import Do, HandoverConflict, deciders, may_decide  # noqa: F401 - read by the views
 
 
 def responsibilities(user):
@@ -31,49 +26,19 @@ def responsibilities(user):
     return found
 
 
-def deciders(user, deputies):
-    """Who names the successor: the communicator of the person's unit, else the
-    kommunikationschef; each through whoever does their work on the deputies' day."""
-    people = []
-    if user.unit_id:
-        people.append(communicator_of(user.unit))
-    people += list(
-        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
-    )
-    people = [deputies.acting_for(p) for p in people if p is not None]
-    return list({p.pk: p for p in people}.values())
-
-
 def open_handover(user, now, *, actor=None, reason=""):
     """Flag what a person who left answered for; once per departure, and only if they
-    answered for something. Called by deactivate_user, inside its transaction."""
+    answered for something: the handover's creation transition (organisation.workflow),
+    taken by the system for `actor`. Called by deactivate_user, inside its transaction."""
     items = responsibilities(user)
     if not items:
         return None
     try:
-        with transaction.atomic():
-            handover = Handover.objects.create(
-                user=user, created_at=now, created_by=actor, reason=reason
-            )
-            HandoverEvent.write(
-                handover,
-                HandoverEvent.Action.OPENED,
-                actor=actor,
-                at=now,
-                comment=reason,
-                data={"responsibilities": len(items)},
-            )
+        return perform_create(
+            actor, Handover, Do.OPEN, parent=user, now=now, reason=reason, items=items
+        )
     except IntegrityError:
         return None  # still open from an earlier departure: one per departure
-    for person in deciders(user, Deputies.at(now)):
-        notify(
-            person,
-            "handover",
-            {"person": user, "items": items},
-            url=reverse("organisation:handover", args=[handover.pk]),
-            now=now,
-        )
-    return handover
 
 
 def hand_over(actor, handover_id, successor, *, now):

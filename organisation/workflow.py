@@ -1,8 +1,9 @@
 """The handover's transition table (core.workflow): who names the successor of a person
 who left (the register's curators and the communicator over the person's unit, and
 whoever stands in for one of them) and what naming them does: each app hands over its
-part (core.registry.handovers) in the same transaction. A handover is opened by
-organisation.handovers.open_handover when someone is deactivated."""
+part (core.registry.handovers) in the same transaction. A handover is opened (the
+creation transition, taken by the system) by organisation.handovers.open_handover when
+someone is deactivated."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,18 +12,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import registry
-from core.workflow import Conflict, Transition, Workflow
+from core.workflow import CREATE, Conflict, Transition, Workflow
 
-from .models import REGISTER_CURATORS, Handover, HandoverEvent, Role, RoleAssignment
+from .models import (
+    REGISTER_CURATORS,
+    Handover,
+    HandoverEvent,
+    Role,
+    RoleAssignment,
+    User,
+    communicator_of,
+)
 
 OPEN, RESOLVED = "open", "resolved"
 
 
-class HandoverConflict(Conflict):
-    """The successor is already named."""
+HandoverConflict = Conflict.of("HandoverConflict", "The successor is already named.", __name__)
 
 
 class Do(models.TextChoices):
+    OPEN = "open", gettext_lazy("Öppna överlämningen")
     RESOLVE = "resolve", gettext_lazy("Utse efterträdare")
 
 
@@ -54,6 +63,31 @@ def may_decide(actor, handover, deputies):
     )
 
 
+def deciders(user, deputies):
+    """Who names the successor: the communicator of the person's unit, else the
+    kommunikationschef; each through whoever does their work on the deputies' day."""
+    people = []
+    if user.unit_id:
+        people.append(communicator_of(user.unit))
+    people += list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.KOMMUNIKATIONSCHEF)
+    )
+    people = [deputies.acting_for(p) for p in people if p is not None]
+    return list({p.pk: p for p in people}.values())
+
+
+def apply_open(ctx):
+    user, items, reason = ctx.parent, ctx.data["items"], ctx.data.get("reason", "")
+    handover = Handover.objects.create(
+        user=user, created_at=ctx.now, created_by=ctx.actor, reason=reason
+    )
+    ctx.comment = reason
+    ctx.event_data = {"responsibilities": len(items)}
+    for person in deciders(user, ctx.deputies):
+        ctx.notify(person, "handover", {"person": user, "items": items}, handover_url(handover))
+    return handover
+
+
 def apply_resolve(ctx):
     handover, actor, now, successor = ctx.record, ctx.actor, ctx.now, ctx.data["successor"]
     if not successor.is_active or successor.pk == handover.user_id:
@@ -73,6 +107,10 @@ def apply_resolve(ctx):
 
 
 TRANSITIONS = [
+    # the deactivation of the person who left opens it
+    Transition.by_system(
+        Do.OPEN, CREATE, apply_open, target=OPEN, event=HandoverEvent.Action.OPENED
+    ),
     Transition(
         Do.RESOLVE,
         frozenset({OPEN}),
@@ -83,19 +121,10 @@ TRANSITIONS = [
         ),
         conflict=gettext_lazy("Överlämningen är redan gjord."),
         apply=apply_resolve,
-        label=Do.RESOLVE.label,
         url_name="organisation:handover",
         event=HandoverEvent.Action.RESOLVED,
     ),
 ]
-
-
-def _lock(pk):
-    return (
-        Handover.objects.select_for_update(of=("self",))  # user__unit may be null
-        .select_related("user", "user__unit")
-        .get(pk=pk)
-    )
 
 
 WORKFLOW = Workflow(
@@ -103,7 +132,7 @@ WORKFLOW = Workflow(
     Handover,
     TRANSITIONS,
     event_model=HandoverEvent,
-    lock=_lock,
+    related=("user", "user__unit"),  # of=("self",): user__unit may be null
     state_of=state_of,
     conflict_type=HandoverConflict,
 )

@@ -50,11 +50,11 @@ ALLOWED_CONTEXT_FLAGS = {
     "can_set_rules",  # the same curators set the passivity rules
     "can_manage_tokens",  # the same curators issue the API keys
     "can_receive",  # archive.services.may_receive: kommunarkivet receipts a delivery
-    "can_request",  # archive.workflow.may_request: a snapshot on demand (a new record)
+    # The kernel's creations (core.workflow.may_create), each a new record:
+    "can_request",  # the snapshot's "request": a snapshot on demand
     "may_redact",  # accounts.redaction.may_redact: the curators clean the history
-    "can_receive_requests",  # disclosure.access.may_handle: a new request (a new record)
-    # dataprotection.workflow.may_write: kommunikationsavdelningen starts an assessment
-    "can_write_assessment",
+    "can_receive_requests",  # the request's "receive": a new request
+    "can_write_assessment",  # the assessment's "create": kommunikationsavdelningen
 }
 
 # The predicates the kernel replaced must not come back under their old names.

@@ -1,7 +1,9 @@
 """The workflow kernel (core.workflow): every transition table walked for every role of
 the URL × role table (tests/test_access.py), showing that `allowed()` and `perform()`
 agree: perform succeeds exactly when allowed lists the action, and otherwise raises
-NotAllowed or Conflict and changes nothing. And the kernel's own contract: the
+NotAllowed or Conflict and changes nothing; the creation transitions the same way
+(`allowed_create()` and `perform_create()`), and every workflow creates its records
+through one, writing exactly one first event. And the kernel's own contract: the
 expected state, one conflict type, the event and the notifications in the transaction."""
 
 import datetime
@@ -17,7 +19,15 @@ from activityplans import services as plan_services
 from activityplans.models import State as PlanState
 from archive import services as archive_services
 from core import registry
-from core.workflow import Conflict, NotAllowed, allowed, perform, workflow_of
+from core.workflow import (
+    Conflict,
+    NotAllowed,
+    allowed,
+    allowed_create,
+    perform,
+    perform_create,
+    workflow_of,
+)
 from moderation import services as moderation_services
 from organisation.models import Handover
 from organisation.services import deactivate_user
@@ -190,7 +200,7 @@ def walk(name, org, account, colleague, people):
     lists the action, and a refusal changes nothing. Returns label -> actions offered."""
     records = BUILDERS[name](org, account, colleague)
     workflow = registry.workflows.get(name)
-    actions = [t.action for t in workflow.transitions if not t.system]
+    actions = [t.action for t in workflow.transitions if not t.system and not t.creates]
     checked = {True: 0, False: 0}
     offered_to = {label: set() for label in people}
     for record in records:
@@ -257,6 +267,163 @@ def test_allowed_and_perform_agree_for_the_double_substitute(
         offered = walk(name, org, account, colleague, people)
     assert not any(offered[f"{role}-B"] for role in ("medarbetare", "chef", "kommunikator"))
     assert any(offered[f"{role}-C"] for role in ("medarbetare", "chef", "kommunikator"))
+
+
+# -- creation: from the NEW state --------------------------------------------------------
+
+# A new assessment (TikTok has none signed off in the org fixture).
+ASSESSMENT = {
+    "platform": "tiktok",
+    "channels": "Bibliotekets konto.",
+    "personal_data": "Kommentarer.",
+    "legal_basis": "Allmänt intresse.",
+    "necessity": "Unga vuxna finns där.",
+    "transfer_basis": "Standardavtalsklausuler.",
+    "review_on": datetime.date(2027, 10, 1),
+}
+
+
+def creation_cases(org, account):
+    """Per workflow: the parent and valid input of each creation a person may start, so
+    that only the actor decides."""
+    from .factories import plan_data
+
+    p = org.people
+    return {
+        "activityplans.plan": [
+            (p.medarbetare, {"fields": plan_data(applicant=p.medarbetare, substitute=p.chef)})
+        ],
+        "accounts.closure": [(account, {"reason": "Passivt."})],
+        "archive.snapshot": [(account, {"reason": "begaran"})],
+        "moderation.item": [
+            (
+                account,
+                {
+                    "fields": {"kind": "fraga", "text": "Öppet?"},
+                    "due_at": NOW + datetime.timedelta(hours=48),
+                },
+            )
+        ],
+        "organisation.handover": [],  # only the system opens one, when someone leaves
+        "dataprotection.assessment": [(None, {"fields": ASSESSMENT})],
+        "disclosure.request": [
+            (None, {"fields": {"channel": "epost", "description": "Alla kommentarer."}})
+        ],
+    }
+
+
+def rows(workflow):
+    return workflow.model.objects.count(), workflow.event_model.objects.count()
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_allowed_create_and_perform_create_agree_for_every_role(name, org, account, fake_capture):
+    """Every creation a person may start, by every role: perform_create succeeds exactly
+    when allowed_create lists it, writes one record and one event, and a refusal writes
+    nothing."""
+    workflow = registry.workflows.get(name)
+    offered_to = set()
+    with time_machine.travel(NOW, tick=False):
+        for parent, data in creation_cases(org, account)[name]:
+            for transition in workflow.creations():
+                if transition.system:
+                    continue
+                for role, actor in vars(org.people).items():
+                    offered = allowed_create(actor, workflow.model, now=NOW, parent=parent)
+                    listed = transition.action in offered
+                    before = rows(workflow)
+                    with transaction.atomic():
+                        try:
+                            record = perform_create(
+                                actor,
+                                workflow.model,
+                                transition.action,
+                                now=NOW,
+                                parent=parent,
+                                **data,
+                            )
+                        except (NotAllowed, Conflict) as refused:
+                            assert not listed, (name, role, refused)
+                            assert rows(workflow) == before, (name, role)
+                        else:
+                            assert listed, (name, role)
+                            offered_to.add(role)
+                            assert rows(workflow) == (before[0] + 1, before[1] + 1)
+                            assert record.events.get().actor == actor
+                        transaction.set_rollback(True)
+    if creation_cases(org, account)[name]:
+        assert offered_to and offered_to != set(vars(org.people)), (name, offered_to)
+
+
+def created_records(org, account, colleague):
+    """One record of each workflow, created the way the app creates it (the services,
+    the sweeps, the deactivation)."""
+    from archive.models import Snapshot
+    from dataprotection import services as dataprotection_services
+
+    from .archive_helpers import opened_long_ago
+    from .disclosure_helpers import new_request
+
+    p = org.people
+    leaver = UserFactory(username="slutar", unit=org.bibliotek)
+    AccountFactory(unit=org.bibliotek, responsible=leaver)
+    deactivate_user(p.admin, leaver, NOW)
+    other = AccountFactory(unit=org.bibliotek, responsible=p.medarbetare)
+    opened_long_ago(account)
+    archive_services.create_semiannual(NOW)
+    return {
+        "activityplans.plan": [make_plan(p.medarbetare, colleague)],
+        "accounts.closure": [
+            lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=NOW)
+        ],
+        "archive.snapshot": [
+            archive_services.request_snapshot(p.medarbetare, account.pk, now=NOW),
+            archive_services.request_snapshot(
+                p.kommunikator, other.pk, "avslut", now=NOW, check=False
+            ),
+            Snapshot.objects.get(account=account, reason="halvar"),
+        ],
+        "moderation.item": [
+            moderation_services.create_item(
+                p.kommunikator, account, {"kind": "fraga", "text": "Öppet?"}, now=NOW
+            )[0],
+            moderation_services.create_item(
+                None, account, {"kind": "fraga", "text": "Via verktyget."}, "verktyg", "1", now=NOW
+            )[0],
+            receive_comment(account, actor=p.kommunikationschef, now=NOW),
+        ],
+        "organisation.handover": [Handover.objects.get(user=leaver)],
+        "dataprotection.assessment": [
+            dataprotection_services.create_draft(p.kommunikationsavdelningen, ASSESSMENT, now=NOW)
+        ],
+        "disclosure.request": [new_request(p.registrator, NOW)],
+    }
+
+
+def test_every_workflow_creates_through_a_creation_transition_with_one_event(
+    org, account, colleague, fake_capture
+):
+    with time_machine.travel(NOW, tick=False):
+        made = created_records(org, account, colleague)
+    assert set(made) == set(registry.workflows.names())
+    for name, records in made.items():
+        workflow = registry.workflows.get(name)
+        assert workflow.creations(), name
+        first_events = {t.event or t.action for t in workflow.creations()}
+        for record in records:
+            events = list(record.events.all())
+            assert len(events) == 1, (name, [e.action for e in events])
+            assert events[0].action in first_events, (name, events[0].action)
+
+
+def test_creation_transitions_are_not_actions_on_a_record(org, account):
+    """A creation is offered by allowed_create only, and perform refuses it on a record."""
+    p = org.people
+    closure = lifecycle.propose_closure(p.medarbetare, account.pk, "Passivt.", now=NOW)
+    assert "propose" not in allowed(p.kommunikator, closure, now=NOW)
+    with pytest.raises(Conflict):
+        perform(p.kommunikator, closure, "propose", expected_state=None, now=NOW)
+    assert "propose" not in allowed_create(p.kommunikator, type(closure), now=NOW, parent=account)
 
 
 def test_a_stale_expected_state_is_one_conflict_and_changes_nothing(org, colleague):
