@@ -140,6 +140,13 @@ REVIEWED = {
     ("accounts", "0006_account_platform_page_id"):
         "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
         "column that is empty everywhere",
+    ("moderation", "0005_item_diarium_created_index"):
+        "a partial index over the diarised items only (saklig kritik and items with a "
+        "diarienummer, a small part of the items): a second or two at a million items, "
+        "inside the deploy's stop",
+    ("moderation", "0006_batch_entries_in_the_batch_row"):
+        "drops the batch-entry table, whose rows are copied into their batch first: only "
+        "the unsent batches' entries, a handful at most",
 }  # fmt: skip
 
 
