@@ -44,6 +44,8 @@ READS_THE_CLOCK = {
     "*/management/commands/*.py": "a command reads the clock once per run",
     "*/admin.py": "admin pages are views: they read the clock once and call the services",
     "moderation/api.py": "the monitoring tools' API view: once per request",
+    "moderation/diarium.py": "the diarium's page and exports are views: once per request, "
+    "for the default period",
     "identity/scim.py": "the SCIM endpoint is the directory's view: it reads the clock once "
     "per request and passes it to the services",
     "core/importing.py": "import_view and run_command are the import pages' view and the "
