@@ -10,8 +10,9 @@ builds the body once per version and filter.
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -22,6 +23,18 @@ log = logging.getLogger(__name__)
 
 # Old versions' entries are never read again (the key names the version); they expire.
 TIMEOUT = 24 * 60 * 60
+
+
+def tiers():
+    """The caches a body is kept in, nearest first: this process's own memory in front of
+    a shared cache when one is configured (settings.CACHES["local"]), then the default."""
+    return [caches["local"], cache] if "local" in settings.CACHES else [cache]
+
+
+def clear():
+    """Empty every tier (tests, the benchmark)."""
+    for tier in tiers():
+        tier.clear()
 
 
 class Representation:
@@ -57,19 +70,29 @@ class Representation:
         return answer
 
     def cached(self, build):
-        """The body from the cache, or `build()`'s: (body, status); only a 200 is kept."""
-        try:
-            found = cache.get(self.key)
-        except Exception:  # a cache that is down: the page is built, not refused
-            log.warning("The cache could not be read", exc_info=True)
-            return build()
+        """The body from the cache, or `build()`'s: (body, status); only a 200 is kept.
+
+        The tiers are looked at nearest first (this process's memory, then the shared
+        cache); a body found further away, or built, is kept in the nearer ones."""
+        found, missed = None, []
+        for tier in tiers():
+            try:
+                found = tier.get(self.key)
+            except Exception:  # a cache that is down: the page is built, not refused
+                log.warning("The cache could not be read", exc_info=True)
+                continue
+            if found is not None:
+                break
+            missed.append(tier)
         if found is None:
             found = build()
-            if found[1] == 200:
-                try:
-                    cache.set(self.key, found, TIMEOUT)
-                except Exception:
-                    log.warning("The cache could not be written", exc_info=True)
+            if found[1] != 200:
+                return found
+        for tier in missed:
+            try:
+                tier.set(self.key, found, TIMEOUT)
+            except Exception:
+                log.warning("The cache could not be written", exc_info=True)
         return found
 
     def mark(self, response):

@@ -300,6 +300,17 @@ KANALKOLL_TRUSTED_PROXIES = env.int("KANALKOLL_TRUSTED_PROXIES", default=0)
 # backend, an entry is keyed by the register's version, read from the database, so that a
 # stale entry is never served.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kanalkoll")}
+# In front of a shared cache (Redis), each process keeps the register's bodies it served
+# last in its own memory ("local", looked at first): a hit then costs the version's query
+# and no round trip to Redis. Its keys name the version too, so it is never stale; it is
+# bounded (MAX_ENTRIES, a page or JSON body is 50–150 kB) and an old version's entries
+# are culled as new ones come. With the default in-process cache there is no second tier.
+if CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache":
+    CACHES["local"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kanalkoll-local",
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

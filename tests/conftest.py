@@ -14,8 +14,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 
+from accounts import conditional
 from accounts.models import Account
 from organisation.models import Role, Unit
 
@@ -67,8 +67,8 @@ def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The public register's cache is keyed by a version that a rolled-back test may
-    # have used too: every test starts with an empty cache.
-    cache.clear()
+    # have used too: every test starts with an empty cache (every tier of it).
+    conditional.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,13 @@ are answered from it (ETag / Last-Modified → 304)."""
 
 import datetime
 import json
+import os
+import uuid
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -232,6 +237,82 @@ def test_a_cache_that_is_down_still_serves_the_register(client, org, account, se
     }
     assert client.get("/register.json").json()["count"] == 1
     assert client.get("/register/").status_code == 200
+
+
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+def local():
+    """A process-memory tier of its own (a LocMemCache's entries outlive the settings)."""
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": uuid.uuid4().hex,
+    }
+
+
+@pytest.fixture
+def behind_redis(settings):
+    """The cache as production has it: Redis (the suite's, under a key prefix of its own,
+    whose keys are deleted afterwards) with this process's memory in front ("local")."""
+    import redis
+
+    broker = urlsplit(os.environ.get("CELERY_BROKER_URL", ""))
+    if broker.scheme != "redis":
+        pytest.skip("the shared cache's tests run against Redis (CELERY_BROKER_URL)")
+    prefix = f"kk-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": REDIS, "LOCATION": broker.geturl(), "KEY_PREFIX": prefix},
+        "local": local(),
+    }
+    server = redis.Redis.from_url(broker.geturl())
+    keys = SimpleNamespace(all=lambda: server.keys(f"{prefix}:*"), delete=server.delete)
+    yield keys
+    if keys.all():
+        server.delete(*keys.all())
+
+
+def test_behind_redis_a_hit_is_answered_from_the_process_memory(
+    client, org, account, behind_redis, django_assert_num_queries
+):
+    first = client.get("/register.json").content
+    assert len(behind_redis.all()) == 1  # built once, kept in Redis too
+    behind_redis.delete(*behind_redis.all())
+    with django_assert_num_queries(1):  # the version; the body from this process's memory
+        assert client.get("/register.json").content == first
+
+
+def test_behind_redis_a_body_from_redis_is_kept_in_the_process_memory(
+    client, org, account, behind_redis, django_assert_num_queries
+):
+    first = client.get("/register.json").content
+    caches["local"].clear()  # another process built it: only Redis has it
+    with django_assert_num_queries(1):
+        assert client.get("/register.json").content == first
+    behind_redis.delete(*behind_redis.all())
+    with django_assert_num_queries(1):
+        assert client.get("/register.json").content == first
+
+
+def test_behind_redis_the_process_memory_follows_the_version(client, org, account, behind_redis):
+    assert client.get("/register.json").json()["results"][0]["name"] == account.display_name
+    services.update_account(
+        org.people.kommunikationschef, account.pk, {"display_name": "Omdöpt"}, now=NOW
+    )
+    assert client.get("/register.json").json()["results"][0]["name"] == "Omdöpt"
+    assert len(behind_redis.all()) == 2  # one body per version
+
+
+def test_a_redis_that_is_down_leaves_the_process_memory_in_front(
+    client, org, account, settings, django_assert_num_queries
+):
+    settings.CACHES = {
+        "default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:1/0"},
+        "local": local(),
+    }
+    first = client.get("/register.json")
+    assert first.json()["count"] == 1
+    with django_assert_num_queries(1):  # kept in this process's memory all the same
+        assert client.get("/register.json").content == first.content
 
 
 def test_the_embeddable_fragment_allows_any_origin_on_a_304_too(client, org, account):
