@@ -23,7 +23,12 @@ run), inside one transaction that is rolled back at the end (so every run of the
 benchmark starts from the same rows; the Celery hand-offs happen on commit and so never):
 - run 1, "work": what is due on the seed. Statements must be bounded per batch (the
   sweep's own batch size), not per row, and its time within 3x the floor: one plain
-  SELECT of the rows that are due, timed just before it;
+  SELECT of the rows that are due, timed just before it (the median of 5 runs after an
+  untimed one: the first read of a cold table is no floor). For information, beside a
+  sweep that sent: "writes ms", the same Reminder and Notification rows written bare
+  (claim_reminders and write_unrendered of what the sweep wrote, nothing else, rolled
+  back, median of 3), and "rest", the sweep's time less those writes as a multiple of
+  the floor: what the sweep spends beyond the rows any implementation must write;
 - run 2, "idle": right after, nothing is due any more: at most 5 statements, whatever
   the size (compare --scale 0.01 and 1).
 deliver_pending runs first (nothing due: the seeded notifications are sent) and again at
@@ -38,6 +43,7 @@ The report always exits 0; read the PASS/FAIL column.
 import argparse
 import datetime
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -506,10 +512,64 @@ def measure(sweep):
     return result, seconds, statements
 
 
-def timed(fn):
-    t0 = time.perf_counter()
+FLOOR_RUNS = 5
+
+
+def timed(fn, runs=FLOOR_RUNS):
+    """The median seconds of `runs` calls of `fn` after one untimed call (the first read
+    of a cold table is not the floor), and how many rows it returned."""
     rows = fn()
-    return time.perf_counter() - t0, len(rows)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), len(rows)
+
+
+def written_since(marks):
+    """The Reminder and Notification rows written since `marks` (their highest ids)."""
+    from notifications.models import Notification, Reminder
+
+    reminders = Reminder.objects.filter(pk__gt=marks[0]).values_list("subject", "stage")
+    notifications = Notification.objects.filter(pk__gt=marks[1]).values_list(
+        "recipient_id", "kind", "url", "context"
+    )
+    return list(reminders), list(notifications)
+
+
+def marks():
+    from django.db.models import Max
+
+    from notifications.models import Notification, Reminder
+
+    return tuple(
+        model.objects.aggregate(top=Max("pk"))["top"] or 0 for model in (Reminder, Notification)
+    )
+
+
+def bare_writes(reminders, notifications, runs=3):
+    """The median seconds of writing the same rows a sweep wrote, and nothing else: the
+    Reminder rows (claim_reminders, under other subjects so that the unique index takes
+    them) and the Notification rows (write_unrendered), each run rolled back to a
+    savepoint. What any sweep that records and writes its reminders must do."""
+    from django.db import transaction
+
+    from notifications.services import claim_reminders, write_unrendered
+
+    keys = [(f"bench-writes:{subject}", stage) for subject, stage in reminders]
+    times = []
+    for _ in range(runs):
+        try:
+            with transaction.atomic():
+                t0 = time.perf_counter()
+                claim_reminders(keys, NOW, known=set())
+                write_unrendered(notifications, NOW)
+                times.append(time.perf_counter() - t0)
+                raise Rollback
+        except Rollback:
+            pass
+    return statistics.median(times)
 
 
 def batches(name, due_rows):
@@ -565,7 +625,10 @@ def main():
     order.insert(order.index("archive.create_semiannual"), "archive.capture_due")
     order.append("notifications.deliver_pending")
     floor_of = floors()
-    header = f"{'sweep':38} {'run':5} {'result':>8} {'stmts':>6} {'ms':>9} {'floor ms':>9} {'due':>6}  target"
+    header = (
+        f"{'sweep':38} {'run':5} {'result':>8} {'stmts':>6} {'ms':>9} {'floor ms':>9} "
+        f"{'due':>6} {'writes ms':>9} {'rest':>6}  target"
+    )
     print(header)
     print("-" * len(header))
     failed = 0
@@ -575,7 +638,15 @@ def main():
                 sweep = by_name[name]
                 floor_s, due = timed(floor_of[name]) if name in floor_of else (None, None)
                 for run in ("work", "idle"):
+                    before = marks()
                     result, seconds, statements = measure(sweep)
+                    writes = rest = ""
+                    if run == "work" and floor_s is not None and due:
+                        reminders, notifications = written_since(before)
+                        if reminders or notifications:
+                            bare = bare_writes(reminders, notifications)
+                            writes = f"{bare * 1000:.1f}"
+                            rest = f"{(seconds - bare) / max(floor_s, 0.001):.1f}×"
                     if run == "work":
                         allowed = PER_BATCH * batches(name, due or 0)
                         ok = len(statements) <= allowed and (
@@ -598,8 +669,8 @@ def main():
                     shown = result if isinstance(result, int) else "-"
                     print(
                         f"{name:38} {run:5} {shown!s:>8} {len(statements):6} {seconds * 1000:9.1f} "
-                        f"{floor_ms} {due if due is not None and run == 'work' else '':>6}  "
-                        f"{target} {'PASS' if ok else 'FAIL'}"
+                        f"{floor_ms} {due if due is not None and run == 'work' else '':>6} "
+                        f"{writes:>9} {rest:>6}  {target} {'PASS' if ok else 'FAIL'}"
                     )
                     if args.show == name:
                         for sql in statements:
