@@ -331,6 +331,35 @@ def sweep_once(due=DUE, capture=False, worker=False):
     return result
 
 
+class StatementTimes:
+    """Per statement of the sweep, in the order run: its wall time as the database
+    cursor saw it (sending, the server, fetching), so that the sweep's time splits into
+    its statements and the Python around them."""
+
+    def __init__(self):
+        self.runs = []
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.runs[-1].append((sql.split(None, 1)[0], (time.perf_counter() - t0) * 1000))
+
+    def sweep(self):
+        self.runs.append([])
+        with connection.execute_wrapper(self):
+            return sweep_once()
+
+    def medians(self):
+        """[(verb, median ms)] per statement position (the sweep runs the same ones)."""
+        width = min(len(run) for run in self.runs)
+        return [
+            (self.runs[0][i][0], statistics.median(run[i][1] for run in self.runs))
+            for i in range(width)
+        ]
+
+
 def timed_ms(fn):
     t0 = time.perf_counter()
     fn()
@@ -478,6 +507,12 @@ def main():
         sweeps.append(sweep_once()["seconds"] * 1000)
         floors.extend(timed_ms(floor_once) for _ in range(3))
     sweep_ms, floor_ms = statistics.median(sweeps), statistics.median(floors)
+    # Where the sweep's time goes: the same sweep again, each statement timed (not in the
+    # median above: the wrapper adds a little per statement).
+    statement_times = StatementTimes()
+    for _ in range(max(3, args.runs // 3)):
+        statement_times.sweep()
+    parts = statement_times.medians()
     worker = sweep_once(worker=True)
 
     ratio = sweep_ms / floor_ms
@@ -504,6 +539,13 @@ def main():
     )
     print(
         f"ratio: {ratio:.1f}× the floor, target ≤ {TIME_TARGET:g}×   {'PASS' if t_ok else 'FAIL'}"
+    )
+    in_sql = sum(ms for _verb, ms in parts)
+    print(
+        "the sweep's statements, medians of "
+        f"{len(statement_times.runs)} more sweeps (ms, × the floor): "
+        + ", ".join(f"{verb} {ms:.2f} ({ms / floor_ms:.1f}×)" for verb, ms in parts)
+        + f"; together {in_sql:.1f} ms = {in_sql / floor_ms:.1f}× the floor"
     )
     print()
     failed = (not q_ok) + (not t_ok) + ((args.smtp or False) and not e2e_ok)
