@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -28,7 +28,9 @@ TIMEOUT = 24 * 60 * 60
 def tiers():
     """The caches a body is kept in, nearest first: this process's own memory in front of
     a shared cache when one is configured (settings.CACHES["local"]), then the default."""
-    return [caches["local"], cache] if "local" in settings.CACHES else [cache]
+    return (
+        [caches["local"], caches["default"]] if "local" in settings.CACHES else [caches["default"]]
+    )
 
 
 def clear():
