@@ -103,7 +103,8 @@ def remind_passive(now):
                 {
                     "account": pk,
                     "days": days,
-                    "link": activity_link_of(pk, responsible),
+                    # Signed when the notification is rendered (its loader), not here.
+                    "link": [pk, responsible],
                 },
                 url.format(pk),
             )
@@ -166,6 +167,14 @@ def remind_coverage(now):
     return reminders.send()
 
 
+def signed_activity_link(stored):
+    """The single-use link of a passive reminder, from the [account id, user id] the
+    sweep stored: signed when the notification is rendered, on delivery or when shown,
+    so that the sweep signs nothing per row. (A reminder written before stored the
+    link itself.)"""
+    return stored if isinstance(stored, str) else activity_link_of(*stored)
+
+
 def notification_loaders():
     """The loaders of the kinds these sweeps write unrendered (notifications.rendering)."""
     accounts = Account.objects.select_related("responsible")
@@ -173,7 +182,7 @@ def notification_loaders():
     return {
         "account_coverage": with_problem,
         "account_credentials": loader(account=accounts),
-        "account_passive": loader(account=accounts),
+        "account_passive": loader(account=accounts, link=signed_activity_link),
         "account_passive_close": loader(account=accounts),
     }
 

@@ -26,6 +26,7 @@ from archive.models import State as SnapshotState
 from moderation import services as moderation_services
 from moderation.models import Action as ItemAction
 from notifications.models import Notification, Reminder
+from notifications.services import write_unrendered
 from organisation.models import Handover, User
 from organisation.services import deactivate_user, reactivate_user
 
@@ -325,6 +326,38 @@ def test_reminded_at_90_days_once_then_the_communicator_at_120(org, quiet):
     assert Notification.objects.filter(kind__startswith="account_passive").count() == 2
     close = Notification.objects.get(kind="account_passive_close")
     assert "120 dagar" in close.body_text and "avslutas" in close.body_text
+
+
+def test_the_passive_reminder_stores_ids_and_its_link_is_signed_when_rendered(org, quiet):
+    p = org.people
+    with time_machine.travel(at(2026, 4, 1, 0, 5), tick=False):
+        assert jobs.remind_passive(timezone.now()) == 1
+        stored = Notification.objects.get(kind="account_passive")
+        assert stored.context["link"] == [quiet.pk, p.medarbetare.pk]  # nothing signed yet
+        render_unrendered(timezone.now())
+        stored.refresh_from_db()
+        token = re.search(r"/konton/aktivitet/([^/\s]+)/", stored.body_text).group(1)
+        account, user, _nonce = lifecycle.read_activity_link(token)
+    assert (account, user) == (quiet, p.medarbetare)
+
+
+def test_a_passive_reminder_written_with_its_signed_link_renders_that_link(org, quiet):
+    p = org.people
+    with time_machine.travel(at(2026, 4, 1, 0, 5), tick=False):
+        link = lifecycle.activity_link(quiet, p.medarbetare)
+        write_unrendered(
+            [
+                (
+                    p.medarbetare.pk,
+                    "account_passive",
+                    "/",
+                    {"account": quiet.pk, "days": 90, "link": link},
+                )
+            ],
+            timezone.now(),
+        )
+        render_unrendered(timezone.now())
+    assert link in Notification.objects.get(kind="account_passive").body_text
 
 
 def test_a_sweep_that_comes_late_reminds_first_and_proposes_30_days_later(org, quiet):
