@@ -53,10 +53,10 @@ class Event(AppendOnly):
         return self.get_action_display()
 
     @classmethod
-    def write(cls, subject, action, *, actor, at, comment="", data=None, **fields):
+    def row(cls, subject, action, *, actor, at, comment="", data=None, **fields):
         """The event of one transition of `subject`, by `actor` (None: the system) at the
-        caller's `at`; call it inside the transaction that makes the change."""
-        return cls.objects.create(
+        caller's `at`, unsaved (for a bulk_create)."""
+        return cls(
             **{cls.subject_field: subject},
             action=action,
             actor=actor,
@@ -65,3 +65,11 @@ class Event(AppendOnly):
             data=data or {},
             **fields,
         )
+
+    @classmethod
+    def write(cls, subject, action, *, actor, at, comment="", data=None, **fields):
+        """The event of one transition of `subject`, written; call it inside the
+        transaction that makes the change."""
+        event = cls.row(subject, action, actor=actor, at=at, comment=comment, data=data, **fields)
+        event.save(force_insert=True)
+        return event
