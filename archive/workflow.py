@@ -378,10 +378,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "archive.snapshot",
     Snapshot,
     TRANSITIONS,
-    event_model=SnapshotEvent,
     related=("account", "account__responsible", "account__unit"),
     conflict=_state,
     conflict_type=SnapshotConflict,

@@ -235,21 +235,21 @@ class Actions(list):
 
 
 class Workflow:
-    """The transition table of one model.
+    """The transition table of one model, `Workflow(model, transitions, …)`.
 
-    `lock(pk)` returns the row locked for update; `state_of(record)` its state (default
-    the `state` field); `event_model` the core.events.Event subclass it writes (with
-    `event_fields(ctx)` for its extra columns); `conflict(ctx)` the default Swedish
-    reason when the state does not allow an action; `conflict_type` the workflow's
-    subclass of Conflict (views catch Conflict itself)."""
+    `name` is the model's label ("archive.snapshot"); `lock(pk)` returns the row locked
+    for update; `state_of(record)` its state (default the `state` field); `event_model`
+    the core.events.Event subclass it writes (default: the model of the record's
+    `events`), with `event_fields(ctx)` for its extra columns; `conflict(ctx)` the
+    default Swedish reason when the state does not allow an action; `conflict_type` the
+    workflow's subclass of Conflict (views catch Conflict itself)."""
 
     def __init__(
         self,
-        name,
         model,
         transitions,
         *,
-        event_model,
+        event_model=None,
         lock=None,
         related=(),
         state_of=None,
@@ -257,10 +257,10 @@ class Workflow:
         event_fields=None,
         conflict_type=Conflict,
     ):
-        self.name = name
+        self.name = model._meta.label_lower
         self.model = model
         self.transitions = list(transitions)
-        self.event_model = event_model
+        self._event_model = event_model
         self._lock = lock
         self.related = tuple(related)  # select_related of the default lock
         self._state_of = state_of
@@ -272,6 +272,11 @@ class Workflow:
 
     def __repr__(self):
         return f"<Workflow {self.name}>"
+
+    @cached_property
+    def event_model(self):
+        """The record's event model (read once the models are loaded)."""
+        return self._event_model or self.model._meta.get_field("events").related_model
 
     def lock(self, pk):
         if self._lock is not None:
