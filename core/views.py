@@ -54,6 +54,17 @@ def conflict_warned(request):
         messages.warning(request, str(exc))
 
 
+def took(request, take, message, *, then, back):
+    """A button's POST that takes one transition: `take()` (the service call), `message`
+    as its success and `then(result)`, the redirect to what it made or changed; on a
+    Conflict, the warning and `back`, the redirect to the page it came from."""
+    with conflict_warned(request):
+        result = take()
+        messages.success(request, message)
+        return then(result)
+    return back
+
+
 def form_page(request, template, form, **context):
     """The page of `form`: 400 when it holds errors (bad input is re-shown with the
     reason), 200 otherwise."""
