@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
 from core import pages
-from core.views import conflict_warned, form_page, found, show_errors, took
+from core.views import conflict_warned, form_page, found, new_version_view, show_errors, took
 from core.workflow import allowed, seen_state
 from core.worklist import SECTION_ROWS
 from organisation.deputies import Deputies
@@ -335,17 +335,13 @@ def plan_withdraw(request, pk):
     )
 
 
-@login_required
-@require_POST
-def plan_new_version(request, pk):
-    plan = get_plan_for_user(request.user, pk)
-    return took(
-        request,
-        lambda: services.start_new_version(request.user, plan.pk, now=timezone.now()),
-        _("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
-        then=lambda copy: redirect("activityplans:edit", copy.pk),
-        back=redirect("activityplans:detail", plan.pk),
-    )
+plan_new_version = new_version_view(
+    get_plan_for_user,
+    services.start_new_version,
+    gettext_lazy("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
+    then="activityplans:edit",
+    back="activityplans:detail",
+)
 
 
 @require_safe
