@@ -35,12 +35,13 @@ for what a sweep or a tool creates).
 
 A sweep that creates records at scale (the half-year's snapshots) takes a creation
 transition declared `bulk=True` through `perform_create_many(actor, model, action, *,
-now, **data)`: in one transaction it takes the transition's lock (one run of a bulk
-creation at a time: a parallel run waits, then finds what the first one made), checks
-`may` and the guards on a Context whose record and parent are None, calls `apply`, which
-returns the records to make, unsaved, and bulk-creates them and one first event each (in
-batches: the statements do not grow with the rows), then the notifications. A bulk
-transition is taken only in bulk, and perform_create_many takes only a bulk transition.
+now, **data)`: in one transaction it takes the bulk creation's own lock (`serialise`,
+an advisory lock named after the workflow and the action: one run at a time, so a
+parallel run waits, then finds what the first one made), checks `may` and the guards
+on a Context whose record and parent are None, calls `apply`, which returns the records
+to make, unsaved, and bulk-creates them and one first event each (in batches: the
+statements do not grow with the rows), then the notifications. A bulk transition is
+taken only in bulk, and perform_create_many takes only a bulk transition.
 
 Tables share their keywords through `Transition.maker(**defaults)` and declare the
 system's steps with `Transition.by_system(...)`; a transition's label defaults to its
