@@ -113,7 +113,6 @@ def organisation_import(request):
         request,
         importer=importing,
         session_key="kanalkoll_organisation_import",
-        template="core/import.html",
         context={
             "title": _("Importera organisationen"),
             "intro": _(
