@@ -21,6 +21,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import user_fk
+
 
 @dataclass(frozen=True)
 class Cause:
@@ -51,14 +53,7 @@ def current():
 class HistoryCause(models.Model):
     """Added to the account's historical model: whose action set off a system change."""
 
-    history_caused_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("orsakad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    history_caused_by = user_fk(_("orsakad av"), optional=True)
 
     class Meta:
         abstract = True

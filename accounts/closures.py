@@ -302,10 +302,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "accounts.closure",
     Closure,
     TRANSITIONS,
-    event_model=ClosureEvent,
     related=("account", "account__unit", "confirmed_by"),
     conflict=_state,
     conflict_type=ClosureConflict,

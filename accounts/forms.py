@@ -41,6 +41,17 @@ def administrators_field(help_text):
     )
 
 
+def platform_field(empty, **options):
+    """A platform of the catalogue (accounts.platforms), optional: `empty` names the
+    blank choice."""
+    return forms.ChoiceField(
+        label=_("Plattform"),
+        required=False,
+        choices=lambda: [("", empty), *platforms.choices()],
+        **options,
+    )
+
+
 def near(form, unit):
     """Offer the people of `unit` and its förvaltning first in the form's people fields."""
     for field in form.fields.values():
@@ -93,10 +104,8 @@ def _posted_unit(form):
 class AccountForm(forms.ModelForm):
     """All fields, for the register's curators."""
 
-    platform = forms.ChoiceField(
-        label=_("Plattform"),
-        required=False,
-        choices=lambda: [("", _("Känns igen från adressen")), *platforms.choices()],
+    platform = platform_field(
+        _("Känns igen från adressen"),
         help_text=_(
             "Lämnas den tom väljs plattformen som adressen hör till, om den finns i "
             "plattformskatalogen."
@@ -239,11 +248,7 @@ class RegisterFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Sök"), required=False, help_text=_("Namn, användarnamn eller adress")
     )
-    platform = forms.ChoiceField(
-        label=_("Plattform"),
-        required=False,
-        choices=lambda: [("", _("Alla plattformar")), *platforms.choices()],
-    )
+    platform = platform_field(_("Alla plattformar"))
     unit = forms.ModelChoiceField(
         label=_("Enhet"), required=False, queryset=Unit.objects.all(), empty_label=_("Alla enheter")
     )

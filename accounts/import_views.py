@@ -47,7 +47,6 @@ def register_import(request):
         request,
         importer=importing,
         session_key="kanalkoll_register_import",
-        template="core/import.html",
         options_form=RegisterImportOptions,
         context={
             "title": _("Importera kontoregistret"),

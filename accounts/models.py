@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import (  # noqa: F401 - RecordsAreKept and AppendOnly: imported from here
     AppendOnly,
     AppendOnlyQuerySet,
@@ -327,15 +328,8 @@ class Account(Kept):
         ),
     )
     kind = models.CharField(_("typ av konto"), max_length=20, choices=Kind.choices)
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("ägande enhet"), on_delete=models.PROTECT, related_name="accounts"
-    )
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ansvarig"),
-        on_delete=models.PROTECT,
-        related_name="responsible_for",
-    )
+    unit = protected_fk(Unit, _("ägande enhet"), related_name="accounts")
+    responsible = user_fk(_("ansvarig"), related_name="responsible_for")
     administrators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("administratörer"),
@@ -345,13 +339,10 @@ class Account(Kept):
             "Minst två personer och förvaltningskommunikatören ska kunna administrera kontot."
         ),
     )
-    substitute = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ersättare"),
-        on_delete=models.PROTECT,
+    substitute = user_fk(
+        _("ersättare"),
+        optional=True,
         related_name="substitute_for",
-        null=True,
-        blank=True,
         help_text=_("Tar över bevakning och moderering när den ansvarige är borta."),
     )
     purpose = models.TextField(
@@ -553,16 +544,9 @@ class Attestation(AppendOnly):
         ACTIVITY = "aktivitet", _("Senaste inlägg")
         CREDENTIALS = "inloggning", _("Inloggning och lösenordsförvaring kontrollerade")
 
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="attestations", verbose_name=_("konto")
-    )
+    account = protected_fk(Account, _("konto"), related_name="attestations")
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("typ"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("person"),
-    )
+    user = user_fk(_("person"))
     at = models.DateTimeField(verbose_name=_("tidpunkt"))
     activity_on = models.DateField(_("senaste inlägg"), null=True, blank=True)
     via_link = models.BooleanField(default=False, verbose_name=_("via länk i e-post"))
@@ -601,38 +585,17 @@ class Closure(Kept):
         CONTENT_REMOVED = "innehall_borttaget", _("Innehållet är borttaget")
         ACCOUNT_DELETED = "konto_raderat", _("Kontot är raderat på plattformen")
 
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="closures", verbose_name=_("konto")
-    )
+    account = protected_fk(Account, _("konto"), related_name="closures")
     state = models.CharField(
         max_length=20, choices=State.choices, default=State.PROPOSED, verbose_name=_("läge")
     )
     reason = models.TextField(_("skäl"))
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("föreslaget av"),
-    )
+    proposed_by = user_fk(_("föreslaget av"))
     proposed_at = models.DateTimeField(verbose_name=_("föreslaget"))
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("bekräftat av"),
-    )
+    confirmed_by = user_fk(_("bekräftat av"), optional=True)
     confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("bekräftat"))
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("avslutat"))
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("avbrutet av"),
-    )
+    cancelled_by = user_fk(_("avbrutet av"), optional=True)
     cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("avbrutet"))
     platform_step = models.CharField(
         _("på plattformen"), max_length=30, choices=PlatformStep.choices, blank=True
@@ -640,25 +603,11 @@ class Closure(Kept):
     platform_step_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("stängt på plattformen")
     )
-    platform_step_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("stängt på plattformen av"),
-    )
+    platform_step_by = user_fk(_("stängt på plattformen av"), optional=True)
     links_updated_at = models.DateTimeField(
         _("kommunens länkar uppdaterade"), null=True, blank=True
     )
-    links_updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("länkar uppdaterade av"),
-    )
+    links_updated_by = user_fk(_("länkar uppdaterade av"), optional=True)
 
     class Meta:
         verbose_name = _("avslut")
@@ -696,30 +645,16 @@ class ClosureEvent(Event):
         CANCELLED = "avbrutet", _("Avslut avbrutet")
         CLOSED = "avslutat", _("Kontot avslutat")
 
-    subject_field = "closure"
-
-    closure = models.ForeignKey(
-        Closure, on_delete=models.PROTECT, related_name="events", verbose_name=_("avslut")
-    )
+    closure = subject(Closure, _("avslut"))
     action = action_field(Action.choices)
-
-    class Meta(Event.Meta):
-        pass
 
 
 class CredentialsRedaction(AppendOnly):
     """Who removed suspected secrets from an account's history, when and why: the
     record of the redaction (it names the history entries, never the secret)."""
 
-    account = models.ForeignKey(
-        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="redactions"
-    )
-    redacted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("borttaget av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    account = protected_fk(Account, _("konto"), related_name="redactions")
+    redacted_by = user_fk(_("borttaget av"))
     redacted_at = models.DateTimeField(_("borttaget"))
     reason = models.CharField(_("skäl"), max_length=300)
     history_ids = models.JSONField(_("historikposter"), default=list)
@@ -790,14 +725,7 @@ class AccessibilityStatement(Kept):
         help_text=_("Av: texten visas som ett förslag som kommunen ännu inte har bekräftat."),
     )
     updated_at = models.DateTimeField(_("senast uppdaterad"))
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uppdaterad av"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    updated_by = user_fk(_("uppdaterad av"), optional=True)
 
     history = HistoricalRecords(excluded_fields=["updated_by"])
 

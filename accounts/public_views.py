@@ -113,9 +113,7 @@ def register_openapi(request):
 def _embed_context(request):
     register = PublicRegister()
     try:
-        selection = register.select(
-            platform=request.GET.get("platform"), unit=request.GET.get("unit")
-        )
+        selection = register.select_by(request.GET)
     except BadFilter as exc:
         return None, str(exc)
     rows = list(register.rows(selection))

@@ -129,6 +129,12 @@ class PublicRegister:
             accounts = accounts.filter(unit__path__startswith=path)
         return accounts
 
+    def select_by(self, parameters, **options):
+        """The accounts a request's `platform` and `unit` parameters select (select)."""
+        return self.select(
+            platform=parameters.get("platform"), unit=parameters.get("unit"), **options
+        )
+
     def by_url_key(self, key):
         """The account with this URL key unless it is only planned: (row, status,
         closed_on), or None."""

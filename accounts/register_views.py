@@ -122,9 +122,7 @@ def _register_json(request, kind, make_register, statuses):
 
 def _register_json_body(base, parameters, register, statuses):
     try:
-        selection = register.select(
-            platform=parameters.get("platform"), unit=parameters.get("unit"), statuses=statuses
-        )
+        selection = register.select_by(parameters, statuses=statuses)
         number = _page_number(parameters.get("page"))
     except BadFilter as exc:
         return _json({"error": str(exc)}), 400
@@ -159,9 +157,7 @@ def _json(body):
 def public_register_csv(request):
     register = PublicRegister()
     try:
-        selection = register.select(
-            platform=request.GET.get("platform"), unit=request.GET.get("unit")
-        )
+        selection = register.select_by(request.GET)
     except BadFilter as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     writer = csvsafe.writer(csvsafe.Echo())

@@ -2,8 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts import platforms
-from accounts.forms import PersonChoiceField, administrators_field, near, people
+from accounts.forms import PersonChoiceField, administrators_field, near, people, platform_field
 from accounts.models import Account, Status
 from accounts.widgets import GroupedPersonSelect
 from core.forms import optional_text
@@ -26,11 +25,7 @@ class PlanForm(forms.ModelForm):
         assume_scheme="https",
         help_text=Plan._meta.get_field("url").help_text,
     )
-    platform = forms.ChoiceField(
-        label=_("Plattform"),
-        required=False,
-        choices=lambda: [("", _("Välj plattform")), *platforms.choices()],
-    )
+    platform = platform_field(_("Välj plattform"))
     administrators = administrators_field(
         _(
             "Minst två personer utöver förvaltningskommunikatören, som läggs till "

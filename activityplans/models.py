@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Kind
 from accounts.platforms import name_of as platform_name
 from accounts.platforms import validate_platform
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import Kept, KeptQuerySet
 from organisation.deputies import Deputies
 from organisation.models import Role, RoleAssignment, Unit
@@ -109,13 +110,8 @@ class Plan(Kept):
     # -- record keeping --------------------------------------------------------------
     reference = models.CharField(_("diariereferens"), max_length=30, blank=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    previous = models.ForeignKey(
-        "self",
-        verbose_name=_("tidigare version"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="next_versions",
+    previous = protected_fk(
+        "self", _("tidigare version"), optional=True, related_name="next_versions"
     )
     state = models.CharField(
         _("status"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
@@ -125,37 +121,27 @@ class Plan(Kept):
     # (5 working days) and the communicator told (10): deadlines as data.
     remind_at = models.DateTimeField(null=True, blank=True, verbose_name=_("påminnelse"))
     escalate_at = models.DateTimeField(null=True, blank=True, verbose_name=_("eskalering"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("upprättad av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("upprättad av"))
     created_at = models.DateTimeField(_("skapad"))
     updated_at = models.DateTimeField(_("senast sparad"))
     established_at = models.DateTimeField(_("fastställd"), null=True, blank=True)
-    account = models.ForeignKey(
+    account = protected_fk(
         Account,
-        verbose_name=_("konto i registret"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+        _("konto i registret"),
+        optional=True,
         related_name="plans",
         help_text=_("Kontot som ska tas över, eller kontot som planen förde in i registret."),
     )
 
     # -- who ---------------------------------------------------------------------------
-    applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sökande medarbetare"),
-        on_delete=models.PROTECT,
+    applicant = user_fk(
+        _("sökande medarbetare"),
         related_name="activity_plans",
         help_text=_("Den som får uppdraget och blir ansvarig för kontot."),
     )
-    unit = models.ForeignKey(
+    unit = protected_fk(
         Unit,
-        verbose_name=_("enhet"),
-        on_delete=models.PROTECT,
+        _("enhet"),
         related_name="activity_plans",
         help_text=_("Enheten som uppdraget gäller. Närmaste chef hämtas från enheten."),
     )
@@ -258,12 +244,9 @@ class Plan(Kept):
             "automatiskt när planen fastställs."
         ),
     )
-    substitute = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ersättare"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+    substitute = user_fk(
+        _("ersättare"),
+        optional=True,
         related_name="substitute_in_plans",
         help_text=_("Tar över bevakning och moderering när du är borta."),
     )
@@ -387,20 +370,13 @@ class Action(models.TextChoices):
 
 
 class PlanEvent(Event):
-    subject_field = "plan"
-
-    plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, related_name="events", verbose_name=_("plan")
-    )
+    plan = subject(Plan, _("plan"))
     action = action_field(Action.choices, max_length=20)
     from_state = models.CharField(
         max_length=20, choices=State.choices, blank=True, verbose_name=_("från läge")
     )
     to_state = models.CharField(max_length=20, choices=State.choices, verbose_name=_("till läge"))
     role = models.CharField(_("i egenskap av"), max_length=200, blank=True)
-
-    class Meta(Event.Meta):
-        pass
 
 
 class Outcome(models.TextChoices):
@@ -421,19 +397,10 @@ class Evaluation(Kept):
     """The yearly evaluation of an established assignment (or at the end of a
     time-limited one), filled in by the responsible person and sent to the communicator."""
 
-    plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("plan")
-    )
+    plan = protected_fk(Plan, _("plan"), related_name="evaluations")
     due_on = models.DateField(_("ska lämnas senast"), db_index=True)
     submitted_at = models.DateTimeField(_("lämnad"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lämnad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    submitted_by = user_fk(_("lämnad av"), optional=True)
     goals_met = models.TextField(
         _("har målen nåtts?"), blank=True, help_text=_("Jämför med planens mätbara mål.")
     )

@@ -19,6 +19,7 @@ from .transitions import (  # noqa: F401 - shared with views, forms and sweeps
     PLAN_FIELDS_EDITABLE,
     assign_fields,
     enter,
+    move,
     next_state,
     plan_url,
     responsible_for,
@@ -141,15 +142,13 @@ def hand_over(actor, old, successor, *, now):
     for plan in Plan.objects.filter(applicant=old).exclude(state__in=FINAL):
         with transaction.atomic():
             plan = Plan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
-            from_state = plan.state
-            enter(plan, State.WITHDRAWN, now)
-            write_event(
+            move(
                 plan,
+                State.WITHDRAWN,
                 actor,
                 Action.WITHDRAWN,
-                from_state,
                 _("Överlämning"),
                 _("%(person)s har slutat; %(successor)s tar över.")
                 % {"person": old, "successor": successor},
-                at=now,
+                now=now,
             )

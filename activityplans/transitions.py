@@ -125,6 +125,15 @@ def write_event(plan, actor, action, from_state, role, comment="", *, at):
     )
 
 
+def move(plan, to_state, actor, action, role, comment="", *, now):
+    """Put the locked plan in `to_state` and write its event: a step that another
+    transition takes on this plan (the version it supersedes, a plan withdrawn at a
+    handover)."""
+    from_state = plan.state
+    enter(plan, to_state, now)
+    return write_event(plan, actor, action, from_state, role, comment, at=now)
+
+
 def assign_fields(plan, data):
     for name in PLAN_FIELDS_EDITABLE:
         if name in data:
@@ -363,16 +372,14 @@ def establish(plan, actor, now):
     plan.established_at = now
     if plan.previous_id:
         previous = Plan.objects.select_for_update().get(pk=plan.previous_id)
-        from_state = previous.state
-        enter(previous, State.SUPERSEDED, now)
-        write_event(
+        move(
             previous,
+            State.SUPERSEDED,
             actor,
             Action.SUPERSEDED,
-            from_state,
             "",
             _("Ersatt av version %(version)s.") % {"version": plan.version},
-            at=now,
+            now=now,
         )
     schedule_evaluation(plan, now)
 

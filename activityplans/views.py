@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.pdf import render_pdf
 from core import pages
-from core.views import conflict_warned, form_page, found, show_errors
+from core.views import conflict_warned, form_page, found, new_version_view, show_errors, took
 from core.workflow import allowed, seen_state
 from core.worklist import SECTION_ROWS
 from organisation.deputies import Deputies
@@ -323,26 +323,25 @@ def plan_withdraw(request, pk):
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     expected_state = seen_state(request.POST, State.values)
-    with conflict_warned(request):
-        services.withdraw(
+    detail = redirect("activityplans:detail", plan.pk)
+    return took(
+        request,
+        lambda: services.withdraw(
             request.user, plan.pk, comment, now=timezone.now(), expected_state=expected_state
-        )
-        messages.success(request, _("Planen är återkallad."))
-    return redirect("activityplans:detail", plan.pk)
+        ),
+        _("Planen är återkallad."),
+        then=lambda _plan: detail,
+        back=detail,
+    )
 
 
-@login_required
-@require_POST
-def plan_new_version(request, pk):
-    plan = get_plan_for_user(request.user, pk)
-    with conflict_warned(request):
-        copy = services.start_new_version(request.user, plan.pk, now=timezone.now())
-        messages.success(
-            request,
-            _("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
-        )
-        return redirect("activityplans:edit", copy.pk)
-    return redirect("activityplans:detail", plan.pk)
+plan_new_version = new_version_view(
+    get_plan_for_user,
+    services.start_new_version,
+    gettext_lazy("En ny version är skapad som utkast. Ändra det som ska ändras och skicka in den."),
+    then="activityplans:edit",
+    back="activityplans:detail",
+)
 
 
 @require_safe

@@ -12,7 +12,7 @@ from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import Role
 
 from . import routing, validation
-from .models import EDITABLE, FINAL, WAITING, Action, Plan, PlanEvent, State
+from .models import EDITABLE, FINAL, WAITING, Action, Plan, State
 from .transitions import (
     apply_approve,
     apply_create,
@@ -265,10 +265,8 @@ TRANSITIONS = [
 ]
 
 WORKFLOW = Workflow(
-    "activityplans.plan",
     Plan,
     TRANSITIONS,
-    event_model=PlanEvent,
     related=("applicant", "unit", "account"),
     event_fields=_event_fields,
     conflict_type=PlanConflict,

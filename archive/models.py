@@ -6,14 +6,14 @@ rendered, and sealed: its SHA-256 is stored and it can no longer change. A new c
 is a new version; sealed snapshots are records and never deleted.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import AppendOnly, Kept, KeptQuerySet, RecordsAreKept
 
 
@@ -83,9 +83,7 @@ class Snapshot(Kept):
     kept_message = _("Ögonblicksbilder tas aldrig bort.")
     disposable = False  # never gallras (core.records.dispose)
 
-    account = models.ForeignKey(
-        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="snapshots"
-    )
+    account = protected_fk(Account, _("konto"), related_name="snapshots")
     period_key = models.CharField(_("period"), max_length=7, blank=True, db_index=True)
     reason = models.CharField(
         _("anledning"), max_length=20, choices=Reason.choices, default=Reason.SEMIANNUAL
@@ -104,14 +102,7 @@ class Snapshot(Kept):
     )
     due_at = models.DateTimeField(_("förfaller"))
     created_at = models.DateTimeField(_("skapad"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("begärd av"),
-    )
+    requested_by = user_fk(_("begärd av"), optional=True)
     # A capture in progress: claimed until then (a crashed worker's claim runs out).
     claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("reserverad till"))
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("försök"))
@@ -122,14 +113,7 @@ class Snapshot(Kept):
 
     method = models.CharField(_("fångstsätt"), max_length=20, choices=Method.choices, blank=True)
     captured_at = models.DateTimeField(_("fångad"), null=True, blank=True)
-    captured_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uppladdad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    captured_by = user_fk(_("uppladdad av"), optional=True)
     image = models.FileField(_("skärmbild"), upload_to=snapshot_path, blank=True)
     register_data = models.JSONField(_("registeruppgifter vid fångst"), default=dict, blank=True)
     pdf = models.FileField(_("PDF"), upload_to=snapshot_path, blank=True)
@@ -222,11 +206,7 @@ class SnapshotEvent(Event):
         UPLOADED = "uppladdad", _("Skärmbild uppladdad och förseglad")
         SUPERSEDED = "ersatt", _("Ersatt av ny version")
 
-    subject_field = "snapshot"
-
-    snapshot = models.ForeignKey(
-        Snapshot, on_delete=models.PROTECT, related_name="events", verbose_name=_("ögonblicksbild")
-    )
+    snapshot = subject(Snapshot, _("ögonblicksbild"))
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):
@@ -261,12 +241,7 @@ class Package(AppendOnly):
     snapshots = models.JSONField(_("ögonblicksbilder"), default=list)
     missing = models.JSONField(_("saknade konton"), default=list)
     built_at = models.DateTimeField(_("skapat"))
-    built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("hämtat av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    built_by = user_fk(_("hämtat av"))
 
     class Meta:
         verbose_name = _("leveranspaket")
@@ -297,25 +272,13 @@ class PackageBuild(models.Model):
     period_key = models.CharField(_("period"), max_length=7)
     content_sha256 = models.CharField(_("innehållets SHA-256"), max_length=64)
     requested_at = models.DateTimeField(_("beställt"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("beställt av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = user_fk(_("beställt av"))
     # A worker's claim; a claim that runs out (a worker that died) is taken again.
     claimed_until = models.DateTimeField(_("reserverat av en arbetare till"), null=True, blank=True)
     started_at = models.DateTimeField(_("påbörjat"), null=True, blank=True)
     done = models.PositiveIntegerField(_("klara filer"), default=0)
     total = models.PositiveIntegerField(_("filer"), default=0)
-    package = models.ForeignKey(
-        Package,
-        verbose_name=_("paket"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    package = protected_fk(Package, _("paket"), optional=True, related_name="+")
     error = models.CharField(_("fel"), max_length=300, blank=True)
 
     class Meta:
@@ -359,12 +322,7 @@ class Receipt(AppendOnly):
     snapshots = models.JSONField(_("ögonblicksbilder"), default=list, blank=True)
     missing = models.JSONField(_("saknade konton"), default=list, blank=True)
     partial = models.BooleanField(_("delkvittens"), default=False)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("kvitterad av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    received_by = user_fk(_("kvitterad av"))
     received_at = models.DateTimeField(_("kvitterad"))
     package_sha256 = models.CharField(_("paketets SHA-256"), max_length=64, blank=True)
     note = models.CharField(_("anteckning"), max_length=300, blank=True)

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Status
-from core.workflow import perform, perform_create
+from accounts.models import Account
+from core.workflow import perform, perform_create, perform_create_many
 from organisation.models import Role
 
 from .models import (
@@ -37,6 +37,7 @@ from .periods import Period, last_ended
 from .workflow import (  # noqa: F401 - who may and the conflict, read by the views
     Do,
     SnapshotConflict,
+    accounts_active_in,
     enqueue,
     may_request,
     register_data,
@@ -48,61 +49,12 @@ CLAIM = datetime.timedelta(minutes=10)
 log = logging.getLogger(__name__)
 
 
-def accounts_active_in(period):
-    """Accounts that were active at any time in the period: opened on or before its last
-    day and not closed before its first."""
-    return Account.objects.exclude(status=Status.PLANNED).filter(
-        Q(opened_on__lte=period.last_day)
-        | Q(opened_on__isnull=True, created_at__lt=period.ends_at),
-        Q(closed_on__isnull=True) | Q(closed_on__gte=period.first_day),
-    )
-
-
 def create_semiannual(now):
     """Make the due snapshots of the half-year that ended last: one per account and
-    period (a unique constraint), however often and in how many processes this runs."""
-    period = last_ended(now)
-    made = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL)
-    # Only the accounts still without one: once the half-year's are made, one query.
-    accounts = list(
-        accounts_active_in(period)
-        .exclude(Exists(made.filter(account=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-    if not accounts:
-        return 0
-    rows = [
-        Snapshot(
-            account_id=pk,
-            period_key=period.key,
-            reason=Reason.SEMIANNUAL,
-            due_at=period.due_at,
-            created_at=now,
-        )
-        for pk in accounts
-    ]
-    with transaction.atomic():
-        before = made.filter(account_id__in=accounts).count()
-        Snapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        # Each new snapshot's "created" event, once (a unique constraint): a parallel run
-        # that made none of them writes none.
-        SnapshotEvent.objects.bulk_create(
-            [
-                SnapshotEvent(
-                    snapshot_id=pk,
-                    action=SnapshotEvent.Action.CREATED,
-                    actor=None,
-                    at=now,
-                    data={"reason": Reason.SEMIANNUAL, "period": period.key},
-                )
-                for pk in made.filter(account_id__in=accounts)
-                .exclude(events__action=SnapshotEvent.Action.CREATED)
-                .values_list("pk", flat=True)
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-        return made.filter(account_id__in=accounts).count() - before
+    period (a unique constraint), however often and in how many processes this runs
+    (archive.workflow's bulk creation, one run at a time). Returns how many it made."""
+    made = perform_create_many(None, Snapshot, Do.SCHEDULE, now=now, period=last_ended(now))
+    return len(made)
 
 
 FINAL_FRESH = datetime.timedelta(days=30)

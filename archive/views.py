@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import get_account_for_user
 from core import pages
-from core.views import conflict_warned
+from core.views import conflict_warned, new_version_view
 from core.workflow import Conflict, NotAllowed, allowed, may_create, seen_state
 from organisation.deputies import Deputies
 
@@ -324,17 +324,13 @@ def snapshot_pdf(request, pk):
     return attachment(verified, "application/pdf", snapshot.filename)
 
 
-@login_required
-@require_POST
-def snapshot_retake(request, pk):
-    snapshot = get_snapshot_for_user(request.user, pk)
-    with conflict_warned(request):
-        new = services.new_version(request.user, snapshot.pk, now=timezone.now())
-        messages.success(
-            request, _("En ny version fångas. Den ersätter den här när den är förseglad.")
-        )
-        return redirect("archive:snapshot", new.pk)
-    return redirect("archive:snapshot", snapshot.pk)
+snapshot_retake = new_version_view(
+    get_snapshot_for_user,
+    services.new_version,
+    gettext_lazy("En ny version fångas. Den ersätter den här när den är förseglad."),
+    then="archive:snapshot",
+    back="archive:snapshot",
+)
 
 
 @require_safe

@@ -1,9 +1,10 @@
 """The snapshot's transition table (core.workflow): who requests a snapshot (the creation
 transition, under the account; a confirmed closure orders its final one as the
 system), retakes a sealed snapshot and uploads the screenshot of a due one, and what
-the system does (asks for an upload when the automatic capture fails, seals a capture).
-The half-year sweep (archive.services.create_semiannual) makes its snapshots in bulk,
-with the same first event."""
+the system does (makes the half-year's snapshots, asks for an upload when the automatic
+capture fails, seals a capture). The half-year sweep (archive.services.create_semiannual)
+makes its snapshots in bulk, through core.workflow.perform_create_many, with the same
+first event."""
 
 import hashlib
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.authorship import as_system, save_bookkeeping
 from accounts.lifecycle import finish_closure
-from accounts.models import Account
+from accounts.models import Account, Status
 from config.uploads import clean_screenshot
 from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import REGISTER_CURATORS
@@ -39,6 +41,7 @@ class Do(models.TextChoices):
     ORDER = "order", gettext_lazy("Beställ ögonblicksbilden")
     UPLOAD = "upload", gettext_lazy("Ladda upp och försegla")
     RETAKE = "retake", gettext_lazy("Ta om (ny version)")
+    SCHEDULE = "schedule", gettext_lazy("Gör halvårets ögonblicksbilder")
     ASK_FOR_UPLOAD = "ask_for_upload", gettext_lazy("Be om en skärmbild")
     SEAL = "seal", gettext_lazy("Försegla")
 
@@ -124,6 +127,35 @@ def apply_create(ctx):
     ctx.event_data = {"reason": reason, "period": snapshot.period_key}
     transaction.on_commit(lambda: enqueue(snapshot.pk))
     return snapshot
+
+
+def accounts_active_in(period):
+    """Accounts that were active at any time in the period: opened on or before its last
+    day and not closed before its first."""
+    return Account.objects.exclude(status=Status.PLANNED).filter(
+        Q(opened_on__lte=period.last_day)
+        | Q(opened_on__isnull=True, created_at__lt=period.ends_at),
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.first_day),
+    )
+
+
+def semiannual_rows(ctx):
+    """The half-year's snapshots still to make (`period`, ended): one for each account
+    active in it that has none, due at the turn; the capture sweep takes them."""
+    period, now = ctx.data["period"], ctx.now
+    made = Snapshot.objects.filter(period_key=period.key, reason=Reason.SEMIANNUAL)
+    missing = accounts_active_in(period).exclude(Exists(made.filter(account=OuterRef("pk"))))
+    ctx.event_data = {"reason": Reason.SEMIANNUAL, "period": period.key}
+    return [
+        Snapshot(
+            account_id=pk,
+            period_key=period.key,
+            reason=Reason.SEMIANNUAL,
+            due_at=period.due_at,
+            created_at=now,
+        )
+        for pk in missing.values_list("pk", flat=True)
+    ]
 
 
 def apply_retake(ctx):
@@ -259,6 +291,10 @@ def _latest(ctx):
     return not hasattr(ctx.record, "superseded_by")
 
 
+def _period_ended(ctx):
+    return ctx.data["period"].ends_at <= ctx.now
+
+
 def _lock_account(account):
     return Account.objects.select_for_update().get(pk=account.pk)
 
@@ -284,6 +320,18 @@ TRANSITIONS = [
     ),
     # a confirmed closure orders its final snapshot
     Transition.by_system(Do.ORDER, CREATE, apply_create, **_NEW),
+    # the half-year sweep, in bulk, for the half-year that has ended
+    Transition.by_system(
+        Do.SCHEDULE,
+        CREATE,
+        semiannual_rows,
+        bulk=True,
+        target=State.DUE,
+        may=lambda ctx: ctx.actor is None,
+        refusal=gettext_lazy("Halvårets ögonblicksbilder görs av Kanalkoll."),
+        guards=(Guard(_period_ended, gettext_lazy("Halvåret är inte slut än.")),),
+        event=SnapshotEvent.Action.CREATED,
+    ),
     Transition(
         Do.UPLOAD,
         WAITING,
@@ -330,10 +378,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "archive.snapshot",
     Snapshot,
     TRANSITIONS,
-    event_model=SnapshotEvent,
     related=("account", "account__responsible", "account__unit"),
     conflict=_state,
     conflict_type=SnapshotConflict,

@@ -2,17 +2,34 @@
 event row (who, when, what, a comment, structured details) in the transaction that makes
 the change, with the caller's `now`.
 
-Each workflow subclasses `Event`, adds the foreign key to its record (named in
-`subject_field`), and gives its `action` field the workflow's TextChoices through
-`action_field()`. The rows are append-only (core.records). One template,
+Each workflow subclasses `Event`, adds the foreign key to its record with `subject()`
+(whose name becomes the class's `subject_field`), and gives its `action` field the
+workflow's TextChoices through `action_field()`. The rows are append-only (core.records). One template,
 `includes/timeline.html`, renders a list of them.
 """
 
-from django.conf import settings
 from django.db import models
+from django.db.models.signals import class_prepared
 from django.utils.translation import gettext_lazy as _
 
+from .fields import protected_fk, user_fk
 from .records import AppendOnly
+
+
+def subject(to, verbose_name=None, *, related_name="events", **options):
+    """A subclass's foreign key to the record its events are about."""
+    field = protected_fk(to, verbose_name, related_name=related_name, **options)
+    field.is_event_subject = True
+    return field
+
+
+def _name_the_subject(sender, **kwargs):
+    """Connected to class_prepared: an Event subclass's `subject_field` is the name of
+    the field it declared with subject()."""
+    if issubclass(sender, Event) and not sender._meta.abstract:
+        for field in sender._meta.local_fields:
+            if getattr(field, "is_event_subject", False):
+                sender.subject_field = field.name
 
 
 def action_field(choices, max_length=30):
@@ -23,16 +40,9 @@ def action_field(choices, max_length=30):
 class Event(AppendOnly):
     """One transition of a record: `actor` is null for the system (a sweep, a tool)."""
 
-    subject_field = None  # the subclass's foreign key to its record
+    subject_field = None  # the name of the subclass's subject() (set when it is prepared)
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = user_fk(_("av"), optional=True)
     at = models.DateTimeField(_("tid"), db_index=True)
     action = models.CharField(_("händelse"), max_length=30)
     comment = models.TextField(_("kommentar"), blank=True)
@@ -53,10 +63,10 @@ class Event(AppendOnly):
         return self.get_action_display()
 
     @classmethod
-    def write(cls, subject, action, *, actor, at, comment="", data=None, **fields):
+    def row(cls, subject, action, *, actor, at, comment="", data=None, **fields):
         """The event of one transition of `subject`, by `actor` (None: the system) at the
-        caller's `at`; call it inside the transaction that makes the change."""
-        return cls.objects.create(
+        caller's `at`, unsaved (for a bulk_create)."""
+        return cls(
             **{cls.subject_field: subject},
             action=action,
             actor=actor,
@@ -65,3 +75,14 @@ class Event(AppendOnly):
             data=data or {},
             **fields,
         )
+
+    @classmethod
+    def write(cls, subject, action, *, actor, at, comment="", data=None, **fields):
+        """The event of one transition of `subject`, written; call it inside the
+        transaction that makes the change."""
+        event = cls.row(subject, action, actor=actor, at=at, comment=comment, data=data, **fields)
+        event.save(force_insert=True)
+        return event
+
+
+class_prepared.connect(_name_the_subject, dispatch_uid="core.events.subject")

@@ -102,7 +102,9 @@ def _kept(rows):
     ]
 
 
-def import_view(request, *, importer, session_key, template, context, options_form=None):
+def import_view(
+    request, *, importer, session_key, context, options_form=None, template="core/import.html"
+):
     """GET: the upload form (after a confirmation, once, what it imported). POST with a
     file: the plan, nothing saved. POST confirm: import what the plan showed, then
     redirect to the result."""

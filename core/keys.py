@@ -7,10 +7,10 @@ never deleted (core.records.Kept). Each kind subclasses `IssuedKey` and adds its
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_fk
 from .records import Kept, KeptQuerySet
 
 KEY_START = "kk_"
@@ -34,22 +34,10 @@ class IssuedKey(Kept):
     key_hash = models.CharField(
         max_length=64, unique=True, verbose_name=_("kontrollvärde (SHA-256)")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("utfärdad av"),
-    )
+    created_by = user_fk(_("utfärdad av"))
     created_at = models.DateTimeField(verbose_name=_("utfärdad"))
     revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("återkallad"))
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("återkallad av"),
-    )
+    revoked_by = user_fk(_("återkallad av"), optional=True)
     last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("senast använd"))
 
     objects = IssuedKeyQuerySet.as_manager()

@@ -17,9 +17,12 @@ the failing call runs, so the success message is only given when the service suc
 from contextlib import contextmanager
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from .workflow import Conflict
 
@@ -52,6 +55,38 @@ def conflict_warned(request):
         yield
     except Conflict as exc:
         messages.warning(request, str(exc))
+
+
+def took(request, take, message, *, then, back):
+    """A button's POST that takes one transition: `take()` (the service call), `message`
+    as its success and `then(result)`, the redirect to what it made or changed; on a
+    Conflict, the warning and `back`, the redirect to the page it came from."""
+    with conflict_warned(request):
+        result = take()
+        messages.success(request, message)
+        return then(result)
+    return back
+
+
+def new_version_view(get, make, message, *, then, back):
+    """The POST view of a record's "new version" button (a plan, a snapshot): the record
+    the person may see (`get(user, pk)`, 404/403 as it decides), `make(user, pk, now=)`
+    (the service), then the new version's page (URL name `then`), or on a Conflict the
+    record's own page (URL name `back`)."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        record = get(request.user, pk)
+        return took(
+            request,
+            lambda: make(request.user, record.pk, now=timezone.now()),
+            message,
+            then=lambda new: redirect(then, new.pk),
+            back=redirect(back, record.pk),
+        )
+
+    return view
 
 
 def form_page(request, template, form, **context):

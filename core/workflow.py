@@ -33,6 +33,16 @@ creations the actor may start, for the pages' "Ny plan"/"Nytt ärende" buttons. 
 registered workflow has at least one creation transition (a system one, `system=True`,
 for what a sweep or a tool creates).
 
+A sweep that creates records at scale (the half-year's snapshots) takes a creation
+transition declared `bulk=True` through `perform_create_many(actor, model, action, *,
+now, **data)`: in one transaction it takes the bulk creation's own lock (`serialise`,
+an advisory lock named after the workflow and the action: one run at a time, so a
+parallel run waits, then finds what the first one made), checks `may` and the guards
+on a Context whose record and parent are None, calls `apply`, which returns the records
+to make, unsaved, and bulk-creates them and one first event each (in batches: the
+statements do not grow with the rows), then the notifications. A bulk transition is
+taken only in bulk, and perform_create_many takes only a bulk transition.
+
 Tables share their keywords through `Transition.maker(**defaults)` and declare the
 system's steps with `Transition.by_system(...)`; a transition's label defaults to its
 action's TextChoices label, and `Workflow(related=...)` is the default row lock.
@@ -41,15 +51,15 @@ The kernel imports no domain app: the day's deputies and the outbox come through
 `core.registry.deputies` and `core.registry.notifier`, which organisation and
 notifications fill.
 
-Size: the kernel is one unit (the table's types, perform, perform_create, allowed,
-allowed_create); split, each part would import the others.
+Size: the kernel is one unit (the table's types, perform, perform_create,
+perform_create_many, allowed, allowed_create); split, each part would import the others.
 """
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from . import registry
@@ -120,6 +130,7 @@ class Transition:
     event: object = None  # the event's action; default `action`; False: apply writes its own
     system: bool = False  # taken by the system (a sweep, another workflow), never offered
     lock: object = None  # a creation's parent -> the parent locked for update
+    bulk: bool = False  # a creation taken by perform_create_many: apply returns unsaved rows
 
     def __post_init__(self):
         if not self.label and hasattr(self.action, "label"):
@@ -225,21 +236,21 @@ class Actions(list):
 
 
 class Workflow:
-    """The transition table of one model.
+    """The transition table of one model, `Workflow(model, transitions, …)`.
 
-    `lock(pk)` returns the row locked for update; `state_of(record)` its state (default
-    the `state` field); `event_model` the core.events.Event subclass it writes (with
-    `event_fields(ctx)` for its extra columns); `conflict(ctx)` the default Swedish
-    reason when the state does not allow an action; `conflict_type` the workflow's
-    subclass of Conflict (views catch Conflict itself)."""
+    `name` is the model's label ("archive.snapshot"); `lock(pk)` returns the row locked
+    for update; `state_of(record)` its state (default the `state` field); `event_model`
+    the core.events.Event subclass it writes (default: the model of the record's
+    `events`), with `event_fields(ctx)` for its extra columns; `conflict(ctx)` the
+    default Swedish reason when the state does not allow an action; `conflict_type` the
+    workflow's subclass of Conflict (views catch Conflict itself)."""
 
     def __init__(
         self,
-        name,
         model,
         transitions,
         *,
-        event_model,
+        event_model=None,
         lock=None,
         related=(),
         state_of=None,
@@ -247,10 +258,10 @@ class Workflow:
         event_fields=None,
         conflict_type=Conflict,
     ):
-        self.name = name
+        self.name = model._meta.label_lower
         self.model = model
         self.transitions = list(transitions)
-        self.event_model = event_model
+        self._event_model = event_model
         self._lock = lock
         self.related = tuple(related)  # select_related of the default lock
         self._state_of = state_of
@@ -262,6 +273,11 @@ class Workflow:
 
     def __repr__(self):
         return f"<Workflow {self.name}>"
+
+    @cached_property
+    def event_model(self):
+        """The record's event model (read once the models are loaded)."""
+        return self._event_model or self.model._meta.get_field("events").related_model
 
     def lock(self, pk):
         if self._lock is not None:
@@ -316,11 +332,12 @@ class Workflow:
             and all(guard.test(ctx) for guard in transition.guards)
         )
 
-    def write_event(self, ctx, transition):
+    def event_for(self, ctx, transition):
+        """The event of the transition just applied to `ctx.record`, unsaved."""
         action = ctx.event_action or transition.event or transition.action
         fields = self._event_fields(ctx) if self._event_fields else {}
         fields.update(ctx.event_fields)
-        return self.event_model.write(
+        return self.event_model.row(
             ctx.record,
             action,
             actor=ctx.actor,
@@ -329,6 +346,11 @@ class Workflow:
             data=ctx.event_data,
             **fields,
         )
+
+    def write_event(self, ctx, transition):
+        event = self.event_for(ctx, transition)
+        event.save(force_insert=True)
+        return event
 
 
 def deputies_at(now):
@@ -358,13 +380,27 @@ def workflow_for(model):
     raise LookupError(f"No workflow is registered for {model.__name__}")
 
 
+def _announce(ctx):
+    for recipient, kind, context, url in ctx.notifications:
+        notify(recipient, kind, context() if callable(context) else context, url, now=ctx.now)
+
+
 def _record_and_announce(ctx, transition):
     """The event and the notifications of a transition just applied (inside perform's
     transaction)."""
     if transition.event is not False:
         ctx.workflow.write_event(ctx, transition)
-    for recipient, kind, context, url in ctx.notifications:
-        notify(recipient, kind, context() if callable(context) else context, url, now=ctx.now)
+    _announce(ctx)
+
+
+def _creation(workflow, action, *, bulk):
+    creations = [t for t in workflow.creations() if t.action == action]
+    if not creations:
+        raise ValueError(f"{workflow.name} has no creation {action!r}")
+    if creations[0].bulk != bulk:
+        how = "perform_create_many" if creations[0].bulk else "perform_create"
+        raise ValueError(f"{workflow.name}: {action} is taken by {how}")
+    return creations[0]
 
 
 def perform(actor, record, action, *, expected_state, now, deputies=None, **data):
@@ -387,12 +423,10 @@ def perform_create(actor, model, action, *, now, parent=None, deputies=None, **d
     transition `action`, as `actor` (None: the system) at `now`; see the module's
     docstring. Returns the new record (what apply returns)."""
     workflow = workflow_for(model)
-    creations = [t for t in workflow.creations() if t.action == action]
-    if not creations:
-        raise ValueError(f"{workflow.name} has no creation {action!r}")
+    creation = _creation(workflow, action, bulk=False)
     with transaction.atomic():
-        if parent is not None and creations[0].lock is not None:
-            parent = creations[0].lock(parent)
+        if parent is not None and creation.lock is not None:
+            parent = creation.lock(parent)
         ctx = Context(workflow, actor, None, now, data, deputies, parent=parent)
         transition = workflow.transition(ctx, action, NEW)
         ctx.from_state = NEW
@@ -402,6 +436,42 @@ def perform_create(actor, model, action, *, now, parent=None, deputies=None, **d
         ctx.result = ctx.record
         _record_and_announce(ctx, transition)
     return ctx.result
+
+
+def serialise(name):
+    """One transaction at a time under `name`, until it ends (a PostgreSQL advisory lock;
+    on SQLite every write transaction already holds the one write lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def perform_create_many(actor, model, action, *, now, deputies=None, batch_size=500, **data):
+    """Create records of `model` (a model class or its Workflow) in bulk by the creation
+    transition `action` (declared `bulk=True`), as `actor` (None: the system) at `now`;
+    see the module's docstring. Refused (NotAllowed, Conflict) before anything is made.
+    Returns the records made (none when apply finds nothing to make)."""
+    workflow = workflow_for(model)
+    creation = _creation(workflow, action, bulk=True)
+    with transaction.atomic():
+        serialise(f"workflow:{workflow.name}:{action}")
+        ctx = Context(workflow, actor, None, now, data, deputies)
+        transition = workflow.transition(ctx, action, NEW)
+        ctx.from_state = NEW
+        rows = list(creation.apply(ctx))
+        if not rows:
+            return []
+        made = workflow.model.objects.bulk_create(rows, batch_size=batch_size)
+        if transition.event is not False:
+            events = []
+            for record in made:
+                ctx.record = record
+                events.append(workflow.event_for(ctx, transition))
+            workflow.event_model.objects.bulk_create(events, batch_size=batch_size)
+        ctx.record = None
+        ctx.result = made
+        _announce(ctx)
+    return made
 
 
 def check(actor, record, action, *, now, expected_state=None, deputies=None, **data):

@@ -2,11 +2,12 @@
 the compliance overview."""
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.compliance import account_entry, day
 from accounts.models import Account
-from core.worklist import SECTION_ROWS, ComplianceEntry, ComplianceSection
+from core.worklist import SECTION_ROWS, ComplianceSection
 
 from .models import Assessment
 from .platforms import platform_label
@@ -31,14 +32,10 @@ def sections(user, now):
             count=found.count() if expired else 0,
             danger=True,
             entries=[
-                ComplianceEntry(
-                    url=reverse("accounts:detail", args=[account.pk]),
-                    text=account.display_name,
-                    detail=_("%(platform)s: omprövningsdagen %(date)s har passerat")
-                    % {
-                        "platform": platform_label(account.platform),
-                        "date": formats.date_format(review_on, "Y-m-d"),
-                    },
+                account_entry(
+                    account,
+                    _("%(platform)s: omprövningsdagen %(date)s har passerat")
+                    % {"platform": platform_label(account.platform), "date": day(review_on)},
                 )
                 for account, review_on in rows
             ],

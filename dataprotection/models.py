@@ -15,11 +15,11 @@ returned); the decision is its append-only event. A signed-off version never cha
 new version is a new row (`previous`), and signing it off supersedes the old one.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import Kept, KeptQuerySet
 
 
@@ -52,22 +52,15 @@ class AssessmentQuerySet(KeptQuerySet):
 
 class Assessment(Kept):
     platform = models.CharField(_("plattform"), max_length=40, db_index=True)
-    account = models.ForeignKey(
+    account = protected_fk(
         "accounts.Account",
-        verbose_name=_("konto (tillägg för ett enskilt konto)"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+        _("konto (tillägg för ett enskilt konto)"),
+        optional=True,
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    previous = models.ForeignKey(
-        "self",
-        verbose_name=_("föregående version"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="next_versions",
+    previous = protected_fk(
+        "self", _("föregående version"), optional=True, related_name="next_versions"
     )
     state = models.CharField(_("läge"), max_length=20, choices=State.choices, default=State.DRAFT)
     channels = models.TextField(
@@ -99,22 +92,10 @@ class Assessment(Kept):
         _("omprövas senast"),
         help_text=_("Dagen då bedömningen senast ska göras om, normalt inom ett år."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("skriven av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("skriven av"))
     created_at = models.DateTimeField(_("skapad"))
     submitted_at = models.DateTimeField(_("inskickad"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("beslut av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = user_fk(_("beslut av"), optional=True)
     decided_at = models.DateTimeField(_("beslut"), null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
@@ -169,14 +150,7 @@ class AssessmentEvent(Event):
         RETURNED = "aterlamnad", _("Återlämnad för komplettering")
         SUPERSEDED = "ersatt", _("Ersatt av en ny version")
 
-    subject_field = "assessment"
-
-    assessment = models.ForeignKey(
-        Assessment,
-        on_delete=models.PROTECT,
-        related_name="events",
-        verbose_name=_("dataskyddsbedömning"),
-    )
+    assessment = subject(Assessment, _("dataskyddsbedömning"))
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

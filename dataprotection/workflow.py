@@ -288,10 +288,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "dataprotection.assessment",
     Assessment,
     TRANSITIONS,
-    event_model=AssessmentEvent,
     related=("account",),
     conflict=_state,
     conflict_type=AssessmentConflict,

@@ -15,13 +15,13 @@
 - `RequestEvent`: each step (core.events).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import AppendOnly, Kept, KeptQuerySet
 
 
@@ -89,21 +89,11 @@ class Request(Kept):
         _("kontaktuppgift"), max_length=300, blank=True, help_text=_("Frivilligt.")
     )
     description = models.TextField(_("vad som begärs"))
-    handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handläggare"),
-        on_delete=models.PROTECT,
-        related_name="disclosure_requests",
-    )
+    handler = user_fk(_("handläggare"), related_name="disclosure_requests")
     state = models.CharField(
         _("status"), max_length=20, choices=State.choices, default=State.RECEIVED
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrerad av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("registrerad av"))
     created_at = models.DateTimeField(_("registrerad"))
     # The clock: the next reminder (0: the handler, after one working day; 1: the
     # kommunikationschef, after three), or none.
@@ -148,28 +138,14 @@ class CoveredRecord(Kept):
     kept_message = _("Det en begäran omfattar tas aldrig bort.")
     disposable = False
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="covered")
+    request = protected_fk(Request, related_name="covered")
     kind = models.CharField(_("slag"), max_length=40)
     object_id = models.PositiveBigIntegerField(_("id"))
     label = models.CharField(_("handling"), max_length=300)
-    account = models.ForeignKey(
-        Account, verbose_name=_("konto"), null=True, blank=True, on_delete=models.PROTECT
-    )
-    attached_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("vald av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    account = protected_fk(Account, _("konto"), optional=True)
+    attached_by = user_fk(_("vald av"))
     attached_at = models.DateTimeField(_("vald"))
-    decision = models.ForeignKey(
-        "Decision",
-        verbose_name=_("beslut"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="covered",
-    )
+    decision = protected_fk("Decision", _("beslut"), optional=True, related_name="covered")
 
     class Meta:
         verbose_name = _("handling som begäran omfattar")
@@ -194,17 +170,12 @@ class CoveredRecord(Kept):
 class Review(AppendOnly):
     disposable = False
 
-    covered = models.ForeignKey(CoveredRecord, on_delete=models.PROTECT, related_name="reviews")
+    covered = protected_fk(CoveredRecord, related_name="reviews")
     outcome = models.CharField(_("prövning"), max_length=20, choices=Outcome.choices)
     masks = models.JSONField(_("maskerad text"), default=list, blank=True)
     provision = models.CharField(_("bestämmelse"), max_length=200, blank=True)
     reason = models.TextField(_("skäl"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("prövad av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    reviewed_by = user_fk(_("prövad av"))
     reviewed_at = models.DateTimeField(_("prövad"))
 
     class Meta:
@@ -226,15 +197,10 @@ class Decision(AppendOnly):
     disposable = False
     kept_message = _("Beslut om utlämnande tas aldrig bort.")
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="decisions")
+    request = protected_fk(Request, related_name="decisions")
     number = models.PositiveIntegerField(_("beslut nr"))
     outcome = models.CharField(_("beslut"), max_length=20, choices=DecisionOutcome.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("beslutat av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = user_fk(_("beslutat av"))
     decided_at = models.DateTimeField(_("beslutat"))
     items = models.JSONField(_("prövade handlingar"), default=list)
     document = models.FileField(_("beslutet (PDF)"), upload_to=decision_path, blank=True)
@@ -270,11 +236,7 @@ class Do(models.TextChoices):
 
 
 class RequestEvent(Event):
-    subject_field = "request"
     disposable = False
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
+    request = subject(Request)
     action = action_field(Do.choices, max_length=20)
-
-    class Meta(Event.Meta):
-        pass

@@ -34,7 +34,6 @@ from .models import (
     Do,
     Outcome,
     Request,
-    RequestEvent,
     Review,
     State,
 )
@@ -383,10 +382,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "disclosure.request",
     Request,
     TRANSITIONS,
-    event_model=RequestEvent,
     related=("handler",),
     conflict=gettext_lazy("Begäran har redan hanterats; sidan visar läget nu."),
     conflict_type=RequestConflict,

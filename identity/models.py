@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import protected_fk, user_fk
 from core.keys import IssuedKey
 from organisation.models import Role, Unit
 
@@ -21,9 +22,7 @@ class GroupMapping(models.Model):
         ),
     )
     role = models.CharField(_("roll"), max_length=40, choices=Role.choices)
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("enhet"), on_delete=models.PROTECT, related_name="group_mappings"
-    )
+    unit = protected_fk(Unit, _("enhet"), related_name="group_mappings")
     note = models.CharField(
         _("beskrivning"),
         max_length=200,
@@ -89,14 +88,7 @@ class DirectoryEntry(models.Model):
     )
     external_id = models.CharField(_("id i katalogen"), max_length=255, blank=True)
     department = models.CharField(_("avdelning i katalogen"), max_length=255, blank=True)
-    manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="directory_reports",
-        verbose_name=_("chef enligt katalogen"),
-    )
+    manager = user_fk(_("chef enligt katalogen"), optional=True, related_name="directory_reports")
     display_name = models.CharField(_("visningsnamn i katalogen"), max_length=255, blank=True)
     email_type = models.CharField(_("typ av e-postadress"), max_length=40, blank=True)
     # The directory deleted the person: deactivated, and no longer a SCIM resource (a

@@ -495,17 +495,29 @@ def paginate(request, queryset, render):
     )
 
 
+def _filtered_page(request, queryset, filters, render):
+    """A collection's GET: the page asked for, of the rows its `filter` names (one of
+    `filters`: attribute -> lookup), each rendered by `render`."""
+    if "filter" in request.GET:
+        field, value = parse_filter(request.GET["filter"], filters)
+        queryset = queryset.filter(**{field: value})
+    return paginate(request, queryset, render)
+
+
+def _created(resource):
+    """A collection's POST: the new resource, 201, at its location."""
+    return scim_response(resource, status=201, location=resource["meta"]["location"])
+
+
 @endpoint({"GET", "POST"})
 def users(request, *, body, now):
     if request.method == "GET":
-        queryset = _users().select_related("unit").order_by("pk")
-        if "filter" in request.GET:
-            field, value = parse_filter(
-                request.GET["filter"],
-                {"username": "username__iexact", "externalid": "directory_entry__external_id"},
-            )
-            queryset = queryset.filter(**{field: value})
-        return paginate(request, queryset, lambda user: user_resource(request, user))
+        return _filtered_page(
+            request,
+            _users().select_related("unit").order_by("pk"),
+            {"username": "username__iexact", "externalid": "directory_entry__external_id"},
+            lambda user: user_resource(request, user),
+        )
     _check_schemas(body, {CORE_USER, ENTERPRISE}, CORE_USER)
     state = dict(EMPTY_USER)
     apply_resource(state, body)
@@ -516,8 +528,7 @@ def users(request, *, body, now):
         username__iexact=state["username"], directory_entry__deprovisioned=True
     ).first()
     user = save_user(returning or User(), state, now=now)
-    resource = user_resource(request, user)
-    return scim_response(resource, status=201, location=resource["meta"]["location"])
+    return _created(user_resource(request, user))
 
 
 @endpoint({"GET", "PUT", "PATCH", "DELETE"})
@@ -706,19 +717,16 @@ def _get_group(pk, *, lock=False):
 @endpoint({"GET", "POST"})
 def groups(request, *, body, now):
     if request.method == "GET":
-        queryset = DirectoryGroup.objects.prefetch_related("members").order_by("pk")
-        if "filter" in request.GET:
-            field, value = parse_filter(
-                request.GET["filter"],
-                {"displayname": "display_name__iexact", "externalid": "external_id"},
-            )
-            queryset = queryset.filter(**{field: value})
-        return paginate(request, queryset, lambda group: group_resource(request, group))
+        return _filtered_page(
+            request,
+            DirectoryGroup.objects.prefetch_related("members").order_by("pk"),
+            {"displayname": "display_name__iexact", "externalid": "external_id"},
+            lambda group: group_resource(request, group),
+        )
     _check_schemas(body, {CORE_GROUP}, CORE_GROUP)
     state = _group_state(body, {"displayname": "", "externalid": "", "members": []})
     group = save_group(DirectoryGroup(), state, now=now)
-    resource = group_resource(request, group)
-    return scim_response(resource, status=201, location=resource["meta"]["location"])
+    return _created(group_resource(request, group))
 
 
 @endpoint({"GET", "PUT", "PATCH", "DELETE"})

@@ -7,10 +7,10 @@ as generated for a year (and optionally one förvaltning) by the worker on the `
 queue: its PDF/A and CSV files, their SHA-256, the figures as they were computed, and
 the progress while it runs. A finished pack is a record: kept, never deleted."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import protected_fk, user_fk
 from core.records import Kept
 
 
@@ -23,14 +23,7 @@ class Threshold(models.Model):
         _("gul från (procent)"), help_text=_("Under den här andelen blir ljuset rött.")
     )
     updated_at = models.DateTimeField(_("ändrad"))
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ändrad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = user_fk(_("ändrad av"), optional=True)
 
     class Meta:
         verbose_name = _("tröskelvärde")
@@ -60,23 +53,13 @@ class Pack(Kept):
     kept_message = _("Internkontrollens årsrapporter tas aldrig bort.")
 
     year = models.PositiveSmallIntegerField(_("år"), db_index=True)
-    forvaltning = models.ForeignKey(
-        "organisation.Unit",
-        verbose_name=_("förvaltning"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
+    forvaltning = protected_fk(
+        "organisation.Unit", _("förvaltning"), optional=True, related_name="+"
     )
     state = models.CharField(_("läge"), max_length=20, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveIntegerField(_("klart"), default=0)
     total = models.PositiveIntegerField(_("steg"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("beställd av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = user_fk(_("beställd av"))
     requested_at = models.DateTimeField(_("beställd"))
     finished_at = models.DateTimeField(_("klar"), null=True, blank=True)
     figures = models.JSONField(_("siffror"), default=dict, blank=True)

@@ -10,13 +10,13 @@ with their choices, most of it fields; they refer to each other.
 import datetime
 import hashlib
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.keys import IssuedKey
 from core.records import AppendOnly, Kept, KeptQuerySet
 
@@ -114,9 +114,7 @@ class Item(Kept):
     # Everything on an item changes through moderation.services (no plain update()).
     kept_message = _("Modereringsärenden tas aldrig bort.")
 
-    account = models.ForeignKey(
-        Account, verbose_name=_("konto"), on_delete=models.PROTECT, related_name="moderation_items"
-    )
+    account = protected_fk(Account, _("konto"), related_name="moderation_items")
     kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
     post_url = models.URLField(
         _("länk till inlägget eller kommentaren"), max_length=2000, blank=True
@@ -130,21 +128,12 @@ class Item(Kept):
     # None while a delivered comment waits in triage (Kind.NEW_COMMENT): the clock starts
     # when it is classified (moderation.workflow's classify).
     due_at = models.DateTimeField(_("ska hanteras senast"), null=True, blank=True, db_index=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handläggare"),
-        on_delete=models.PROTECT,
+    assignee = user_fk(
+        _("handläggare"),
         related_name="moderation_items",
         help_text=_("Kontots ansvarige; under frånvaro tar ersättaren över automatiskt."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrerat av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("registrerat av"), optional=True)
     created_at = models.DateTimeField(_("registrerat"))
     # Pushed by a monitoring tool: its own id, for idempotency.
     source = models.CharField(_("källa"), max_length=100, blank=True)
@@ -231,13 +220,7 @@ class PendingReminder(models.Model):
     """
 
     # No index of its own: the unique (item, stage) index serves lookups by item.
-    item = models.ForeignKey(
-        Item,
-        on_delete=models.PROTECT,
-        related_name="pending_reminders",
-        db_index=False,
-        verbose_name=_("ärende"),
-    )
+    item = protected_fk(Item, _("ärende"), related_name="pending_reminders", db_index=False)
     stage = models.PositiveSmallIntegerField(_("steg"), choices=Stage.choices)
     due_at = models.DateTimeField(_("ska skickas"), db_index=True)
 
@@ -334,16 +317,9 @@ class Action(models.TextChoices):
 
 
 class ItemEvent(Event):
-    subject_field = "item"
-
-    item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="events", verbose_name=_("ärende")
-    )
+    item = subject(Item, _("ärende"))
     action = action_field(Action.choices, max_length=20)
     link = models.URLField(_("länk"), max_length=2000, blank=True)
-
-    class Meta(Event.Meta):
-        pass
 
 
 def evidence_path(instance, filename):
@@ -354,19 +330,11 @@ class PreservedCopy(AppendOnly):
     """A copy of the post kept before it is removed: its text and, where possible, a
     screenshot (re-encoded PNG, served only through a view that checks access)."""
 
-    item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="copies", verbose_name=_("ärende")
-    )
+    item = protected_fk(Item, _("ärende"), related_name="copies")
     text = models.TextField(_("inläggets text"), blank=True)
     image = models.FileField(_("skärmbild"), upload_to=evidence_path, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sparad av"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("sparad av"), null=True)
     created_at = models.DateTimeField(_("sparad"))
 
     class Meta:
@@ -385,15 +353,8 @@ class PreservedCopy(AppendOnly):
 class CheckIn(AppendOnly):
     """ "Tillsyn gjord": the responsible person (or their substitute) looked at the account."""
 
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("konto")
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("person"),
-    )
+    account = protected_fk(Account, _("konto"), related_name="check_ins")
+    user = user_fk(_("person"))
     at = models.DateTimeField(db_index=True, verbose_name=_("tidpunkt"))
 
     class Meta:
@@ -408,9 +369,7 @@ class CheckIn(AppendOnly):
 class ApiToken(IssuedKey):
     """A monitoring tool's key to push items for one account (core.keys)."""
 
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("konto")
-    )
+    account = protected_fk(Account, _("konto"), related_name="api_tokens")
     name = models.CharField(
         _("verktyg"), max_length=100, help_text=_("Vilket verktyg som använder nyckeln.")
     )
@@ -457,22 +416,8 @@ class PlatformEvent(AppendOnly):
     signature = models.CharField(_("signatur"), max_length=100, blank=True)
     signature_valid = models.BooleanField(_("signaturen stämmer"))
     raw = models.JSONField(_("händelsen som den togs emot"))
-    account = models.ForeignKey(
-        Account,
-        verbose_name=_("konto"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="platform_events",
-    )
-    item = models.ForeignKey(
-        Item,
-        verbose_name=_("ärende"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="platform_events",
-    )
+    account = protected_fk(Account, _("konto"), optional=True, related_name="platform_events")
+    item = protected_fk(Item, _("ärende"), optional=True, related_name="platform_events")
     outcome = models.CharField(_("utfall"), max_length=20, choices=Received.choices)
 
     class Meta:
@@ -491,9 +436,7 @@ class CommentVersion(AppendOnly):
     """One version of a delivered comment, as its author wrote, edited or removed it: an
     item keeps every version, the first one included."""
 
-    item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="versions", verbose_name=_("ärende")
-    )
+    item = protected_fk(Item, _("ärende"), related_name="versions")
     event = models.OneToOneField(
         PlatformEvent,
         on_delete=models.PROTECT,

@@ -364,10 +364,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "moderation.item",
     Item,
     TRANSITIONS,
-    event_model=ItemEvent,
     related=("account", "account__unit", "assignee"),
     state_of=state_of,
     conflict_type=ItemConflict,

@@ -5,9 +5,10 @@ A notification is rendered (subject, text, HTML from its kind's templates) when 
 written by notify(), or later when a sweep wrote it in bulk with only its `context`:
 before it is sent and before it is shown in the list (see notifications.rendering)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.fields import user_fk
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -24,12 +25,7 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("mottagare"),
-        on_delete=models.PROTECT,
-        related_name="notifications",
-    )
+    recipient = user_fk(_("mottagare"), related_name="notifications")
     kind = models.CharField(_("typ"), max_length=60)
     subject = models.CharField(_("ämne"), max_length=200)
     body_text = models.TextField(_("text"))

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core import pages
+from core.views import found
 
 from . import services
 from .models import Notification
@@ -31,9 +31,10 @@ def notification_list(request):
 @login_required
 @require_POST
 def open_notification(request, pk):
-    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
-    if notification is None:
-        raise Http404(_("Aviseringen finns inte."))
+    notification = found(
+        Notification.objects.filter(pk=pk, recipient=request.user).first(),
+        _("Aviseringen finns inte."),
+    )
     services.mark_read(request.user, [notification.pk], now=timezone.now())
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)

@@ -14,7 +14,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import Kept, KeptQuerySet
 
 
@@ -90,14 +91,7 @@ class Unit(models.Model):
 
     name = models.CharField(_("namn"), max_length=200)
     kind = models.CharField(_("typ"), max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("ingår i"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
+    parent = protected_fk("self", _("ingår i"), optional=True, related_name="children")
     contact_email = models.EmailField(
         _("funktionsadress"),
         blank=True,
@@ -242,12 +236,10 @@ class Unit(models.Model):
 
 
 class User(AbstractUser):
-    unit = models.ForeignKey(
+    unit = protected_fk(
         Unit,
-        verbose_name=_("enhet"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+        _("enhet"),
+        optional=True,
         related_name="members",
         help_text=_("Den enhet personen är anställd i."),
     )
@@ -395,9 +387,7 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(
         User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="role_assignments"
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("enhet"), on_delete=models.PROTECT, related_name="role_assignments"
-    )
+    unit = protected_fk(Unit, _("enhet"), related_name="role_assignments")
     role = models.CharField(_("roll"), max_length=40, choices=Role.choices)
     # Set when a sign-in through the identity provider granted the role: the group (or
     # unit claim) that gave it. Such roles follow the groups at every sign-in; a role
@@ -430,15 +420,11 @@ class Absence(Kept):
 
     kept_message = _("Frånvaro tas aldrig bort; den återkallas.")
 
-    user = models.ForeignKey(
-        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="absences"
-    )
+    user = user_fk(_("person"), related_name="absences")
     starts_on = models.DateField(_("från och med"))
     ends_on = models.DateField(_("till och med"))
-    substitute = models.ForeignKey(
-        User,
-        verbose_name=_("ersättare"),
-        on_delete=models.PROTECT,
+    substitute = user_fk(
+        _("ersättare"),
         related_name="substituting",
         help_text=_("Den som tar över ditt arbete i Kanalkoll medan du är borta."),
     )
@@ -479,36 +465,13 @@ class Handover(Kept):
 
     kept_message = _("Överlämningar tas aldrig bort.")
 
-    user = models.ForeignKey(
-        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handovers"
-    )
+    user = user_fk(_("person"), related_name="handovers")
     created_at = models.DateTimeField(_("registrerad"))
-    created_by = models.ForeignKey(
-        User,
-        verbose_name=_("avaktiverad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_fk(_("avaktiverad av"), optional=True)
     reason = models.TextField(_("anledning"), blank=True)
-    successor = models.ForeignKey(
-        User,
-        verbose_name=_("efterträdare"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    successor = user_fk(_("efterträdare"), optional=True)
     resolved_at = models.DateTimeField(_("överlämnad"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        User,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("avgjord av"),
-    )
+    resolved_by = user_fk(_("avgjord av"), optional=True)
 
     class Meta:
         verbose_name = _("överlämning")
@@ -533,15 +496,8 @@ class HandoverEvent(Event):
         OPENED = "registrerad", _("Överlämning registrerad")
         RESOLVED = "overlamnad", _("Efterträdare utsedd")
 
-    subject_field = "handover"
-
-    handover = models.ForeignKey(
-        Handover, on_delete=models.PROTECT, related_name="events", verbose_name=_("överlämning")
-    )
+    handover = subject(Handover, _("överlämning"))
     action = action_field(Action.choices)
-
-    class Meta(Event.Meta):
-        pass
 
 
 class PersonEvent(Event):
@@ -554,11 +510,7 @@ class PersonEvent(Event):
         UNIT_CHANGED = "enhet_andrad", _("Enhet ändrad")
         LINKED = "kopplad", _("Kopplad till kommunens konto")
 
-    subject_field = "person"
-
-    person = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="person_events", verbose_name=_("person")
-    )
+    person = subject(User, _("person"), related_name="person_events")
     action = action_field(Action.choices)
 
     class Meta(Event.Meta):

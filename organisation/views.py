@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from core.importing import import_view, template_csv
+from core.views import found
 from core.workflow import Conflict, allowed
 
 from . import handovers, importing, services
@@ -44,9 +45,9 @@ def absences(request):
 @login_required
 @require_POST
 def cancel_absence(request, pk):
-    absence = Absence.objects.filter(pk=pk, user=request.user).first()
-    if absence is None:
-        raise Http404(_("Frånvaron finns inte."))
+    absence = found(
+        Absence.objects.filter(pk=pk, user=request.user).first(), _("Frånvaron finns inte.")
+    )
     services.cancel_absence(request.user, absence.pk, now=timezone.now())
     messages.success(request, _("Frånvaron är återkallad."))
     return redirect("organisation:absences")
@@ -112,7 +113,6 @@ def organisation_import(request):
         request,
         importer=importing,
         session_key="kanalkoll_organisation_import",
-        template="core/import.html",
         context={
             "title": _("Importera organisationen"),
             "intro": _(

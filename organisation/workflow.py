@@ -128,10 +128,8 @@ TRANSITIONS = [
 
 
 WORKFLOW = Workflow(
-    "organisation.handover",
     Handover,
     TRANSITIONS,
-    event_model=HandoverEvent,
     related=("user", "user__unit"),  # of=("self",): user__unit may be null
     state_of=state_of,
     conflict_type=HandoverConflict,

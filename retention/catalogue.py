@@ -13,7 +13,8 @@ after how long; gallring needs the nämnd's decision (Riksarkivet; SKR, "Bevara 
 gallra"). The process codes below are a proposal shaped like a process-based
 klassificeringsstruktur; the kommun replaces them with its own.
 
-Size: one table with an entry per record type of every app, read as a whole by the
+Size: a data table (its entries repeat one shape by design: duplicates' rows within it
+are the table's rows), one entry per record type of every app, read as a whole by the
 archivist and the tests; split by app it would hide a type that has none.
 """
 

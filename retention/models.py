@@ -11,14 +11,14 @@
   and lifting are `HoldEvent`s.
 """
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from core.events import Event, action_field
+from core.events import Event, action_field, subject
+from core.fields import protected_fk, user_fk
 from core.records import AppendOnly, Kept, KeptQuerySet
 
 
@@ -58,14 +58,7 @@ class PlanEntry(AppendOnly):
     decision_paragraph = models.CharField(_("paragraf"), max_length=60, blank=True)
     decision_date = models.DateField(_("beslutsdatum"), null=True, blank=True)
     note = models.TextField(_("kommentar"), blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ändrad av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    changed_by = user_fk(_("ändrad av"), optional=True)
     changed_at = models.DateTimeField(_("ändrad"), null=True, blank=True)
 
     class Meta:
@@ -125,9 +118,7 @@ class Protocol(AppendOnly):
     type_name = models.CharField(_("handlingstypens namn"), max_length=200)
     action = models.CharField(_("åtgärd"), max_length=20, choices=Action.choices)
     fields = models.JSONField(_("fält"), default=list, blank=True)
-    entry = models.ForeignKey(
-        PlanEntry, verbose_name=_("planens post"), on_delete=models.PROTECT, related_name="+"
-    )
+    entry = protected_fk(PlanEntry, _("planens post"), related_name="+")
     decision_body = models.CharField(_("beslutande nämnd"), max_length=200)
     decision_paragraph = models.CharField(_("paragraf"), max_length=60)
     decision_date = models.DateField(_("beslutsdatum"))
@@ -178,35 +169,14 @@ class Hold(Kept):
     reason = models.CharField(_("skäl"), max_length=20, choices=HoldReason.choices)
     reference = models.CharField(_("diarienummer eller referens"), max_length=100, blank=True)
     description = models.TextField(_("varför"))
-    account = models.ForeignKey(
-        Account,
-        verbose_name=_("konto"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="holds",
-    )
+    account = protected_fk(Account, _("konto"), optional=True, related_name="holds")
     starts_on = models.DateField(_("från och med"), null=True, blank=True)
     ends_on = models.DateField(_("till och med"), null=True, blank=True)
-    source_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    source_type = protected_fk(ContentType, optional=True, related_name="+")
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lagd av"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    placed_by = user_fk(_("lagd av"))
     placed_at = models.DateTimeField(_("lagd"))
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("hävd av"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    lifted_by = user_fk(_("hävd av"), optional=True)
     lifted_at = models.DateTimeField(_("hävd"), null=True, blank=True)
     lift_reason = models.TextField(_("varför hävd"), blank=True)
 
@@ -241,7 +211,7 @@ class HeldRecord(AppendOnly):
 
     disposable = False
 
-    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="records")
+    hold = protected_fk(Hold, related_name="records")
     record_type = models.CharField(_("handlingstyp"), max_length=100)
     object_id = models.PositiveBigIntegerField(_("id"))
 
@@ -265,11 +235,7 @@ class HoldEvent(Event):
         PLACED = "lagd", _("Spärr lagd")
         LIFTED = "havd", _("Spärr hävd")
 
-    subject_field = "hold"
     disposable = False
 
-    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="events")
+    hold = subject(Hold)
     action = action_field(Action.choices, max_length=10)
-
-    class Meta(Event.Meta):
-        pass

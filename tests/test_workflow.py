@@ -26,13 +26,14 @@ from core.workflow import (
     allowed_create,
     perform,
     perform_create,
+    perform_create_many,
     workflow_of,
 )
 from moderation import services as moderation_services
 from organisation.models import Handover
 from organisation.services import deactivate_user
 
-from .archive_helpers import screenshot, semiannual
+from .archive_helpers import LONG_AGO, screenshot, semiannual
 from .factories import AccountFactory, UserFactory, make_plan
 from .intake_helpers import receive_comment
 from .test_moderation_views import image_bytes, upload
@@ -424,6 +425,83 @@ def test_creation_transitions_are_not_actions_on_a_record(org, account):
     with pytest.raises(Conflict):
         perform(p.kommunikator, closure, "propose", expected_state=None, now=NOW)
     assert "propose" not in allowed_create(p.kommunikator, type(closure), now=NOW, parent=account)
+
+
+# -- creation in bulk (perform_create_many) ---------------------------------------------
+
+
+def half_year(key):
+    """The snapshots of half-year `key`, made by the bulk creation after its turn."""
+    from archive.models import Snapshot
+    from archive.periods import Period
+    from archive.workflow import Do
+
+    period = Period.from_key(key)
+    now = period.ends_at + datetime.timedelta(hours=1)
+    return perform_create_many(None, Snapshot, Do.SCHEDULE, now=now, period=period), now
+
+
+def test_a_bulk_creation_writes_one_first_event_per_record(org):
+    from archive.models import Snapshot, SnapshotEvent
+
+    for _i in range(3):
+        AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare, opened_on=LONG_AGO)
+    made, now = half_year("2026-H1")
+    assert len(made) == Snapshot.objects.filter(period_key="2026-H1").count() >= 3
+    for snapshot in made:
+        events = list(SnapshotEvent.objects.filter(snapshot_id=snapshot.pk))
+        assert [(e.action, e.actor, e.at, e.data) for e in events] == [
+            (SnapshotEvent.Action.CREATED, None, now, {"reason": "halvar", "period": "2026-H1"})
+        ]
+    # Run again: nothing left to make, nothing written.
+    before = SnapshotEvent.objects.count()
+    assert half_year("2026-H1")[0] == []
+    assert SnapshotEvent.objects.count() == before
+
+
+def test_a_bulk_creation_takes_the_same_statements_for_few_rows_and_many(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(count, key):
+        for _i in range(count):
+            AccountFactory(
+                unit=org.bibliotek, responsible=org.people.medarbetare, opened_on=LONG_AGO
+            )
+        with CaptureQueriesContext(connection) as queries:
+            made, _now = half_year(key)
+        return len(made), len(queries)
+
+    few, few_queries = make(2, "2025-H1")
+    many, many_queries = make(20, "2025-H2")
+    assert many >= few + 20
+    assert many_queries == few_queries
+
+
+def test_a_refused_bulk_creation_makes_nothing(org):
+    from archive.models import Snapshot, SnapshotEvent
+    from archive.periods import Period
+    from archive.workflow import Do
+
+    AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare, opened_on=LONG_AGO)
+    period = Period.from_key("2026-H2")
+    before = Snapshot.objects.count(), SnapshotEvent.objects.count()
+    after_turn = period.ends_at + datetime.timedelta(hours=1)
+    with pytest.raises(NotAllowed):  # the system's step: no person takes it
+        perform_create_many(
+            org.people.kommunikationschef, Snapshot, Do.SCHEDULE, now=after_turn, period=period
+        )
+    with pytest.raises(Conflict, match="inte slut"):  # the half-year has not ended
+        perform_create_many(None, Snapshot, Do.SCHEDULE, now=NOW, period=period)
+    assert (Snapshot.objects.count(), SnapshotEvent.objects.count()) == before
+    # A bulk transition is taken in bulk only, and only a bulk one in bulk.
+    with pytest.raises(ValueError):
+        perform_create(None, Snapshot, Do.SCHEDULE, now=after_turn, period=period)
+    with pytest.raises(ValueError):
+        perform_create_many(None, Snapshot, Do.ORDER, now=after_turn)
+    assert (Snapshot.objects.count(), SnapshotEvent.objects.count()) == before
+    made = perform_create_many(None, Snapshot, Do.SCHEDULE, now=after_turn, period=period)
+    assert made and Snapshot.objects.count() == before[0] + len(made)
 
 
 def test_a_stale_expected_state_is_one_conflict_and_changes_nothing(org, colleague):
