@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.returning import delete_returning
@@ -104,6 +104,17 @@ def test_delete_returning_of_nothing_runs_no_statement(org, django_assert_num_qu
     assert PendingReminder.objects.count() == 3
 
 
+def test_without_returning_the_claim_is_a_clear_error_and_changes_nothing(org, monkeypatch):
+    # An SQLite older than 3.35 (Django 5.2 accepts 3.31) cannot say RETURNING.
+    with time_machine.travel(NOW, tick=False):
+        items(org, 40, 50)
+        monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+        with pytest.raises(NotSupportedError, match="SQLite 3.35"), transaction.atomic():
+            jobs.remind_deadlines(NOW)
+    assert PendingReminder.objects.filter(due_at__lte=NOW).count() == 3
+    assert not ReminderBatch.objects.exists()
+
+
 def test_a_claim_takes_at_most_a_batch_and_the_sweep_takes_the_rest(org, monkeypatch):
     monkeypatch.setattr(jobs, "BATCH", 2)
     with time_machine.travel(NOW, tick=False):
@@ -135,41 +146,51 @@ def test_a_claim_rolled_back_loses_nothing(org):
         assert jobs.remind_deadlines(NOW) == 3
 
 
+class HeldLock:
+    """In another thread and transaction, the row locks of `queryset` held until the
+    block ends (a second sweep claiming them, or an item being handled)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.held, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self):
+        try:
+            with transaction.atomic():
+                list(self.queryset.select_for_update().values_list("pk"))
+                self.held.set()
+                self.release.wait(timeout=20)
+        finally:
+            connection.close()
+
+    def still_held(self):
+        return not self.release.is_set() and self.thread.is_alive()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.held.wait(timeout=20)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(timeout=30)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_stage_locked_by_another_transaction_is_skipped_not_waited_for(org):
-    """Another transaction (a second sweep, or an item being handled) holds the row
-    lock of one due stage: the claim takes the others without waiting and leaves that
-    one; a later sweep takes it once the lock is released."""
+    """Another transaction holds the row lock of one due stage: the claim takes the
+    others without waiting and leaves that one; a later sweep takes it once the lock
+    is released."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     with time_machine.travel(NOW, tick=False):
         first, second, third = items(org, 40, 41, 42)
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic():
-                list(
-                    PendingReminder.objects.select_for_update()
-                    .filter(item=second, due_at__lte=NOW)
-                    .values_list("pk")
-                )
-                held.set()
-                release.wait(timeout=20)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(timeout=20)
+    with HeldLock(PendingReminder.objects.filter(item=second, due_at__lte=NOW)) as lock:
         with transaction.atomic():
             claimed = jobs._claim(NOW)[0]
-        still_held = not release.is_set() and holder.is_alive()
-    finally:
-        release.set()
-        holder.join(timeout=30)
-    assert claimed == 2 and still_held
+        assert lock.still_held()
+    assert claimed == 2
     (batch,) = ReminderBatch.objects.all()
     assert sorted(batch.pairs()) == [(first.pk, 1), (third.pk, 1)]
     assert list(PendingReminder.objects.filter(due_at__lte=NOW).values_list("item", "stage")) == [
@@ -178,3 +199,18 @@ def test_a_stage_locked_by_another_transaction_is_skipped_not_waited_for(org):
     with transaction.atomic():
         assert jobs._claim(NOW)[0] == 1
     assert ReminderBatch.objects.latest("pk").pairs() == [(second.pk, 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handling_an_item_skips_the_stage_a_sweep_is_claiming(org):
+    """moderation.workflow.close removes the item's stages to come in one statement as
+    well, skipping (not waiting for) the one a sweep holds; that sweep's worker drops it
+    (the item is handled)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    with time_machine.travel(NOW, tick=False):
+        (item,) = items(org, 40)
+        with HeldLock(PendingReminder.objects.filter(item=item, stage=1)) as lock:
+            services.answer(org.people.medarbetare, item.pk, "Ja, 10–14.", now=NOW)
+            assert lock.still_held()
+    assert list(PendingReminder.objects.values_list("item", "stage")) == [(item.pk, 1)]
