@@ -10,10 +10,10 @@ def delete_returning(queryset, fields):
         DELETE FROM <table> WHERE <queryset's condition> AND <pk> IN (<queryset>)
         RETURNING <columns>
 
-    The ORM deletes by selecting first (a SELECT, then a DELETE of the keys it read, an
-    IN list as long as the rows) and cannot say RETURNING; here a queue's claim (lock
-    the due rows skip-locked, delete them, keep their values) is one statement. Only
-    the frame is written by hand:
+    The ORM cannot delete a sliced queryset (a batch) nor say RETURNING: through it a
+    queue's claim (lock the due rows skip-locked, delete them, keep their values) is a
+    SELECT and then a DELETE of the keys it read, an IN list as long as the rows; here
+    it is one statement. Only the frame is written by hand:
     - the subquery is `queryset` itself, filtered, ordered, sliced and locked as the
       caller built it, compiled by the ORM (`select_for_update(skip_locked=True)` is
       left out by Django where the backend has no row locks: on SQLite every write
