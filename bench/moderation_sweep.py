@@ -92,9 +92,10 @@ HOST = "bench-mod.example"
 URL_PREFIX = f"https://{HOST}/"
 PREFIX = "benchmod-"
 TIME_TARGET = 5.0
-# A batch: the skip-locked SELECT of due rows, their DELETE, the ReminderBatch INSERT
-# (with its entries in its row), and when the sweep runs on its own its transaction's
-# commit; it was six with a savepoint, release and an INSERT of the entries. The loop runs until a batch comes back short,
+# A batch: the DELETE … RETURNING of the due rows (its subquery locks them skip-locked),
+# the ReminderBatch INSERT (with its entries in its row), and when the sweep runs on its
+# own its transaction's commit; it was six with a savepoint, release and an INSERT of the
+# entries, then four with a SELECT and a DELETE. The loop runs until a batch comes back short,
 # so n due items take n // BATCH + 1 batches; more due items add batches, nothing else.
 QUERIES_PER_BATCH = 6
 H = datetime.timedelta(hours=1)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Status
+from core.returning import delete_returning
 from core.workflow import CREATE, Conflict, Guard, Transition, Workflow
 from organisation.models import REGISTER_CURATORS, Role, chef_of_unit
 
@@ -147,9 +148,9 @@ def close(item, outcome, now):
     item.resolved_at = now
     item.save()
     # Stages not yet reached never go out. Rows a sweep is claiming right now are
-    # skipped rather than waited for: the worker drops stages of handled items.
-    free = item.pending_reminders.select_for_update(skip_locked=True).values_list("pk", flat=True)
-    PendingReminder.objects.filter(pk__in=list(free)).delete()
+    # skipped rather than waited for: the worker drops stages of handled items. One
+    # statement, as the sweep's claim (core.returning).
+    delete_returning(item.pending_reminders.select_for_update(skip_locked=True), ["id"])
 
 
 def _resolves(outcome):
