@@ -81,3 +81,50 @@ def test_a_request_on_att_gora_says_what_is_asked_and_how_long_it_has_waited(cli
     assert ": Kommentarerna om sommarlovet." in page
     assert ": Bibliotekets svar i oktober." in page
     assert "Mottagen – inkom 4 december 13:25 (e-post), väntar i 2 timmar 5 minuter" in page
+
+
+def _answer(response):
+    """The text of the verify page's answer, tags and extra whitespace removed."""
+    import re
+
+    html = response.content.decode()
+    section = html[html.index('aria-labelledby="answer-heading"') :]
+    section = section[: section.index("</section>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", section.split(">", 1)[1]).split())
+
+
+def test_the_verify_page_gives_each_answer_once(client, org, account):
+    """The walk of December 2026: "not in the register" was said three times (the
+    heading, the JSON's message and a fixed sentence), "official" and "closed" twice.
+    Each answer says its verdict once, then what the citizen may want to know."""
+    from accounts.models import Status
+
+    url = "/register/kontrollera/"
+    unknown = _answer(client.get(url, {"url": "https://www.facebook.com/testbyfejk"}))
+    assert unknown.startswith("Nej, det är inte ett av kommunens officiella konton.")
+    assert unknown.count("inte") == 1, unknown
+    assert "förteckning" not in unknown and unknown.count("officiella konton") == 1, unknown
+    assert "facebook.com/testbyfejk (Facebook-sida)" in unknown and "Var försiktig" in unknown
+
+    official = _answer(client.get(url, {"url": account.url}))
+    assert official.startswith("Ja, det är ett officiellt konto.")
+    assert official.count("officiellt konto") == 1, official
+    assert "Biblioteket i Testby på Instagram, som drivs av Biblioteket." in official
+
+    account.status = Status.PAUSED
+    account.save()
+    paused = _answer(client.get(url, {"url": account.url}))
+    assert paused.startswith("Kontot är Testby kommuns, men det används inte just nu.")
+    # A paused account is still the kommun's: nothing says its content is someone else's.
+    assert "inte kommunens" not in paused and paused.count("inte") == 1, paused
+
+    account.status = Status.CLOSED
+    account.closed_on = datetime.date(2026, 11, 2)
+    account.save()
+    closed = _answer(client.get(url, {"url": account.url}))
+    assert closed.startswith("Nej, inte längre.")
+    assert closed.lower().count("avslut") == 1, closed
+    assert "avslutades 2 november 2026" in closed, closed
+    # The JSON beside the page keeps its message.
+    data = client.get("/register/verify", {"url": account.url}).json()
+    assert data["message"] == "Kontot har varit kommunens men är avslutat."
