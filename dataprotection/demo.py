@@ -4,6 +4,7 @@ dataskyddsombud, reviewed within the year; one new version waiting for a decisio
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from organisation.models import User
 
@@ -68,5 +69,12 @@ def seed(*, now, stdout=None):
         )
         services.act(writer, draft.pk, Do.SUBMIT, now=now)
     if stdout is not None:
-        stdout.write(f"dataprotection: {created} new assessments")
+        stdout.write(
+            ngettext(
+                "Dataskydd: %(count)d ny bedömning",
+                "Dataskydd: %(count)d nya bedömningar",
+                created,
+            )
+            % {"count": created}
+        )
     return created
