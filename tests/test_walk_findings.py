@@ -128,3 +128,21 @@ def test_the_verify_page_gives_each_answer_once(client, org, account):
     # The JSON beside the page keeps its message.
     data = client.get("/register/verify", {"url": account.url}).json()
     assert data["message"] == "Kontot har varit kommunens men är avslutat."
+
+
+@pytest.mark.parametrize(
+    ("role", "sets"),
+    [("dataskyddsombud", False), ("kommunikationschef", True), ("kommunikationsavdelningen", True)],
+)
+def test_the_yearly_pack_links_the_thresholds_only_for_those_who_set_them(client, org, role, sets):
+    """The walk of December 2026: the dataskyddsombud reads the pack, and its link
+    "Tröskelvärden" led to a 403. Those who cannot set them are told who does."""
+    client.force_login(getattr(org.people, role))
+    year = timezone.localdate().year
+    page = client.get(f"/konton/efterlevnad/arsrapport/{year}/").content.decode()
+    link = 'href="/konton/efterlevnad/arsrapport/troskelvarden/"'
+    assert (link in page) is sets
+    who = "Tröskelvärdena sätts av kommunikationschefen och kommunikationsavdelningen."
+    assert (who in page) is not sets
+    if sets:  # the link leads to the page, not to a refusal
+        assert client.get("/konton/efterlevnad/arsrapport/troskelvarden/").status_code == 200
