@@ -146,3 +146,32 @@ def test_the_yearly_pack_links_the_thresholds_only_for_those_who_set_them(client
     assert (who in page) is not sets
     if sets:  # the link leads to the page, not to a refusal
         assert client.get("/konton/efterlevnad/arsrapport/troskelvarden/").status_code == 200
+
+
+def test_a_handover_offers_the_departed_persons_colleagues_first_and_says_so_in_the_history(
+    client, org, account, colleague
+):
+    """The walk of December 2026: the successor was picked from a bare list of every
+    name in the kommun, and the account's history showed the handover as an unexplained
+    edit by the communicator."""
+    import re
+
+    from organisation.models import Handover, User
+    from organisation.services import deactivate_user
+
+    p = org.people
+    deactivate_user(p.admin, p.medarbetare, timezone.now(), reason="Slutade.")
+    handover = Handover.objects.get(user=p.medarbetare)
+    client.force_login(p.kommunikator)
+    html = client.get(f"/overlamning/{handover.pk}/").content.decode()
+    select = html[html.index('name="successor"') : html.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)"', select)
+    assert groups[0] == "Biblioteket" and groups[-1] == "Övriga i kommunen", groups
+    near = select[: select.index('<optgroup label="Kultur')]
+    assert f'value="{colleague.pk}"' in near and f">{colleague}, Biblioteket<" in near
+    assert f'value="{p.medarbetare.pk}"' not in select  # who left is not offered
+    response = client.post(f"/overlamning/{handover.pk}/", {"successor": colleague.pk})
+    assert response.status_code == 302
+    history = client.get(f"/konton/{account.pk}/historik/").content.decode()
+    name = User.objects.get(pk=p.medarbetare.pk)
+    assert f"Överlämning efter {name}, som har slutat" in history
