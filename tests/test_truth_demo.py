@@ -88,4 +88,10 @@ def test_the_demo_inbox_holds_the_last_day_not_the_kommuns_past(settings, media)
         waiting.filter(recipient__username="kommunikator").values_list("subject", flat=True)
     )
     assert "Johan Falk har slutat: utse efterträdare" in subjects, subjects
+    # The dataskyddsombud is asked about the one version that waits, not about the twelve
+    # assessments signed off before (they were signed off, and notified, two months ago).
+    officer = list(
+        waiting.filter(recipient__username="dataskyddsombud").values_list("subject", flat=True)
+    )
+    assert officer == ["Dataskyddsbedömning att godkänna: Facebook-sida v2"], officer
     assert waiting.count() <= 40
