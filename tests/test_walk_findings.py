@@ -175,3 +175,30 @@ def test_a_handover_offers_the_departed_persons_colleagues_first_and_says_so_in_
     history = client.get(f"/konton/{account.pk}/historik/").content.decode()
     name = User.objects.get(pk=p.medarbetare.pk)
     assert f"Överlämning efter {name}, som har slutat" in history
+
+
+def test_att_gora_says_who_acts_once_for_the_problems_they_share(client, org, account):
+    """The walk of December 2026: Maria Sund's row repeated "Administratörer och
+    ersättare ändras av kommunikationsavdelningen eller kommunikationschefen." after each
+    of three problems, and "(du rättar det på kontots sida)" after each of two."""
+    from accounts.services import update_account
+
+    p = org.people
+    update_account(
+        p.kommunikationschef,
+        account.pk,
+        {"substitute": None, "gp_contact_phone": False, "gp_links_website": False},
+        [p.medarbetare.pk],
+        fields=("substitute", "gp_contact_phone", "gp_links_website"),
+        now=timezone.now(),
+    )
+    client.force_login(p.medarbetare)
+    html = client.get("/att-gora/").content.decode()
+    assert "Åtgärda brister på Biblioteket i Testby" in html
+    who = "Administratörer och ersättare ändras av kommunikationsavdelningen eller kommunikationschefen."
+    assert html.count(who) == 1, html
+    assert (
+        "Ingen ersättare." in html and "Förvaltningskommunikatören är inte administratör." in html
+    )
+    assert html.count("Du rättar det på kontots sida.") == 1 and "du rättar det" not in html
+    assert "Grafiska profilen är inte uppfylld." in html
