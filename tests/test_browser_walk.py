@@ -5,6 +5,7 @@
 import pytest
 from django.utils import timezone
 
+from .factories import AccountFactory
 from .test_access import ROLES as ACCESS_ROLES
 from .test_browser import (  # noqa: F401 (fixtures used by name)
     _allow_orm_beside_playwright,
@@ -15,6 +16,8 @@ from .test_browser import (  # noqa: F401 (fixtures used by name)
 )
 
 pytestmark = pytest.mark.browser
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 # The roles of the URL × role table, signed in (the demo's roles; the outsiders see what
 # medarbetare see).
@@ -53,3 +56,58 @@ def test_the_yearly_pack_fits_a_phone(page, live_server, org, account):  # noqa:
     page.set_viewport_size({"width": 375, "height": 900})
     goto(page, live_server, f"/konton/efterlevnad/arsrapport/{timezone.localdate().year}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_what_the_walk_of_december_2026_changed_is_accessible(
+    page,  # noqa: F811
+    live_server,
+    org,
+    account,
+    colleague,
+    width,
+):
+    """The verify page's answers (official, paused, unknown), the yearly pack as the dataskyddsombud reads it and
+    the handover's grouped successor list: axe-core finds nothing, at both widths."""
+    from accounts.models import Status
+    from organisation.models import Handover
+    from organisation.services import deactivate_user
+
+    from .test_browser import assert_accessible
+
+    page.set_viewport_size({"width": width, "height": 900})
+    paused = AccountFactory(
+        display_name="Sommarlovet",
+        url="https://www.instagram.com/testbysommarlov",
+        platform="instagram",
+        unit=org.bibliotek,
+        responsible=org.people.medarbetare,
+        status=Status.PAUSED,
+    )
+    answers = {
+        account.url: "Ja, det är ett officiellt konto.",
+        paused.url: "Kontot är Testby kommuns, men det används inte just nu.",
+        "https://www.facebook.com/testbyfejk": "Du kontrollerade facebook.com/testbyfejk",
+    }
+    for address, answer in answers.items():
+        goto(page, live_server, "/register/kontrollera/")
+        page.get_by_label("Adress till kontot").fill(address)
+        page.get_by_role("button", name="Kontrollera").click()
+        page.wait_for_url("**/register/kontrollera/?url=*")
+        expect(page.get_by_role("status")).to_contain_text(answer)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert_accessible(page)
+    sign_in(page, live_server, "dataskyddsombud")
+    goto(page, live_server, f"/konton/efterlevnad/arsrapport/{timezone.localdate().year}/")
+    expect(page.get_by_role("main")).to_contain_text("Tröskelvärdena sätts av")
+    assert_accessible(page)
+    deactivate_user(org.people.admin, org.people.medarbetare, timezone.now(), reason="Slutade.")
+    handover = Handover.objects.get(user=org.people.medarbetare)
+    page.context.clear_cookies()
+    sign_in(page, live_server, "kommunikator")
+    goto(page, live_server, f"/overlamning/{handover.pk}/")
+    page.get_by_label("Efterträdare").select_option(label=f"{colleague}, Biblioteket")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page)
+    page.get_by_role("button", name="Utse efterträdare").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{colleague} tar över.")
