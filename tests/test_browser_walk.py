@@ -67,9 +67,11 @@ def test_what_the_walk_of_december_2026_changed_is_accessible(
     colleague,
     width,
 ):
-    """The verify page's answers (official, paused, unknown), the yearly pack as the dataskyddsombud reads it and
-    the handover's grouped successor list: axe-core finds nothing, at both widths."""
+    """The verify page's answers (official, paused, unknown), an account's warning with
+    its action, the admin's breadcrumbs, the yearly pack as the dataskyddsombud reads it
+    and the handover's grouped successor list: axe-core finds nothing, at both widths."""
     from accounts.models import Status
+    from accounts.services import update_account
     from organisation.models import Handover
     from organisation.services import deactivate_user
 
@@ -97,6 +99,25 @@ def test_what_the_walk_of_december_2026_changed_is_accessible(
         expect(page.get_by_role("status")).to_contain_text(answer)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert_accessible(page)
+    # A warning with its action beside it, on the yellow of the account's problems.
+    update_account(
+        org.people.kommunikationschef,
+        account.pk,
+        {"gp_contact_phone": False},
+        fields=("gp_contact_phone",),
+        now=timezone.now(),
+    )
+    sign_in(page, live_server, "medarbetare")
+    goto(page, live_server, f"/konton/{account.pk}/")
+    expect(page.get_by_role("link", name="Rätta uppgiften")).to_be_visible()
+    assert_accessible(page)
+    # The admin's pages with breadcrumbs.
+    page.context.clear_cookies()
+    sign_in(page, live_server, "admin")
+    for path in ("/admin/django_celery_beat/periodictask/", "/admin/accounts/platform/"):
+        goto(page, live_server, path)
+        assert_accessible(page)
+    page.context.clear_cookies()
     sign_in(page, live_server, "dataskyddsombud")
     goto(page, live_server, f"/konton/efterlevnad/arsrapport/{timezone.localdate().year}/")
     expect(page.get_by_role("main")).to_contain_text("Tröskelvärdena sätts av")
