@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from organisation.models import Unit, User
 from organisation.services import deactivate_user
@@ -165,4 +166,11 @@ def seed(*, now, stdout=None):
     if departed.is_active:  # has left: the communicator is to name a successor
         deactivate_user(users["admin"], departed, now, reason="Slutade på egen begäran.")
     if stdout:
-        stdout.write(f"accounts: {Account.objects.count()} in the register ({created} new)")
+        stdout.write(
+            ngettext(
+                "Konton: %(total)d i förteckningen (%(count)d nytt)",
+                "Konton: %(total)d i förteckningen (%(count)d nya)",
+                created,
+            )
+            % {"total": Account.objects.count(), "count": created}
+        )

@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core import netguard
 from organisation.models import Unit
+from organisation.widgets import GroupedPersonSelect, PeoplePicker, person_label
 
 from . import platforms
 from .models import PLAN_GOVERNED_FIELDS, Account, Problem, Status
 from .services import DESCRIPTIVE_FIELDS, FULL_FIELDS
 from .urlkeys import InvalidAccountURL, url_key
-from .widgets import GroupedPersonSelect, PeoplePicker
 
 
 def people():
@@ -25,13 +25,12 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     """People to choose several of (administrators): checkboxes, those near the
-    account first (accounts.widgets.PeoplePicker), each with title and unit."""
+    account first (organisation.widgets.PeoplePicker), each with title and unit."""
 
     widget = PeoplePicker
 
     def label_from_instance(self, obj):
-        label = f"{obj} – {obj.title}" if obj.title else str(obj)
-        return f"{label}, {obj.unit.name}" if obj.unit_id else label
+        return person_label(obj)
 
 
 def administrators_field(help_text):

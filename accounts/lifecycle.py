@@ -320,5 +320,11 @@ def hand_over(actor, old, successor, *, now):
         if old.pk in admins:
             admins = (admins - {old.pk}) | {successor.pk}
         update_account(
-            actor, account.pk, data, sorted(admins), fields=("responsible", "substitute"), now=now
+            actor,
+            account.pk,
+            data,
+            sorted(admins),
+            fields=("responsible", "substitute"),
+            now=now,
+            reason=_("Överlämning efter %(person)s, som har slutat") % {"person": old},
         )

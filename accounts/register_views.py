@@ -3,6 +3,7 @@ filters, the JSON and CSV, and the check of an address (/register/verify and its
 The answers are cached per filter and language by the register's version
 (accounts.registerversion) and answer conditional requests (accounts.conditional)."""
 
+import datetime
 import json
 
 from django.conf import settings
@@ -239,9 +240,24 @@ def verify_page(request):
             body, status = {"error": _("Skriv in adressen till kontot du vill kontrollera.")}, 400
         else:
             body, status = _verification(raw)
-    return render(
-        request,
-        "accounts/verify.html",
-        {"url": raw or "", "result": body, "kommun": Unit.objects.kommun()},
-        status=status or 200,
-    )
+    context = {"url": raw or "", "result": body, "kommun": Unit.objects.kommun()}
+    if body and not body.get("error"):
+        context.update(_answer(body))
+    return render(request, "accounts/verify.html", context, status=status or 200)
+
+
+def _answer(body):
+    """Which of the page's four answers the verification gives, and the dates it names
+    (the JSON carries them as ISO strings)."""
+    account = body["account"]
+    if account is None:
+        return {"answer": "unknown"}
+    dates = {
+        name: datetime.date.fromisoformat(account[name]) if account.get(name) else None
+        for name in ("closed_on", "confirmed_on")
+    }
+    if body["official"]:
+        return {"answer": "official", **dates}
+    if account["status"] == Status.CLOSED:
+        return {"answer": "closed", **dates}
+    return {"answer": "inactive", "status_label": Status(account["status"]).label, **dates}

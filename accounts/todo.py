@@ -13,11 +13,17 @@ from .models import Account
 CONFIRMATION_NOTICE = datetime.timedelta(days=30)
 
 
-def _sentence(remedy):
-    """One problem and what to do: "(you fix it)" or who does."""
-    if remedy["url"]:
-        return _("%(problem)s (du rättar det på kontots sida).") % {"problem": remedy["label"]}
-    return f"{remedy['label']}. {remedy['who']}"
+def _detail(remedies):
+    """The problems and what to do, each "who does it" said once: the problems with the
+    same answer (the user fixes them, or the same people do) are listed before it."""
+    answers = {}
+    for remedy in remedies:
+        answer = _("Du rättar det på kontots sida.") if remedy["url"] else remedy["who"]
+        answers.setdefault(answer, []).append(remedy["label"])
+    return " ".join(
+        " ".join(f"{label}." for label in labels) + f" {answer}"
+        for answer, labels in answers.items()
+    )
 
 
 def items(user, now):
@@ -37,9 +43,7 @@ def problems(user, now):
             found.append(
                 TodoItem(
                     title=_("Åtgärda brister på %(account)s") % {"account": account.display_name},
-                    detail=" ".join(
-                        _sentence(r) for r in remedies.for_account(user, account, problems)
-                    ),
+                    detail=_detail(remedies.for_account(user, account, problems)),
                     url=reverse("accounts:detail", args=[account.pk]),
                     kind=_("Konto"),
                     due_at=now,

@@ -5,6 +5,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts import lifecycle, platforms
 from accounts import services as account_services
@@ -173,5 +174,12 @@ def seed(*, now, stdout=None):
             evaluation.due_on = overdue_on
             evaluation.save(update_fields=["due_on"])
     if stdout is not None:
-        stdout.write(f"activityplans: {created} new plans")
+        stdout.write(
+            ngettext(
+                "Aktivitetsplaner: %(count)d ny plan",
+                "Aktivitetsplaner: %(count)d nya planer",
+                created,
+            )
+            % {"count": created}
+        )
     return created

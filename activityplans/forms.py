@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PersonChoiceField, administrators_field, near, people, platform_field
 from accounts.models import Account, Status
-from accounts.widgets import GroupedPersonSelect
 from core.forms import optional_text
 from organisation.models import Role, Unit, User
+from organisation.widgets import GroupedPersonSelect
 
 from .models import Evaluation, Outcome, Plan
 from .services import PLAN_FIELDS_EDITABLE, may_draft_for

@@ -5,6 +5,7 @@ import datetime
 import io
 
 from django.db import transaction
+from django.utils.translation import ngettext
 from PIL import Image, ImageDraw
 
 from organisation.models import User
@@ -65,5 +66,12 @@ def seed(*, now, stdout=None):
             asked = max(period.ends_at, now - datetime.timedelta(days=9))
             services.ask_for_upload(snapshot.pk, "Inloggning krävs för att se sidan.", asked)
     if stdout is not None:
-        stdout.write(f"archive: {len(snapshots)} snapshots for {period.key}")
+        stdout.write(
+            ngettext(
+                "Arkiv: %(count)d ögonblicksbild för %(period)s",
+                "Arkiv: %(count)d ögonblicksbilder för %(period)s",
+                len(snapshots),
+            )
+            % {"count": len(snapshots), "period": period.key}
+        )
     return len(snapshots)

@@ -4,6 +4,7 @@ dataskyddsombud, reviewed within the year; one new version waiting for a decisio
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from organisation.models import User
 
@@ -17,6 +18,7 @@ DPF = (
     "2023-07-10 och omprövas årligen av kommissionen; kontrollera certifieringen vid varje "
     "omprövning. Standardavtalsklausuler i leverantörens villkor som reserv."
 )
+SIGNED_OFF_BEFORE = datetime.timedelta(days=65)
 TRANSFERS = {
     "tiktok": "Standardavtalsklausuler (artikel 46) med kompletterande skyddsåtgärder; "
     "leverantören är inte certifierad enligt Data Privacy Framework.",
@@ -52,9 +54,14 @@ def seed(*, now, stdout=None):
     for slug, label in platform_choices():
         if Assessment.objects.filter(platform=slug, account__isnull=True).exists():
             continue
-        assessment = services.create_draft(writer, _fields(slug, label, today), now=now)
-        services.act(writer, assessment.pk, Do.SUBMIT, now=now)
-        services.act(officer, assessment.pk, Do.SIGN_OFF, now=now, comment="Godkänd.")
+        # Written and signed off two months ago: the dataskyddsombud's inbox holds only
+        # the new version that waits, not twelve requests already decided.
+        written = now - SIGNED_OFF_BEFORE
+        assessment = services.create_draft(writer, _fields(slug, label, today), now=written)
+        submitted = written + datetime.timedelta(hours=1)
+        services.act(writer, assessment.pk, Do.SUBMIT, now=submitted)
+        signed_at = written + datetime.timedelta(days=2)
+        services.act(officer, assessment.pk, Do.SIGN_OFF, now=signed_at, comment="Godkänd.")
         created += 1
     # A new version of the Facebook page's assessment, waiting for the dataskyddsombud.
     signed = Assessment.objects.signed_off().filter(platform="facebook_sida", account=None).first()
@@ -68,5 +75,12 @@ def seed(*, now, stdout=None):
         )
         services.act(writer, draft.pk, Do.SUBMIT, now=now)
     if stdout is not None:
-        stdout.write(f"dataprotection: {created} new assessments")
+        stdout.write(
+            ngettext(
+                "Dataskydd: %(count)d ny bedömning",
+                "Dataskydd: %(count)d nya bedömningar",
+                created,
+            )
+            % {"count": created}
+        )
     return created

@@ -3,6 +3,8 @@ the registrator, so that it waits on /handlingar/ and on their "Att göra"."""
 
 import datetime
 
+from django.utils.translation import ngettext
+
 from organisation.models import User
 
 from .models import Channel, Request
@@ -32,5 +34,12 @@ def seed(*, now, stdout=None):
         )
         created = 1
     if stdout is not None:
-        stdout.write(f"disclosure: {created} new requests")
+        stdout.write(
+            ngettext(
+                "Allmänna handlingar: %(count)d ny begäran",
+                "Allmänna handlingar: %(count)d nya begäranden",
+                created,
+            )
+            % {"count": created}
+        )
     return created

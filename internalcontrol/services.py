@@ -39,6 +39,12 @@ def may_set_thresholds(user):
     return user.is_authenticated and user.is_active and user.has_role(*REGISTER_CURATORS)
 
 
+def thresholds_link(user):
+    """The pack's link to the thresholds' page for those who set them, else None (the
+    page then says who does)."""
+    return reverse("internalcontrol:thresholds") if may_set_thresholds(user) else None
+
+
 def valid_year(year, now):
     return 2000 <= year <= timezone.localdate(now).year
 

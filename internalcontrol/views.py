@@ -73,6 +73,7 @@ def pack_page(request, year):
             "query": query,
             "heading": services.title_of(year, forvaltning),
             "years": list(range(timezone.localdate(now).year, 2019, -1)),
+            "thresholds_link": services.thresholds_link(request.user),
         },
     )
 

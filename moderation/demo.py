@@ -5,6 +5,7 @@ purpose)."""
 import datetime
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from accounts.models import Account, Status
 from organisation.models import User
@@ -95,5 +96,13 @@ def seed(*, now, stdout=None):
             services.check_in(account.responsible, account, now=at)
             watched += 1
     if stdout is not None:
-        stdout.write(f"moderation: {created} new items, {watched} accounts checked in")
+        items = ngettext(
+            "Moderering: %(count)d nytt ärende", "Moderering: %(count)d nya ärenden", created
+        ) % {"count": created}
+        checks = ngettext(
+            "tillsyn registrerad för %(count)d konto",
+            "tillsyn registrerad för %(count)d konton",
+            watched,
+        ) % {"count": watched}
+        stdout.write(f"{items}, {checks}")
     return created

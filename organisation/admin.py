@@ -44,10 +44,12 @@ def _saved_for_the_register(self, request, obj, form, change):
     registry.public_register_changed(now=timezone.now())
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(admin.StackedInline):
+    """Stacked, with plain selects: each field has its label (a tabular inline's cells
+    and the autocomplete widget have none, which axe-core reports)."""
+
     model = RoleAssignment
     extra = 1
-    autocomplete_fields = ["unit"]
     readonly_fields = ["sign_in_source"]
 
 
@@ -56,7 +58,6 @@ class UnitAdmin(RecordRoleChanges, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "contact_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
-    autocomplete_fields = ["parent"]
     save_model = _saved_for_the_register
     fieldsets = [
         (None, {"fields": ["name", "kind", "parent", "contact_email"]}),
@@ -94,7 +95,9 @@ class KanalkollUserAdmin(RecordRoleChanges, UserAdmin):
 
     list_display = ["username", "first_name", "last_name", "title", "unit", "is_active"]
     list_filter = ["is_active", "role_assignments__role"]
-    autocomplete_fields = ["unit"]
+    # Plain, labelled widgets (axe-core): no autocomplete, no filter_horizontal with its
+    # tooltip icons, and the sign-in times are shown, not edited.
+    filter_horizontal = ()
     fieldsets = UserAdmin.fieldsets + (
         (_("I kommunen"), {"fields": ["unit", "title"]}),
         (_("Inloggning"), {"fields": ["is_break_glass", "oidc_subject"]}),
@@ -107,7 +110,13 @@ class KanalkollUserAdmin(RecordRoleChanges, UserAdmin):
     save_model = _saved_for_the_register
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "is_active", "oidc_subject"]
+        return [
+            *super().get_readonly_fields(request, obj),
+            "is_active",
+            "oidc_subject",
+            "last_login",
+            "date_joined",
+        ]
 
     def has_delete_permission(self, request, obj=None):
         return False  # people are deactivated, never deleted: records point at them

@@ -1,6 +1,7 @@
 """Demo organisation: an example kommun, its förvaltningar and units, and one user per role."""
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from .models import Role, RoleAssignment, Unit, User
 
@@ -233,4 +234,11 @@ def seed(*, now, stdout=None):
         for role, role_unit in roles:
             RoleAssignment.objects.get_or_create(user=user, unit=units[role_unit], role=role)
     if stdout:
-        stdout.write(f"organisation: {len(units)} units, {created} new users")
+        stdout.write(
+            ngettext(
+                "Organisation: %(units)d enheter, %(count)d ny person",
+                "Organisation: %(units)d enheter, %(count)d nya personer",
+                created,
+            )
+            % {"units": len(units), "count": created}
+        )

@@ -18,6 +18,7 @@ from . import handovers, importing, services
 from .deputies import Deputies
 from .forms import AbsenceForm
 from .models import REGISTER_CURATORS, Absence, Handover, User
+from .widgets import GroupedPersonSelect, person_label
 
 
 @login_required
@@ -53,10 +54,25 @@ def cancel_absence(request, pk):
     return redirect("organisation:absences")
 
 
+class SuccessorField(forms.ModelChoiceField):
+    widget = GroupedPersonSelect
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
 class SuccessorForm(forms.Form):
-    successor = forms.ModelChoiceField(
-        label=gettext_lazy("Efterträdare"), queryset=User.objects.filter(is_active=True)
+    """The successor, among the active people: those of the departed person's unit and
+    förvaltning first, each with title and unit."""
+
+    successor = SuccessorField(
+        label=gettext_lazy("Efterträdare"),
+        queryset=User.objects.filter(is_active=True).select_related("unit"),
     )
+
+    def __init__(self, *args, near=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].widget.focus_unit = near
 
 
 @login_required
@@ -66,7 +82,7 @@ def handover(request, pk):
     deputies = Deputies.at(now)
     if item is None or not handovers.may_decide(request.user, item, deputies):
         raise Http404(_("Överlämningen finns inte eller så saknar du behörighet att se den."))
-    form = SuccessorForm(request.POST or None)
+    form = SuccessorForm(request.POST or None, near=item.user.unit)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -97,7 +97,7 @@ def test_bluesky_added_in_the_admin_is_recognised(page, live_server, org):  # no
     page.get_by_label("Adress till kontot").fill("https://bsky.app/profile/testby.se")
     page.get_by_role("button", name="Kontrollera").click()
     page.wait_for_load_state()
-    assert page.get_by_text("ett konto på Bluesky").is_visible()
+    assert page.get_by_text("bsky.app/profile/testby.se (Bluesky)").is_visible()
     assert_accessible(page)
 
     page.context.clear_cookies()

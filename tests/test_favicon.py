@@ -15,6 +15,9 @@ def test_every_page_of_the_layout_names_the_svg_icon(client, org):
     link = f'<link rel="icon" href="{icon}" type="image/svg+xml">'
     assert link in client.get("/logga-in/").content.decode()
     assert link in client.get("/register/").content.decode()
+    # The embeddable list too, opened on its own (the walk of December 2026 saw its
+    # request for /favicon.ico answered 404).
+    assert link in client.get("/register/inbaddad/").content.decode()
     client.force_login(org.people.medarbetare)
     assert link in client.get("/att-gora/").content.decode()
 

@@ -56,7 +56,7 @@ def test_the_systemadministrator_adds_bluesky_in_the_admin_and_verify_knows_it(c
     other = client.get("/register/verify", {"url": "https://staging.bsky.app/profile/testby.se"})
     assert other.json()["normalised"] == "bsky.app/profile/testby.se"
     page = client.get("/register/kontrollera/", {"url": "https://bsky.app/profile/testby.se"})
-    assert "ett konto på Bluesky" in page.content.decode()
+    assert "bsky.app/profile/testby.se (Bluesky)" in page.content.decode()
     # The register takes an account on it; verify then answers official.
     account = AccountFactory(
         platform="bluesky",

@@ -70,3 +70,28 @@ def test_the_demo_kommun_works_on_the_day_it_is_seeded(settings, media):
         assert not Notification.objects.filter(kind="account_confirm_escalate").exists()
         archive_jobs.remind_uploads(now)
         assert not Notification.objects.filter(kind="snapshot_upload_escalation").exists()
+
+
+def test_the_demo_inbox_holds_the_last_day_not_the_kommuns_past(settings, media):
+    """The walk of December 2026: the kommunikatör had 14 unread notifications, back to
+    roles given in 2024, and a first worker would have e-mailed all 114 at once. What
+    the seed's past notified about was sent and read then; the day's work still waits."""
+    settings.KANALKOLL_DEV = True
+    with time_machine.travel(SEEDED, tick=False):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+        day_ago = timezone.now() - datetime.timedelta(days=1)
+    old = Notification.objects.filter(created_at__lt=day_ago)
+    assert old.exists()
+    assert not old.filter(read_at=None).exists() and not old.filter(sent_at=None).exists()
+    waiting = Notification.objects.filter(read_at=None, sent_at=None)
+    subjects = list(
+        waiting.filter(recipient__username="kommunikator").values_list("subject", flat=True)
+    )
+    assert "Johan Falk har slutat: utse efterträdare" in subjects, subjects
+    # The dataskyddsombud is asked about the one version that waits, not about the twelve
+    # assessments signed off before (they were signed off, and notified, two months ago).
+    officer = list(
+        waiting.filter(recipient__username="dataskyddsombud").values_list("subject", flat=True)
+    )
+    assert officer == ["Dataskyddsbedömning att godkänna: Facebook-sida v2"], officer
+    assert waiting.count() <= 40

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core import registry
+from notifications.demo import settle_history
 from organisation.demo import DEMO_PASSWORD, PEOPLE
 
 
@@ -21,10 +23,24 @@ class Command(BaseCommand):
                 "(make run does). Refused under production settings."
             )
         now = timezone.now()  # the one clock reading: every seeder writes this time
-        for seed in registry.demo_seeders:  # organisation first, disclosure last
-            seed(now=now, stdout=self.stdout)
-        self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/logga-in/ as:")
-        )
-        for username, *_rest in PEOPLE[:7]:
-            self.stdout.write(f"  {username:<28} password: {DEMO_PASSWORD}")
+        # The summary is for the people who try the demo: in the interface's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            for seed in registry.demo_seeders:  # organisation first, disclosure last
+                seed(now=now, stdout=self.stdout)
+            # Not one e-mail per role given in 2024 on the first `make run`.
+            settle_history(now=now)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    gettext("Demodata klara. Logga in på %(url)s som:")
+                    % {"url": "http://127.0.0.1:8000/logga-in/"}
+                )
+            )
+            for username, *_rest in PEOPLE[:7]:
+                self.stdout.write(
+                    f"  {username:<28} "
+                    + gettext("lösenord: %(password)s") % {"password": DEMO_PASSWORD}
+                )
+            self.stdout.write(
+                gettext("Alla %(count)d demoanvändare står i README, med roll och enhet.")
+                % {"count": len(PEOPLE)}
+            )

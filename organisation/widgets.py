@@ -16,6 +16,12 @@ from django.utils.translation import gettext as _
 NEAR, FORVALTNING, OTHERS = 0, 1, 2
 
 
+def person_label(person):
+    """A person as the pickers offer them: name, title and unit."""
+    label = f"{person} – {person.title}" if person.title else str(person)
+    return f"{label}, {person.unit.name}" if person.unit_id else label
+
+
 def _rank(person, focus):
     unit = getattr(person, "unit", None)
     if focus is None or unit is None:
