@@ -142,7 +142,13 @@ class Reminders:
     writes the notifications of those it claimed unrendered, with a `context` of ids
     that the kind's loader turns into objects (notifications.rendering), and enqueues
     them on commit. As notify_once: someone who has left is not reminded, and a
-    reminder with nobody to tell is not recorded, so a later run can send it."""
+    reminder with nobody to tell is not recorded, so a later run can send it.
+
+    Reminders added with the same `together` value (and the same kind and url) keep
+    their own (subject, stage) rows, but those claimed in the same send() go out as one
+    notification per recipient: its context is the first one's, each list in it
+    extended by the lists of the others (e.g. an account's problems). They are never
+    split between batches."""
 
     BATCH = 1000
 
@@ -158,19 +164,18 @@ class Reminders:
     def __len__(self):
         return len(self._due)
 
-    def add(self, subject, stage, recipients, kind, context, url=""):
+    def add(self, subject, stage, recipients, kind, context, url="", *, together=None):
         ids = [getattr(r, "pk", r) for r in recipients]
         self._due.setdefault(
-            (subject, stage), ([i for i in ids if i is not None], kind, url, context)
+            (subject, stage), ([i for i in ids if i is not None], kind, url, context, together)
         )
 
     def send(self):
-        """Send what was added, a batch per transaction; returns how many were sent."""
-        due = list(self._due.items())
-        self._due = {}
+        """Send what was added, a batch per transaction; returns how many were sent
+        (reminders, however many of them went out together)."""
         sent = 0
-        for start in range(0, len(due), self.BATCH):
-            part = dict(due[start : start + self.BATCH])
+        for part in self._batches():
+            part = dict(part)
             known = set() if self.unsent_only else sent_reminders(part)
             part = {key: value for key, value in part.items() if key not in known}
             if part:
@@ -179,6 +184,23 @@ class Reminders:
                 with transaction.atomic(savepoint=False):
                     sent += self._send(part, known)
         return sent
+
+    def _batches(self):
+        """What was added, in batches of at most BATCH reminders (or one `together`
+        group, if larger), a group never split between two."""
+        groups = {}
+        for key, value in self._due.items():
+            together = value[4]
+            groups.setdefault(key if together is None else (together,), []).append((key, value))
+        self._due = {}
+        batch = []
+        for group in groups.values():
+            if batch and len(batch) + len(group) > self.BATCH:
+                yield batch
+                batch = []
+            batch.extend(group)
+        if batch:
+            yield batch
 
     def _send(self, due, known):
         everyone = {pk for ids, *_rest in due.values() for pk in ids}
@@ -189,10 +211,22 @@ class Reminders:
         )
         wanted = {key: value for key, value in due.items() if active & set(value[0])}
         claimed = claim_reminders(list(wanted), self.now, known=known)
-        rows = []
+        notices = {}  # (reminder or group, recipient id) -> context
         for key in claimed:
-            ids, kind, url, context = wanted[key]
-            rows.extend((pk, kind, url, context) for pk in dict.fromkeys(ids) if pk in active)
+            ids, kind, url, context, together = wanted[key]
+            group = key if together is None else (together, kind, url)
+            for pk in dict.fromkeys(ids):
+                if pk not in active:
+                    continue
+                notice = notices.get((group, pk))
+                if notice is None:
+                    notices[(group, pk)] = (kind, url, dict(context))
+                else:
+                    merged = notice[2]
+                    for name, value in context.items():
+                        if isinstance(value, list):
+                            merged[name] = merged[name] + value
+        rows = [(pk, kind, url, context) for (_group, pk), (kind, url, context) in notices.items()]
         ids = write_unrendered(rows, self.now)
         transaction.on_commit(lambda: enqueue_many(ids))
         return len(claimed)
