@@ -16,7 +16,7 @@ from notifications.services import Reminders, followed_up_since, link_format, no
 from organisation.deputies import Deputies
 from organisation.models import RoleHolders, communicator_of, ids_up
 
-from . import feeds
+from . import feeds, remedies
 from .lifecycle import (
     account_url,
     activity_link_of,
@@ -129,7 +129,8 @@ def remind_coverage(now):
     credentials check: remind the responsible person, once a quarter per problem.
 
     A query per problem finds the accounts whose reminder of this quarter was not sent
-    (by the unique Reminder index); the reminders go out together (Reminders)."""
+    (by the unique Reminder index); the reminders go out together (Reminders), the
+    coverage problems of one account due in the same sweep as one notice listing them."""
     today = timezone.localdate(now)
     quarter = quarter_key(today)
     found = []
@@ -143,7 +144,7 @@ def remind_coverage(now):
                     subject,
                     responsible,
                     "account_coverage",
-                    {"account": pk, "problem": problem.value},
+                    {"account": pk, "problems": [problem.value]},
                 )
             )
     key = Concat(Value("credentials:"), Cast("pk", CharField()))
@@ -163,6 +164,7 @@ def remind_coverage(now):
                 kind,
                 context,
                 url.format(context["account"]),
+                together=f"{kind}:{context['account']}",
             )
     return reminders.send()
 
@@ -175,12 +177,27 @@ def signed_activity_link(stored):
     return stored if isinstance(stored, str) else activity_link_of(*stored)
 
 
+def coverage_problems(values):
+    """The problems a coverage notice lists, each with what the rule requires."""
+    return [
+        {"label": Problem(value).label, "requirement": remedies.REQUIREMENT[value]}
+        for value in values
+    ]
+
+
 def notification_loaders():
     """The loaders of the kinds these sweeps write unrendered (notifications.rendering)."""
     accounts = Account.objects.select_related("responsible")
-    with_problem = loader(account=accounts, problem=lambda value: Problem(value).label)
+    with_problems = loader(account=accounts, problems=coverage_problems)
+
+    def coverage(contexts):
+        # A notice written before named one problem, as "problem".
+        return with_problems(
+            [{"problems": [c["problem"]], **c} if "problem" in c else c for c in contexts]
+        )
+
     return {
-        "account_coverage": with_problem,
+        "account_coverage": coverage,
         "account_credentials": loader(account=accounts),
         "account_passive": loader(account=accounts, link=signed_activity_link),
         "account_passive_close": loader(account=accounts),

@@ -4,6 +4,7 @@ overview and "Att göra"."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import access
 from .models import Problem
@@ -17,6 +18,16 @@ FIELD = {
     Problem.GRAPHIC_PROFILE: "gp_states_official",
     Problem.CREDENTIALS: "credentials_location",
     Problem.ACCESSIBILITY: "accessibility_practice",
+}
+# What the rule asks of an account that has a coverage problem (the reminder lists them).
+REQUIREMENT = {
+    Problem.FEW_ADMINS: gettext_lazy(
+        "Minst två personer utöver förvaltningskommunikatören ska kunna administrera kontot."
+    ),
+    Problem.NO_COMMUNICATOR: gettext_lazy(
+        "Förvaltningskommunikatören ska vara administratör för kontot."
+    ),
+    Problem.NO_SUBSTITUTE: gettext_lazy("En ersättare ska vara utsedd."),
 }
 
 

@@ -507,7 +507,7 @@ def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     # Q1: three problems on the thin account, a missing check of the logins on both.
     assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 5
     assert sweep(jobs.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
-    assert sent(p.medarbetare, "account_coverage") == 3
+    assert sent(p.medarbetare, "account_coverage") == 1  # the three problems in one notice
     assert sent(p.medarbetare, "account_credentials") == 2
     bodies = " ".join(
         Notification.objects.filter(kind="account_coverage").values_list("body_text", flat=True)
@@ -529,9 +529,87 @@ def test_coverage_reminders_once_a_quarter_per_problem(org, account, thin):
     assert sweep(jobs.remind_coverage, at(2026, 4, 1, 0, 30)) == 3
     assert sweep(jobs.remind_coverage, at(2026, 6, 30, 12, 0)) == 1  # the check lapses
     assert sweep(jobs.remind_coverage, at(2026, 6, 30, 13, 0)) == 0
-    assert sent(p.medarbetare, "account_coverage") == 5
+    assert sent(p.medarbetare, "account_coverage") == 2  # Q2's two problems in one notice
     assert sent(p.medarbetare, "account_credentials") == 4
     assert Reminder.objects.filter(subject=f"credentials:{account.pk}").count() == 2
+
+
+COVERAGE_LABELS = {
+    Problem.FEW_ADMINS: "Färre än två administratörer utöver kommunikatören",
+    Problem.NO_COMMUNICATOR: "Förvaltningskommunikatören är inte administratör",
+    Problem.NO_SUBSTITUTE: "Ingen ersättare",
+}
+
+
+def named_problems(notification):
+    """The coverage problems a notice names, in its text and in its HTML list."""
+    text = {p for p, label in COVERAGE_LABELS.items() if f"- {label}." in notification.body_text}
+    html = {p for p, label in COVERAGE_LABELS.items() if f"<li>{label}." in notification.body_html}
+    assert text == html
+    return text
+
+
+def test_an_accounts_coverage_problems_go_out_as_one_notice_per_recipient(org, thin):
+    p = org.people
+    other = AccountFactory(
+        display_name="Chefens konto",
+        unit=org.bibliotek,
+        responsible=p.chef,
+        substitute=None,
+        opened_on=OPENED,
+    )
+    other.administrators.set([p.chef])
+    # Three problems on each account: six reminders (and two checks of the logins) ...
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 8
+    assert Reminder.objects.filter(subject__startswith="coverage:").count() == 6
+    # ... but one notice to each responsible person, naming all three with what to do.
+    notices = Notification.objects.filter(kind="account_coverage")
+    assert sorted(notices.values_list("recipient__username", "subject")) == [
+        ("chef", "Åtgärda administrationen av Chefens konto"),
+        ("medarbetare", "Åtgärda administrationen av Tunt bemannat"),
+    ]
+    for notice in notices:
+        assert named_problems(notice) == set(COVERAGE_LABELS)
+        assert "En ersättare ska vara utsedd." in notice.body_text
+        assert "ändras av kommunikationsavdelningen" in notice.body_html
+    # The same quarter: nothing again.
+    assert sweep(jobs.remind_coverage, at(2026, 3, 31, 23, 30)) == 0
+    assert notices.count() == 2
+
+
+def test_a_problem_that_appears_later_in_the_quarter_gets_a_notice_of_its_own(org, account):
+    p = org.people
+    account = Account.objects.get(pk=account.pk)
+    account.substitute = None
+    account.save()
+    account.administrators.set([p.medarbetare, p.kommunikator])
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 3  # two problems, the logins
+    (first,) = Notification.objects.filter(kind="account_coverage")
+    assert named_problems(first) == {Problem.FEW_ADMINS, Problem.NO_SUBSTITUTE}
+    # Later in the quarter the communicator is no longer an administrator: only that is new.
+    account.administrators.set([p.medarbetare])
+    assert sweep(jobs.remind_coverage, at(2026, 3, 5, 8, 0)) == 1
+    (later,) = Notification.objects.filter(kind="account_coverage").exclude(pk=first.pk)
+    assert (later.recipient, named_problems(later)) == (p.medarbetare, {Problem.NO_COMMUNICATOR})
+    assert sweep(jobs.remind_coverage, at(2026, 3, 6, 8, 0)) == 0
+
+
+def test_a_coverage_notice_written_before_names_its_one_problem(org, thin):
+    """Written unrendered with one "problem" before notices listed them."""
+    with time_machine.travel(at(2026, 2, 10, 8, 0), tick=False):
+        context = {"account": thin.pk, "problem": Problem.NO_SUBSTITUTE.value}
+        write_unrendered(
+            [(org.people.medarbetare.pk, "account_coverage", "/", context)], timezone.now()
+        )
+        render_unrendered(timezone.now())
+    assert named_problems(Notification.objects.get()) == {Problem.NO_SUBSTITUTE}
+
+
+def test_reminders_sent_together_are_not_split_between_batches(org, thin, monkeypatch):
+    monkeypatch.setattr(jobs.Reminders, "BATCH", 2)
+    assert sweep(jobs.remind_coverage, at(2026, 2, 10, 8, 0)) == 4  # three problems, the logins
+    (notice,) = Notification.objects.filter(kind="account_coverage")
+    assert named_problems(notice) == set(COVERAGE_LABELS)
 
 
 def test_lapsed_checks_show_red_until_attested(client, org, account):
