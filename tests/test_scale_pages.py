@@ -88,10 +88,22 @@ def test_todo_and_plan_list_decide_many_plans_in_constant_queries(
     client.force_login(user)
     grow = _waiting_plans(org, state)
     response = _grows_not(client, "/att-gora/", grow, django_assert_max_num_queries)
-    assert response.content.decode().count("Beslut: Skalplan") == LARGE
+    # The SECTION_ROWS longest waiting by name, the rest in one row that leads to the list.
+    page = response.content.decode()
+    assert page.count("Beslut: Skalplan") == SECTION_ROWS
+    assert f"{LARGE - SECTION_ROWS} aktivitetsplaner till väntar på ditt beslut" in page
     response = _grows_not(client, "/planer/", grow, django_assert_max_num_queries)
     assert response.context["waiting_count"] == LARGE + LARGE
-    assert len(response.context["waiting"]) == SECTION_ROWS  # the longest waiting; all in Att göra
+    assert len(response.context["waiting"]) == SECTION_ROWS  # the longest waiting first
+    # Every one of them is on a page of the list: the last page has the rest.
+    with django_assert_max_num_queries(_queries(client, "/planer/")):
+        last = client.get("/planer/?status=&vantar=3")
+    assert len(last.context["waiting"]) == LARGE + LARGE - 2 * SECTION_ROWS
+    assert "vantar=2" in last.content.decode()  # "Föregående", the status filter kept
+    shown = {
+        plan.pk for n in (1, 2, 3) for plan in client.get(f"/planer/?vantar={n}").context["waiting"]
+    }
+    assert len(shown) == LARGE + LARGE
 
 
 def test_todo_evaluations_are_the_users_own_in_constant_queries(
