@@ -15,9 +15,11 @@ from activityplans.models import Assignment, Evaluation, Plan, State
 from archive.models import Reason, Snapshot
 from archive.models import State as SnapshotState
 from archive.periods import last_ended
+from core.forms import SEARCH_CHOICES
 from core.worklist import SECTION_ROWS
 from moderation.forms import ACCOUNT_CHOICES, TokenForm
 from moderation.models import ApiToken
+from organisation.models import Absence
 
 from .factories import AccountFactory, UnitFactory, UserFactory, give_role
 
@@ -344,3 +346,31 @@ def test_moderation_quick_entry_account_is_searched_on_the_server(
     other = AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
     refused = client.post("/moderering/", {**entry, "account": other.pk})
     assert refused.status_code == 400
+
+
+def test_absence_substitute_is_searched_on_the_server(client, org, django_assert_max_num_queries):
+    """Frånvaro offers the substitutes matching the page's search (at most 50), not every
+    person of the kommun in one select, in the same queries at any size; anyone active
+    may be chosen, also someone not offered."""
+    people = []
+
+    def grow(n):
+        people.extend(UserFactory(first_name="Ersätta", last_name=f"Sökperson {len(people):03d}")
+                      for _ in range(n))  # fmt: skip
+
+    client.force_login(org.people.medarbetare)
+    _grows_not(client, "/franvaro/", grow, django_assert_max_num_queries)
+    grow(SEARCH_CHOICES)
+    page = client.get("/franvaro/")
+    assert len(page.context["form"].fields["substitute"].widget.choices) == SEARCH_CHOICES + 1
+    UserFactory(first_name="Vikarie", last_name="Västerås")
+    found = client.get("/franvaro/", {"sok_ersattare": "västerås"})
+    labels = [label for _value, label in found.context["form"].fields["substitute"].widget.choices]
+    assert labels[1:] == ["Vikarie Västerås"]
+    today = timezone.localdate()
+    response = client.post(
+        "/franvaro/",
+        {"starts_on": today, "ends_on": today, "substitute": people[-1].pk, "note": ""},
+    )
+    assert response.status_code == 302
+    assert Absence.objects.filter(user=org.people.medarbetare, substitute=people[-1]).exists()
