@@ -157,12 +157,28 @@ GRAPHIC_PROFILE_FIELDS = ("gp_states_official", "gp_links_website", "gp_contact_
 PLAN_GOVERNED_FIELDS = ("purpose", "audience", "responsible")
 
 
+def held_by_condition(*people):
+    """Q: the account's responsible or substitute is one of `people`, or one of them
+    administers it. The administrators by an uncorrelated subquery (run once), not a
+    join: no DISTINCT to undo it, and no scan of every account's administrator rows."""
+    administered = Account.administrators.through.objects.filter(user__in=people)
+    return (
+        Q(responsible__in=people)
+        | Q(substitute__in=people)
+        | Q(pk__in=administered.values("account_id"))
+    )
+
+
 class AccountQuerySet(KeptQuerySet):
     def active(self):
         return self.filter(status=Status.ACTIVE)
 
     def open(self):
         return self.exclude(status=Status.CLOSED)
+
+    def held_by(self, *people):
+        """Accounts that one of `people` answers for, is substitute on or administers."""
+        return self.filter(held_by_condition(*people))
 
     def visible_to(self, user, deputies=None):
         """Accounts in the units where the user holds a role (and below), in their own

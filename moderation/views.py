@@ -5,7 +5,7 @@ import statistics
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_register, get_account_for_user
-from accounts.models import Account
+from accounts.models import Account, held_by_condition
 from core.views import conflict_warned, errors_on
 from core.workflow import Conflict, allowed, check
 from organisation.deputies import Deputies
@@ -52,13 +52,7 @@ def my_accounts(user, deputies):
     handles each item now."""
     return (
         Account.objects.open()
-        .filter(
-            Q(responsible=user)
-            | Q(substitute=user)
-            | Q(administrators=user)
-            | deputies.q(user, "responsible")
-        )
-        .distinct()
+        .filter(held_by_condition(user) | deputies.q(user, "responsible"))
         .order_by("display_name", "id")
     )
 
