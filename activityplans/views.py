@@ -33,6 +33,7 @@ from .workflow import Do
 
 PAGE_SIZE = 50  # plans a page in "Planer i mina enheter"
 WAITING_PAGE = "vantar"  # the page parameter of "Väntar på ditt beslut"
+MINE_PAGE = "mina"  # and of "Mina planer" (50 a page)
 
 
 def get_plan_for_user(user, pk):
@@ -59,10 +60,14 @@ def get_plan_for_user(user, pk):
 def plan_list(request):
     user = request.user
     rows = ("applicant", "unit", "unit__forvaltning", "account")
-    mine = (
-        Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
-        .select_related(*rows)
-        .order_by("-created_at", "-id")
+    mine = pages.get_page(
+        Paginator(
+            Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
+            .select_related(*rows)
+            .order_by("-created_at", "-id"),
+            PAGE_SIZE,
+        ),
+        request.GET.get(MINE_PAGE),
     )
     state = request.GET.get("status", "")
     others = (
@@ -82,6 +87,8 @@ def plan_list(request):
         "activityplans/plan_list.html",
         {
             "mine": mine,
+            "mine_param": MINE_PAGE,
+            "mine_query_string": pages.query_without_page(request, MINE_PAGE),
             "others": page,
             "others_count": page.paginator.count,
             "query_string": pages.query_without_page(request),

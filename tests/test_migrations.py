@@ -140,6 +140,9 @@ REVIEWED = {
     ("accounts", "0006_account_platform_page_id"):
         "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
         "column that is empty everywhere",
+    ("activityplans", "0004_plan_state_changed_index"):
+        "a btree over two columns of the plans (a few thousand in a kommun, 20,000 in the "
+        "scale benchmark): well under a second, inside the deploy's stop",
     ("moderation", "0005_item_diarium_created_index"):
         "a partial index over the diarised items only (saklig kritik and items with a "
         "diarienummer, a small part of the items): a second or two at a million items, "

@@ -374,3 +374,36 @@ def test_absence_substitute_is_searched_on_the_server(client, org, django_assert
     )
     assert response.status_code == 302
     assert Absence.objects.filter(user=org.people.medarbetare, substitute=people[-1]).exists()
+
+
+def test_own_plans_are_paginated_in_constant_queries(client, org, django_assert_max_num_queries):
+    """The own plans ("Mina planer") are 50 a page (?mina=), in the same queries."""
+    from activityplans.views import MINE_PAGE, PAGE_SIZE
+
+    me = org.people.medarbetare
+    now = timezone.now()
+
+    def grow(n):
+        Plan.objects.bulk_create(
+            Plan(
+                state=State.SUBMITTED,
+                state_changed_at=now,
+                created_by=me,
+                applicant=me,
+                unit=org.bibliotek,
+                assignment=Assignment.NEW_ACCOUNT,
+                account_name="Egen plan",
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+            for _ in range(n)
+        )
+
+    client.force_login(me)
+    _grows_not(client, "/planer/", grow, django_assert_max_num_queries)
+    grow(PAGE_SIZE)
+    first = client.get("/planer/")
+    assert len(first.context["mine"]) == PAGE_SIZE
+    last = client.get(f"/planer/?{MINE_PAGE}=2")
+    assert len(last.context["mine"]) == LARGE  # of LARGE + PAGE_SIZE
+    assert f"{MINE_PAGE}=1" in last.content.decode()
