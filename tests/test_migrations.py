@@ -147,6 +147,10 @@ REVIEWED = {
         "a partial index over the diarised items only (saklig kritik and items with a "
         "diarienummer, a small part of the items): a second or two at a million items, "
         "inside the deploy's stop",
+    ("moderation", "0007_item_open_account_index"):
+        "a partial index over the open items only (those not yet handled, a few percent of "
+        "the items): one scan of the table, a second or two at a million items, inside the "
+        "deploy's stop",
     ("moderation", "0006_batch_entries_in_the_batch_row"):
         "drops the batch-entry table, whose rows are copied into their batch first: only "
         "the unsent batches' entries, a handful at most",

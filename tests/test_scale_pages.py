@@ -407,3 +407,28 @@ def test_own_plans_are_paginated_in_constant_queries(client, org, django_assert_
     last = client.get(f"/planer/?{MINE_PAGE}=2")
     assert len(last.context["mine"]) == LARGE  # of LARGE + PAGE_SIZE
     assert f"{MINE_PAGE}=1" in last.content.decode()
+
+
+def test_moderation_desk_names_the_accounts_longest_without_tillsyn(client, org):
+    """The desk names SECTION_ROWS accounts under "Tillsyn", those never checked
+    first, then the longest since; one checked now leaves the list for the next."""
+    from moderation.models import CheckIn
+
+    moderator = org.people.medarbetare
+    mine = [AccountFactory(display_name=f"Tillsynskonto {n:03d}", unit=org.bibliotek,
+                           responsible=moderator) for n in range(SECTION_ROWS + 5)]  # fmt: skip
+    now = timezone.now()
+    for n, account in enumerate(mine):  # all checked, the first the longest ago
+        CheckIn.objects.create(
+            account=account, user=moderator, at=now - datetime.timedelta(hours=100 - n)
+        )
+    client.force_login(moderator)
+    response = client.get("/moderering/")
+    watch = list(response.context["watch"])
+    total = response.context["accounts_count"]
+    assert len(watch) == SECTION_ROWS < total
+    never = [a for a in watch if a not in mine]  # the fixture's accounts were never checked
+    assert watch[: len(never)] == never and watch[len(never)] == mine[0]
+    client.post(f"/moderering/konto/{mine[0].pk}/tillsyn/")
+    assert mine[0] not in client.get("/moderering/").context["watch"]
+    assert f"av dina {total} konton" in response.content.decode()
