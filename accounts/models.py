@@ -481,6 +481,10 @@ class Account(Kept):
         ordering = ["display_name", "id"]
         indexes = [
             models.Index(fields=["status", "display_name", "id"], name="account_status_name"),
+            # The lists in the model's order whatever the status (the register, the
+            # compliance sections' first 25): a page read from the index, not a sort of
+            # every account the user sees.
+            models.Index(fields=["display_name", "id"], name="account_name"),
             models.Index(fields=["platform", "status"], name="account_platform_status"),
             models.Index(
                 fields=["confirmation_due_at"],

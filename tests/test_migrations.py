@@ -140,6 +140,9 @@ REVIEWED = {
     ("accounts", "0006_account_platform_page_id"):
         "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
         "column that is empty everywhere",
+    ("accounts", "0008_account_name_index"):
+        "a btree over the accounts' names (a few thousand in a kommun, 10,000 in the scale "
+        "benchmark): well under a second, inside the deploy's stop",
     ("activityplans", "0004_plan_state_changed_index"):
         "a btree over two columns of the plans (a few thousand in a kommun, 20,000 in the "
         "scale benchmark): well under a second, inside the deploy's stop",
