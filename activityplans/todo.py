@@ -11,10 +11,11 @@ from django.utils.translation import ngettext
 from core import durations
 from core.worklist import OVERDUE, SECTION_ROWS, SOON, TodoItem, start_of_day
 from organisation.deputies import Deputies
+from organisation.models import Role, RoleAssignment
 from organisation.workdays import add_working_days
 
 from . import routing
-from .models import Evaluation, Plan, State
+from .models import WAITING, Evaluation, Plan, State
 
 
 def waiting_ids(user, at):
@@ -27,8 +28,21 @@ def waiting_ids(user, at):
     (state, unit, applicant) on one plan loaded for it: a kommunikationschef with
     thousands of anchored plans costs a few hundred checks, not a model per plan."""
     deputies = Deputies.at(at)
+    # Only the steps whose role someone holds whose work may come to the user today (a
+    # communicator's step falls to the kommunikationschef without one): nobody else
+    # decides anything, whatever waits.
+    roles = set(
+        RoleAssignment.objects.filter(user__in=deputies.chained_to(user)).values_list(
+            "role", flat=True
+        )
+    )
+    states = [
+        state
+        for state, role in WAITING.items()
+        if role in roles or (role == Role.KOMMUNIKATOR and Role.KOMMUNIKATIONSCHEF in roles)
+    ]
     rows = list(
-        Plan.objects.waiting()
+        Plan.objects.filter(state__in=states)
         .visible_to(user, deputies=deputies)
         .exclude(applicant=user)
         .order_by("state_changed_at", "id")
