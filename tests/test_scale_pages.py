@@ -432,3 +432,22 @@ def test_moderation_desk_names_the_accounts_longest_without_tillsyn(client, org)
     client.post(f"/moderering/konto/{mine[0].pk}/tillsyn/")
     assert mine[0] not in client.get("/moderering/").context["watch"]
     assert f"av dina {total} konton" in response.content.decode()
+
+
+def test_archive_periods_are_found_per_period_not_by_a_distinct_over_every_snapshot(
+    org, django_assert_max_num_queries
+):
+    """The archive's list of periods: those with half-year snapshots, a half-year without
+    any between them left out, in two queries and one a half-year between."""
+    from archive.periods import Period
+    from archive.views import _semiannual_periods
+
+    account = AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare)
+    for key in ("2024-H2", "2025-H2", "2026-H1"):  # none in 2025-H1
+        period = Period.from_key(key)
+        Snapshot.objects.create(account=account, period_key=key, reason=Reason.SEMIANNUAL,
+                                due_at=period.due_at, created_at=period.due_at)  # fmt: skip
+    Snapshot.objects.create(account=account, period_key="", reason=Reason.ON_DEMAND,
+                            due_at=timezone.now(), created_at=timezone.now())  # fmt: skip
+    with django_assert_max_num_queries(2 + 2):
+        assert _semiannual_periods() == {"2024-H2", "2025-H2", "2026-H1"}
