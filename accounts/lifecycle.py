@@ -295,11 +295,7 @@ def responsibilities(user):
 
 
 def _held_by(user):
-    return (
-        Account.objects.open()
-        .filter(Q(responsible=user) | Q(substitute=user) | Q(administrators=user))
-        .distinct()
-    )
+    return Account.objects.open().held_by(user)
 
 
 def hand_over(actor, old, successor, *, now):

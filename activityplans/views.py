@@ -28,10 +28,12 @@ from organisation.models import Unit
 from . import presentation, routing, services, validation
 from .forms import DecisionForm, EvaluationForm, PlanForm, WithdrawForm
 from .models import Evaluation, Plan, State
-from .todo import waiting_for
+from .todo import plans_of, waiting_ids
 from .workflow import Do
 
 PAGE_SIZE = 50  # plans a page in "Planer i mina enheter"
+WAITING_PAGE = "vantar"  # the page parameter of "Väntar på ditt beslut"
+MINE_PAGE = "mina"  # and of "Mina planer" (50 a page)
 
 
 def get_plan_for_user(user, pk):
@@ -58,10 +60,14 @@ def get_plan_for_user(user, pk):
 def plan_list(request):
     user = request.user
     rows = ("applicant", "unit", "unit__forvaltning", "account")
-    mine = (
-        Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
-        .select_related(*rows)
-        .order_by("-created_at", "-id")
+    mine = pages.get_page(
+        Paginator(
+            Plan.objects.filter(Q(applicant=user) | Q(created_by=user))
+            .select_related(*rows)
+            .order_by("-created_at", "-id"),
+            PAGE_SIZE,
+        ),
+        request.GET.get(MINE_PAGE),
     )
     state = request.GET.get("status", "")
     others = (
@@ -73,18 +79,25 @@ def plan_list(request):
     if state in State.values:
         others = others.filter(state=state)
     page = pages.get_page(Paginator(others, PAGE_SIZE), request.GET.get("page"))
-    waiting = waiting_for(user, timezone.now())
+    waiting = pages.get_page(
+        Paginator(waiting_ids(user, timezone.now()), SECTION_ROWS), request.GET.get(WAITING_PAGE)
+    )
     return render(
         request,
         "activityplans/plan_list.html",
         {
             "mine": mine,
+            "mine_param": MINE_PAGE,
+            "mine_query_string": pages.query_without_page(request, MINE_PAGE),
             "others": page,
             "others_count": page.paginator.count,
             "query_string": pages.query_without_page(request),
-            # The longest waiting first; all of them are in "Att göra".
-            "waiting": waiting[:SECTION_ROWS],
-            "waiting_count": len(waiting),
+            # The longest waiting first, SECTION_ROWS a page (as many as "Att göra" names).
+            "waiting": plans_of([pk for pk, _since in waiting]),
+            "waiting_page": waiting,
+            "waiting_count": waiting.paginator.count,
+            "waiting_param": WAITING_PAGE,
+            "waiting_query_string": pages.query_without_page(request, WAITING_PAGE),
             "states": State.choices,
             "state": state,
         },

@@ -40,11 +40,9 @@ def package_state(period, now):
     current content: the stored package if one holds exactly that, else the build asked
     for it; `previous` is the newest stored package of other content (the one that is
     stale); `snapshots` how many the package holds."""
-    from .package import content_digest, package_content
+    from .package import content_key
 
-    content = package_content(period)
-    digest = content_digest(content)
-    count = len(content["snapshots"])
+    digest, count = content_key(period)
     stored = list(Package.objects.filter(period_key=period.key).order_by("-version")[:50])
     package = next((p for p in stored if p.content_sha256 == digest), None)
     previous = next((p for p in stored if p.content_sha256 != digest), None)
@@ -63,9 +61,9 @@ def package_state(period, now):
 def stored_package(period):
     """The stored package of the period's current content, checked against its SHA-256,
     or None if it has not been built (a build is asked for with request_package)."""
-    from .package import content_digest, package_content
+    from .package import content_key
 
-    digest = content_digest(package_content(period))
+    digest, _count = content_key(period)
     package = Package.objects.filter(period_key=period.key, content_sha256=digest).first()
     if package is not None:
         verify_package(package)

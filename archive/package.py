@@ -228,9 +228,9 @@ def build_package(period, now, progress=None):
 # -- what goes in -------------------------------------------------------------------------
 
 
-def package_snapshots(period):
-    """The period's sealed, current semiannual snapshots, and the sealed final and
-    on-demand snapshots captured within it; by account name, half-year snapshot first."""
+def _package_rows(period):
+    """(sealed, waiting): the querysets of what a package of the period holds, the
+    sealed current snapshots, and of its half-year snapshots not sealed yet."""
     sealed = Snapshot.objects.sealed().exclude(superseded_by__state=State.SEALED)
     semiannual = sealed.filter(reason=Reason.SEMIANNUAL, period_key=period.key)
     others = sealed.filter(
@@ -238,10 +238,19 @@ def package_snapshots(period):
         captured_at__gte=period.starts_at,
         captured_at__lt=period.ends_at,
     )
+    waiting = Snapshot.objects.filter(reason=Reason.SEMIANNUAL, period_key=period.key).exclude(
+        state__in=[State.SEALED, State.SUPERSEDED]
+    )
+    return (semiannual | others).distinct(), waiting, semiannual
+
+
+def package_snapshots(period):
+    """The period's sealed, current semiannual snapshots, and the sealed final and
+    on-demand snapshots captured within it; by account name, half-year snapshot first."""
+    found, _waiting, _semiannual = _package_rows(period)
     rank = {Reason.SEMIANNUAL: 0, Reason.FINAL: 1, Reason.ON_DEMAND: 2}
-    found = (semiannual | others).select_related("account").distinct()
     return sorted(
-        found,
+        found.select_related("account"),
         key=lambda s: (
             s.account.display_name.casefold(),
             s.account_id,
@@ -256,10 +265,9 @@ def missing_snapshots(period, snapshots):
     """One waiting half-year snapshot per account whose half-year snapshot for the period
     is not sealed yet (not among `snapshots`), by account name."""
     delivered = {s.account_id for s in snapshots if s.reason == Reason.SEMIANNUAL}
+    _found, waiting, _semiannual = _package_rows(period)
     waiting = (
-        Snapshot.objects.filter(reason=Reason.SEMIANNUAL, period_key=period.key)
-        .exclude(state__in=[State.SEALED, State.SUPERSEDED])
-        .exclude(account_id__in=delivered)
+        waiting.exclude(account_id__in=delivered)
         .select_related("account")
         .order_by("account__display_name", "account_id", "version")
     )
@@ -293,14 +301,34 @@ def package_content(period):
     }
 
 
+def _digest(snapshots, missing):
+    """The fingerprint of (id, SHA-256) of each snapshot and the missing accounts' ids."""
+    key = {"snapshots": sorted(snapshots), "missing": sorted(missing)}
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()
+
+
 def content_digest(content):
     """A fingerprint of what a package holds: the same snapshots and the same missing
     accounts give the same package (names and dates are left out)."""
-    key = {
-        "snapshots": sorted((s["id"], s["sha256"]) for s in content["snapshots"]),
-        "missing": sorted(m["account"] for m in content["missing"]),
-    }
-    return hashlib.sha256(json.dumps(key).encode()).hexdigest()
+    return _digest(
+        [(s["id"], s["sha256"]) for s in content["snapshots"]],
+        [m["account"] for m in content["missing"]],
+    )
+
+
+def content_key(period):
+    """(content_digest(package_content(period)), how many snapshots it holds), from the
+    ids and SHA-256s alone: for the period page, which asks on every request, without
+    loading and sorting every snapshot and account of the period."""
+    found, waiting, semiannual = _package_rows(period)
+    snapshots = list(found.order_by().values_list("pk", "sha256"))
+    missing = (
+        waiting.exclude(account_id__in=semiannual.order_by().values("account_id"))
+        .order_by()
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    return _digest(snapshots, list(missing)), len(snapshots)
 
 
 def file_sha256(handle):

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -48,15 +49,16 @@ PAGE_SIZE = 100  # accounts a page on a period's page
 def _period_rows(period):
     """The snapshot shown for each account of the period, as one query: the newest
     version, but a sealed one stays delivered while its retake waits (the newest sealed
-    version if there is one, else the newest)."""
+    version if there is one, else the newest). Chosen by a window over the period's rows
+    (the first of each account's, in that order), which the database answers in one
+    sort of the period, not with a subquery per row."""
     semiannual = Snapshot.objects.current().filter(period_key=period.key, reason=Reason.SEMIANNUAL)
-    shown = (
-        semiannual.filter(account=OuterRef("account"))
-        .annotate(is_sealed=Case(When(state=State.SEALED, then=1), default=0))
-        .order_by("-is_sealed", "-version")
-        .values("pk")[:1]
+    first = Window(
+        RowNumber(),
+        partition_by=[F("account_id")],
+        order_by=[Case(When(state=State.SEALED, then=1), default=0).desc(), F("version").desc()],
     )
-    return semiannual.filter(pk=Subquery(shown))
+    return semiannual.annotate(shown=first).filter(shown=1)
 
 
 def _period_counts(rows, now):
@@ -75,16 +77,29 @@ def _progress(counts):
     return round(100 * counts["delivered"] / counts["total"]) if counts["total"] else 0
 
 
+def _semiannual_periods():
+    """The keys of the periods that have half-year snapshots: the first and the last
+    from the period index, and each half-year between asked with EXISTS (a query a
+    period, however many snapshots it holds), not a DISTINCT over every snapshot."""
+    semiannual = Snapshot.objects.filter(reason=Reason.SEMIANNUAL).order_by()
+    first = semiannual.order_by("period_key").values_list("period_key", flat=True).first()
+    if first is None:
+        return set()
+    last = semiannual.order_by("-period_key").values_list("period_key", flat=True).first()
+    keys, period = set(), Period.from_key(last)
+    while period.key >= first:
+        if period.key in (first, last) or semiannual.filter(period_key=period.key).exists():
+            keys.add(period.key)
+        period = period.previous()
+    return keys
+
+
 @require_safe
 @login_required
 def period_list(request):
     _require_archive_role(request.user)
     now = timezone.now()
-    keys = set(
-        Snapshot.objects.filter(reason=Reason.SEMIANNUAL)
-        .values_list("period_key", flat=True)
-        .distinct()
-    )
+    keys = _semiannual_periods()
     keys.add(last_ended(now).key)
     receipts = {}
     for receipt in Receipt.objects.select_related("received_by"):
@@ -160,14 +175,17 @@ def period_detail(request, key):
     page = pages.get_page(
         Paginator(
             _period_rows(period)
-            .select_related(
-                "account", "account__unit", "account__unit__forvaltning", "account__responsible"
-            )
-            .order_by("account__display_name", "account_id"),
+            .order_by("account__display_name", "account_id")
+            .values_list("pk", flat=True),
             PAGE_SIZE,
         ),
         request.GET.get("page"),
     )
+    # The page's ids are chosen over the period's rows, their accounts, units and
+    # people loaded for those hundred only.
+    shown = Snapshot.objects.select_related(
+        "account", "account__unit", "account__unit__forvaltning", "account__responsible"
+    ).in_bulk(list(page))
     # The seals of the page's snapshots are checked (each reads its file), not the
     # whole period's on every request.
     rows = [
@@ -177,7 +195,7 @@ def period_detail(request, key):
             "label": delivery_state(s, now).label,
             "seal": integrity.check(s),
         }
-        for s in page
+        for s in (shown[pk] for pk in page)
     ]
     for row in rows:  # beside each one not delivered: the viewer's action, or who can act
         if row["state"] != DeliveryState.DELIVERED:

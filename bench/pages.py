@@ -14,12 +14,14 @@ accounts, 2,000 people, 20,000 plans, 200,000 moderation items, 40,000 snapshots
 hundredth of each. Both have the demo organisation, its people and its accounts on top
 (organisation/accounts/activityplans/moderation/archive demo seeders), so every demo role
 signs in as in the demo. With --keep the databases stay and a later run with the same
---scale reuses them (seeding is what takes most of the time).
+--scale reuses them (seeding is what takes most of the time), migrated first.
 
 Each size is measured in its own child process with production settings (DEBUG off, a
 SECRET_KEY, no KANALKOLL_DEV), signed in with force_login through django.test.Client.
 Per page × role: the number of SQL queries of one request (CaptureQueriesContext) and
-the median wall time of --runs requests after --warmup. A page a role may not open
+the median wall time of --runs requests after --warmup. Both children run side by side
+and the parent interleaves their requests one by one (small, large; large, small; …), so
+that the load of a shared machine falls on both sizes alike. A page a role may not open
 (403/404/302) is shown with its status and not judged.
 
 Targets: queries at large − queries at small ≤ 2, median time at large ≤ 3 × small (with
@@ -505,67 +507,91 @@ def export_rows(url, body):
     return None
 
 
-def measure(runs, warmup, only, period):
-    import logging
-    import statistics
+class Server:
+    """One size's side of the measurement, driven by the parent over stdin/stdout (one
+    JSON line each way), so that the parent can interleave the two sizes request by
+    request and both see the same load of a shared machine."""
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    def __init__(self, period):
+        import logging
 
-    from organisation.models import User
+        logging.disable(logging.CRITICAL)  # the 403s and 404s of the roles that may not look
+        self.urls = dict(pages(period))
+        self.clients = {}
 
-    logging.disable(logging.CRITICAL)  # the 403s and 404s of the roles that may not look
-    results = []
-    for label, url in pages(period):
-        if only and not any(word in label for word in only):
-            continue
-        for role in ROLES:
+    def client(self, role):
+        from django.test import Client
+
+        from organisation.models import User
+
+        if role not in self.clients:
             c = Client()
             c.force_login(User.objects.get(username=role))
-            with CaptureQueriesContext(connection) as ctx:
-                response = c.get(url)
-                if getattr(response, "streaming", False):
-                    body = b"".join(response.streaming_content)
-                else:
-                    body = response.content
-            status = response.status_code
-            row = {"page": label, "url": url, "role": role, "status": status}
-            row["queries"] = len(ctx.captured_queries)
-            row["rows"] = export_rows(url, body) if status == 200 else None
-            if status == 200:
-                times = []
-                for n in range(warmup + runs):
-                    t0 = time.perf_counter()
-                    r = c.get(url)
-                    if getattr(r, "streaming", False):
-                        b"".join(r.streaming_content)
-                    if n >= warmup:
-                        times.append((time.perf_counter() - t0) * 1000)
-                row["ms"] = statistics.median(times)
-                row["bytes"] = len(r.content) if not getattr(r, "streaming", False) else 0
-            results.append(row)
-    return results
+            self.clients[role] = c
+        return self.clients[role]
+
+    def get(self, page, role):
+        response = self.client(role).get(self.urls[page])
+        if getattr(response, "streaming", False):
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
+        return response, body
+
+    def probe(self, page, role):
+        """The page's status, its SQL queries and (an export) its rows, from one request."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            response, body = self.get(page, role)
+        status = response.status_code
+        return {
+            "page": page,
+            "url": self.urls[page],
+            "role": role,
+            "status": status,
+            "queries": len(ctx.captured_queries),
+            "rows": export_rows(self.urls[page], body) if status == 200 else None,
+            "bytes": len(body),
+        }
+
+    def time(self, page, role):
+        t0 = time.perf_counter()
+        self.get(page, role)
+        return {"ms": (time.perf_counter() - t0) * 1000}
+
+    def serve(self, commands, answers):
+        print(json.dumps({"pages": list(self.urls)}), file=answers, flush=True)
+        for line in commands:
+            command = json.loads(line)
+            op = command.pop("op")
+            if op == "done":
+                break
+            print(json.dumps(getattr(self, op)(**command)), file=answers, flush=True)
 
 
 def child(args):
+    answers, sys.stdout = sys.stdout, sys.stderr  # stdout carries the answers only
     setup_django()
     from django.core.management import call_command
 
     def say(text):
         print(text, file=sys.stderr, flush=True)
 
+    # Also a kept database: a migration added since (an index) applies to it before
+    # it is measured.
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    say(f"  migrated ({time.perf_counter() - t0:.0f} s)")
     if args.seed:
-        t0 = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        say(f"  migrated ({time.perf_counter() - t0:.0f} s)")
         seed(sized(args.fraction), say)
         from django.db import connection
 
         with connection.cursor() as cur:
             cur.execute("CREATE TABLE bench_pages_seeded (fraction float)")
             cur.execute("INSERT INTO bench_pages_seeded VALUES (%s)", [args.fraction])
-    print(json.dumps(measure(args.runs, args.warmup, args.only, args.period)))
+    Server(args.period).serve(sys.stdin, answers)
 
 
 # -- the parent: both sizes and the table --------------------------------------------------
@@ -593,35 +619,77 @@ def seeded_fraction(database_url):
         conn.close()
 
 
-def run_size(base_url, name, fraction, args):
-    url = with_database(base_url, name)
-    reuse = args.keep and seeded_fraction(url) == fraction
-    if not reuse:
-        create_database(base_url, name)
-    command = [
-        sys.executable,
-        __file__,
-        "--child",
-        "--fraction",
-        str(fraction),
-        "--runs",
-        str(args.runs),
-        "--warmup",
-        str(args.warmup),
-        "--period",
-        args.period,
-    ]
-    if not reuse:
-        command.append("--seed")
-    for word in args.only or ():
-        command += ["--only", word]
-    print(f"{name}: {'reusing the seeded database' if reuse else 'seeding'} …", flush=True)
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        command, env=child_environment(url), stdout=subprocess.PIPE, cwd=BASE_DIR, check=True
-    )
-    print(f"{name}: done in {time.perf_counter() - t0:.0f} s", flush=True)
-    return json.loads(done.stdout)
+class Size:
+    """A child process serving one size (seeded first if it is not yet)."""
+
+    def __init__(self, base_url, name, fraction, args):
+        url = with_database(base_url, name)
+        reuse = args.keep and seeded_fraction(url) == fraction
+        if not reuse:
+            create_database(base_url, name)
+        command = [sys.executable, __file__, "--child", "--fraction", str(fraction)]
+        command += ["--period", args.period]
+        if not reuse:
+            command.append("--seed")
+        print(f"{name}: {'reusing the seeded database' if reuse else 'seeding'} …", flush=True)
+        t0 = time.perf_counter()
+        self.process = subprocess.Popen(
+            command,
+            env=child_environment(url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=BASE_DIR,
+            text=True,
+        )
+        self.pages = self.ask()["pages"]
+        print(f"{name}: ready in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    def ask(self, **command):
+        if command:
+            print(json.dumps(command), file=self.process.stdin, flush=True)
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the child stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def close(self):
+        if self.process.poll() is None:
+            print(json.dumps({"op": "done"}), file=self.process.stdin, flush=True)
+            self.process.wait()
+
+
+def measure(sizes, runs, warmup, only):
+    """Per page × role: one request at each size for the status and the queries, then
+    --warmup and --runs requests interleaved (small, large; large, small; …), so that a
+    change of the machine's load hits both sizes alike; the medians."""
+    import statistics
+
+    results = {"small": [], "large": []}
+    for page in sizes["small"].pages:
+        if only and not any(word in page for word in only):
+            continue
+        for role in ROLES:
+            rows = {size: sizes[size].ask(op="probe", page=page, role=role) for size in sizes}
+            if all(row["status"] == 200 for row in rows.values()):
+                times = {"small": [], "large": []}
+                for n in range(warmup + runs):
+                    order = ("small", "large") if n % 2 == 0 else ("large", "small")
+                    for size in order:
+                        ms = sizes[size].ask(op="time", page=page, role=role)["ms"]
+                        if n >= warmup:
+                            times[size].append(ms)
+                for size in sizes:
+                    rows[size]["ms"] = statistics.median(times[size])
+            for size in sizes:
+                results[size].append(rows[size])
+            took = " / ".join(
+                f"{rows[size]['queries']} q {rows[size]['ms']:.0f} ms"
+                if "ms" in rows[size]
+                else f"HTTP {rows[size]['status']}"
+                for size in ("small", "large")
+            )
+            print(f"  {page} × {role}: {took}", file=sys.stderr, flush=True)
+    return results
 
 
 def report(small, large):
@@ -679,6 +747,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1, help="untimed requests first (1)")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases")
     parser.add_argument("--only", action="append", help="only pages whose label has this")
+    parser.add_argument("--save", help="also write both sizes' measurements to this JSON file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fraction", type=float, help=argparse.SUPPRESS)
@@ -701,14 +770,19 @@ def main():
     print("Sizes:")
     for size, fraction in fractions.items():
         print(f"  {size}: " + ", ".join(f"{n:,} {what}" for what, n in sized(fraction).items()))
-    results = {}
+    sizes = {}
     try:
-        for size in ("small", "large"):
-            results[size] = run_size(base_url, names[size], fractions[size], args)
+        for size in ("small", "large"):  # seeded one after the other
+            sizes[size] = Size(base_url, names[size], fractions[size], args)
+        results = measure(sizes, args.runs, args.warmup, args.only)
     finally:
+        for served in sizes.values():
+            served.close()
         if not args.keep:
             for name in names.values():
                 drop_database(base_url, name)
+    if args.save:
+        Path(args.save).write_text(json.dumps(results, indent=1))
     print()
     report(results["small"], results["large"])
     return 0

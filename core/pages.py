@@ -49,8 +49,9 @@ def get_page(paginator, raw):
     return paginator.get_page(number)
 
 
-def query_without_page(request):
-    """The request's query string without `page`, for the links of pagination.html."""
+def query_without_page(request, param="page"):
+    """The request's query string without `param` (the page parameter of the list, by
+    default `page`), for the links of pagination.html."""
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     return params.urlencode()

@@ -1,11 +1,11 @@
 from django import forms
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account
 from config.uploads import clean_screenshot
+from core.forms import SEARCH_CHOICES, offer_matching
 
 from .models import BBS_OBLIGED, CLASSIFIED_KINDS, Item, Kind, RemovalReason
 
@@ -20,39 +20,25 @@ def _https_urls(field, **kwargs):
 
 
 # The most accounts a searched account field offers (offer_matching_accounts).
-ACCOUNT_CHOICES = 50
+ACCOUNT_CHOICES = SEARCH_CHOICES
 
 
 def offer_matching_accounts(form, name, search):
     """Offer in the account field `name` of `form` only the accounts of its queryset that
-    match `search` (the page's search box, answered by the server: name, handle or
-    address), at most ACCOUNT_CHOICES of them, never the whole register in one select;
-    the one chosen in the bound data is kept among them, and any account of the
-    queryset is accepted. Sets `form.matching` and `form.offered`, and the field's help
-    text says how many match."""
-    field = form.fields[name]
-    matches = field.queryset
-    if search:
-        matches = matches.filter(
-            Q(display_name__icontains=search)
-            | Q(handle__icontains=search)
-            | Q(url__icontains=search)
-        )
-    offered = list(matches[:ACCOUNT_CHOICES])
-    chosen = form.data.get(form.add_prefix(name)) if form.is_bound else None
-    if chosen and str(chosen).isdigit() and all(str(a.pk) != chosen for a in offered):
-        offered += list(field.queryset.filter(pk=chosen))  # a choice is never dropped
-    form.matching = matches.count()
-    form.offered = len(offered)
-    field.widget.choices = [("", field.empty_label)] + [
-        (a.pk, f"{a.display_name} ({a.get_platform_display()})") for a in offered
-    ]
-    field.help_text = (
-        ngettext("%(n)s konto matchar.", "%(n)s konton matchar.", form.matching)
-        % {"n": form.matching}
-        if form.matching <= ACCOUNT_CHOICES
-        else _("Visar %(shown)s av %(n)s konton. Sök på namn eller adress för att hitta fler.")
-        % {"shown": ACCOUNT_CHOICES, "n": form.matching}
+    match `search` (name, handle or address; core.forms.offer_matching), at most
+    ACCOUNT_CHOICES of them; the field's help text says how many match."""
+    offer_matching(
+        form,
+        name,
+        search,
+        lookups=("display_name", "handle", "url"),
+        label=lambda a: f"{a.display_name} ({a.get_platform_display()})",
+        describe=lambda n: (
+            ngettext("%(n)s konto matchar.", "%(n)s konton matchar.", n) % {"n": n}
+            if n <= ACCOUNT_CHOICES
+            else _("Visar %(shown)s av %(n)s konton. Sök på namn eller adress för att hitta fler.")
+            % {"shown": ACCOUNT_CHOICES, "n": n}
+        ),
     )
 
 

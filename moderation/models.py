@@ -162,6 +162,13 @@ class Item(Kept):
             models.Index(
                 fields=["due_at"], name="item_open_due", condition=Q(resolved_at__isnull=True)
             ),
+            # A user's open items (the desk, "Att göra"): per account, not by walking every
+            # open item of the kommun by deadline.
+            models.Index(
+                fields=["account", "due_at"],
+                name="item_open_account",
+                condition=Q(resolved_at__isnull=True),
+            ),
             models.Index(fields=["account", "created_at"], name="item_account_created"),
             # The diarium export's period: its rows by registration.
             models.Index(

@@ -14,7 +14,7 @@ from core.worklist import OVERDUE, SOON, TodoItem
 from organisation.deputies import Deputies
 
 from .models import Item, Kind
-from .views import my_accounts
+from .views import my_account_ids
 
 SOON_WITHIN = datetime.timedelta(hours=12)  # the sweep's first reminder
 
@@ -30,7 +30,7 @@ def _what(item):
 def items(user, now):
     """Due at the item's deadline. Each row names the item by what it says, so that
     seven questions on one account do not read alike, and says how late it is."""
-    accounts = my_accounts(user, Deputies.at(now))
+    accounts = my_account_ids(user, Deputies.at(now))
     found = new_comments(accounts)
     for item in (
         Item.objects.open()

@@ -105,6 +105,12 @@ class Deputies:
             chain.append(substitute)
         return chain
 
+    def chained_to(self, user):
+        """Ids of the people whose chain of substitutes today passes through `user`,
+        `user` included: everyone whose work may come to them, whoever is away."""
+        pk = _pk(user)
+        return {pk} | {other for other in self._away if pk in self.chain_ids(other)}
+
     def chain(self, user):
         """As chain_ids, as users (the substitutes come with the day's one query)."""
         if user is None:

@@ -20,10 +20,14 @@ from .forms import AbsenceForm
 from .models import REGISTER_CURATORS, Absence, Handover, User
 from .widgets import GroupedPersonSelect, person_label
 
+# The query parameter of the substitute search on "Frånvaro".
+PERSON_SEARCH = "sok_ersattare"
+
 
 @login_required
 def absences(request):
-    form = AbsenceForm(request.POST or None, user=request.user)
+    search = request.GET.get(PERSON_SEARCH, "").strip()[:100]
+    form = AbsenceForm(request.POST or None, user=request.user, search=search)
     if request.method == "POST" and form.is_valid():
         services.record_absence(request.user, **form.cleaned_data, now=timezone.now())
         messages.success(request, _("Frånvaron är registrerad. Din ersättare har fått besked."))
@@ -38,6 +42,8 @@ def absences(request):
             .filter(substitute=request.user, ends_on__gte=timezone.localdate())
             .select_related("user"),
             "today": timezone.localdate(),
+            "search": search,
+            "search_param": PERSON_SEARCH,
         },
         status=400 if form.errors else 200,
     )

@@ -395,3 +395,37 @@ def test_the_archivist_downloads_the_package(client, org, snapshots):
     files = unpack(io.BytesIO(b"".join(response.streaming_content)))
     response.close()
     assert {n.split("/", 1)[0] for n in files} == {OBJID}
+
+
+def test_content_key_is_the_digest_of_the_content_without_loading_it(
+    org, account, snapshots, django_assert_max_num_queries
+):
+    """The period page asks content_key() on every request: the same digest and count
+    as package_content() gives, from two queries of ids (a waiting snapshot, a sealed
+    retake, a final snapshot in the period; a second waiting version of the missing
+    account counts once)."""
+    from archive.package import content_digest, content_key, package_content
+
+    waiting = snapshots["excluded"][-1]
+    Snapshot.objects.create(
+        account=waiting.account,
+        period_key="2026-H2",
+        version=2,
+        due_at=PERIOD.due_at,
+        created_at=PERIOD.due_at,
+    )
+    # A pending retake of a sealed one: the sealed one is delivered, not missing.
+    Snapshot.objects.create(
+        account=snapshots["festival"],
+        period_key="2026-H2",
+        version=2,
+        supersedes=snapshots["included"][1],
+        due_at=PERIOD.due_at,
+        created_at=PERIOD.due_at,
+    )
+    content = package_content(PERIOD)
+    assert [m["account"] for m in content["missing"]] == [waiting.account_id]
+    with django_assert_max_num_queries(2):
+        digest, count = content_key(PERIOD)
+    assert (digest, count) == (content_digest(content), len(content["snapshots"]))
+    assert count == 3

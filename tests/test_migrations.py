@@ -140,10 +140,20 @@ REVIEWED = {
     ("accounts", "0006_account_platform_page_id"):
         "partial unique index on accounts (hundreds, at most thousands of rows), over a new "
         "column that is empty everywhere",
+    ("accounts", "0008_account_name_index"):
+        "a btree over the accounts' names (a few thousand in a kommun, 10,000 in the scale "
+        "benchmark): well under a second, inside the deploy's stop",
+    ("activityplans", "0004_plan_state_changed_index"):
+        "a btree over two columns of the plans (a few thousand in a kommun, 20,000 in the "
+        "scale benchmark): well under a second, inside the deploy's stop",
     ("moderation", "0005_item_diarium_created_index"):
         "a partial index over the diarised items only (saklig kritik and items with a "
         "diarienummer, a small part of the items): a second or two at a million items, "
         "inside the deploy's stop",
+    ("moderation", "0007_item_open_account_index"):
+        "a partial index over the open items only (those not yet handled, a few percent of "
+        "the items): one scan of the table, a second or two at a million items, inside the "
+        "deploy's stop",
     ("moderation", "0006_batch_entries_in_the_batch_row"):
         "drops the batch-entry table, whose rows are copied into their batch first: only "
         "the unsent batches' entries, a handful at most",

@@ -15,9 +15,11 @@ from activityplans.models import Assignment, Evaluation, Plan, State
 from archive.models import Reason, Snapshot
 from archive.models import State as SnapshotState
 from archive.periods import last_ended
+from core.forms import SEARCH_CHOICES
 from core.worklist import SECTION_ROWS
 from moderation.forms import ACCOUNT_CHOICES, TokenForm
 from moderation.models import ApiToken
+from organisation.models import Absence
 
 from .factories import AccountFactory, UnitFactory, UserFactory, give_role
 
@@ -88,10 +90,22 @@ def test_todo_and_plan_list_decide_many_plans_in_constant_queries(
     client.force_login(user)
     grow = _waiting_plans(org, state)
     response = _grows_not(client, "/att-gora/", grow, django_assert_max_num_queries)
-    assert response.content.decode().count("Beslut: Skalplan") == LARGE
+    # The SECTION_ROWS longest waiting by name, the rest in one row that leads to the list.
+    page = response.content.decode()
+    assert page.count("Beslut: Skalplan") == SECTION_ROWS
+    assert f"{LARGE - SECTION_ROWS} aktivitetsplaner till väntar på ditt beslut" in page
     response = _grows_not(client, "/planer/", grow, django_assert_max_num_queries)
     assert response.context["waiting_count"] == LARGE + LARGE
-    assert len(response.context["waiting"]) == SECTION_ROWS  # the longest waiting; all in Att göra
+    assert len(response.context["waiting"]) == SECTION_ROWS  # the longest waiting first
+    # Every one of them is on a page of the list: the last page has the rest.
+    with django_assert_max_num_queries(_queries(client, "/planer/")):
+        last = client.get("/planer/?status=&vantar=3")
+    assert len(last.context["waiting"]) == LARGE + LARGE - 2 * SECTION_ROWS
+    assert "vantar=2" in last.content.decode()  # "Föregående", the status filter kept
+    shown = {
+        plan.pk for n in (1, 2, 3) for plan in client.get(f"/planer/?vantar={n}").context["waiting"]
+    }
+    assert len(shown) == LARGE + LARGE
 
 
 def test_todo_evaluations_are_the_users_own_in_constant_queries(
@@ -332,3 +346,108 @@ def test_moderation_quick_entry_account_is_searched_on_the_server(
     other = AccountFactory(unit=org.bibliotek, responsible=org.people.chef)
     refused = client.post("/moderering/", {**entry, "account": other.pk})
     assert refused.status_code == 400
+
+
+def test_absence_substitute_is_searched_on_the_server(client, org, django_assert_max_num_queries):
+    """Frånvaro offers the substitutes matching the page's search (at most 50), not every
+    person of the kommun in one select, in the same queries at any size; anyone active
+    may be chosen, also someone not offered."""
+    people = []
+
+    def grow(n):
+        people.extend(UserFactory(first_name="Ersätta", last_name=f"Sökperson {len(people):03d}")
+                      for _ in range(n))  # fmt: skip
+
+    client.force_login(org.people.medarbetare)
+    _grows_not(client, "/franvaro/", grow, django_assert_max_num_queries)
+    grow(SEARCH_CHOICES)
+    page = client.get("/franvaro/")
+    assert len(page.context["form"].fields["substitute"].widget.choices) == SEARCH_CHOICES + 1
+    UserFactory(first_name="Vikarie", last_name="Västerås")
+    found = client.get("/franvaro/", {"sok_ersattare": "västerås"})
+    labels = [label for _value, label in found.context["form"].fields["substitute"].widget.choices]
+    assert labels[1:] == ["Vikarie Västerås"]
+    today = timezone.localdate()
+    response = client.post(
+        "/franvaro/",
+        {"starts_on": today, "ends_on": today, "substitute": people[-1].pk, "note": ""},
+    )
+    assert response.status_code == 302
+    assert Absence.objects.filter(user=org.people.medarbetare, substitute=people[-1]).exists()
+
+
+def test_own_plans_are_paginated_in_constant_queries(client, org, django_assert_max_num_queries):
+    """The own plans ("Mina planer") are 50 a page (?mina=), in the same queries."""
+    from activityplans.views import MINE_PAGE, PAGE_SIZE
+
+    me = org.people.medarbetare
+    now = timezone.now()
+
+    def grow(n):
+        Plan.objects.bulk_create(
+            Plan(
+                state=State.SUBMITTED,
+                state_changed_at=now,
+                created_by=me,
+                applicant=me,
+                unit=org.bibliotek,
+                assignment=Assignment.NEW_ACCOUNT,
+                account_name="Egen plan",
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+            for _ in range(n)
+        )
+
+    client.force_login(me)
+    _grows_not(client, "/planer/", grow, django_assert_max_num_queries)
+    grow(PAGE_SIZE)
+    first = client.get("/planer/")
+    assert len(first.context["mine"]) == PAGE_SIZE
+    last = client.get(f"/planer/?{MINE_PAGE}=2")
+    assert len(last.context["mine"]) == LARGE  # of LARGE + PAGE_SIZE
+    assert f"{MINE_PAGE}=1" in last.content.decode()
+
+
+def test_moderation_desk_names_the_accounts_longest_without_tillsyn(client, org):
+    """The desk names SECTION_ROWS accounts under "Tillsyn", those never checked
+    first, then the longest since; one checked now leaves the list for the next."""
+    from moderation.models import CheckIn
+
+    moderator = org.people.medarbetare
+    mine = [AccountFactory(display_name=f"Tillsynskonto {n:03d}", unit=org.bibliotek,
+                           responsible=moderator) for n in range(SECTION_ROWS + 5)]  # fmt: skip
+    now = timezone.now()
+    for n, account in enumerate(mine):  # all checked, the first the longest ago
+        CheckIn.objects.create(
+            account=account, user=moderator, at=now - datetime.timedelta(hours=100 - n)
+        )
+    client.force_login(moderator)
+    response = client.get("/moderering/")
+    watch = list(response.context["watch"])
+    total = response.context["accounts_count"]
+    assert len(watch) == SECTION_ROWS < total
+    never = [a for a in watch if a not in mine]  # the fixture's accounts were never checked
+    assert watch[: len(never)] == never and watch[len(never)] == mine[0]
+    client.post(f"/moderering/konto/{mine[0].pk}/tillsyn/")
+    assert mine[0] not in client.get("/moderering/").context["watch"]
+    assert f"av dina {total} konton" in response.content.decode()
+
+
+def test_archive_periods_are_found_per_period_not_by_a_distinct_over_every_snapshot(
+    org, django_assert_max_num_queries
+):
+    """The archive's list of periods: those with half-year snapshots, a half-year without
+    any between them left out, in two queries and one a half-year between."""
+    from archive.periods import Period
+    from archive.views import _semiannual_periods
+
+    account = AccountFactory(unit=org.bibliotek, responsible=org.people.medarbetare)
+    for key in ("2024-H2", "2025-H2", "2026-H1"):  # none in 2025-H1
+        period = Period.from_key(key)
+        Snapshot.objects.create(account=account, period_key=key, reason=Reason.SEMIANNUAL,
+                                due_at=period.due_at, created_at=period.due_at)  # fmt: skip
+    Snapshot.objects.create(account=account, period_key="", reason=Reason.ON_DEMAND,
+                            due_at=timezone.now(), created_at=timezone.now())  # fmt: skip
+    with django_assert_max_num_queries(2 + 2):
+        assert _semiannual_periods() == {"2024-H2", "2025-H2", "2026-H1"}
