@@ -63,14 +63,15 @@ def test_the_admin_works_under_the_policy(page, live_server, org, account, shots
         f"/admin/accounts/account/{account.pk}/history/",
     ):
         goto(page, live_server, path)
-    # Accounts are read-only in the admin; a person's form has an autocomplete widget.
-    goto(page, live_server, f"/admin/organisation/user/{org.people.medarbetare.pk}/change/")
+    # Accounts are read-only in the admin, and a person's form has plain, labelled
+    # selects (axe); a group mapping's form has an autocomplete widget for its unit.
+    goto(page, live_server, "/admin/identity/groupmapping/add/")
     # The admin's own scripts ran: the autocomplete widgets are built.
     assert page.locator("#id_unit + .select2-container").count() == 1
     page.locator("#id_unit + .select2-container").click()
     page.locator(".select2-container--open .select2-search__field").fill("Bibl")
     page.locator(".select2-results__option", has_text="Biblioteket").first.wait_for()
-    page.screenshot(path=str(shots / "admin-user-change.png"))
+    page.screenshot(path=str(shots / "admin-groupmapping-add.png"))
     # The changelist filter and the search run too.
     goto(page, live_server, "/admin/accounts/account/?q=Biblioteket")
     assert page.locator("#result_list tbody tr").count() == 1
