@@ -72,6 +72,16 @@ class Routing:
         return None
 
 
+def roles_deciding(state):
+    """The roles whose holders may be designated for `state`'s step (Routing.designated):
+    its own, and for the communicator's step the kommunikationschef, who anchors when
+    the förvaltning has no communicator or the communicator applies."""
+    role = WAITING.get(state)
+    if role == Role.KOMMUNIKATOR:
+        return {Role.KOMMUNIKATOR, Role.KOMMUNIKATIONSCHEF}
+    return {role} if role else set()
+
+
 def designated(plan, state=None, routing=None):
     """The person whose decision the plan waits for in `state` (default: its current
     state), before any substitute; None if nobody can take it. `routing` (a Routing)

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from core import durations
 from core.worklist import OVERDUE, SECTION_ROWS, SOON, TodoItem, start_of_day
 from organisation.deputies import Deputies
-from organisation.models import Role, RoleAssignment
+from organisation.models import RoleAssignment
 from organisation.workdays import add_working_days
 
 from . import routing
@@ -28,19 +28,14 @@ def waiting_ids(user, at):
     (state, unit, applicant) on one plan loaded for it: a kommunikationschef with
     thousands of anchored plans costs a few hundred checks, not a model per plan."""
     deputies = Deputies.at(at)
-    # Only the steps whose role someone holds whose work may come to the user today (a
-    # communicator's step falls to the kommunikationschef without one): nobody else
-    # decides anything, whatever waits.
+    # Only the steps whose deciding role (routing.roles_deciding) someone holds whose
+    # work may come to the user today: nobody else decides anything, whatever waits.
     roles = set(
         RoleAssignment.objects.filter(user__in=deputies.chained_to(user)).values_list(
             "role", flat=True
         )
     )
-    states = [
-        state
-        for state, role in WAITING.items()
-        if role in roles or (role == Role.KOMMUNIKATOR and Role.KOMMUNIKATIONSCHEF in roles)
-    ]
+    states = [state for state in WAITING if routing.roles_deciding(state) & roles]
     rows = list(
         Plan.objects.filter(state__in=states)
         .visible_to(user, deputies=deputies)

@@ -771,3 +771,17 @@ def test_twenty_concurrent_approvals_make_one_transition(org, colleague):
     assert plan.events.filter(action=Action.APPROVED).count() == 1
     assert kinds_for(p.kommunikator) == ["plan_waiting"]
     assert kinds_for(p.medarbetare) == ["plan_decision"]
+
+
+def test_without_a_communicator_the_kommunikationschef_finds_the_step_on_att_gora(org, plan):
+    """The communicator's step falls to the kommunikationschef when the förvaltning has
+    none (routing.roles_deciding): Att göra's list of plans waiting reads that step for
+    them too."""
+    p = org.people
+    p.kommunikator.role_assignments.filter(role=Role.KOMMUNIKATOR).delete()
+    plan = services.submit(p.medarbetare, plan.pk, now=timezone.now())
+    plan = services.decide(p.chef, plan.pk, State.SUBMITTED, APPROVE, now=timezone.now())
+    assert plan.state == State.CHEF_APPROVED
+    assert routing.designated(plan) == p.kommunikationschef
+    assert todo.waiting_for(p.kommunikationschef, timezone.now()) == [plan]
+    assert todo.waiting_for(p.kommunikator, timezone.now()) == []
